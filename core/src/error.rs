@@ -1,0 +1,213 @@
+//! Errors of the core. Validation problems are data (`FieldError`): a field path, a stable code
+//! and a message in Bahasa Indonesia for the agent or resident. No error text ever carries a
+//! NIK, a KK number, a name or any other personal value.
+use serde::Serialize;
+
+/// Stable codes: they are API. Add new ones; never rename or reuse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    NikLength,
+    NikNotDigits,
+    NikProvinceUnknown,
+    NikBirthDateInvalid,
+    NikSerialZero,
+    NikKecamatanUnknown,
+    KkLength,
+    KkNotDigits,
+    KkProvinceUnknown,
+    KkIssueDateInvalid,
+    KkSerialZero,
+    KkKecamatanUnknown,
+    SexMismatchNik,
+    BirthDateMismatchNik,
+    BirthDateInvalid,
+    NameEmpty,
+    NameTooLong,
+    NameInvalidCharacter,
+    TextTooLong,
+    AgentMissing,
+    KelurahanUnknown,
+    RtRwInvalid,
+    GpsInvalid,
+    TimeInvalid,
+    NoMembers,
+    TooManyMembers,
+    HeadMissing,
+    HeadMultiple,
+    NikDuplicateInHousehold,
+    NikRegisteredElsewhere,
+    KkRegisteredElsewhere,
+    ConsentMissing,
+    ConsentGiverInvalid,
+    NoticeVersionMissing,
+    IkdStatusMissing,
+    IkdNotAdult,
+    StepMissing,
+    MemberNotFound,
+    DraftNotFound,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            NikLength => "NIK_LENGTH",
+            NikNotDigits => "NIK_NOT_DIGITS",
+            NikProvinceUnknown => "NIK_PROVINCE_UNKNOWN",
+            NikBirthDateInvalid => "NIK_BIRTH_DATE_INVALID",
+            NikSerialZero => "NIK_SERIAL_ZERO",
+            NikKecamatanUnknown => "NIK_KECAMATAN_UNKNOWN",
+            KkLength => "KK_LENGTH",
+            KkNotDigits => "KK_NOT_DIGITS",
+            KkProvinceUnknown => "KK_PROVINCE_UNKNOWN",
+            KkIssueDateInvalid => "KK_ISSUE_DATE_INVALID",
+            KkSerialZero => "KK_SERIAL_ZERO",
+            KkKecamatanUnknown => "KK_KECAMATAN_UNKNOWN",
+            SexMismatchNik => "SEX_MISMATCH_NIK",
+            BirthDateMismatchNik => "BIRTH_DATE_MISMATCH_NIK",
+            BirthDateInvalid => "BIRTH_DATE_INVALID",
+            NameEmpty => "NAME_EMPTY",
+            NameTooLong => "NAME_TOO_LONG",
+            NameInvalidCharacter => "NAME_INVALID_CHARACTER",
+            TextTooLong => "TEXT_TOO_LONG",
+            AgentMissing => "AGENT_MISSING",
+            KelurahanUnknown => "KELURAHAN_UNKNOWN",
+            RtRwInvalid => "RT_RW_INVALID",
+            GpsInvalid => "GPS_INVALID",
+            TimeInvalid => "TIME_INVALID",
+            NoMembers => "NO_MEMBERS",
+            TooManyMembers => "TOO_MANY_MEMBERS",
+            HeadMissing => "HEAD_MISSING",
+            HeadMultiple => "HEAD_MULTIPLE",
+            NikDuplicateInHousehold => "NIK_DUPLICATE_IN_HOUSEHOLD",
+            NikRegisteredElsewhere => "NIK_REGISTERED_ELSEWHERE",
+            KkRegisteredElsewhere => "KK_REGISTERED_ELSEWHERE",
+            ConsentMissing => "CONSENT_MISSING",
+            ConsentGiverInvalid => "CONSENT_GIVER_INVALID",
+            NoticeVersionMissing => "NOTICE_VERSION_MISSING",
+            IkdStatusMissing => "IKD_STATUS_MISSING",
+            IkdNotAdult => "IKD_NOT_ADULT",
+            StepMissing => "STEP_MISSING",
+            MemberNotFound => "MEMBER_NOT_FOUND",
+            DraftNotFound => "DRAFT_NOT_FOUND",
+        }
+    }
+
+    /// The message a person reads, in Bahasa Indonesia.
+    pub fn message(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            NikLength => "NIK harus terdiri dari tepat 16 digit.",
+            NikNotDigits => "NIK hanya boleh berisi angka 0-9.",
+            NikProvinceUnknown => "Kode provinsi pada NIK (2 digit pertama) tidak dikenal.",
+            NikBirthDateInvalid => {
+                "Tanggal lahir pada NIK tidak valid (tanggal 01-31 untuk laki-laki, 41-71 untuk perempuan, dan harus tanggal yang ada)."
+            }
+            NikSerialZero => "Nomor urut NIK (4 digit terakhir) tidak boleh 0000.",
+            NikKecamatanUnknown => {
+                "Kode kecamatan pada NIK tidak ada dalam daftar Kemendagri. Periksa kembali NIK dengan KTP atau KK."
+            }
+            KkLength => "Nomor KK harus terdiri dari tepat 16 digit.",
+            KkNotDigits => "Nomor KK hanya boleh berisi angka 0-9.",
+            KkProvinceUnknown => "Kode provinsi pada nomor KK (2 digit pertama) tidak dikenal.",
+            KkIssueDateInvalid => "Tanggal penerbitan pada nomor KK tidak valid.",
+            KkSerialZero => "Nomor urut KK (4 digit terakhir) tidak boleh 0000.",
+            KkKecamatanUnknown => {
+                "Kode kecamatan pada nomor KK tidak ada dalam daftar Kemendagri. Periksa kembali dengan dokumen KK."
+            }
+            SexMismatchNik => "Jenis kelamin tidak sesuai dengan NIK.",
+            BirthDateMismatchNik => "Tanggal lahir tidak sesuai dengan NIK.",
+            BirthDateInvalid => "Tanggal lahir tidak valid atau berada di masa depan.",
+            NameEmpty => "Nama wajib diisi.",
+            NameTooLong => "Nama terlalu panjang (maksimal 100 karakter).",
+            NameInvalidCharacter => {
+                "Nama hanya boleh berisi huruf, spasi, apostrof, tanda hubung, titik, dan koma."
+            }
+            TextTooLong => "Isian terlalu panjang.",
+            AgentMissing => "Identitas agen wajib diisi.",
+            KelurahanUnknown => "Kode kelurahan/desa tidak dikenal.",
+            RtRwInvalid => "RT/RW harus berupa angka 1-999.",
+            GpsInvalid => "Koordinat GPS tidak valid.",
+            TimeInvalid => "Waktu tidak valid.",
+            NoMembers => "Keluarga harus memiliki minimal satu anggota.",
+            TooManyMembers => "Jumlah anggota keluarga terlalu banyak (maksimal 30).",
+            HeadMissing => "Kepala keluarga belum ditentukan.",
+            HeadMultiple => "Hanya boleh ada satu kepala keluarga.",
+            NikDuplicateInHousehold => "NIK yang sama tercatat dua kali dalam keluarga ini.",
+            NikRegisteredElsewhere => "NIK ini sudah terdaftar di keluarga lain pada perangkat ini.",
+            KkRegisteredElsewhere => "Nomor KK ini sudah terdaftar pada perangkat ini.",
+            ConsentMissing => "Persetujuan (informed consent) belum dicatat.",
+            ConsentGiverInvalid => "Persetujuan harus diberikan oleh anggota keluarga yang sudah dewasa.",
+            NoticeVersionMissing => "Versi pemberitahuan privasi yang dibacakan wajib dicatat.",
+            IkdStatusMissing => "Status aktivasi IKD wajib diisi untuk setiap anggota dewasa.",
+            IkdNotAdult => "Status IKD hanya dicatat untuk anggota dewasa.",
+            StepMissing => "Langkah sebelumnya belum diisi.",
+            MemberNotFound => "Anggota keluarga tidak ditemukan.",
+            DraftNotFound => "Draf pendaftaran tidak ditemukan.",
+        }
+    }
+}
+
+/// One validation problem: which field, a stable code, and a message for the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: ErrorCode) -> FieldError {
+        FieldError {
+            field: field.into(),
+            code,
+            message: code.message().to_owned(),
+        }
+    }
+
+    /// Adds non-personal context (such as a household id) to the message.
+    pub fn with_detail(mut self, detail: &str) -> FieldError {
+        self.message = format!("{} {detail}", self.message);
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("input tidak valid: {}", summary(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    #[error("decryption failed: wrong key or tampered data")]
+    Crypto,
+    #[error("database schema version {found} is newer than this app supports ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(&'static str),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{} {}", e.field, e.code.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, code: ErrorCode) -> Error {
+        Error::Invalid(vec![FieldError::new(field, code)])
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Error::Invalid(errors) => errors,
+            _ => &[],
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

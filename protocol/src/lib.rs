@@ -1,0 +1,11 @@
+//! Wire types and names shared by the device core and the district server, so the two cannot
+//! drift. The sync issue fills this crate; today it names what the outbox already records.
+
+/// Version of the sync API the device speaks.
+pub const API_VERSION: &str = "v1";
+
+/// Kinds of outbox entries: each is one operation the server applies exactly once.
+pub mod outbox_kind {
+    /// A household registered during a visit, with its members, consent and IKD statuses.
+    pub const HOUSEHOLD_REGISTERED: &str = "household.registered";
+}
