@@ -37,10 +37,12 @@ impl Date {
 
     /// Today's date in WIT; see [`LATEST_OFFSET_SECONDS`].
     pub fn today() -> Date {
-        let seconds = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        Date::of_unix_millis(now_millis())
+    }
+
+    /// The WIT date at a Unix time in milliseconds.
+    pub fn of_unix_millis(millis: i64) -> Date {
+        let seconds = millis.div_euclid(1000);
         Date::from_days_since_epoch((seconds + LATEST_OFFSET_SECONDS).div_euclid(86_400))
     }
 
@@ -89,6 +91,14 @@ impl Date {
         let day = parse_digits(&bytes[8..10])?;
         Date::new(year as i32, month as u8, day as u8)
     }
+}
+
+/// Unix time in milliseconds from the system clock.
+pub fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// Parses ASCII digits only (no sign, no Unicode digits).

@@ -1,7 +1,13 @@
 //! perlinsos-core: every rule and all storage of the Perlinsos field app. No FFI, no UI.
+pub mod crypt;
 pub mod date;
 pub mod error;
 pub mod identity;
+pub mod ids;
+pub mod outbox;
+pub mod registration;
+pub mod sample;
+pub mod store;
 
 pub use date::Date;
 pub use error::{Error, ErrorCode, FieldError, Result};

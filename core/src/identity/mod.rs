@@ -152,8 +152,8 @@ pub fn parse_nik(input: &str, today: Date) -> Result<NikInfo, ErrorCode> {
 /// Validates a KK number. `today` decides which century a two-digit year means.
 pub fn parse_kk(input: &str, today: Date) -> Result<KkInfo, ErrorCode> {
     let parsed = parse_common(input, &KK)?;
-    let issue_date = resolve_two_digit_year(parsed.year2, parsed.month, parsed.day, today)
-        .ok_or(KK.date)?;
+    let issue_date =
+        resolve_two_digit_year(parsed.year2, parsed.month, parsed.day, today).ok_or(KK.date)?;
     Ok(KkInfo {
         issue_date,
         kecamatan: parsed.kecamatan,

@@ -131,7 +131,11 @@ fn serial_zero_is_rejected() {
 #[test]
 fn wrong_lengths_are_rejected() {
     for nik in ["", "527101170585000", "52710117058500011", "5"] {
-        assert_eq!(parse_nik(nik, today()), Err(ErrorCode::NikLength), "{nik:?}");
+        assert_eq!(
+            parse_nik(nik, today()),
+            Err(ErrorCode::NikLength),
+            "{nik:?}"
+        );
     }
 }
 
@@ -146,7 +150,11 @@ fn non_ascii_digits_are_rejected() {
         "5271 011705850001",
         "+271011705850001",
     ] {
-        assert_eq!(parse_nik(nik, today()), Err(ErrorCode::NikNotDigits), "{nik}");
+        assert_eq!(
+            parse_nik(nik, today()),
+            Err(ErrorCode::NikNotDigits),
+            "{nik}"
+        );
     }
 }
 
@@ -162,7 +170,9 @@ fn kk_follows_the_same_region_rules() {
     assert_eq!(info.kecamatan, "52.71.01");
     assert!(info.warnings.is_empty());
     assert_eq!(
-        parse_kk("9101010203150004", today()).unwrap().kecamatan_status,
+        parse_kk("9101010203150004", today())
+            .unwrap()
+            .kecamatan_status,
         KecamatanStatus::Retired
     );
     assert_eq!(
@@ -201,7 +211,10 @@ fn kk_issue_date_is_never_in_the_future() {
 
 #[test]
 fn kk_length_digits_and_serial() {
-    assert_eq!(parse_kk("527101020315000", today()), Err(ErrorCode::KkLength));
+    assert_eq!(
+        parse_kk("527101020315000", today()),
+        Err(ErrorCode::KkLength)
+    );
     assert_eq!(
         parse_kk("52710102031500O4", today()),
         Err(ErrorCode::KkNotDigits)

@@ -96,7 +96,8 @@ pub fn kecamatan_status(kecamatan: u32) -> KecamatanStatus {
 
 /// Whether `code` (`PP.KK.CC.DDDD`) is a current desa/kelurahan.
 pub fn kelurahan_exists(code: &str) -> bool {
-    parse_dotted(code, &[2, 2, 2, 4]).is_some_and(|value| wilayah().desa.binary_search(&value).is_ok())
+    parse_dotted(code, &[2, 2, 2, 4])
+        .is_some_and(|value| wilayah().desa.binary_search(&value).is_ok())
 }
 
 /// Name of a province or kabupaten/kota anywhere, or of any region inside the pilot areas.

@@ -1,0 +1,44 @@
+-- Assisted household registration: drafts and submitted households.
+-- Personal values are sealed BLOBs (see crypt.rs); *_index columns are keyed HMAC blind indexes.
+
+-- A registration in progress: the whole draft is one sealed JSON body, saved at every step.
+CREATE TABLE drafts (
+    id         TEXT PRIMARY KEY,
+    agent_id   TEXT NOT NULL,
+    step       TEXT NOT NULL,
+    revision   INTEGER NOT NULL,
+    body       BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX drafts_by_agent ON drafts (agent_id, updated_at);
+
+CREATE TABLE households (
+    id             TEXT PRIMARY KEY,
+    draft_id       TEXT NOT NULL UNIQUE,
+    agent_id       TEXT NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    kk_index       BLOB NOT NULL UNIQUE,
+    kk             BLOB NOT NULL,
+    address        BLOB NOT NULL,
+    visit          BLOB NOT NULL,
+    consent        BLOB NOT NULL,
+    head_member_id TEXT NOT NULL,
+    member_count   INTEGER NOT NULL CHECK (member_count > 0),
+    registered_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX households_by_kelurahan ON households (kelurahan_code);
+
+CREATE TABLE members (
+    id           TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL REFERENCES households (id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    nik_index    BLOB NOT NULL UNIQUE,
+    nik          BLOB NOT NULL,
+    full_name    BLOB NOT NULL,
+    birth_date   BLOB NOT NULL,
+    profile      BLOB NOT NULL,
+    UNIQUE (household_id, position)
+) STRICT;

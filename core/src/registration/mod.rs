@@ -1,0 +1,315 @@
+//! Assisted household registration: a draft saved at every step, then one atomic submission
+//! of the household, its members, consent and IKD statuses, and its outbox entry.
+pub mod model;
+mod repo;
+pub mod validate;
+
+use std::sync::Arc;
+
+use crate::crypt::Cipher;
+use crate::date::{now_millis, Date};
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::Store;
+pub use model::*;
+
+/// The WIT calendar day of a timestamp.
+pub(crate) fn day_of(millis: Millis) -> Date {
+    Date::of_unix_millis(millis)
+}
+
+pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+
+pub struct Registry {
+    store: Arc<Store>,
+    cipher: Arc<Cipher>,
+    clock: Clock,
+}
+
+impl Registry {
+    pub fn new(store: Arc<Store>, cipher: Arc<Cipher>) -> Registry {
+        Registry::with_clock(store, cipher, Arc::new(now_millis))
+    }
+
+    /// For tests and replays: a fixed or simulated clock.
+    pub fn with_clock(store: Arc<Store>, cipher: Arc<Cipher>, clock: Clock) -> Registry {
+        Registry {
+            store,
+            cipher,
+            clock,
+        }
+    }
+
+    fn now(&self) -> (Millis, Date) {
+        let now = (self.clock)();
+        (now, day_of(now))
+    }
+
+    /// Starts a registration at the door. Returns the draft id.
+    pub fn start_draft(&self, visit: Visit) -> Result<String> {
+        let (now, _) = self.now();
+        let errors = validate::check_visit(&visit, now);
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let draft = Draft {
+            id: crate::ids::new_id()?,
+            step: Step::Visit,
+            revision: 1,
+            visit,
+            household: None,
+            members: Vec::new(),
+            consent: None,
+            ikd: Default::default(),
+        };
+        self.store.write(|tx| {
+            repo::insert_draft(tx, &self.cipher, &draft, now)?;
+            Ok(draft.id.clone())
+        })
+    }
+
+    /// Applies `change` to a draft and saves it at `step`, all in one transaction: if `change`
+    /// refuses the input, nothing is saved.
+    fn update<T>(
+        &self,
+        draft_id: &str,
+        step: Step,
+        change: impl FnOnce(&mut Draft, Date, Millis) -> Result<T>,
+    ) -> Result<T> {
+        let (now, today) = self.now();
+        self.store.write(|tx| {
+            let mut draft = repo::load_draft(tx, &self.cipher, draft_id)?;
+            let value = change(&mut draft, today, now)?;
+            draft.step = step;
+            draft.revision += 1;
+            repo::save_draft(tx, &self.cipher, &draft, now)?;
+            Ok(value)
+        })
+    }
+
+    pub fn update_visit(&self, draft_id: &str, visit: Visit) -> Result<()> {
+        self.update(draft_id, Step::Visit, |draft, _, now| {
+            invalid_unless_empty(validate::check_visit(&visit, now))?;
+            draft.visit = visit;
+            Ok(())
+        })
+    }
+
+    pub fn set_household(&self, draft_id: &str, info: HouseholdInfo) -> Result<()> {
+        self.update(draft_id, Step::Household, |draft, today, _| {
+            invalid_unless_empty(validate::check_household(&info, today))?;
+            draft.household = Some(info);
+            Ok(())
+        })
+    }
+
+    /// Adds a member (`member_id` None) or replaces one. Returns the member id.
+    pub fn put_member(
+        &self,
+        draft_id: &str,
+        member_id: Option<&str>,
+        input: MemberInput,
+    ) -> Result<String> {
+        self.update(draft_id, Step::Members, |draft, today, _| {
+            let index = match member_id {
+                Some(id) => Some(
+                    draft
+                        .members
+                        .iter()
+                        .position(|m| m.id == id)
+                        .ok_or_else(|| Error::invalid("member", ErrorCode::MemberNotFound))?,
+                ),
+                None if draft.members.len() >= validate::MAX_MEMBERS => {
+                    return Err(Error::invalid("members", ErrorCode::TooManyMembers))
+                }
+                None => None,
+            };
+            let prefix = format!("members[{}]", index.unwrap_or(draft.members.len()));
+            invalid_unless_empty(validate::check_member(&prefix, &input, today))?;
+            let id = match index {
+                Some(i) => {
+                    draft.members[i].input = input;
+                    draft.members[i].id.clone()
+                }
+                None => {
+                    let id = crate::ids::new_id()?;
+                    draft.members.push(Member {
+                        id: id.clone(),
+                        input,
+                    });
+                    id
+                }
+            };
+            // An edit can make a member a minor: an IKD status no longer applies then.
+            let visit_day = day_of(draft.visit.started_at);
+            if let Some(member) = draft.members.iter().find(|m| m.id == id) {
+                if !validate::is_adult(&member.input, visit_day) {
+                    draft.ikd.remove(&id);
+                }
+            }
+            Ok(id)
+        })
+    }
+
+    pub fn remove_member(&self, draft_id: &str, member_id: &str) -> Result<()> {
+        self.update(draft_id, Step::Members, |draft, _, _| {
+            let index = draft
+                .members
+                .iter()
+                .position(|m| m.id == member_id)
+                .ok_or_else(|| Error::invalid("member", ErrorCode::MemberNotFound))?;
+            draft.members.remove(index);
+            draft.ikd.remove(member_id);
+            if draft
+                .consent
+                .as_ref()
+                .is_some_and(|c| c.given_by == member_id)
+            {
+                draft.consent = None;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_consent(&self, draft_id: &str, consent: Consent) -> Result<()> {
+        self.update(draft_id, Step::Consent, |draft, _, now| {
+            invalid_unless_empty(validate::check_consent(&consent, draft, now))?;
+            draft.consent = Some(consent);
+            Ok(())
+        })
+    }
+
+    pub fn set_ikd(&self, draft_id: &str, member_id: &str, status: IkdStatus) -> Result<()> {
+        self.update(draft_id, Step::Ikd, |draft, _, _| {
+            let visit_day = day_of(draft.visit.started_at);
+            let member = draft
+                .members
+                .iter()
+                .find(|m| m.id == member_id)
+                .ok_or_else(|| Error::invalid("member", ErrorCode::MemberNotFound))?;
+            if !validate::is_adult(&member.input, visit_day) {
+                return Err(Error::invalid("ikd", ErrorCode::IkdNotAdult));
+            }
+            draft.ikd.insert(member_id.to_owned(), status);
+            Ok(())
+        })
+    }
+
+    pub fn draft(&self, draft_id: &str) -> Result<Draft> {
+        self.store
+            .read(|conn| repo::load_draft(conn, &self.cipher, draft_id))
+    }
+
+    /// Every unfinished registration on this phone, most recently touched first.
+    pub fn list_drafts(&self) -> Result<Vec<DraftSummary>> {
+        self.store
+            .read(|conn| repo::list_drafts(conn, &self.cipher))
+    }
+
+    pub fn discard_draft(&self, draft_id: &str) -> Result<()> {
+        self.store.write(|tx| repo::delete_draft(tx, draft_id))
+    }
+
+    /// Validates the whole household and registers it with its outbox entry, atomically.
+    /// Submitting a draft that was already registered (the app was killed before it heard the
+    /// answer) returns the same household id.
+    pub fn submit(&self, draft_id: &str) -> Result<String> {
+        let (now, today) = self.now();
+        self.store.write(|tx| {
+            if let Some(id) = repo::household_of_draft(tx, draft_id)? {
+                return Ok(id);
+            }
+            let draft = repo::load_draft(tx, &self.cipher, draft_id)?;
+            self.validate_and_insert(tx, &draft, today, now)
+        })
+    }
+
+    fn validate_and_insert(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        draft: &Draft,
+        today: Date,
+        now: Millis,
+    ) -> Result<String> {
+        let mut errors = validate::check_complete(draft, today, now);
+        if errors.is_empty() {
+            errors = repo::duplicates_on_phone(tx, &self.cipher, draft)?;
+        }
+        invalid_unless_empty(errors)?;
+        repo::insert_household(tx, &self.cipher, draft, now)
+    }
+
+    /// Registers a complete household in one transaction without a stored draft (bulk entry
+    /// from paper forms, benchmarks): the same validation and writes as [`Registry::submit`].
+    /// `consent_by` and the keys of `ikd` are positions in `members`.
+    pub fn register_complete(
+        &self,
+        visit: Visit,
+        household: HouseholdInfo,
+        members: Vec<MemberInput>,
+        consent_by: usize,
+        notice_version: &str,
+        ikd: &[(usize, IkdStatus)],
+    ) -> Result<String> {
+        let (now, today) = self.now();
+        let members = members
+            .into_iter()
+            .map(|input| {
+                Ok(Member {
+                    id: crate::ids::new_id()?,
+                    input,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let member_id = |i: usize| {
+            members
+                .get(i)
+                .map(|m| m.id.clone())
+                .ok_or_else(|| Error::invalid("member", ErrorCode::MemberNotFound))
+        };
+        let draft = Draft {
+            id: crate::ids::new_id()?,
+            step: Step::Ikd,
+            revision: 1,
+            consent: Some(Consent {
+                given_by: member_id(consent_by)?,
+                given_at: now,
+                notice_version: notice_version.to_owned(),
+            }),
+            ikd: ikd
+                .iter()
+                .map(|&(i, status)| Ok((member_id(i)?, status)))
+                .collect::<Result<_>>()?,
+            visit,
+            household: Some(household),
+            members,
+        };
+        self.store
+            .write(|tx| self.validate_and_insert(tx, &draft, today, now))
+    }
+
+    pub fn household(&self, household_id: &str) -> Result<RegisteredHousehold> {
+        self.store
+            .read(|conn| repo::load_household(conn, &self.cipher, household_id))
+    }
+
+    pub fn household_ids(&self) -> Result<Vec<String>> {
+        self.store.read(repo::household_ids)
+    }
+
+    /// The household on this phone holding `nik`, found by its blind index.
+    pub fn find_household_by_nik(&self, nik: &str) -> Result<Option<String>> {
+        self.store
+            .read(|conn| repo::household_by_nik(conn, &self.cipher, nik))
+    }
+}
+
+fn invalid_unless_empty(errors: Vec<crate::error::FieldError>) -> Result<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! What an agent records during a visit. Enumerations follow the Dukcapil KK and the DTSEN
+//! questionnaire; `label()` is the Indonesian text the UI shows.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::identity::Sex;
+
+/// Unix time in milliseconds.
+pub type Millis = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Gps {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Visit {
+    pub agent_id: String,
+    /// `PP.KK.CC.DDDD`
+    pub kelurahan_code: String,
+    pub rt: u16,
+    pub rw: u16,
+    pub started_at: Millis,
+    pub gps: Option<Gps>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub kelurahan_code: String,
+    pub rt: u16,
+    pub rw: u16,
+    pub street: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HouseholdInfo {
+    pub kk: String,
+    pub address: Address,
+}
+
+macro_rules! labelled_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+    };
+}
+
+labelled_enum!(
+    /// Hubungan dengan kepala keluarga.
+    Relation {
+        KepalaKeluarga => "Kepala keluarga",
+        Suami => "Suami",
+        Istri => "Istri",
+        Anak => "Anak",
+        Menantu => "Menantu",
+        Cucu => "Cucu",
+        OrangTua => "Orang tua",
+        Mertua => "Mertua",
+        FamiliLain => "Famili lain",
+        Lainnya => "Lainnya",
+    }
+);
+
+labelled_enum!(
+    /// Status perkawinan.
+    Marital {
+        BelumKawin => "Belum kawin",
+        Kawin => "Kawin",
+        CeraiHidup => "Cerai hidup",
+        CeraiMati => "Cerai mati",
+    }
+);
+
+labelled_enum!(
+    /// Pendidikan terakhir.
+    Education {
+        TidakBelumSekolah => "Tidak/belum sekolah",
+        BelumTamatSd => "Belum tamat SD/sederajat",
+        TamatSd => "Tamat SD/sederajat",
+        Sltp => "SLTP/sederajat",
+        Slta => "SLTA/sederajat",
+        Diploma => "Diploma I-III",
+        Sarjana => "Diploma IV/Strata I",
+        Pascasarjana => "Strata II/III",
+    }
+);
+
+labelled_enum!(
+    /// Jenis disabilitas (UU 8/2016).
+    Disability {
+        Tidak => "Tidak ada",
+        Fisik => "Disabilitas fisik",
+        Intelektual => "Disabilitas intelektual",
+        Mental => "Disabilitas mental",
+        Sensorik => "Disabilitas sensorik",
+        Ganda => "Disabilitas ganda/multi",
+    }
+);
+
+labelled_enum!(
+    /// Status aktivasi Identitas Kependudukan Digital.
+    IkdStatus {
+        SudahAktif => "Sudah aktif",
+        DibantuAktivasi => "Dibantu aktivasi saat kunjungan",
+        PerluKeDukcapil => "Perlu ke Dukcapil",
+        TidakPunyaHp => "Tidak punya HP",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInput {
+    pub nik: String,
+    pub full_name: String,
+    pub relation: Relation,
+    pub sex: Sex,
+    pub birth_date: Date,
+    pub marital: Marital,
+    pub education: Education,
+    pub occupation: String,
+    pub disability: Disability,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: MemberInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// The member who gave consent (an adult of the household).
+    pub given_by: String,
+    pub given_at: Millis,
+    /// Version of the privacy notice read to the resident.
+    pub notice_version: String,
+}
+
+/// The step a draft was last saved at; the UI resumes there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Visit,
+    Household,
+    Members,
+    Consent,
+    Ikd,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Visit => "visit",
+            Step::Household => "household",
+            Step::Members => "members",
+            Step::Consent => "consent",
+            Step::Ikd => "ikd",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Step> {
+        [
+            Step::Visit,
+            Step::Household,
+            Step::Members,
+            Step::Consent,
+            Step::Ikd,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A registration in progress, saved whole at every step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub id: String,
+    pub step: Step,
+    /// Increases by one at every save.
+    pub revision: u64,
+    pub visit: Visit,
+    pub household: Option<HouseholdInfo>,
+    pub members: Vec<Member>,
+    pub consent: Option<Consent>,
+    pub ikd: BTreeMap<String, IkdStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DraftSummary {
+    pub id: String,
+    pub agent_id: String,
+    pub step: Step,
+    pub revision: u64,
+    pub member_count: usize,
+    /// Shown to the agent so they can pick the right draft.
+    pub head_name: Option<String>,
+    pub updated_at: Millis,
+}
+
+/// A member as registered: the IKD status is kept with the member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredMember {
+    pub id: String,
+    #[serde(flatten)]
+    pub input: MemberInput,
+    pub ikd: Option<IkdStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisteredHousehold {
+    pub id: String,
+    pub draft_id: String,
+    pub agent_id: String,
+    pub kk: String,
+    pub address: Address,
+    pub visit: Visit,
+    pub consent: Consent,
+    pub head_member_id: String,
+    pub members: Vec<RegisteredMember>,
+    pub registered_at: Millis,
+}

@@ -1,0 +1,353 @@
+//! SQL of registration. Writers take a `Transaction`, readers a `Connection`; personal values
+//! are sealed to their cell, NIK and KK are found by blind index.
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::crypt::{Cell, Cipher};
+use crate::error::{Error, ErrorCode, FieldError, Result};
+use crate::identity::{canonical, Sex};
+use crate::outbox;
+
+use super::model::*;
+
+const NIK_DOMAIN: &str = "nik";
+const KK_DOMAIN: &str = "kk";
+
+fn draft_cell(id: &str) -> Cell<'_> {
+    Cell::new("drafts", "body", id)
+}
+
+fn draft_not_found() -> Error {
+    Error::invalid("draft", ErrorCode::DraftNotFound)
+}
+
+pub fn insert_draft(
+    tx: &Transaction<'_>,
+    cipher: &Cipher,
+    draft: &Draft,
+    now: Millis,
+) -> Result<()> {
+    let body = cipher.seal_json(draft_cell(&draft.id), draft)?;
+    tx.prepare_cached(
+        "INSERT INTO drafts (id, agent_id, step, revision, body, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+    )?
+    .execute(params![
+        draft.id,
+        draft.visit.agent_id,
+        draft.step.as_str(),
+        draft.revision as i64,
+        body,
+        now
+    ])?;
+    Ok(())
+}
+
+pub fn save_draft(tx: &Transaction<'_>, cipher: &Cipher, draft: &Draft, now: Millis) -> Result<()> {
+    let body = cipher.seal_json(draft_cell(&draft.id), draft)?;
+    let changed = tx
+        .prepare_cached(
+            "UPDATE drafts SET agent_id = ?2, step = ?3, revision = ?4, body = ?5, updated_at = ?6
+             WHERE id = ?1",
+        )?
+        .execute(params![
+            draft.id,
+            draft.visit.agent_id,
+            draft.step.as_str(),
+            draft.revision as i64,
+            body,
+            now
+        ])?;
+    if changed == 0 {
+        return Err(draft_not_found());
+    }
+    Ok(())
+}
+
+pub fn load_draft(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Draft> {
+    let body: Vec<u8> = conn
+        .prepare_cached("SELECT body FROM drafts WHERE id = ?1")?
+        .query_row([id], |row| row.get(0))
+        .optional()?
+        .ok_or_else(draft_not_found)?;
+    cipher.open_json(draft_cell(id), &body)
+}
+
+pub fn delete_draft(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
+}
+
+pub fn list_drafts(conn: &Connection, cipher: &Cipher) -> Result<Vec<DraftSummary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, agent_id, body, updated_at FROM drafts ORDER BY updated_at DESC, id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, Vec<u8>>(2)?,
+            row.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, agent_id, body, updated_at) = row?;
+        let draft: Draft = cipher.open_json(draft_cell(&id), &body)?;
+        out.push(DraftSummary {
+            head_name: draft
+                .members
+                .iter()
+                .find(|m| m.input.relation == Relation::KepalaKeluarga)
+                .map(|m| m.input.full_name.clone()),
+            member_count: draft.members.len(),
+            step: draft.step,
+            revision: draft.revision,
+            id,
+            agent_id,
+            updated_at,
+        });
+    }
+    Ok(out)
+}
+
+pub fn household_of_draft(conn: &Connection, draft_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM households WHERE draft_id = ?1")?
+        .query_row([draft_id], |row| row.get(0))
+        .optional()?)
+}
+
+fn household_by_index(conn: &Connection, sql: &str, index: &[u8]) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([index], |row| row.get(0))
+        .optional()?)
+}
+
+const HOUSEHOLD_BY_NIK: &str = "SELECT household_id FROM members WHERE nik_index = ?1";
+const HOUSEHOLD_BY_KK: &str = "SELECT id FROM households WHERE kk_index = ?1";
+
+pub fn household_by_nik(conn: &Connection, cipher: &Cipher, nik: &str) -> Result<Option<String>> {
+    household_by_index(
+        conn,
+        HOUSEHOLD_BY_NIK,
+        &cipher.blind_index(NIK_DOMAIN, canonical(nik)),
+    )
+}
+
+/// NIKs or KK already registered in another household on this phone; the message names that
+/// household's id, never its people.
+pub fn duplicates_on_phone(
+    conn: &Connection,
+    cipher: &Cipher,
+    draft: &Draft,
+) -> Result<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let detail = |id: &str| format!("ID keluarga: {id}.");
+    if let Some(info) = &draft.household {
+        let index = cipher.blind_index(KK_DOMAIN, canonical(&info.kk));
+        if let Some(id) = household_by_index(conn, HOUSEHOLD_BY_KK, &index)? {
+            errors.push(
+                FieldError::new("household.kk", ErrorCode::KkRegisteredElsewhere)
+                    .with_detail(&detail(&id)),
+            );
+        }
+    }
+    for (i, member) in draft.members.iter().enumerate() {
+        if let Some(id) = household_by_nik(conn, cipher, &member.input.nik)? {
+            errors.push(
+                FieldError::new(
+                    format!("members[{i}].nik"),
+                    ErrorCode::NikRegisteredElsewhere,
+                )
+                .with_detail(&detail(&id)),
+            );
+        }
+    }
+    Ok(errors)
+}
+
+/// Member attributes kept together in one sealed column.
+#[derive(Serialize, Deserialize)]
+struct Profile {
+    relation: Relation,
+    sex: Sex,
+    marital: Marital,
+    education: Education,
+    occupation: String,
+    disability: Disability,
+    ikd: Option<IkdStatus>,
+}
+
+#[derive(Serialize)]
+struct RegisteredPayload<'a> {
+    household_id: &'a str,
+    member_count: usize,
+}
+
+pub fn insert_household(
+    tx: &Transaction<'_>,
+    cipher: &Cipher,
+    draft: &Draft,
+    now: Millis,
+) -> Result<String> {
+    let info = draft
+        .household
+        .as_ref()
+        .ok_or_else(|| Error::invalid("household", ErrorCode::StepMissing))?;
+    let consent = draft
+        .consent
+        .as_ref()
+        .ok_or_else(|| Error::invalid("consent", ErrorCode::ConsentMissing))?;
+    let head = draft
+        .members
+        .iter()
+        .find(|m| m.input.relation == Relation::KepalaKeluarga)
+        .ok_or_else(|| Error::invalid("members", ErrorCode::HeadMissing))?;
+    let id = crate::ids::new_id()?;
+    let cell = |column| Cell::new("households", column, &id);
+    let kk = canonical(&info.kk);
+    tx.prepare_cached(
+        "INSERT INTO households (id, draft_id, agent_id, kelurahan_code, kk_index, kk, address,
+             visit, consent, head_member_id, member_count, registered_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        id,
+        draft.id,
+        draft.visit.agent_id,
+        info.address.kelurahan_code,
+        cipher.blind_index(KK_DOMAIN, kk),
+        cipher.seal_str(cell("kk"), kk)?,
+        cipher.seal_json(cell("address"), &info.address)?,
+        cipher.seal_json(cell("visit"), &draft.visit)?,
+        cipher.seal_json(cell("consent"), consent)?,
+        head.id,
+        draft.members.len() as i64,
+        now
+    ])?;
+    let mut insert_member = tx.prepare_cached(
+        "INSERT INTO members (id, household_id, position, nik_index, nik, full_name, birth_date,
+             profile)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (position, member) in draft.members.iter().enumerate() {
+        let cell = |column| Cell::new("members", column, &member.id);
+        let m = &member.input;
+        let nik = canonical(&m.nik);
+        let profile = Profile {
+            relation: m.relation,
+            sex: m.sex,
+            marital: m.marital,
+            education: m.education,
+            occupation: m.occupation.clone(),
+            disability: m.disability,
+            ikd: draft.ikd.get(&member.id).copied(),
+        };
+        insert_member.execute(params![
+            member.id,
+            id,
+            position as i64,
+            cipher.blind_index(NIK_DOMAIN, nik),
+            cipher.seal_str(cell("nik"), nik)?,
+            cipher.seal_str(cell("full_name"), m.full_name.trim())?,
+            cipher.seal_str(cell("birth_date"), &m.birth_date.to_string())?,
+            cipher.seal_json(cell("profile"), &profile)?,
+        ])?;
+    }
+    let payload = serde_json::to_vec(&RegisteredPayload {
+        household_id: &id,
+        member_count: draft.members.len(),
+    })
+    .map_err(|_| Error::Corrupt("outbox payload"))?;
+    outbox::enqueue(
+        tx,
+        perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
+        &id,
+        &payload,
+        now,
+    )?;
+    delete_draft(tx, &draft.id)?;
+    Ok(id)
+}
+
+pub fn household_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM households ORDER BY registered_at, id")?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<RegisteredHousehold> {
+    let row = conn
+        .prepare_cached(
+            "SELECT draft_id, agent_id, kk, address, visit, consent, head_member_id, registered_at
+             FROM households WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
+        })
+        .optional()?
+        .ok_or(Error::Corrupt("household not found"))?;
+    let (draft_id, agent_id, kk, address, visit, consent, head_member_id, registered_at) = row;
+    let cell = |column| Cell::new("households", column, id);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, nik, full_name, birth_date, profile FROM members
+         WHERE household_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+            r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, Vec<u8>>(4)?,
+        ))
+    })?;
+    let mut members = Vec::new();
+    for row in rows {
+        let (member_id, nik, full_name, birth_date, profile) = row?;
+        let cell = |column| Cell::new("members", column, &member_id);
+        let profile: Profile = cipher.open_json(cell("profile"), &profile)?;
+        let birth_date =
+            crate::date::Date::parse_iso(&cipher.open_string(cell("birth_date"), &birth_date)?)
+                .ok_or(Error::Corrupt("stored birth date"))?;
+        members.push(RegisteredMember {
+            input: MemberInput {
+                nik: cipher.open_string(cell("nik"), &nik)?,
+                full_name: cipher.open_string(cell("full_name"), &full_name)?,
+                relation: profile.relation,
+                sex: profile.sex,
+                birth_date,
+                marital: profile.marital,
+                education: profile.education,
+                occupation: profile.occupation,
+                disability: profile.disability,
+            },
+            ikd: profile.ikd,
+            id: member_id,
+        });
+    }
+    Ok(RegisteredHousehold {
+        id: id.to_owned(),
+        draft_id,
+        agent_id,
+        kk: cipher.open_string(cell("kk"), &kk)?,
+        address: cipher.open_json(cell("address"), &address)?,
+        visit: cipher.open_json(cell("visit"), &visit)?,
+        consent: cipher.open_json(cell("consent"), &consent)?,
+        head_member_id,
+        members,
+        registered_at,
+    })
+}

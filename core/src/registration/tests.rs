@@ -1,0 +1,420 @@
+use std::sync::Arc;
+
+use super::*;
+use crate::crypt::{Cipher, DataKey};
+use crate::identity::Sex;
+use crate::sample::Generator;
+
+/// 2026-11-28 10:00 WITA.
+fn now() -> Millis {
+    Date::new(2026, 11, 28).unwrap().days_since_epoch() * 86_400_000 + 2 * 3_600_000
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    registry: Registry,
+    generator: Generator,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
+    store.verify_key(&cipher).unwrap();
+    Fixture {
+        _dir: dir,
+        registry: Registry::with_clock(store, cipher, Arc::new(now)),
+        generator: Generator::new(42, Date::new(2026, 11, 28).unwrap()),
+    }
+}
+
+fn codes(error: &Error) -> Vec<(String, ErrorCode)> {
+    error
+        .field_errors()
+        .iter()
+        .map(|e| (e.field.clone(), e.code))
+        .collect()
+}
+
+#[test]
+fn full_flow_registers_household_with_outbox_entry_and_removes_draft() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 5, now());
+    let id = sample.register(&f.registry, now()).unwrap();
+    let household = f.registry.household(&id).unwrap();
+    assert_eq!(household.kk, sample.household.kk);
+    assert_eq!(household.address, sample.household.address);
+    assert_eq!(household.visit, sample.visit);
+    let inputs: Vec<_> = household.members.iter().map(|m| m.input.clone()).collect();
+    assert_eq!(inputs, sample.members);
+    assert_eq!(household.head_member_id, household.members[0].id);
+    assert_eq!(household.members[0].ikd, Some(IkdStatus::PerluKeDukcapil));
+    assert_eq!(household.members[4].ikd, None, "a child has no IKD status");
+    assert!(f.registry.list_drafts().unwrap().is_empty());
+    let outbox = f.registry.store.read(crate::outbox::entries).unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].entity_id, id);
+    assert_eq!(outbox[0].kind, "household.registered");
+    assert_eq!(
+        f.registry
+            .find_household_by_nik(&sample.members[2].nik)
+            .unwrap(),
+        Some(id)
+    );
+}
+
+#[test]
+fn bad_input_changes_nothing() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 3, now());
+    let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+    f.registry
+        .set_household(&draft, sample.household.clone())
+        .unwrap();
+    let before = f.registry.draft(&draft).unwrap();
+    let mut bad = sample.members[0].clone();
+    bad.nik = "12345".into();
+    let error = f.registry.put_member(&draft, None, bad).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![("members[0].nik".into(), ErrorCode::NikLength)]
+    );
+    let mut bad_household = sample.household.clone();
+    bad_household.address.rt = 0;
+    assert!(f.registry.set_household(&draft, bad_household).is_err());
+    assert_eq!(f.registry.draft(&draft).unwrap(), before);
+}
+
+#[test]
+fn sex_and_birth_date_must_agree_with_nik_and_the_error_says_which() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 2, now());
+    let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+    let mut wrong_sex = sample.members[0].clone();
+    wrong_sex.sex = Sex::P;
+    assert_eq!(
+        codes(&f.registry.put_member(&draft, None, wrong_sex).unwrap_err()),
+        vec![("members[0].sex".into(), ErrorCode::SexMismatchNik)]
+    );
+    let mut wrong_date = sample.members[0].clone();
+    wrong_date.birth_date =
+        Date::from_days_since_epoch(wrong_date.birth_date.days_since_epoch() + 1);
+    assert_eq!(
+        codes(&f.registry.put_member(&draft, None, wrong_date).unwrap_err()),
+        vec![(
+            "members[0].birth_date".into(),
+            ErrorCode::BirthDateMismatchNik
+        )]
+    );
+}
+
+#[test]
+fn names_allow_single_words_apostrophes_hyphens_dots_and_non_ascii() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 1, now());
+    let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+    for name in [
+        "Sukarni",
+        "Ma'ruf Amin",
+        "Nur-Aini",
+        "H. Lalu M. Zaini, S.Pd.",
+        "Zahrā Ṣāliḥ",
+        "Ni Luh Ayu",
+    ] {
+        let mut member = sample.members[0].clone();
+        member.full_name = name.into();
+        f.registry.put_member(&draft, None, member).unwrap();
+    }
+    for (name, code) in [
+        ("", ErrorCode::NameEmpty),
+        ("   ", ErrorCode::NameEmpty),
+        ("Agus 2", ErrorCode::NameInvalidCharacter),
+        ("...", ErrorCode::NameInvalidCharacter),
+        ("Budi\u{0}", ErrorCode::NameInvalidCharacter),
+    ] {
+        let mut member = sample.members[0].clone();
+        member.full_name = name.into();
+        let error = f.registry.put_member(&draft, None, member).unwrap_err();
+        assert_eq!(codes(&error)[0].1, code, "{name:?}");
+    }
+    let mut member = sample.members[0].clone();
+    member.full_name = "A".repeat(101);
+    assert_eq!(
+        codes(&f.registry.put_member(&draft, None, member).unwrap_err())[0].1,
+        ErrorCode::NameTooLong
+    );
+}
+
+#[test]
+fn nik_in_another_household_is_refused_naming_only_that_household() {
+    let mut f = fixture();
+    let first = f.generator.household("agen-01", 3, now());
+    let first_id = first.register(&f.registry, now()).unwrap();
+    let mut second = f.generator.household("agen-01", 3, now());
+    second.members[2] = first.members[2].clone();
+    second.members[2].relation = Relation::Anak;
+    let error = second.register(&f.registry, now()).unwrap_err();
+    let errors = error.field_errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "members[2].nik");
+    assert_eq!(errors[0].code, ErrorCode::NikRegisteredElsewhere);
+    assert!(errors[0].message.contains(&first_id));
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains(&first.members[2].nik));
+    assert!(!text.contains(&first.members[2].full_name));
+    assert_eq!(f.registry.household_ids().unwrap(), vec![first_id]);
+    assert_eq!(
+        f.registry.list_drafts().unwrap().len(),
+        1,
+        "the draft is kept for correction"
+    );
+}
+
+#[test]
+fn kk_registered_twice_is_refused() {
+    let mut f = fixture();
+    let first = f.generator.household("agen-01", 2, now());
+    let first_id = first.register(&f.registry, now()).unwrap();
+    let mut second = f.generator.household("agen-01", 2, now());
+    second.household.kk = first.household.kk.clone();
+    let error = second.register(&f.registry, now()).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![("household.kk".into(), ErrorCode::KkRegisteredElsewhere)]
+    );
+    assert!(error.field_errors()[0].message.contains(&first_id));
+}
+
+#[test]
+fn whole_household_rules_are_checked_on_submit() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 3, now());
+    let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+    let error = f.registry.submit(&draft).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![
+            ("household".into(), ErrorCode::StepMissing),
+            ("members".into(), ErrorCode::NoMembers),
+            ("consent".into(), ErrorCode::ConsentMissing),
+        ]
+    );
+    f.registry
+        .set_household(&draft, sample.household.clone())
+        .unwrap();
+    let head = f
+        .registry
+        .put_member(&draft, None, sample.members[0].clone())
+        .unwrap();
+    let mut second_head = sample.members[1].clone();
+    second_head.relation = Relation::KepalaKeluarga;
+    let wife = f
+        .registry
+        .put_member(&draft, None, second_head.clone())
+        .unwrap();
+    let child = f
+        .registry
+        .put_member(&draft, None, sample.members[2].clone())
+        .unwrap();
+    let error = f.registry.submit(&draft).unwrap_err();
+    assert!(codes(&error).contains(&("members".into(), ErrorCode::HeadMultiple)));
+    assert!(codes(&error).contains(&("members[0].ikd".into(), ErrorCode::IkdStatusMissing)));
+    second_head.relation = Relation::Istri;
+    f.registry
+        .put_member(&draft, Some(&wife), second_head)
+        .unwrap();
+    // A child can neither consent nor hold an IKD status.
+    let consent = |by: &str| Consent {
+        given_by: by.into(),
+        given_at: now(),
+        notice_version: "PDP-2026.1".into(),
+    };
+    assert_eq!(
+        codes(&f.registry.set_consent(&draft, consent(&child)).unwrap_err()),
+        vec![("consent.given_by".into(), ErrorCode::ConsentGiverInvalid)]
+    );
+    assert_eq!(
+        codes(
+            &f.registry
+                .set_ikd(&draft, &child, IkdStatus::SudahAktif)
+                .unwrap_err()
+        ),
+        vec![("ikd".into(), ErrorCode::IkdNotAdult)]
+    );
+    f.registry.set_consent(&draft, consent(&wife)).unwrap();
+    f.registry
+        .set_ikd(&draft, &head, IkdStatus::SudahAktif)
+        .unwrap();
+    let error = f.registry.submit(&draft).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![("members[1].ikd".into(), ErrorCode::IkdStatusMissing)]
+    );
+    f.registry
+        .set_ikd(&draft, &wife, IkdStatus::TidakPunyaHp)
+        .unwrap();
+    let id = f.registry.submit(&draft).unwrap();
+    assert_eq!(
+        f.registry.submit(&draft).unwrap(),
+        id,
+        "a repeated submit is idempotent"
+    );
+    assert_eq!(f.registry.household_ids().unwrap().len(), 1);
+    assert_eq!(
+        f.registry.store.read(crate::outbox::entries).unwrap().len(),
+        1
+    );
+}
+
+#[test]
+fn duplicate_nik_inside_one_household_is_refused() {
+    let mut f = fixture();
+    let mut sample = f.generator.household("agen-01", 3, now());
+    sample.members[2] = sample.members[1].clone();
+    sample.members[2].relation = Relation::Anak;
+    let error = sample.register(&f.registry, now()).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![("members[2].nik".into(), ErrorCode::NikDuplicateInHousehold)]
+    );
+}
+
+#[test]
+fn removing_a_member_drops_their_ikd_and_consent() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 2, now());
+    let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+    f.registry
+        .put_member(&draft, None, sample.members[0].clone())
+        .unwrap();
+    let wife = f
+        .registry
+        .put_member(&draft, None, sample.members[1].clone())
+        .unwrap();
+    f.registry
+        .set_ikd(&draft, &wife, IkdStatus::SudahAktif)
+        .unwrap();
+    f.registry
+        .set_consent(
+            &draft,
+            Consent {
+                given_by: wife.clone(),
+                given_at: now(),
+                notice_version: "PDP-2026.1".into(),
+            },
+        )
+        .unwrap();
+    f.registry.remove_member(&draft, &wife).unwrap();
+    let saved = f.registry.draft(&draft).unwrap();
+    assert_eq!(saved.members.len(), 1);
+    assert!(saved.ikd.is_empty());
+    assert!(saved.consent.is_none());
+    assert_eq!(saved.step, Step::Members);
+}
+
+#[test]
+fn drafts_resume_at_their_step_after_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let mut generator = Generator::new(7, Date::new(2026, 11, 28).unwrap());
+    let sample = generator.household("agen-01", 2, now());
+    let open = || {
+        let store = Arc::new(Store::open(&path).unwrap());
+        let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
+        Registry::with_clock(store, cipher, Arc::new(now))
+    };
+    let draft = {
+        let registry = open();
+        let draft = registry.start_draft(sample.visit.clone()).unwrap();
+        registry
+            .set_household(&draft, sample.household.clone())
+            .unwrap();
+        registry
+            .put_member(&draft, None, sample.members[0].clone())
+            .unwrap();
+        draft
+    };
+    let registry = open();
+    let summaries = registry.list_drafts().unwrap();
+    assert_eq!(summaries.len(), 1);
+    assert_eq!(summaries[0].id, draft);
+    assert_eq!(summaries[0].step, Step::Members);
+    assert_eq!(summaries[0].revision, 3);
+    assert_eq!(
+        summaries[0].head_name.as_deref(),
+        Some(sample.members[0].full_name.as_str())
+    );
+    assert_eq!(
+        registry.draft(&draft).unwrap().household,
+        Some(sample.household)
+    );
+}
+
+#[test]
+fn a_store_refuses_a_different_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("device.db")).unwrap();
+    let right = Cipher::new(&DataKey::from_bytes([1; 32])).unwrap();
+    let wrong = Cipher::new(&DataKey::from_bytes([2; 32])).unwrap();
+    store.verify_key(&right).unwrap();
+    store.verify_key(&right).unwrap();
+    assert!(matches!(store.verify_key(&wrong), Err(Error::Crypto)));
+}
+
+#[test]
+fn visit_fields_are_validated() {
+    let f = fixture();
+    let visit = Visit {
+        agent_id: " ".into(),
+        kelurahan_code: "52.71.01.9999".into(),
+        rt: 0,
+        rw: 1000,
+        started_at: now() + 86_400_000,
+        gps: Some(Gps {
+            latitude: f64::NAN,
+            longitude: 116.1,
+            accuracy_m: 5.0,
+        }),
+    };
+    let error = f.registry.start_draft(visit).unwrap_err();
+    assert_eq!(
+        codes(&error),
+        vec![
+            ("visit.agent_id".into(), ErrorCode::AgentMissing),
+            ("visit.kelurahan_code".into(), ErrorCode::KelurahanUnknown),
+            ("visit.rt".into(), ErrorCode::RtRwInvalid),
+            ("visit.rw".into(), ErrorCode::RtRwInvalid),
+            ("visit.started_at".into(), ErrorCode::TimeInvalid),
+            ("visit.gps".into(), ErrorCode::GpsInvalid),
+        ]
+    );
+    assert!(f.registry.list_drafts().unwrap().is_empty());
+}
+
+#[test]
+fn register_complete_writes_one_household_in_one_step() {
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 5, now());
+    let id = f
+        .registry
+        .register_complete(
+            sample.visit.clone(),
+            sample.household.clone(),
+            sample.members.clone(),
+            0,
+            "PDP-2026.1",
+            &[(0, IkdStatus::SudahAktif), (1, IkdStatus::DibantuAktivasi)],
+        )
+        .unwrap();
+    assert_eq!(f.registry.household(&id).unwrap().members.len(), 5);
+    let again = f.registry.register_complete(
+        sample.visit.clone(),
+        sample.household.clone(),
+        sample.members.clone(),
+        0,
+        "PDP-2026.1",
+        &[(0, IkdStatus::SudahAktif), (1, IkdStatus::DibantuAktivasi)],
+    );
+    assert!(again.is_err());
+    assert_eq!(f.registry.household_ids().unwrap().len(), 1);
+}

@@ -1,0 +1,290 @@
+//! Deterministic, plausible (entirely fictitious) households for the demo, tests and
+//! benchmarks. Every NIK and KK it makes passes validation; none belongs to a real person.
+use std::collections::HashSet;
+
+use crate::date::Date;
+use crate::error::Result;
+use crate::identity::Sex;
+use crate::registration::*;
+
+/// splitmix64: tiny, seeded, good enough to vary test data.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const KELURAHAN: &[&str] = &[
+    "52.71.01.1004",
+    "52.71.01.1009",
+    "52.71.02.1001",
+    "52.71.02.1013",
+    "52.71.03.1005",
+    "52.71.04.1002",
+    "52.71.05.1007",
+    "52.71.06.1003",
+    "52.03.01.2001",
+    "52.03.02.2003",
+];
+const MALE: &[&str] = &[
+    "Lalu Muhammad",
+    "Ahmad",
+    "Zainul",
+    "Sahnan",
+    "I Made",
+    "Ma'ruf",
+    "Abdul",
+    "Ketut",
+    "Hamzanwadi",
+    "Saprudin",
+];
+const FEMALE: &[&str] = &[
+    "Baiq",
+    "Siti",
+    "Nurhayati",
+    "Ni Luh",
+    "Sri",
+    "Nur-Aini",
+    "Inaq",
+    "Halimah",
+    "Rohani",
+    "Zahrā",
+];
+const FAMILY: &[&str] = &[
+    "Hidayat",
+    "Sasmita",
+    "Rahman",
+    "Wiranata",
+    "Fauzi",
+    "Suparman",
+    "Anggraini",
+    "Jayadi",
+    "Zulkifli",
+    "Putra",
+    "Asmawati",
+    "Ramdhani",
+    "Mustiadi",
+    "Ṣāliḥ",
+];
+const OCCUPATIONS: &[&str] = &[
+    "Petani",
+    "Buruh tani",
+    "Nelayan",
+    "Pedagang",
+    "Ibu rumah tangga",
+    "Pelajar",
+    "Tidak bekerja",
+    "Buruh harian lepas",
+    "Penenun",
+];
+
+/// A distinct, pronounceable name part for every number (digits are not allowed in names).
+fn syllable_name(mut n: u64) -> String {
+    const SYLLABLES: [&str; 10] = ["ra", "di", "ma", "su", "ti", "no", "ka", "la", "wa", "ni"];
+    let mut out = String::new();
+    loop {
+        out.push_str(SYLLABLES[(n % 10) as usize]);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut chars = out.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A household as the agent would enter it, in order.
+#[derive(Debug, Clone)]
+pub struct SampleHousehold {
+    pub visit: Visit,
+    pub household: HouseholdInfo,
+    pub members: Vec<MemberInput>,
+}
+
+pub struct Generator {
+    rng: Rng,
+    today: Date,
+    issued: HashSet<String>,
+    counter: u64,
+}
+
+impl Generator {
+    pub fn new(seed: u64, today: Date) -> Generator {
+        Generator {
+            rng: Rng::new(seed),
+            today,
+            issued: HashSet::new(),
+            counter: 0,
+        }
+    }
+
+    pub fn rng(&mut self) -> &mut Rng {
+        &mut self.rng
+    }
+
+    fn unique_number(&mut self, kecamatan: &str, day: u8, date: Date) -> String {
+        loop {
+            let serial = 1 + self.rng.below(9999);
+            let number = format!(
+                "{kecamatan}{day:02}{:02}{:02}{serial:04}",
+                date.month(),
+                date.year().rem_euclid(100)
+            );
+            if self.issued.insert(number.clone()) {
+                return number;
+            }
+        }
+    }
+
+    fn date_years_ago(&mut self, min_years: i64, max_years: i64) -> Date {
+        let days = min_years * 365 + self.rng.below(((max_years - min_years) * 365) as u64) as i64;
+        Date::from_days_since_epoch(self.today.days_since_epoch() - days)
+    }
+
+    fn member(
+        &mut self,
+        kecamatan: &str,
+        relation: Relation,
+        sex: Sex,
+        age: (i64, i64),
+        family: &str,
+    ) -> MemberInput {
+        let birth_date = self.date_years_ago(age.0, age.1);
+        let day = birth_date.day() + if sex == Sex::P { 40 } else { 0 };
+        let nik = self.unique_number(kecamatan, day, birth_date);
+        let given = *self.rng.pick(if sex == Sex::L { MALE } else { FEMALE });
+        let adult = age.0 >= 17;
+        MemberInput {
+            nik,
+            full_name: format!("{given} {family} {}", syllable_name(self.counter)),
+            relation,
+            sex,
+            birth_date,
+            marital: if adult && relation != Relation::Anak {
+                Marital::Kawin
+            } else {
+                Marital::BelumKawin
+            },
+            education: *self.rng.pick(Education::ALL),
+            occupation: if adult {
+                self.rng.pick(OCCUPATIONS).to_string()
+            } else {
+                "Pelajar".to_owned()
+            },
+            disability: if self.rng.below(20) == 0 {
+                *self.rng.pick(&Disability::ALL[1..])
+            } else {
+                Disability::Tidak
+            },
+        }
+    }
+
+    /// A household of `size` members (at least 1): head, spouse, then children.
+    pub fn household(
+        &mut self,
+        agent_id: &str,
+        size: usize,
+        visit_time: Millis,
+    ) -> SampleHousehold {
+        self.counter += 1;
+        let kelurahan = *self.rng.pick(KELURAHAN);
+        let kecamatan: String = kelurahan[..8].replace('.', "");
+        let family = *self.rng.pick(FAMILY);
+        let mut members = vec![self.member(
+            &kecamatan,
+            Relation::KepalaKeluarga,
+            Sex::L,
+            (30, 65),
+            family,
+        )];
+        if size > 1 {
+            members.push(self.member(&kecamatan, Relation::Istri, Sex::P, (25, 60), family));
+        }
+        while members.len() < size {
+            let sex = if self.rng.below(2) == 0 {
+                Sex::L
+            } else {
+                Sex::P
+            };
+            members.push(self.member(&kecamatan, Relation::Anak, sex, (1, 16), family));
+        }
+        let issue = self.date_years_ago(1, 10);
+        let kk = self.unique_number(&kecamatan, issue.day(), issue);
+        let rt = 1 + self.rng.below(20) as u16;
+        let rw = 1 + self.rng.below(10) as u16;
+        SampleHousehold {
+            visit: Visit {
+                agent_id: agent_id.to_owned(),
+                kelurahan_code: kelurahan.to_owned(),
+                rt,
+                rw,
+                started_at: visit_time,
+                gps: Some(Gps {
+                    latitude: -8.58 - self.rng.below(1000) as f64 / 10_000.0,
+                    longitude: 116.10 + self.rng.below(1000) as f64 / 10_000.0,
+                    accuracy_m: 5.0 + self.rng.below(30) as f64,
+                }),
+            },
+            household: HouseholdInfo {
+                kk,
+                address: Address {
+                    kelurahan_code: kelurahan.to_owned(),
+                    rt,
+                    rw,
+                    street: format!("Gg. Melati No. {}", 1 + self.rng.below(200)),
+                },
+            },
+            members,
+        }
+    }
+}
+
+impl SampleHousehold {
+    /// Walks the whole assisted flow, saving the draft at every step, and submits.
+    pub fn register(&self, registry: &Registry, consent_at: Millis) -> Result<String> {
+        let draft = registry.start_draft(self.visit.clone())?;
+        registry.set_household(&draft, self.household.clone())?;
+        let mut ids = Vec::new();
+        for member in &self.members {
+            ids.push(registry.put_member(&draft, None, member.clone())?);
+        }
+        registry.set_consent(
+            &draft,
+            Consent {
+                given_by: ids[0].clone(),
+                given_at: consent_at,
+                notice_version: "PDP-2026.1".to_owned(),
+            },
+        )?;
+        let visit_day = Date::of_unix_millis(self.visit.started_at);
+        for (id, member) in ids.iter().zip(&self.members) {
+            if validate::is_adult(member, visit_day) {
+                registry.set_ikd(&draft, id, IkdStatus::PerluKeDukcapil)?;
+            }
+        }
+        registry.submit(&draft)
+    }
+}
