@@ -1,0 +1,108 @@
+//! Every older schema upgrades to the current one without losing data; a newer one is refused.
+use perlinsos_core::store::{migrations, Store};
+use perlinsos_core::Error;
+use rusqlite::Connection;
+
+/// (version, SQL that builds a database of that version with data in it)
+const FIXTURES: &[(i64, &str)] = &[(0, ""), (1, include_str!("fixtures/schema_v1.sql"))];
+
+fn build(path: &std::path::Path, sql: &str) {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+#[test]
+fn there_is_a_fixture_for_every_older_schema() {
+    let versions: Vec<i64> = FIXTURES.iter().map(|(v, _)| *v).collect();
+    let expected: Vec<i64> = (0..migrations::latest_version()).collect();
+    assert_eq!(versions, expected, "add a fixture when you add a migration");
+}
+
+#[test]
+fn every_older_schema_upgrades_and_keeps_its_rows() {
+    for (version, sql) in FIXTURES {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.db");
+        build(&path, sql);
+        let before: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(before, *version);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+        let (outbox, parked_reason): (i64, Option<String>) = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT count(*), (SELECT park_reason FROM outbox WHERE status = 'parked')
+                     FROM outbox",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        if *version >= 1 {
+            assert_eq!(outbox, 2, "v{version}");
+            assert_eq!(parked_reason.as_deref(), Some("ditolak server"));
+        }
+        // The upgraded database is usable: the registration tables exist and are empty.
+        let drafts: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(drafts, 0);
+        let integrity: String = store
+            .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+        drop(store);
+        // Opening again is a no-op.
+        assert_eq!(
+            Store::open(&path).unwrap().schema_version().unwrap(),
+            migrations::latest_version()
+        );
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_app_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let newer = migrations::latest_version() + 1;
+    build(&path, &format!("CREATE TABLE future (x); PRAGMA user_version = {newer};"));
+    match Store::open(&path) {
+        Err(Error::SchemaTooNew { found, supported }) => {
+            assert_eq!((found, supported), (newer, migrations::latest_version()));
+        }
+        other => panic!("expected SchemaTooNew, got {:?}", other.err()),
+    }
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, newer);
+}
+
+#[test]
+fn a_failing_migration_leaves_the_old_schema_in_place() {
+    // A v1 database where a table the next migration creates already exists (as a damaged or
+    // hand-edited file might): the upgrade fails as a whole and the version stays 1.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    build(
+        &path,
+        &format!(
+            "{}\nCREATE TABLE members (x);",
+            include_str!("fixtures/schema_v1.sql")
+        ),
+    );
+    assert!(Store::open(&path).is_err());
+    let conn = Connection::open(&path).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 1);
+    let drafts: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'drafts'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(drafts, 0);
+}
