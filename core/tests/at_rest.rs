@@ -34,7 +34,9 @@ fn no_personal_value_appears_in_the_database_or_its_wal() {
         if i % 4 == 0 {
             // Leave some as drafts part-way through: drafts hold the same personal data.
             let draft = registry.start_draft(sample.visit.clone()).unwrap();
-            registry.set_household(&draft, sample.household.clone()).unwrap();
+            registry
+                .set_household(&draft, sample.household.clone())
+                .unwrap();
             for member in &sample.members {
                 registry.put_member(&draft, None, member.clone()).unwrap();
             }
@@ -51,7 +53,10 @@ fn no_personal_value_appears_in_the_database_or_its_wal() {
         }
         assert!(bytes.len() > 10_000, "{label}: nothing was written?");
         // The scan itself works: the agent id, which is not personal, is stored in clear.
-        assert!(contains(&bytes, b"agen-07"), "{label}: scanner sees nothing");
+        assert!(
+            contains(&bytes, b"agen-07"),
+            "{label}: scanner sees nothing"
+        );
         for secret in &secrets {
             assert!(
                 !contains(&bytes, secret.as_bytes()),

@@ -30,7 +30,10 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             .unwrap();
         assert_eq!(before, *version);
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+        assert_eq!(
+            store.schema_version().unwrap(),
+            migrations::latest_version()
+        );
         let (outbox, parked_reason): (i64, Option<String>) = store
             .read(|conn| {
                 Ok(conn.query_row(
@@ -68,7 +71,10 @@ fn a_database_from_a_newer_app_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.db");
     let newer = migrations::latest_version() + 1;
-    build(&path, &format!("CREATE TABLE future (x); PRAGMA user_version = {newer};"));
+    build(
+        &path,
+        &format!("CREATE TABLE future (x); PRAGMA user_version = {newer};"),
+    );
     match Store::open(&path) {
         Err(Error::SchemaTooNew { found, supported }) => {
             assert_eq!((found, supported), (newer, migrations::latest_version()));
@@ -76,7 +82,9 @@ fn a_database_from_a_newer_app_is_refused_untouched() {
         other => panic!("expected SchemaTooNew, got {:?}", other.err()),
     }
     let conn = Connection::open(&path).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, newer);
 }
 
@@ -95,7 +103,9 @@ fn a_failing_migration_leaves_the_old_schema_in_place() {
     );
     assert!(Store::open(&path).is_err());
     let conn = Connection::open(&path).unwrap();
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(version, 1);
     let drafts: i64 = conn
         .query_row(
