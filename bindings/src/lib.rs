@@ -1,0 +1,67 @@
+//! The uniffi facade: newtypes that convert and delegate, nothing that decides. The bindings
+//! issue grows it to the whole registration API; today it exports the NIK/KK checks.
+use perlinsos_core::identity;
+use perlinsos_core::{Date, ErrorCode};
+
+uniffi::setup_scaffolding!();
+
+/// The one error Kotlin sees: a stable code and a message in Bahasa Indonesia.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum ApiError {
+    #[error("{code}: {message}")]
+    Invalid { code: String, message: String },
+}
+
+impl From<ErrorCode> for ApiError {
+    fn from(code: ErrorCode) -> ApiError {
+        ApiError::Invalid {
+            code: code.as_str().to_owned(),
+            message: code.message().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, uniffi::Record)]
+pub struct NikCheck {
+    /// "L" or "P"
+    pub sex: String,
+    /// YYYY-MM-DD
+    pub birth_date: String,
+    /// PP.KK.CC
+    pub kecamatan: String,
+    /// Codes of warnings, such as NIK_KECAMATAN_UNKNOWN.
+    pub warnings: Vec<String>,
+}
+
+#[uniffi::export]
+pub fn check_nik(nik: String) -> Result<NikCheck, ApiError> {
+    let info = identity::parse_nik(&nik, Date::today())?;
+    Ok(NikCheck {
+        sex: format!("{:?}", info.sex),
+        birth_date: info.birth_date.to_string(),
+        kecamatan: info.kecamatan,
+        warnings: info
+            .warnings
+            .iter()
+            .map(|w| w.as_str().to_owned())
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn facade_converts_results_and_errors() {
+        let ok = check_nik("5271015705900002".into()).unwrap();
+        assert_eq!(
+            (ok.sex.as_str(), ok.birth_date.as_str()),
+            ("P", "1990-05-17")
+        );
+        match check_nik("123".into()) {
+            Err(ApiError::Invalid { code, .. }) => assert_eq!(code, "NIK_LENGTH"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
