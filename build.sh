@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# One entry point for Perlinsos: ./build.sh test | demo | bench | fuzz [SECONDS] | bindings
+# Installs what it needs when missing. Keeps build output in a target directory that survives
+# between runs (CI starts from a fresh checkout; rebuilding every dependency is slow on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/perlinsos/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export RUST_BACKTRACE="${RUST_BACKTRACE:-0}"
+
+log() { printf '== %s\n' "$*" >&2; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}"
+}
+
+need_rust() {
+    if ! command -v cargo >/dev/null 2>&1; then
+        log "cargo not found: install Rust with rustup (https://rustup.rs) and run again"
+        exit 1
+    fi
+    # A C compiler builds the bundled SQLite and ring.
+    command -v cc >/dev/null 2>&1 || apt_install build-essential
+    if command -v rustup >/dev/null 2>&1; then
+        for component in rustfmt clippy; do
+            rustup component list --installed 2>/dev/null | grep -q "^$component" ||
+                rustup component add "$component"
+        done
+    fi
+}
+
+cmd_test() {
+    need_rust
+    log "cargo fmt --check"
+    cargo fmt --all -- --check
+    log "cargo clippy --all-targets -- -D warnings"
+    cargo clippy --workspace --all-targets --locked -- -D warnings
+    log "cargo test (every crate: unit, property, migration, at-rest, kill, CLI, server)"
+    cargo test --workspace --locked
+    log "all checks passed"
+}
+
+cmd_demo() {
+    need_rust
+    cargo build --locked -p perlinsos-cli --bin perlinsos
+    "$CARGO_TARGET_DIR/debug/perlinsos" demo "$@"
+}
+
+cmd_bench() {
+    need_rust
+    log "building the stripped release library to track its size"
+    cargo build --locked --release -p perlinsos-ffi --lib
+    PERLINSOS_FFI_SIZE=$(stat -c %s "$CARGO_TARGET_DIR/release/libperlinsos_ffi.so")
+    export PERLINSOS_FFI_SIZE
+    export PERLINSOS_BENCH_REPORT="${PERLINSOS_BENCH_REPORT:-$PWD/bench/REPORT.md}"
+    export PERLINSOS_BENCH_DIR="${PERLINSOS_BENCH_DIR:-$PWD/bench}"
+    cargo bench --locked -p perlinsos-core --bench register
+}
+
+cmd_fuzz() {
+    local seconds="${1:-60}"
+    need_rust
+    rustup toolchain list | grep -q '^nightly' || {
+        log "cargo fuzz needs a nightly toolchain: rustup toolchain install nightly"
+        exit 1
+    }
+    command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+    (cd core && cargo +nightly fuzz run identity -- -max_total_time="$seconds")
+}
+
+cmd_bindings() {
+    need_rust
+    cargo build --locked -p perlinsos-ffi
+    local out="$CARGO_TARGET_DIR/bindings/kotlin"
+    "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library \
+        "$CARGO_TARGET_DIR/debug/libperlinsos_ffi.so" --language kotlin --out-dir "$out"
+    log "Kotlin bindings in $out"
+}
+
+case "${1:-}" in
+    test) shift; cmd_test "$@" ;;
+    demo) shift; cmd_demo "$@" ;;
+    bench) shift; cmd_bench "$@" ;;
+    fuzz) shift; cmd_fuzz "$@" ;;
+    bindings) shift; cmd_bindings "$@" ;;
+    *)
+        echo "usage: ./build.sh test | demo | bench | fuzz [SECONDS] | bindings" >&2
+        exit 2
+        ;;
+esac
