@@ -5,7 +5,8 @@ CREATE TABLE meta (
 ) STRICT;
 
 -- One row per operation the server must apply exactly once. The id is generated on the phone
--- and is the idempotency key on the server.
+-- (time-ordered) and is the idempotency key on the server. The outbox holds only what has not
+-- reached the server yet, so it stays small and needs no index beyond its key.
 CREATE TABLE outbox (
     id              TEXT PRIMARY KEY,
     kind            TEXT NOT NULL,
@@ -17,6 +18,5 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL,
     park_reason     TEXT,
     created_at      INTEGER NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
-CREATE INDEX outbox_due ON outbox (status, next_attempt_at);

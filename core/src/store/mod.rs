@@ -40,6 +40,10 @@ impl Store {
         writer.pragma_update(None, "synchronous", "FULL")?;
         writer.pragma_update(None, "foreign_keys", "ON")?;
         writer.pragma_update(None, "temp_store", "MEMORY")?;
+        // Each registration rewrites a few pages of the NIK/KK blind indexes at random; fewer,
+        // larger checkpoints copy each of those pages to the main file once rather than many
+        // times. The WAL may grow to about 16 MB between checkpoints.
+        writer.pragma_update(None, "wal_autocheckpoint", 4000)?;
         migrations::migrate(&mut writer)?;
         Ok(Store {
             path,
