@@ -76,7 +76,7 @@ cmd_fuzz() {
 
 cmd_bindings() {
     need_rust
-    cargo build --locked -p perlinsos-ffi
+    cargo build --locked -p perlinsos-ffi --features bindgen
     local out="$CARGO_TARGET_DIR/bindings/kotlin"
     "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library \
         "$CARGO_TARGET_DIR/debug/libperlinsos_ffi.so" --language kotlin --out-dir "$out"

@@ -18,6 +18,7 @@ use perlinsos_core::Date;
 use rusqlite::{params, Connection};
 
 const MEMBERS: usize = 5;
+const RUNS: usize = 3;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -184,12 +185,18 @@ fn main() {
     let dir =
         tempfile::tempdir_in(std::env::var("PERLINSOS_BENCH_DIR").unwrap_or_else(|_| ".".into()))
             .unwrap();
-    let ours_path = dir.path().join("perlinsos.db");
-    let plain_path = dir.path().join("plain.db");
-    eprintln!(
-        "{households} households of {MEMBERS}: Perlinsos and plain rusqlite, interleaved ..."
-    );
-    let (ours, plain) = interleaved(&ours_path, &plain_path, &samples);
+    // Three fresh runs: I/O timing on a shared machine wanders; the median run is reported.
+    let mut runs = Vec::new();
+    for run in 0..RUNS {
+        let ours_path = dir.path().join(format!("perlinsos-{run}.db"));
+        let plain_path = dir.path().join(format!("plain-{run}.db"));
+        eprintln!("run {run}: {households} households, Perlinsos and plain rusqlite interleaved");
+        let (ours, plain) = interleaved(&ours_path, &plain_path, &samples);
+        runs.push((plain / ours, ours, plain, ours_path, plain_path));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ratios: Vec<String> = runs.iter().map(|r| format!("{:.2}x", r.0)).collect();
+    let (_, ours, plain, ours_path, plain_path) = runs.swap_remove(RUNS / 2);
     eprintln!("stepwise: {stepwise_households} households through the draft flow ...");
     let steps = stepwise(&dir.path().join("stepwise.db"), &stepwise_samples);
     eprintln!("drafts: open the store and list {drafts} drafts ...");
@@ -222,7 +229,8 @@ fn main() {
     let _ = writeln!(report, "|---|---|---|---|");
     let _ = writeln!(
         report,
-        "| register {households} households | {ours_rate:.0} households/s ({ours:.2} s) | {plain_rate:.0} households/s ({plain:.2} s) | **{ratio:.2}x** (floor 0.5x) |"
+        "| register {households} households (median of {RUNS} runs) | {ours_rate:.0} households/s ({ours:.2} s) | {plain_rate:.0} households/s ({plain:.2} s) | **{ratio:.2}x** (floor 0.5x; runs: {}) |",
+        ratios.join(", ")
     );
     let _ = writeln!(
         report,
@@ -263,8 +271,11 @@ fn main() {
     }
     let _ = writeln!(
         report,
-        "\nThe ratio is the price of validation, AES-256-GCM per personal field, HMAC blind indexes \
-         and the outbox row; most of each transaction on both sides is the fsync of the WAL."
+        "\nProfiled with perf: on both sides most time is the fsync of the WAL at each commit. Perlinsos\n\
+         writes more pages per commit (the NIK/KK blind indexes take a page each at random, plus the\n\
+         outbox row), and that, not validation or AES-GCM (each under 1% of samples), is the gap.\n\
+         The database is larger per household: 29 bytes of nonce and tag per sealed field, 16-byte\n\
+         blind indexes, text UUIDs."
     );
     print!("{report}");
     if let Some(parent) = Path::new(&report_path).parent() {

@@ -16,9 +16,10 @@ CREATE TABLE drafts (
 
 CREATE INDEX drafts_by_agent ON drafts (agent_id, updated_at);
 
+-- A household keeps the id of the draft it was registered from: a repeated submit finds it by
+-- its key, and no second index is needed.
 CREATE TABLE households (
     id             TEXT PRIMARY KEY,
-    draft_id       TEXT NOT NULL UNIQUE,
     agent_id       TEXT NOT NULL,
     kelurahan_code TEXT NOT NULL,
     kk_index       BLOB NOT NULL UNIQUE,

@@ -222,6 +222,7 @@ pub struct RegisteredMember {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegisteredHousehold {
     pub id: String,
+    /// The draft it was registered from; today always equal to `id`.
     pub draft_id: String,
     pub agent_id: String,
     pub kk: String,

@@ -114,7 +114,7 @@ pub fn list_drafts(conn: &Connection, cipher: &Cipher) -> Result<Vec<DraftSummar
 
 pub fn household_of_draft(conn: &Connection, draft_id: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT id FROM households WHERE draft_id = ?1")?
+        .prepare_cached("SELECT id FROM households WHERE id = ?1")?
         .query_row([draft_id], |row| row.get(0))
         .optional()?)
 }
@@ -206,17 +206,16 @@ pub fn insert_household(
         .iter()
         .find(|m| m.input.relation == Relation::KepalaKeluarga)
         .ok_or_else(|| Error::invalid("members", ErrorCode::HeadMissing))?;
-    let id = crate::ids::new_id()?;
+    let id = draft.id.clone();
     let cell = |column| Cell::new("households", column, &id);
     let kk = canonical(&info.kk);
     tx.prepare_cached(
-        "INSERT INTO households (id, draft_id, agent_id, kelurahan_code, kk_index, kk, address,
+        "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address,
              visit, consent, head_member_id, member_count, registered_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         id,
-        draft.id,
         draft.visit.agent_id,
         info.address.kelurahan_code,
         cipher.blind_index(KK_DOMAIN, kk),
@@ -282,24 +281,23 @@ pub fn household_ids(conn: &Connection) -> Result<Vec<String>> {
 pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<RegisteredHousehold> {
     let row = conn
         .prepare_cached(
-            "SELECT draft_id, agent_id, kk, address, visit, consent, head_member_id, registered_at
+            "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at
              FROM households WHERE id = ?1",
         )?
         .query_row([id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
                 r.get::<_, Vec<u8>>(3)?,
                 r.get::<_, Vec<u8>>(4)?,
-                r.get::<_, Vec<u8>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
             ))
         })
         .optional()?
         .ok_or(Error::Corrupt("household not found"))?;
-    let (draft_id, agent_id, kk, address, visit, consent, head_member_id, registered_at) = row;
+    let (agent_id, kk, address, visit, consent, head_member_id, registered_at) = row;
     let cell = |column| Cell::new("households", column, id);
     let mut stmt = conn.prepare_cached(
         "SELECT id, nik, full_name, birth_date, profile FROM members
@@ -340,7 +338,7 @@ pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Re
     }
     Ok(RegisteredHousehold {
         id: id.to_owned(),
-        draft_id,
+        draft_id: id.to_owned(),
         agent_id,
         kk: cipher.open_string(cell("kk"), &kk)?,
         address: cipher.open_json(cell("address"), &address)?,
