@@ -21,47 +21,45 @@ fn draft_not_found() -> Error {
     Error::invalid("draft", ErrorCode::DraftNotFound)
 }
 
-pub fn insert_draft(
+const INSERT_DRAFT: &str = "INSERT INTO drafts (id, agent_id, step, revision, body, created_at,
+     updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+const UPDATE_DRAFT: &str = "UPDATE drafts SET agent_id = ?2, step = ?3, revision = ?4, body = ?5,
+     updated_at = ?6 WHERE id = ?1";
+
+/// Seals the whole draft into its row with one of the two statements above.
+fn write_draft(
     tx: &Transaction<'_>,
+    sql: &str,
     cipher: &Cipher,
     draft: &Draft,
     now: Millis,
-) -> Result<()> {
+) -> Result<usize> {
     let body = cipher.seal_json(draft_cell(&draft.id), draft)?;
-    tx.prepare_cached(
-        "INSERT INTO drafts (id, agent_id, step, revision, body, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    )?
-    .execute(params![
+    Ok(tx.prepare_cached(sql)?.execute(params![
         draft.id,
         draft.visit.agent_id,
         draft.step.as_str(),
         draft.revision as i64,
         body,
         now
-    ])?;
-    Ok(())
+    ])?)
 }
 
+pub fn insert_draft(
+    tx: &Transaction<'_>,
+    cipher: &Cipher,
+    draft: &Draft,
+    now: Millis,
+) -> Result<()> {
+    write_draft(tx, INSERT_DRAFT, cipher, draft, now).map(drop)
+}
+
+/// Fails with DRAFT_NOT_FOUND if the draft was discarded or submitted meanwhile.
 pub fn save_draft(tx: &Transaction<'_>, cipher: &Cipher, draft: &Draft, now: Millis) -> Result<()> {
-    let body = cipher.seal_json(draft_cell(&draft.id), draft)?;
-    let changed = tx
-        .prepare_cached(
-            "UPDATE drafts SET agent_id = ?2, step = ?3, revision = ?4, body = ?5, updated_at = ?6
-             WHERE id = ?1",
-        )?
-        .execute(params![
-            draft.id,
-            draft.visit.agent_id,
-            draft.step.as_str(),
-            draft.revision as i64,
-            body,
-            now
-        ])?;
-    if changed == 0 {
-        return Err(draft_not_found());
+    match write_draft(tx, UPDATE_DRAFT, cipher, draft, now)? {
+        0 => Err(draft_not_found()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 pub fn load_draft(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Draft> {
