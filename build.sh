@@ -42,7 +42,10 @@ cmd_test() {
     log "cargo clippy --all-targets -- -D warnings"
     cargo clippy --workspace --all-targets --locked -- -D warnings
     log "cargo test (every crate: unit, property, migration, at-rest, kill, CLI, server)"
-    cargo test --workspace --locked
+    local out; out=$(mktemp)
+    cargo test --workspace --locked 2>&1 | tee "$out"
+    awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$out"
+    rm -f "$out"
     log "all checks passed"
 }
 
