@@ -46,6 +46,17 @@ pub enum ErrorCode {
     StepMissing,
     MemberNotFound,
     DraftNotFound,
+    PmtAnswerMissing,
+    PmtAnswerType,
+    PmtOptionUnknown,
+    PmtValueOutOfRange,
+    PmtQuestionUnknown,
+    PmtModelInvalid,
+    PmtModelUnsigned,
+    PmtSignatureInvalid,
+    PmtModelExpired,
+    PmtModelOutOfRegion,
+    PmtNoActiveModel,
 }
 
 impl ErrorCode {
@@ -91,6 +102,17 @@ impl ErrorCode {
             StepMissing => "STEP_MISSING",
             MemberNotFound => "MEMBER_NOT_FOUND",
             DraftNotFound => "DRAFT_NOT_FOUND",
+            PmtAnswerMissing => "PMT_ANSWER_MISSING",
+            PmtAnswerType => "PMT_ANSWER_TYPE",
+            PmtOptionUnknown => "PMT_OPTION_UNKNOWN",
+            PmtValueOutOfRange => "PMT_VALUE_OUT_OF_RANGE",
+            PmtQuestionUnknown => "PMT_QUESTION_UNKNOWN",
+            PmtModelInvalid => "PMT_MODEL_INVALID",
+            PmtModelUnsigned => "PMT_MODEL_UNSIGNED",
+            PmtSignatureInvalid => "PMT_SIGNATURE_INVALID",
+            PmtModelExpired => "PMT_MODEL_EXPIRED",
+            PmtModelOutOfRegion => "PMT_MODEL_OUT_OF_REGION",
+            PmtNoActiveModel => "PMT_NO_ACTIVE_MODEL",
         }
     }
 
@@ -145,6 +167,17 @@ impl ErrorCode {
             StepMissing => "Langkah sebelumnya belum diisi.",
             MemberNotFound => "Anggota keluarga tidak ditemukan.",
             DraftNotFound => "Draf pendaftaran tidak ditemukan.",
+            PmtAnswerMissing => "Pertanyaan ini wajib dijawab.",
+            PmtAnswerType => "Jenis jawaban tidak sesuai dengan pertanyaan.",
+            PmtOptionUnknown => "Pilihan jawaban tidak dikenal.",
+            PmtValueOutOfRange => "Nilai jawaban di luar rentang yang diizinkan.",
+            PmtQuestionUnknown => "Pertanyaan tidak ada dalam model ini.",
+            PmtModelInvalid => "Berkas model PMT tidak valid.",
+            PmtModelUnsigned => "Model PMT tidak bertanda tangan atau penanda tangan tidak dikenal.",
+            PmtSignatureInvalid => "Tanda tangan model PMT tidak sah; model mungkin telah diubah.",
+            PmtModelExpired => "Model PMT sudah tidak berlaku atau belum berlaku.",
+            PmtModelOutOfRegion => "Model PMT tidak berlaku untuk wilayah ini.",
+            PmtNoActiveModel => "Belum ada model PMT yang berlaku untuk wilayah dan tanggal ini.",
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod outbox;
+pub mod pmt;
 pub mod registration;
 pub mod sample;
 pub mod store;
