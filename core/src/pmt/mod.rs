@@ -4,6 +4,7 @@
 pub mod answers;
 pub mod model;
 mod normal;
+pub mod signed;
 
 use serde::Serialize;
 

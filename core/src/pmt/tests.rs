@@ -272,3 +272,120 @@ proptest! {
         }
     }
 }
+
+mod signing {
+    use ring::rand::SystemRandom;
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+
+    use super::super::signed::*;
+    use super::*;
+    use crate::date::Date;
+
+    fn key() -> (Ed25519KeyPair, TrustedKey) {
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let trusted = TrustedKey {
+            key_id: "dinsos-5271".into(),
+            public_key: pair.public_key().as_ref().to_vec(),
+        };
+        (pair, trusted)
+    }
+
+    fn code(result: crate::error::Result<Model>) -> ErrorCode {
+        result.unwrap_err().field_errors()[0].code
+    }
+
+    #[test]
+    fn a_signed_model_verifies_and_a_tampered_one_does_not() {
+        let (pair, trusted) = key();
+        let signed = sign(LOG_LINEAR, "dinsos-5271", &pair).unwrap();
+        let file = serde_json::to_vec(&signed).unwrap();
+        let model = verify(&file, std::slice::from_ref(&trusted)).unwrap();
+        assert_eq!(model.id, "uji-log-linear");
+
+        let mut tampered = signed.clone();
+        tampered.payload = tampered.payload.replace("\"sigma\": 0.4", "\"sigma\": 0.9");
+        let file = serde_json::to_vec(&tampered).unwrap();
+        assert_eq!(
+            code(verify(&file, std::slice::from_ref(&trusted))),
+            ErrorCode::PmtSignatureInvalid
+        );
+
+        let mut bad_hex = signed.clone();
+        bad_hex.signature = "zz".into();
+        let file = serde_json::to_vec(&bad_hex).unwrap();
+        assert_eq!(
+            code(verify(&file, std::slice::from_ref(&trusted))),
+            ErrorCode::PmtSignatureInvalid
+        );
+    }
+
+    #[test]
+    fn unsigned_unknown_key_and_foreign_signatures_are_refused() {
+        let (pair, trusted) = key();
+        let (other_pair, _) = key();
+        assert_eq!(
+            code(verify(
+                LOG_LINEAR.as_bytes(),
+                std::slice::from_ref(&trusted)
+            )),
+            ErrorCode::PmtModelUnsigned
+        );
+        let signed = sign(LOG_LINEAR, "dinsos-lain", &pair).unwrap();
+        let file = serde_json::to_vec(&signed).unwrap();
+        assert_eq!(
+            code(verify(&file, std::slice::from_ref(&trusted))),
+            ErrorCode::PmtModelUnsigned
+        );
+        let forged = sign(LOG_LINEAR, "dinsos-5271", &other_pair).unwrap();
+        let file = serde_json::to_vec(&forged).unwrap();
+        assert_eq!(
+            code(verify(&file, &[trusted])),
+            ErrorCode::PmtSignatureInvalid
+        );
+        assert!(verify(&vec![b' '; MAX_FILE_BYTES + 1], &[]).is_err());
+    }
+
+    #[test]
+    fn expiry_and_region_scope_are_enforced() {
+        let m = model(LOG_LINEAR);
+        let day = |y, mo, d| Date::new(y, mo, d).unwrap();
+        usable(&m, "52.71.01.1004", day(2026, 11, 28)).unwrap();
+        let code_of = |r: crate::error::Result<()>| r.unwrap_err().field_errors()[0].code;
+        assert_eq!(
+            code_of(usable(&m, "52.71.01.1004", day(2028, 1, 1))),
+            ErrorCode::PmtModelExpired
+        );
+        assert_eq!(
+            code_of(usable(&m, "52.71.01.1004", day(2025, 12, 31))),
+            ErrorCode::PmtModelExpired
+        );
+        assert_eq!(
+            code_of(usable(&m, "52.03.01.2001", day(2026, 11, 28))),
+            ErrorCode::PmtModelOutOfRegion
+        );
+        // "52.7" is not a prefix match for "52.71".
+        assert_eq!(
+            code_of(usable(&m, "52.711", day(2026, 11, 28))),
+            ErrorCode::PmtModelOutOfRegion
+        );
+    }
+
+    #[test]
+    fn the_most_specific_latest_model_is_active() {
+        let day = Date::new(2026, 11, 28).unwrap();
+        let national = model(SCORECARD);
+        let mataram = model(LOG_LINEAR);
+        let mut mataram_v2 = mataram.clone();
+        mataram_v2.version = 2;
+        let models = vec![national.clone(), mataram.clone(), mataram_v2];
+        let active = select_active(&models, "52.71.01.1004", day).unwrap();
+        assert_eq!((active.id.as_str(), active.version), ("uji-log-linear", 2));
+        assert_eq!(
+            select_active(&models, "52.03.01.2001", day).unwrap().id,
+            "uji-scorecard"
+        );
+        let none = select_active(&models[1..2], "52.03.01.2001", day).unwrap_err();
+        assert_eq!(none.field_errors()[0].code, ErrorCode::PmtNoActiveModel);
+    }
+}
