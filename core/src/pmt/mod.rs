@@ -320,6 +320,7 @@ fn scorecard(
         .lookup
         .iter()
         .find(|row| (row.score_min..=row.score_max).contains(&score))
+        .or(sc.lookup.last())
         .and_then(|row| row.likelihood.get(index))
         .copied()
         .ok_or_else(|| Error::invalid("lookup", ErrorCode::PmtModelInvalid))?;

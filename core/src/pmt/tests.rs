@@ -181,12 +181,9 @@ fn malformed_models_are_refused() {
         let model: Model = serde_json::from_str(&json).unwrap();
         assert!(model.check().is_err(), "{from} -> {to}");
     }
-    let json = SCORECARD.replace("\"score_max\": 25", "\"score_max\": 24");
+    let json = SCORECARD.replace("\"score_min\": 10", "\"score_min\": 11");
     let model: Model = serde_json::from_str(&json).unwrap();
-    assert!(
-        model.check().is_err(),
-        "a reachable score without a lookup row"
-    );
+    assert!(model.check().is_err(), "a gap in the lookup table");
 }
 
 #[test]
@@ -388,4 +385,19 @@ mod signing {
         let none = select_active(&models[1..2], "52.03.01.2001", day).unwrap_err();
         assert_eq!(none.field_errors()[0].code, ErrorCode::PmtNoActiveModel);
     }
+}
+
+#[test]
+fn a_score_past_the_table_takes_its_last_row() {
+    let json = SCORECARD.replace("\"score_max\": 25", "\"score_max\": 22");
+    let m = model(&json);
+    let mut a = Answers::new();
+    fill_derived(&m, &mut a, "31.71.01.1001", 1);
+    let Preview::Scorecard {
+        score, likelihood, ..
+    } = preview(&m, &a).unwrap()
+    else {
+        panic!("kind");
+    };
+    assert_eq!((score, likelihood), (25, 0.1));
 }

@@ -1,0 +1,113 @@
+//! The shipped PPI 2022 model scores households exactly as the official CSVs say, recomputed
+//! here straight from `core/data/pmt` without the engine.
+use perlinsos_core::pmt::model::Model;
+use perlinsos_core::pmt::{self, Answer, Answers, Preview};
+
+const MODEL: &str = include_str!("../models/ppi-indonesia-2022.json");
+const SCORECARD: &str = include_str!("../data/pmt/ppi-indonesia-2022-scorecard.csv");
+const LOOKUP: &str = include_str!("../data/pmt/ppi-indonesia-2022-lookup.csv");
+
+/// Splits one CSV line, honouring double quotes.
+fn fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => out.push(String::new()),
+            _ => out.last_mut().unwrap().push(c),
+        }
+    }
+    out
+}
+
+/// Points of (indicator number, response letter) for each line, from the CSV.
+fn csv_points(indicator: &str, letter: &str) -> Vec<u32> {
+    SCORECARD
+        .lines()
+        .skip(1)
+        .map(fields)
+        .find(|f| f[0] == indicator && f[2].split(". ").next() == Some(letter))
+        .map(|f| f[3..].iter().map(|p| p.parse().unwrap()).collect())
+        .unwrap_or_else(|| panic!("no row {indicator} {letter}"))
+}
+
+fn csv_likelihood(score: u32, line: usize) -> f64 {
+    let row = LOOKUP
+        .lines()
+        .skip(1)
+        .map(fields)
+        .find(|f| f[0] == score.to_string())
+        .unwrap();
+    row[1 + line].parse().unwrap()
+}
+
+/// Households as (province letter, province code, letters for indicators 2..=10).
+const HOUSEHOLDS: &[(&str, &str, [&str; 9])] = &[
+    ("R", "52", ["E", "B", "C", "B", "B", "B", "A", "B", "B"]),
+    ("R", "52", ["B", "A", "A", "A", "A", "A", "A", "A", "B"]),
+    ("K", "31", ["A", "A", "A", "A", "A", "A", "A", "A", "A"]),
+    ("AH", "94", ["E", "B", "C", "B", "B", "B", "B", "B", "B"]),
+    ("S", "53", ["C", "B", "B", "A", "B", "A", "A", "B", "B"]),
+];
+
+const IDS: [&str; 9] = [
+    "jumlah_anggota",
+    "tabungan",
+    "lantai",
+    "daging",
+    "nasi_jadi",
+    "perawatan_pakaian",
+    "bensin",
+    "kulkas",
+    "mobil",
+];
+
+#[test]
+fn shipped_ppi_2022_agrees_with_the_official_tables_on_every_line() {
+    let model: Model = serde_json::from_str(MODEL).unwrap();
+    model.check().unwrap();
+    let pmt::model::Kind::Scorecard(card) = &model.kind else {
+        panic!("scorecard expected");
+    };
+    assert_eq!(card.lines.len(), 9);
+    for (letter, code, answers_2_10) in HOUSEHOLDS {
+        let mut answers = Answers::new();
+        answers.insert("provinsi".into(), Answer::Choice((*code).into()));
+        for (id, answer) in IDS.iter().zip(answers_2_10) {
+            answers.insert((*id).into(), Answer::Choice((*answer).into()));
+        }
+        for (line_index, line) in card.lines.iter().enumerate() {
+            let mut expected = csv_points("1", letter)[line_index];
+            for (n, answer) in answers_2_10.iter().enumerate() {
+                expected += csv_points(&(n + 2).to_string(), answer)[line_index];
+            }
+            let Preview::Scorecard {
+                score, likelihood, ..
+            } = pmt::preview_for_line(&model, &answers, line).unwrap()
+            else {
+                panic!("kind");
+            };
+            assert_eq!(score, expected, "{letter} {line}");
+            assert_eq!(
+                likelihood,
+                csv_likelihood(expected, line_index),
+                "{letter} {line}"
+            );
+        }
+    }
+}
+
+#[test]
+fn province_and_household_size_come_from_the_registration() {
+    let model: Model = serde_json::from_str(MODEL).unwrap();
+    let mut answers = Answers::new();
+    pmt::fill_derived(&model, &mut answers, "52.71.01.1004", 5);
+    assert_eq!(answers["provinsi"], Answer::Choice("52".into()));
+    assert_eq!(answers["jumlah_anggota"], Answer::Choice("E".into()));
+    for (size, option) in [(1, "A"), (2, "B"), (3, "B"), (4, "C"), (12, "E")] {
+        let mut answers = Answers::new();
+        pmt::fill_derived(&model, &mut answers, "52.03.01.2001", size);
+        assert_eq!(answers["jumlah_anggota"], Answer::Choice(option.into()));
+    }
+}
