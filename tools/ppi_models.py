@@ -71,6 +71,7 @@ def build_2022():
         elif number == "4":
             option = {"id": letter, "label": FLOOR[letter]}
         else:
+            assert text == {"A": "Yes", "B": "No"}[letter], (number, response)
             option = {"id": letter, "label": YES_NO[letter]}
         questions[-1]["options"].append(option)
         points.setdefault(qid, {})[option["id"]] = [int(p) for p in row[3:]]

@@ -1,6 +1,7 @@
 //! `perlinsos`: operator tools and the field-day demo.
 mod check;
 mod demo;
+mod pmt;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,11 +27,46 @@ enum Command {
         #[command(subcommand)]
         command: CheckCommand,
     },
+    /// PMT models: the questionnaire and the preview
+    Pmt {
+        #[command(subcommand)]
+        command: PmtCommand,
+    },
     /// Runs the end-to-end example: a day of assisted registrations on a real device store
     Demo {
         /// Keep the device database here (default: a temporary directory)
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PmtCommand {
+    /// Prints the questions a model asks, as JSON
+    Questions {
+        #[arg(long)]
+        model: PathBuf,
+        /// Hex Ed25519 public key, for a signed model file
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+    /// Prints the preview for a household's answers (a JSON object of question id -> answer)
+    Preview {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long)]
+        public_key: Option<String>,
+        #[arg(long)]
+        answers: PathBuf,
+        /// Scorecard poverty line (default: the model's)
+        #[arg(long)]
+        line: Option<String>,
+        /// Region code of the household, to derive answers such as the province
+        #[arg(long, requires = "household_size")]
+        region: Option<String>,
+        /// Number of registered members, to derive the household-size answer
+        #[arg(long, requires = "region")]
+        household_size: Option<u32>,
     },
 }
 
@@ -56,5 +92,26 @@ fn main() -> ExitCode {
             command: CheckCommand::Check { numbers, file },
         } => check::run(check::Kind::Kk, numbers, file),
         Command::Demo { dir } => demo::run(dir),
+        Command::Pmt {
+            command: PmtCommand::Questions { model, public_key },
+        } => pmt::questions(&model, public_key.as_deref()),
+        Command::Pmt {
+            command:
+                PmtCommand::Preview {
+                    model,
+                    public_key,
+                    answers,
+                    line,
+                    region,
+                    household_size,
+                },
+        } => pmt::preview(pmt::PreviewArgs {
+            model: &model,
+            public_key: public_key.as_deref(),
+            answers: &answers,
+            line: line.as_deref(),
+            region: region.as_deref(),
+            household_size,
+        }),
     }
 }
