@@ -111,3 +111,47 @@ fn province_and_household_size_come_from_the_registration() {
         assert_eq!(answers["jumlah_anggota"], Answer::Choice(option.into()));
     }
 }
+
+#[test]
+fn illustrative_mataram_model_is_labelled_and_sane() {
+    let model: Model =
+        serde_json::from_str(include_str!("../models/ilustratif-kota-mataram.json")).unwrap();
+    model.check().unwrap();
+    assert!(model.illustrative);
+    assert!(model.title.contains("ILUSTRATIF"));
+    let pmt::model::Kind::LogLinear(ll) = &model.kind else {
+        panic!("log_linear expected");
+    };
+    assert!((0.35..=0.45).contains(&ll.sigma));
+    // The reference household lands near Rp 800,000 and in desil 5.
+    let Preview::LogLinear {
+        estimate,
+        desil,
+        explanation,
+        ..
+    } = pmt::preview(&model, &ll.reference).unwrap()
+    else {
+        panic!("kind");
+    };
+    assert!((estimate - 800_000.0).abs() < 1_000.0, "{estimate}");
+    assert_eq!(desil, 5);
+    assert!(explanation.contains("ilustratif"));
+    // A poor household (dirt floor, firewood, no electricity, six members) lands in desil 1.
+    let poor: Answers = serde_json::from_str(
+        r#"{"jumlah_anggota": 6, "lantai": "tanah", "dinding": "bambu", "atap": "ijuk",
+            "air_minum": "tak_terlindung", "jamban": "tidak_ada", "bahan_bakar": "kayu",
+            "listrik": "tidak_ada", "kulkas": false, "sepeda_motor": 0, "gas_12kg": false,
+            "lahan": false, "pendidikan_kepala": "sd", "pekerjaan_kepala": "pertanian"}"#,
+    )
+    .unwrap();
+    let Preview::LogLinear {
+        desil,
+        probability_desil_1_4,
+        ..
+    } = pmt::preview(&model, &poor).unwrap()
+    else {
+        panic!("kind");
+    };
+    assert_eq!(desil, 1);
+    assert!(probability_desil_1_4 > 0.9);
+}
