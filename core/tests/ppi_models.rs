@@ -1,4 +1,4 @@
-//! The shipped PPI 2022 model scores households exactly as the official CSVs say, recomputed
+//! The shipped PPI 2022 and 2012 models score households exactly as the official CSVs say, recomputed
 //! here straight from `core/data/pmt` without the engine.
 use perlinsos_core::pmt::model::Model;
 use perlinsos_core::pmt::{self, Answer, Answers, Preview};
@@ -154,4 +154,96 @@ fn illustrative_mataram_model_is_labelled_and_sane() {
     };
     assert_eq!(desil, 1);
     assert!(probability_desil_1_4 > 0.9);
+}
+
+const MODEL_2012: &str = include_str!("../models/ppi-indonesia-2012.json");
+const SCORECARD_2012: &str = include_str!("../data/pmt/ppi-indonesia-2012-scorecard.csv");
+const LOOKUP_2012: &str = include_str!("../data/pmt/ppi-indonesia-2012-lookup.csv");
+
+/// Points of (indicator, letter) in the 2012 CSV: one column for every line.
+fn csv_points_2012(indicator: usize, letter: &str) -> u32 {
+    SCORECARD_2012
+        .lines()
+        .skip(1)
+        .map(fields)
+        .find(|f| f[0] == indicator.to_string() && f[2].split(". ").next() == Some(letter))
+        .map(|f| f[3].parse().unwrap())
+        .unwrap_or_else(|| panic!("no row {indicator} {letter}"))
+}
+
+/// Likelihood (as a fraction) of a score below line `line`, from the 5-point bands in percent.
+fn csv_likelihood_2012(score: u32, line: usize) -> f64 {
+    let row = LOOKUP_2012
+        .lines()
+        .skip(1)
+        .map(fields)
+        .find(|f| (f[0].parse().unwrap()..=f[1].parse().unwrap()).contains(&score))
+        .unwrap();
+    row[2 + line].parse::<f64>().unwrap() / 100.0
+}
+
+const IDS_2012: [&str; 10] = [
+    "jumlah_anggota",
+    "sekolah_6_18",
+    "pendidikan_ibu",
+    "pekerjaan_bapak",
+    "lantai",
+    "jamban",
+    "bahan_bakar_masak",
+    "gas_12kg",
+    "kulkas",
+    "sepeda_motor",
+];
+
+#[test]
+fn shipped_ppi_2012_agrees_with_the_official_tables_on_every_line() {
+    let model: Model = serde_json::from_str(MODEL_2012).unwrap();
+    model.check().unwrap();
+    let pmt::model::Kind::Scorecard(card) = &model.kind else {
+        panic!("scorecard expected");
+    };
+    assert_eq!(card.lines.len(), 9);
+    let households: [[&str; 10]; 5] = [
+        ["A", "B", "A", "B", "A", "A", "A", "A", "A", "A"], // 0 points: the poorest
+        ["F", "C", "G", "F", "B", "C", "B", "B", "B", "B"], // 100 points: the richest
+        ["B", "C", "B", "C", "B", "B", "B", "A", "A", "B"],
+        ["D", "A", "D", "E", "B", "C", "B", "A", "B", "B"],
+        ["C", "B", "F", "A", "A", "A", "A", "A", "A", "B"],
+    ];
+    let mut scores = Vec::new();
+    for letters in households {
+        let answers: Answers = IDS_2012
+            .iter()
+            .zip(letters)
+            .map(|(id, l)| ((*id).to_string(), Answer::Choice(l.into())))
+            .collect();
+        let expected: u32 = letters
+            .iter()
+            .enumerate()
+            .map(|(n, l)| csv_points_2012(n + 1, l))
+            .sum();
+        scores.push(expected);
+        for (line_index, line) in card.lines.iter().enumerate() {
+            let Preview::Scorecard {
+                score, likelihood, ..
+            } = pmt::preview_for_line(&model, &answers, line).unwrap()
+            else {
+                panic!("kind");
+            };
+            assert_eq!(score, expected, "{letters:?} {line}");
+            let want = csv_likelihood_2012(expected, line_index);
+            assert!((likelihood - want).abs() < 1e-9, "{letters:?} {line}");
+        }
+    }
+    assert_eq!(scores[..2], [0, 100]);
+}
+
+#[test]
+fn household_size_of_2012_comes_from_the_members() {
+    let model: Model = serde_json::from_str(MODEL_2012).unwrap();
+    for (size, option) in [(1, "F"), (2, "E"), (3, "D"), (4, "C"), (5, "B"), (6, "A"), (11, "A")] {
+        let mut answers = Answers::new();
+        pmt::fill_derived(&model, &mut answers, "52.03.01.2001", size);
+        assert_eq!(answers["jumlah_anggota"], Answer::Choice(option.into()));
+    }
 }
