@@ -57,6 +57,7 @@ pub enum ErrorCode {
     PmtModelExpired,
     PmtModelOutOfRegion,
     PmtNoActiveModel,
+    PmtStale,
 }
 
 impl ErrorCode {
@@ -113,6 +114,7 @@ impl ErrorCode {
             PmtModelExpired => "PMT_MODEL_EXPIRED",
             PmtModelOutOfRegion => "PMT_MODEL_OUT_OF_REGION",
             PmtNoActiveModel => "PMT_NO_ACTIVE_MODEL",
+            PmtStale => "PMT_STALE",
         }
     }
 
@@ -178,6 +180,9 @@ impl ErrorCode {
             PmtModelExpired => "Model PMT sudah tidak berlaku atau belum berlaku.",
             PmtModelOutOfRegion => "Model PMT tidak berlaku untuk wilayah ini.",
             PmtNoActiveModel => "Belum ada model PMT yang berlaku untuk wilayah dan tanggal ini.",
+            PmtStale => {
+                "Anggota atau alamat rumah tangga berubah setelah pratinjau PMT; hitung ulang pratinjaunya."
+            }
         }
     }
 }

@@ -4,7 +4,11 @@ use perlinsos_core::Error;
 use rusqlite::Connection;
 
 /// (version, SQL that builds a database of that version with data in it)
-const FIXTURES: &[(i64, &str)] = &[(0, ""), (1, include_str!("fixtures/schema_v1.sql"))];
+const FIXTURES: &[(i64, &str)] = &[
+    (0, ""),
+    (1, include_str!("fixtures/schema_v1.sql")),
+    (2, include_str!("fixtures/schema_v2.sql")),
+];
 
 fn build(path: &std::path::Path, sql: &str) {
     let conn = Connection::open(path).unwrap();
@@ -48,11 +52,26 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             assert_eq!(outbox, 2, "v{version}");
             assert_eq!(parked_reason.as_deref(), Some("ditolak server"));
         }
-        // The upgraded database is usable: the registration tables exist and are empty.
-        let drafts: i64 = store
-            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?))
+        // The registration tables exist, with the rows a v2 app wrote; those households
+        // predate the PMT step and have no PMT record.
+        let (drafts, households, members, with_pmt): (i64, i64, i64, i64) = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT (SELECT count(*) FROM drafts), (SELECT count(*) FROM households),
+                         (SELECT count(*) FROM members),
+                         (SELECT count(*) FROM households WHERE pmt IS NOT NULL)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?)
+            })
             .unwrap();
-        assert_eq!(drafts, 0);
+        let expected = if *version >= 2 { 1 } else { 0 };
+        assert_eq!(
+            (drafts, households, members),
+            (expected, expected, expected),
+            "v{version}"
+        );
+        assert_eq!(with_pmt, 0);
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

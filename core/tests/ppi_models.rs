@@ -241,7 +241,15 @@ fn shipped_ppi_2012_agrees_with_the_official_tables_on_every_line() {
 #[test]
 fn household_size_of_2012_comes_from_the_members() {
     let model: Model = serde_json::from_str(MODEL_2012).unwrap();
-    for (size, option) in [(1, "F"), (2, "E"), (3, "D"), (4, "C"), (5, "B"), (6, "A"), (11, "A")] {
+    for (size, option) in [
+        (1, "F"),
+        (2, "E"),
+        (3, "D"),
+        (4, "C"),
+        (5, "B"),
+        (6, "A"),
+        (11, "A"),
+    ] {
         let mut answers = Answers::new();
         pmt::fill_derived(&model, &mut answers, "52.03.01.2001", size);
         assert_eq!(answers["jumlah_anggota"], Answer::Choice(option.into()));

@@ -6,7 +6,7 @@ pub mod model;
 mod normal;
 pub mod signed;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use answers::{Answer, Answers};
 use model::{Derived, Kind, LogLinear, Model, QuestionType, Scorecard, Transform};
@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorCode, Result};
 
 const DISCLAIMER: &str = "Ini hanya pratinjau; peringkat resmi ditetapkan oleh BPS.";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
     pub question: String,
     pub label: String,
@@ -26,7 +26,7 @@ pub struct Contribution {
     pub effect: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Preview {
     LogLinear {

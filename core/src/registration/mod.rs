@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::crypt::Cipher;
 use crate::date::{now_millis, Date};
 use crate::error::{Error, ErrorCode, Result};
+use crate::pmt::{self, model::Model, Answers, Preview};
 use crate::store::Store;
 pub use model::*;
 
@@ -60,6 +61,7 @@ impl Registry {
             members: Vec::new(),
             consent: None,
             ikd: Default::default(),
+            pmt: None,
         };
         self.store.write(|tx| {
             repo::insert_draft(tx, &self.cipher, &draft, now)?;
@@ -194,6 +196,38 @@ impl Registry {
         })
     }
 
+    /// Answers the PMT questionnaire of `model` for this draft and returns the preview to show
+    /// the resident. Questions the model derives (province, household size) are filled from the
+    /// draft, so the household and its members come first. Invalid answers are refused and
+    /// nothing is saved; the answers, the model id and version and the preview are saved
+    /// with the draft and registered with the household.
+    pub fn set_pmt(&self, draft_id: &str, model: &Model, answers: Answers) -> Result<Preview> {
+        self.update(draft_id, Step::Pmt, |draft, _, now| {
+            let info = draft
+                .household
+                .as_ref()
+                .ok_or_else(|| Error::invalid("household", ErrorCode::StepMissing))?;
+            if draft.members.is_empty() {
+                return Err(Error::invalid("members", ErrorCode::NoMembers));
+            }
+            let mut answers = answers;
+            let size = draft.members.len() as u32;
+            let region_code = info.address.kelurahan_code.clone();
+            pmt::fill_derived(model, &mut answers, &region_code, size);
+            let preview = pmt::preview(model, &answers)?;
+            draft.pmt = Some(PmtRecord {
+                model_id: model.id.clone(),
+                model_version: model.version,
+                answers,
+                region_code,
+                household_size: size,
+                preview: preview.clone(),
+                computed_at: now,
+            });
+            Ok(preview)
+        })
+    }
+
     pub fn draft(&self, draft_id: &str) -> Result<Draft> {
         self.store
             .read(|conn| repo::load_draft(conn, &self.cipher, draft_id))
@@ -282,6 +316,7 @@ impl Registry {
             visit,
             household: Some(household),
             members,
+            pmt: None,
         };
         self.store
             .write(|tx| self.validate_and_insert(tx, &draft, today, now))

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::date::Date;
 use crate::identity::Sex;
+use crate::pmt::{Answers, Preview};
 
 /// Unix time in milliseconds.
 pub type Millis = i64;
@@ -158,6 +159,7 @@ pub enum Step {
     Members,
     Consent,
     Ikd,
+    Pmt,
 }
 
 impl Step {
@@ -168,6 +170,7 @@ impl Step {
             Step::Members => "members",
             Step::Consent => "consent",
             Step::Ikd => "ikd",
+            Step::Pmt => "pmt",
         }
     }
 
@@ -178,6 +181,7 @@ impl Step {
             Step::Members,
             Step::Consent,
             Step::Ikd,
+            Step::Pmt,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -196,6 +200,25 @@ pub struct Draft {
     pub members: Vec<Member>,
     pub consent: Option<Consent>,
     pub ikd: BTreeMap<String, IkdStatus>,
+    /// Drafts saved before the PMT step existed have none.
+    #[serde(default)]
+    pub pmt: Option<PmtRecord>,
+}
+
+/// The PMT questionnaire as answered at the door, with the model that scored it and the
+/// preview shown to the resident: the household's record of what it was told.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PmtRecord {
+    pub model_id: String,
+    pub model_version: u32,
+    /// The answers given plus those derived from the registration (province, household size).
+    pub answers: Answers,
+    /// What the derived answers came from: if the members or the address change afterwards,
+    /// the preview is stale and must be computed again before submitting.
+    pub region_code: String,
+    pub household_size: u32,
+    pub preview: Preview,
+    pub computed_at: Millis,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -231,5 +254,6 @@ pub struct RegisteredHousehold {
     pub consent: Consent,
     pub head_member_id: String,
     pub members: Vec<RegisteredMember>,
+    pub pmt: Option<PmtRecord>,
     pub registered_at: Millis,
 }

@@ -209,8 +209,9 @@ pub fn insert_household(
     let kk = canonical(&info.kk);
     tx.prepare_cached(
         "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address,
-             visit, consent, head_member_id, member_count, registered_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             visit, consent, head_member_id, member_count, registered_at, pmt_model_id,
+             pmt_model_version, pmt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?
     .execute(params![
         id,
@@ -223,7 +224,14 @@ pub fn insert_household(
         cipher.seal_json(cell("consent"), consent)?,
         head.id,
         draft.members.len() as i64,
-        now
+        now,
+        draft.pmt.as_ref().map(|p| p.model_id.as_str()),
+        draft.pmt.as_ref().map(|p| p.model_version),
+        draft
+            .pmt
+            .as_ref()
+            .map(|p| cipher.seal_json(cell("pmt"), p))
+            .transpose()?,
     ])?;
     let mut insert_member = tx.prepare_cached(
         "INSERT INTO members (id, household_id, position, nik_index, nik, full_name, birth_date,
@@ -279,7 +287,7 @@ pub fn household_ids(conn: &Connection) -> Result<Vec<String>> {
 pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<RegisteredHousehold> {
     let row = conn
         .prepare_cached(
-            "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at
+            "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt
              FROM households WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -291,11 +299,12 @@ pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Re
                 r.get::<_, Vec<u8>>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
+                r.get::<_, Option<Vec<u8>>>(7)?,
             ))
         })
         .optional()?
         .ok_or(Error::Corrupt("household not found"))?;
-    let (agent_id, kk, address, visit, consent, head_member_id, registered_at) = row;
+    let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt) = row;
     let cell = |column| Cell::new("households", column, id);
     let mut stmt = conn.prepare_cached(
         "SELECT id, nik, full_name, birth_date, profile FROM members
@@ -344,6 +353,9 @@ pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Re
         consent: cipher.open_json(cell("consent"), &consent)?,
         head_member_id,
         members,
+        pmt: pmt
+            .map(|sealed| cipher.open_json(cell("pmt"), &sealed))
+            .transpose()?,
         registered_at,
     })
 }

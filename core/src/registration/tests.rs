@@ -418,3 +418,195 @@ fn register_complete_writes_one_household_in_one_step() {
     assert!(again.is_err());
     assert_eq!(f.registry.household_ids().unwrap().len(), 1);
 }
+
+mod pmt_step {
+    use super::*;
+    use crate::pmt::{model::Model, Answer, Answers, Preview};
+
+    fn ppi_2022() -> Model {
+        serde_json::from_str(include_str!("../../models/ppi-indonesia-2022.json")).unwrap()
+    }
+
+    fn yes_no_answers() -> Answers {
+        [
+            ("tabungan", "B"),
+            ("lantai", "C"),
+            ("daging", "B"),
+            ("nasi_jadi", "B"),
+            ("perawatan_pakaian", "A"),
+            ("bensin", "A"),
+            ("kulkas", "B"),
+            ("mobil", "B"),
+        ]
+        .into_iter()
+        .map(|(q, a)| (q.to_owned(), Answer::Choice(a.to_owned())))
+        .collect()
+    }
+
+    /// A draft with household and members, ready for the PMT step; returns (draft id, member ids).
+    fn ready_draft(
+        f: &mut Fixture,
+        size: usize,
+    ) -> (String, Vec<String>, crate::sample::SampleHousehold) {
+        let sample = f.generator.household("agen-01", size, now());
+        let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+        f.registry
+            .set_household(&draft, sample.household.clone())
+            .unwrap();
+        let ids = sample
+            .members
+            .iter()
+            .map(|m| f.registry.put_member(&draft, None, m.clone()).unwrap())
+            .collect();
+        (draft, ids, sample)
+    }
+
+    fn finish(f: &Fixture, draft: &str, ids: &[String], sample: &crate::sample::SampleHousehold) {
+        f.registry
+            .set_consent(
+                draft,
+                Consent {
+                    given_by: ids[0].clone(),
+                    given_at: now(),
+                    notice_version: "PDP-2026.1".into(),
+                },
+            )
+            .unwrap();
+        let day = Date::of_unix_millis(sample.visit.started_at);
+        for (id, m) in ids.iter().zip(&sample.members) {
+            if validate::is_adult(m, day) {
+                f.registry
+                    .set_ikd(draft, id, IkdStatus::SudahAktif)
+                    .unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn answers_model_and_preview_are_registered_with_the_household() {
+        let mut f = fixture();
+        let (draft, ids, sample) = ready_draft(&mut f, 5);
+        let model = ppi_2022();
+        let preview = f
+            .registry
+            .set_pmt(&draft, &model, yes_no_answers())
+            .unwrap();
+        let Preview::Scorecard { score, .. } = &preview else {
+            panic!("scorecard expected");
+        };
+        // Derived from the draft: NTB (52) and five members (option E).
+        let saved = f.registry.draft(&draft).unwrap().pmt.unwrap();
+        assert_eq!(saved.answers["provinsi"], Answer::Choice("52".into()));
+        assert_eq!(saved.answers["jumlah_anggota"], Answer::Choice("E".into()));
+        assert_eq!(
+            (saved.model_id.as_str(), saved.model_version),
+            ("ppi-indonesia-2022", 1)
+        );
+        finish(&f, &draft, &ids, &sample);
+        let id = f.registry.submit(&draft).unwrap();
+        let household = f.registry.household(&id).unwrap();
+        let pmt = household.pmt.expect("pmt registered");
+        assert_eq!(pmt.preview, preview);
+        assert_eq!(pmt.answers, saved.answers);
+        let Preview::Scorecard { score: again, .. } =
+            crate::pmt::preview(&model, &pmt.answers).unwrap()
+        else {
+            panic!("kind");
+        };
+        assert_eq!(again, *score, "stored answers reproduce the preview");
+        // The model is in clear for the district; the answers are sealed.
+        let (model_id, version, sealed): (String, i64, Vec<u8>) = f
+            .registry
+            .store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT pmt_model_id, pmt_model_version, pmt FROM households WHERE id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!((model_id.as_str(), version), ("ppi-indonesia-2022", 1));
+        assert!(!String::from_utf8_lossy(&sealed).contains("tabungan"));
+    }
+
+    #[test]
+    fn invalid_answers_are_refused_and_save_nothing() {
+        let mut f = fixture();
+        let (draft, _, _) = ready_draft(&mut f, 3);
+        let before = f.registry.draft(&draft).unwrap();
+        let mut answers = yes_no_answers();
+        answers.remove("lantai");
+        answers.insert("kulkas".into(), Answer::Choice("Z".into()));
+        let error = f
+            .registry
+            .set_pmt(&draft, &ppi_2022(), answers)
+            .unwrap_err();
+        let mut got = codes(&error);
+        got.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            got,
+            vec![
+                ("answers.kulkas".into(), ErrorCode::PmtOptionUnknown),
+                ("answers.lantai".into(), ErrorCode::PmtAnswerMissing)
+            ]
+        );
+        assert_eq!(f.registry.draft(&draft).unwrap(), before);
+    }
+
+    #[test]
+    fn pmt_needs_household_and_members_first() {
+        let mut f = fixture();
+        let sample = f.generator.household("agen-01", 2, now());
+        let draft = f.registry.start_draft(sample.visit.clone()).unwrap();
+        let error = f
+            .registry
+            .set_pmt(&draft, &ppi_2022(), yes_no_answers())
+            .unwrap_err();
+        assert_eq!(
+            codes(&error),
+            vec![("household".into(), ErrorCode::StepMissing)]
+        );
+        f.registry.set_household(&draft, sample.household).unwrap();
+        let error = f
+            .registry
+            .set_pmt(&draft, &ppi_2022(), yes_no_answers())
+            .unwrap_err();
+        assert_eq!(
+            codes(&error),
+            vec![("members".into(), ErrorCode::NoMembers)]
+        );
+    }
+
+    #[test]
+    fn a_member_added_after_the_preview_makes_it_stale_until_recomputed() {
+        let mut f = fixture();
+        let (draft, mut ids, mut sample) = ready_draft(&mut f, 3);
+        f.registry
+            .set_pmt(&draft, &ppi_2022(), yes_no_answers())
+            .unwrap();
+        let extra = f.generator.household("agen-01", 4, now()).members[3].clone();
+        let mut child = extra;
+        child.relation = sample.members[2].relation;
+        ids.push(f.registry.put_member(&draft, None, child.clone()).unwrap());
+        sample.members.push(child);
+        finish(&f, &draft, &ids, &sample);
+        let error = f.registry.submit(&draft).unwrap_err();
+        assert_eq!(codes(&error), vec![("pmt".into(), ErrorCode::PmtStale)]);
+        f.registry
+            .set_pmt(&draft, &ppi_2022(), yes_no_answers())
+            .unwrap();
+        let id = f.registry.submit(&draft).unwrap();
+        let pmt = f.registry.household(&id).unwrap().pmt.unwrap();
+        assert_eq!(pmt.household_size, 4);
+        assert_eq!(pmt.answers["jumlah_anggota"], Answer::Choice("C".into()));
+    }
+
+    #[test]
+    fn a_household_without_a_preview_still_registers() {
+        let mut f = fixture();
+        let sample = f.generator.household("agen-01", 2, now());
+        let id = sample.register(&f.registry, now()).unwrap();
+        assert_eq!(f.registry.household(&id).unwrap().pmt, None);
+    }
+}

@@ -250,5 +250,11 @@ pub fn check_complete(draft: &Draft, today: Date, now: Millis) -> Errors {
         None => push(&mut errors, "consent", ErrorCode::ConsentMissing),
         Some(consent) => errors.extend(check_consent(consent, draft, now)),
     }
+    if let (Some(pmt), Some(info)) = (&draft.pmt, &draft.household) {
+        let size = draft.members.len() as u32;
+        if pmt.household_size != size || pmt.region_code != info.address.kelurahan_code {
+            push(&mut errors, "pmt", ErrorCode::PmtStale);
+        }
+    }
     errors
 }

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_store.sql"),
     include_str!("../../migrations/0002_registration.sql"),
+    include_str!("../../migrations/0003_pmt.sql"),
 ];
 
 pub fn latest_version() -> i64 {
