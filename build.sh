@@ -74,7 +74,13 @@ cmd_fuzz() {
         exit 1
     }
     command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
-    (cd core && cargo +nightly fuzz run identity -- -max_total_time="$seconds")
+    # SECONDS per target.
+    # SECONDS per target; the committed seeds (shipped models) start the working corpus.
+    for target in identity pmt_model; do
+        mkdir -p "core/fuzz/corpus/$target" "core/fuzz/seeds/$target"
+        (cd core && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" \
+            -- -max_total_time="$seconds")
+    done
 }
 
 cmd_bindings() {

@@ -187,6 +187,17 @@ fn invalid(field: String) -> FieldError {
 }
 
 impl Model {
+    /// Parses model JSON and runs [`Model::check`]: what passes can be shown and scored.
+    pub fn parse(json: &[u8]) -> Result<Model> {
+        if json.len() > super::signed::MAX_FILE_BYTES {
+            return Err(Error::invalid("model", ErrorCode::PmtModelInvalid));
+        }
+        let model: Model = serde_json::from_slice(json)
+            .map_err(|_| Error::invalid("model", ErrorCode::PmtModelInvalid))?;
+        model.check()?;
+        Ok(model)
+    }
+
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|q| q.id == id)
     }

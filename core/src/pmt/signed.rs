@@ -52,9 +52,7 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
 /// Signs a model (district server and operator tools). The payload is checked first, so a
 /// district never publishes a model the phones would refuse.
 pub fn sign(model_json: &str, key_id: &str, key: &Ed25519KeyPair) -> Result<SignedModel> {
-    let model: Model =
-        serde_json::from_str(model_json).map_err(|_| refuse(ErrorCode::PmtModelInvalid))?;
-    model.check()?;
+    Model::parse(model_json.as_bytes())?;
     let mut message = CONTEXT.to_vec();
     message.extend_from_slice(model_json.as_bytes());
     Ok(SignedModel {
@@ -82,10 +80,7 @@ pub fn verify(file: &[u8], trusted: &[TrustedKey]) -> Result<Model> {
     UnparsedPublicKey::new(&ED25519, &key.public_key)
         .verify(&message, &signature)
         .map_err(|_| refuse(ErrorCode::PmtSignatureInvalid))?;
-    let model: Model =
-        serde_json::from_str(&signed.payload).map_err(|_| refuse(ErrorCode::PmtModelInvalid))?;
-    model.check()?;
-    Ok(model)
+    Model::parse(signed.payload.as_bytes())
 }
 
 /// Whether `model` may score a household in `region_code` on `date`.
