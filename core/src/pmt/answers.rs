@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Model, QuestionType};
+use super::model::{Model, Question, QuestionType};
 use crate::error::{Error, ErrorCode, FieldError, Result};
 
 /// A number (count or amount), an option id, or yes/no.
@@ -16,6 +16,15 @@ pub enum Answer {
 }
 
 pub type Answers = BTreeMap<String, Answer>;
+
+/// A finite value within the question's range; a whole number for a count.
+pub(super) fn number_fits(q: &Question, value: f64) -> bool {
+    let whole = q.kind == QuestionType::Number || value.fract() == 0.0;
+    value.is_finite()
+        && whole
+        && q.min.is_none_or(|min| value >= min)
+        && q.max.is_none_or(|max| value <= max)
+}
 
 /// Every problem at once; an empty answer set for a model with required questions fails.
 pub fn check(model: &Model, answers: &Answers) -> Result<()> {
@@ -39,12 +48,7 @@ pub fn check(model: &Model, answers: &Answers) -> Result<()> {
             }
             (QuestionType::YesNo, Answer::YesNo(_)) => None,
             (QuestionType::Count | QuestionType::Number, Answer::Number(value)) => {
-                let whole = q.kind == QuestionType::Number || value.fract() == 0.0;
-                let in_range = value.is_finite()
-                    && whole
-                    && q.min.is_none_or(|min| *value >= min)
-                    && q.max.is_none_or(|max| *value <= max);
-                (!in_range).then_some(ErrorCode::PmtValueOutOfRange)
+                (!number_fits(q, *value)).then_some(ErrorCode::PmtValueOutOfRange)
             }
             _ => Some(ErrorCode::PmtAnswerType),
         };

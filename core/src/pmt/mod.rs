@@ -4,23 +4,28 @@
 pub mod answers;
 pub mod model;
 mod normal;
+mod scorer;
 pub mod signed;
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 pub use answers::{Answer, Answers};
-use model::{Derived, Kind, LogLinear, Model, QuestionType, Scorecard, Transform};
+use model::{Derived, Model, QuestionType};
+pub use scorer::Scorer;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 
 const DISCLAIMER: &str = "Ini hanya pratinjau; peringkat resmi ditetapkan oleh BPS.";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    pub question: String,
-    pub label: String,
+    // Shared with the prepared model: a preview copies no label.
+    pub question: Arc<str>,
+    pub label: Arc<str>,
     /// The answer as the resident would read it.
-    pub answer: String,
+    pub answer: Arc<str>,
     /// Log-linear: effect on ln(expenditure) against the reference household.
     /// Scorecard: the points this answer earned.
     pub effect: f64,
@@ -30,7 +35,7 @@ pub struct Contribution {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Preview {
     LogLinear {
-        model_id: String,
+        model_id: Arc<str>,
         model_version: u32,
         illustrative: bool,
         /// Rp per capita per month.
@@ -45,7 +50,7 @@ pub enum Preview {
         explanation: String,
     },
     Scorecard {
-        model_id: String,
+        model_id: Arc<str>,
         model_version: u32,
         illustrative: bool,
         line: String,
@@ -89,35 +94,14 @@ pub fn fill_derived(model: &Model, answers: &mut Answers, region_code: &str, hou
 }
 
 /// Scores validated answers. Invalid answers are refused with one error per problem.
+/// For many households, keep a [`Scorer`] instead: it prepares the model once.
 pub fn preview(model: &Model, answers: &Answers) -> Result<Preview> {
-    answers::check(model, answers)?;
-    match &model.kind {
-        Kind::LogLinear(ll) => Ok(log_linear(model, ll, answers)),
-        Kind::Scorecard(sc) => scorecard(model, sc, answers, None),
-    }
+    Scorer::new(Arc::new(model.clone()))?.preview(answers)
 }
 
 /// A scorecard preview against a named poverty line instead of the model's default.
 pub fn preview_for_line(model: &Model, answers: &Answers, line: &str) -> Result<Preview> {
-    answers::check(model, answers)?;
-    match &model.kind {
-        Kind::Scorecard(sc) => scorecard(model, sc, answers, Some(line)),
-        Kind::LogLinear(_) => Err(Error::invalid("line", ErrorCode::PmtModelInvalid)),
-    }
-}
-
-fn answer_label(model: &Model, question: &str, answer: Option<&Answer>) -> String {
-    match answer {
-        Some(Answer::Choice(id)) => model
-            .question(question)
-            .and_then(|q| q.options.iter().find(|o| &o.id == id))
-            .map(|o| o.label.clone())
-            .unwrap_or_else(|| id.clone()),
-        Some(Answer::YesNo(true)) => "Ya".into(),
-        Some(Answer::YesNo(false)) => "Tidak".into(),
-        Some(Answer::Number(n)) => format_number(*n),
-        None => "-".into(),
-    }
+    Scorer::new(Arc::new(model.clone()))?.preview_for_line(answers, line)
 }
 
 fn format_number(n: f64) -> String {
@@ -130,111 +114,75 @@ fn format_number(n: f64) -> String {
 
 /// Rupiah rounded to the nearest thousand, Indonesian style: "Rp 612.000".
 pub fn format_rupiah(amount: f64) -> String {
+    let mut out = String::with_capacity(16);
+    push_rupiah(&mut out, amount);
+    out
+}
+
+fn push_rupiah(out: &mut String, amount: f64) {
     let rounded = ((amount / 1000.0).round() * 1000.0).max(0.0) as u64;
-    let digits = rounded.to_string();
-    let mut out = String::with_capacity(digits.len() + 8);
+    let mut digits = itoa_buffer();
+    let digits = format_u64(&mut digits, rounded);
+    out.push_str("Rp ");
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
             out.push('.');
         }
         out.push(c);
     }
-    format!("Rp {out}")
 }
 
-fn percent(p: f64) -> String {
-    format!("{:.0}%", p * 100.0)
+fn itoa_buffer() -> [u8; 20] {
+    [0; 20]
 }
 
-/// One term's value in log points for a set of answers (missing optional answers take the
-/// reference household's answer, so they contribute nothing).
-fn term_value(ll: &LogLinear, term: &model::Term, answers: &Answers) -> f64 {
-    let answer = answers
-        .get(&term.question)
-        .or_else(|| ll.reference.get(&term.question));
-    match answer {
-        Some(Answer::Choice(option)) => term.options.get(option).copied().unwrap_or(0.0),
-        Some(Answer::YesNo(true)) => term.coefficient,
-        Some(Answer::YesNo(false)) => 0.0,
-        Some(Answer::Number(x)) => {
-            let x = match term.transform {
-                Transform::Identity => *x,
-                Transform::Log1p => x.ln_1p(),
-                Transform::PerCapita => {
-                    let size = ll
-                        .household_size_question
-                        .as_ref()
-                        .and_then(|id| answers.get(id).or_else(|| ll.reference.get(id)));
-                    match size {
-                        Some(Answer::Number(size)) if *size >= 1.0 => x / size,
-                        _ => *x,
-                    }
-                }
-            };
-            term.coefficient * x
+/// Decimal digits of `n` without going through the formatting machinery (previews are
+/// written hundreds of thousands of times a second in bulk scoring).
+fn format_u64(buffer: &mut [u8; 20], mut n: u64) -> &str {
+    let mut i = buffer.len();
+    loop {
+        i -= 1;
+        buffer[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
-        None => 0.0,
     }
+    std::str::from_utf8(&buffer[i..]).unwrap_or("0")
 }
 
-fn log_linear(model: &Model, ll: &LogLinear, answers: &Answers) -> Preview {
-    let mut contributions = Vec::with_capacity(ll.terms.len());
-    let mut ln_estimate = ll.intercept;
-    let mut ln_reference = ll.intercept;
-    for term in &ll.terms {
-        let value = term_value(ll, term, answers);
-        let reference = term_value(ll, term, &ll.reference);
-        ln_estimate += value;
-        ln_reference += reference;
-        let label = model
-            .question(&term.question)
-            .map(|q| q.label.clone())
-            .unwrap_or_default();
-        contributions.push(Contribution {
-            answer: answer_label(model, &term.question, answers.get(&term.question)),
-            question: term.question.clone(),
-            label,
-            effect: value - reference,
-        });
+/// A whole percentage, with a sign when asked: "37%", "+12%", "-8%".
+fn push_percent(out: &mut String, p: f64, signed: bool) {
+    let value = (p * 100.0).round();
+    let value = if value.is_finite() { value } else { 0.0 };
+    if value < 0.0 {
+        out.push('-');
+    } else if signed {
+        out.push('+');
     }
-    contributions.sort_by(|a, b| b.effect.abs().total_cmp(&a.effect.abs()));
-    let estimate = ln_estimate.exp();
-    let desil = 1 + ll.desil_cutoffs.iter().filter(|&&c| estimate > c).count() as u8;
-    let mut below = Vec::with_capacity(11);
-    below.push(0.0);
-    below.extend(
-        ll.desil_cutoffs
-            .iter()
-            .map(|c| normal::cdf((c.ln() - ln_estimate) / ll.sigma)),
-    );
-    below.push(1.0);
-    let desil_probabilities: Vec<f64> = below.windows(2).map(|w| w[1] - w[0]).collect();
-    let probability_desil_1_4 = below[4];
-    let explanation = explain_log_linear(
-        model,
-        estimate,
-        desil,
-        desil_probabilities[usize::from(desil) - 1],
-        probability_desil_1_4,
-        &contributions,
-    );
-    Preview::LogLinear {
-        model_id: model.id.clone(),
-        model_version: model.version,
-        illustrative: model.illustrative,
-        estimate,
-        reference_estimate: ln_reference.exp(),
-        desil,
-        desil_probabilities,
-        probability_desil_1_4,
-        contributions,
-        explanation,
-    }
+    let mut buffer = itoa_buffer();
+    out.push_str(format_u64(&mut buffer, value.abs().min(1e15) as u64));
+    out.push('%');
 }
 
-fn effect_text(c: &Contribution) -> String {
-    let change = (c.effect.exp() - 1.0) * 100.0;
-    format!("{} ({}): {:+.0}%", c.label, c.answer, change)
+fn push_effects<'a>(
+    out: &mut String,
+    heading: &str,
+    effects: impl Iterator<Item = &'a Contribution>,
+) {
+    let mut written = 0;
+    for c in effects.take(2) {
+        out.push_str(if written == 0 { heading } else { "; " });
+        written += 1;
+        out.push_str(&c.label);
+        out.push_str(" (");
+        out.push_str(&c.answer);
+        out.push_str("): ");
+        push_percent(out, c.effect.exp() - 1.0, true);
+    }
+    if written > 0 {
+        out.push('.');
+    }
 }
 
 fn explain_log_linear(
@@ -245,34 +193,27 @@ fn explain_log_linear(
     p_1_4: f64,
     contributions: &[Contribution],
 ) -> String {
-    let mut text = format!(
-        "Perkiraan pengeluaran per kapita {} per bulan, masuk desil {desil} (peluang {}). \
-         Peluang berada di desil 1-4: {}.",
-        format_rupiah(estimate),
-        percent(p_desil),
-        percent(p_1_4)
+    let mut text = String::with_capacity(512);
+    text.push_str("Perkiraan pengeluaran per kapita ");
+    push_rupiah(&mut text, estimate);
+    text.push_str(" per bulan, masuk desil ");
+    let mut buffer = itoa_buffer();
+    text.push_str(format_u64(&mut buffer, u64::from(desil)));
+    text.push_str(" (peluang ");
+    push_percent(&mut text, p_desil, false);
+    text.push_str("). Peluang berada di desil 1-4: ");
+    push_percent(&mut text, p_1_4, false);
+    text.push('.');
+    push_effects(
+        &mut text,
+        " Paling menaikkan perkiraan: ",
+        contributions.iter().filter(|c| c.effect > 0.005),
     );
-    let up: Vec<String> = contributions
-        .iter()
-        .filter(|c| c.effect > 0.005)
-        .take(2)
-        .map(effect_text)
-        .collect();
-    let down: Vec<String> = contributions
-        .iter()
-        .filter(|c| c.effect < -0.005)
-        .take(2)
-        .map(effect_text)
-        .collect();
-    if !up.is_empty() {
-        text.push_str(&format!(" Paling menaikkan perkiraan: {}.", up.join("; ")));
-    }
-    if !down.is_empty() {
-        text.push_str(&format!(
-            " Paling menurunkan perkiraan: {}.",
-            down.join("; ")
-        ));
-    }
+    push_effects(
+        &mut text,
+        " Paling menurunkan perkiraan: ",
+        contributions.iter().filter(|c| c.effect < -0.005),
+    );
     if model.illustrative {
         text.push_str(" Model ini ilustratif, bukan koefisien resmi.");
     }
@@ -281,69 +222,22 @@ fn explain_log_linear(
     text
 }
 
-fn scorecard(
-    model: &Model,
-    sc: &Scorecard,
-    answers: &Answers,
-    line: Option<&str>,
-) -> Result<Preview> {
-    let line = line.unwrap_or(&sc.default_line);
-    let index = sc
-        .lines
-        .iter()
-        .position(|l| l == line)
-        .ok_or_else(|| Error::invalid("line", ErrorCode::PmtModelInvalid))?;
-    let mut score = 0u32;
-    let mut contributions = Vec::with_capacity(model.questions.len());
-    for q in &model.questions {
-        let answer = answers.get(&q.id);
-        let points = match answer {
-            Some(Answer::Choice(option)) => sc
-                .points
-                .get(&q.id)
-                .and_then(|options| options.get(option))
-                .and_then(|p| p.get(index))
-                .copied()
-                .unwrap_or(0),
-            _ => 0,
-        };
-        score += points;
-        contributions.push(Contribution {
-            question: q.id.clone(),
-            label: q.label.clone(),
-            answer: answer_label(model, &q.id, answer),
-            effect: f64::from(points),
-        });
-    }
-    contributions.sort_by(|a, b| b.effect.total_cmp(&a.effect));
-    let likelihood = sc
-        .lookup
-        .iter()
-        .find(|row| (row.score_min..=row.score_max).contains(&score))
-        .or(sc.lookup.last())
-        .and_then(|row| row.likelihood.get(index))
-        .copied()
-        .ok_or_else(|| Error::invalid("lookup", ErrorCode::PmtModelInvalid))?;
-    let mut explanation = format!(
-        "Skor {score}. Kemungkinan rumah tangga ini berada di bawah garis '{line}': {}. \
-         Skor lebih tinggi berarti lebih kecil kemungkinan miskin.",
-        percent(likelihood)
-    );
+fn explain_scorecard(model: &Model, score: u32, line: &str, likelihood: f64) -> String {
+    let mut explanation = String::with_capacity(256);
+    explanation.push_str("Skor ");
+    let mut buffer = itoa_buffer();
+    explanation.push_str(format_u64(&mut buffer, u64::from(score)));
+    explanation.push_str(". Kemungkinan rumah tangga ini berada di bawah garis '");
+    explanation.push_str(line);
+    explanation.push_str("': ");
+    push_percent(&mut explanation, likelihood, false);
+    explanation.push_str(". Skor lebih tinggi berarti lebih kecil kemungkinan miskin.");
     if model.illustrative {
         explanation.push_str(" Model ini ilustratif.");
     }
     explanation.push(' ');
     explanation.push_str(DISCLAIMER);
-    Ok(Preview::Scorecard {
-        model_id: model.id.clone(),
-        model_version: model.version,
-        illustrative: model.illustrative,
-        line: line.to_owned(),
-        score,
-        likelihood,
-        contributions,
-        explanation,
-    })
+    explanation
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@ fn log_linear_matches_hand_computation() {
         assert!((got - want).abs() < 2e-6, "{got} vs {want}");
     }
     assert!((probability_desil_1_4 - 0.846_510_9).abs() < 1e-6);
-    let order: Vec<&str> = contributions.iter().map(|c| c.question.as_str()).collect();
+    let order: Vec<&str> = contributions.iter().map(|c| &*c.question).collect();
     assert_eq!(order, ["fridge", "floor", "size", "land"]);
     assert!((contributions[3].effect - 0.01 * 100f64.ln()).abs() < 1e-12);
     assert!(explanation.contains("Rp 399.000"), "{explanation}");
