@@ -64,6 +64,7 @@ cmd_bench() {
     export PERLINSOS_BENCH_REPORT="${PERLINSOS_BENCH_REPORT:-$PWD/bench/REPORT.md}"
     export PERLINSOS_BENCH_DIR="${PERLINSOS_BENCH_DIR:-$PWD/bench}"
     cargo bench --locked -p perlinsos-core --bench register
+    cargo bench --locked -p perlinsos-core --bench pmt
 }
 
 cmd_fuzz() {

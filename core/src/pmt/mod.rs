@@ -19,13 +19,19 @@ use crate::error::Result;
 
 const DISCLAIMER: &str = "Ini hanya pratinjau; peringkat resmi ditetapkan oleh BPS.";
 
+/// A question and its answer as the resident reads them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerText {
+    pub question: String,
+    pub label: String,
+    pub answer: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {
-    // Shared with the prepared model: a preview copies no label.
-    pub question: Arc<str>,
-    pub label: Arc<str>,
-    /// The answer as the resident would read it.
-    pub answer: Arc<str>,
+    /// Shared with the prepared model: a preview copies no text.
+    #[serde(flatten)]
+    pub text: Arc<AnswerText>,
     /// Log-linear: effect on ln(expenditure) against the reference household.
     /// Scorecard: the points this answer earned.
     pub effect: f64,
@@ -174,9 +180,9 @@ fn push_effects<'a>(
     for c in effects.take(2) {
         out.push_str(if written == 0 { heading } else { "; " });
         written += 1;
-        out.push_str(&c.label);
+        out.push_str(&c.text.label);
         out.push_str(" (");
-        out.push_str(&c.answer);
+        out.push_str(&c.text.answer);
         out.push_str("): ");
         push_percent(out, c.effect.exp() - 1.0, true);
     }

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::answers::{self, Answer, Answers};
 use super::model::{Kind, Model, QuestionType, Transform};
-use super::{explain_log_linear, explain_scorecard, format_number, normal, Contribution, Preview};
+use super::{
+    explain_log_linear, explain_scorecard, format_number, normal, AnswerText, Contribution, Preview,
+};
 use crate::error::{Error, ErrorCode, Result};
 
 /// One validated answer, by position in its question.
@@ -42,75 +44,77 @@ enum Prepared {
     Scorecard(Vec<Vec<Vec<u32>>>),
 }
 
-/// The texts a contribution shows, shared by every preview.
+/// The texts a contribution shows, one shared copy per possible answer.
 struct Texts {
     model_id: Arc<str>,
-    ids: Vec<Arc<str>>,
-    labels: Vec<Arc<str>>,
-    /// [question][option]
-    options: Vec<Vec<Arc<str>>>,
-    yes: Arc<str>,
-    no: Arc<str>,
-    missing: Arc<str>,
-    /// Whole numbers 0..=100, the usual counts.
-    numbers: Vec<Arc<str>>,
+    /// Per question: one per option (choice), or [no, yes] (yes/no), or whole numbers
+    /// 0..=100 (count); then the text of a missing answer last.
+    answers: Vec<Vec<Arc<AnswerText>>>,
 }
+
+const COUNTS_PREPARED: usize = 101;
 
 impl Texts {
     fn new(model: &Model) -> Texts {
+        let answers = model
+            .questions
+            .iter()
+            .map(|q| {
+                let text = |answer: String| {
+                    Arc::new(AnswerText {
+                        question: q.id.clone(),
+                        label: q.label.clone(),
+                        answer,
+                    })
+                };
+                let mut texts: Vec<Arc<AnswerText>> = match q.kind {
+                    QuestionType::Choice => {
+                        q.options.iter().map(|o| text(o.label.clone())).collect()
+                    }
+                    QuestionType::YesNo => vec![text("Tidak".into()), text("Ya".into())],
+                    QuestionType::Count => {
+                        (0..COUNTS_PREPARED).map(|n| text(n.to_string())).collect()
+                    }
+                    QuestionType::Number => Vec::new(),
+                };
+                texts.push(text("-".into()));
+                texts
+            })
+            .collect();
         Texts {
             model_id: Arc::from(model.id.as_str()),
-            ids: model
-                .questions
-                .iter()
-                .map(|q| Arc::from(q.id.as_str()))
-                .collect(),
-            labels: model
-                .questions
-                .iter()
-                .map(|q| Arc::from(q.label.as_str()))
-                .collect(),
-            options: model
-                .questions
-                .iter()
-                .map(|q| {
-                    q.options
-                        .iter()
-                        .map(|o| Arc::from(o.label.as_str()))
-                        .collect()
-                })
-                .collect(),
-            yes: Arc::from("Ya"),
-            no: Arc::from("Tidak"),
-            missing: Arc::from("-"),
-            numbers: (0..=100).map(|n| Arc::from(n.to_string())).collect(),
-        }
-    }
-
-    /// The answer to question `q` as the resident would read it.
-    fn answer(&self, q: usize, answer: Resolved) -> Arc<str> {
-        match answer {
-            Resolved::Choice(i) => self.options[q]
-                .get(i)
-                .cloned()
-                .unwrap_or_else(|| self.missing.clone()),
-            Resolved::YesNo(true) => self.yes.clone(),
-            Resolved::YesNo(false) => self.no.clone(),
-            Resolved::Number(n) if n.fract() == 0.0 && (0.0..=100.0).contains(&n) => {
-                self.numbers[n as usize].clone()
-            }
-            Resolved::Number(n) => Arc::from(format_number(n)),
-            Resolved::Missing => self.missing.clone(),
+            answers,
         }
     }
 
     fn contribution(&self, q: usize, answer: Resolved, effect: f64) -> Contribution {
-        Contribution {
-            question: self.ids[q].clone(),
-            label: self.labels[q].clone(),
-            answer: self.answer(q, answer),
-            effect,
-        }
+        let texts = &self.answers[q];
+        let missing = || texts[texts.len() - 1].clone();
+        let text = match answer {
+            Resolved::Choice(i) => texts.get(i).cloned().unwrap_or_else(missing),
+            Resolved::YesNo(yes) if texts.len() == 3 => texts[usize::from(yes)].clone(),
+            Resolved::Number(n)
+                if texts.len() == COUNTS_PREPARED + 1
+                    && n.fract() == 0.0
+                    && (0.0..=100.0).contains(&n) =>
+            {
+                texts[n as usize].clone()
+            }
+            Resolved::Missing => missing(),
+            other => {
+                let shown = &texts[texts.len() - 1];
+                Arc::new(AnswerText {
+                    question: shown.question.clone(),
+                    label: shown.label.clone(),
+                    answer: match other {
+                        Resolved::Number(n) => format_number(n),
+                        Resolved::YesNo(true) => "Ya".into(),
+                        _ => "Tidak".into(),
+                    },
+                })
+            }
+        };
+        Contribution { text, effect }
     }
 }
 
@@ -195,19 +199,37 @@ impl Scorer {
         })
     }
 
+    /// One `Missing` slot per question, on the stack when the questionnaire is short.
+    fn slots<'a>(
+        &self,
+        stack: &'a mut [Resolved; ON_STACK],
+        heap: &'a mut Vec<Resolved>,
+    ) -> &'a mut [Resolved] {
+        let n = self.model.questions.len();
+        if n <= ON_STACK {
+            &mut stack[..n]
+        } else {
+            heap.resize(n, Resolved::Missing);
+            heap
+        }
+    }
+
     pub fn model(&self) -> &Model {
         &self.model
     }
 
     /// Validates the answers and scores them; a scorecard against its default line.
     pub fn preview(&self, answers: &Answers) -> Result<Preview> {
-        let resolved = resolve(&self.model, &self.by_id, answers)?;
+        let (mut stack, mut heap) = ([Resolved::Missing; ON_STACK], Vec::new());
+        let resolved = self.slots(&mut stack, &mut heap);
+        resolve_into(&self.model, &self.by_id, answers, resolved)?;
+        let resolved = &*resolved;
         match (&self.prepared, &self.model.kind) {
             (Prepared::LogLinear(prepared), Kind::LogLinear(ll)) => {
-                Ok(self.log_linear(prepared, ll.intercept, ll.sigma, &resolved))
+                Ok(self.log_linear(prepared, ll.intercept, ll.sigma, resolved))
             }
             (Prepared::Scorecard(points), Kind::Scorecard(sc)) => {
-                self.scorecard(points, &sc.default_line, &resolved)
+                self.scorecard(points, &sc.default_line, resolved)
             }
             _ => Err(Error::invalid("model", ErrorCode::PmtModelInvalid)),
         }
@@ -215,9 +237,12 @@ impl Scorer {
 
     /// A scorecard preview against a named poverty line instead of the model's default.
     pub fn preview_for_line(&self, answers: &Answers, line: &str) -> Result<Preview> {
-        let resolved = resolve(&self.model, &self.by_id, answers)?;
+        let (mut stack, mut heap) = ([Resolved::Missing; ON_STACK], Vec::new());
+        let resolved = self.slots(&mut stack, &mut heap);
+        resolve_into(&self.model, &self.by_id, answers, resolved)?;
+        let resolved = &*resolved;
         match &self.prepared {
-            Prepared::Scorecard(points) => self.scorecard(points, line, &resolved),
+            Prepared::Scorecard(points) => self.scorecard(points, line, resolved),
             Prepared::LogLinear(_) => Err(Error::invalid("line", ErrorCode::PmtModelInvalid)),
         }
     }
@@ -239,11 +264,18 @@ impl Scorer {
             })
             .or(prepared.reference_size);
         // Sort small (effect, term) pairs, then build the contributions in that order.
-        let mut effects: Vec<(f64, usize)> = Vec::with_capacity(prepared.terms.len());
-        for (index, term) in prepared.terms.iter().enumerate() {
+        let mut stack = [(0.0, 0); ON_STACK];
+        let mut heap = Vec::new();
+        let effects: &mut [(f64, usize)] = if prepared.terms.len() <= ON_STACK {
+            &mut stack[..prepared.terms.len()]
+        } else {
+            heap.resize(prepared.terms.len(), (0.0, 0));
+            &mut heap
+        };
+        for ((index, term), slot) in prepared.terms.iter().enumerate().zip(effects.iter_mut()) {
             let value = term_value(term, resolved, prepared.size_question, size);
             ln_estimate += value;
-            effects.push((value - term.reference, index));
+            *slot = (value - term.reference, index);
         }
         effects.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
         let contributions: Vec<Contribution> = effects
@@ -380,6 +412,20 @@ fn term_value(
 /// runs again to report every problem at once.
 fn resolve(model: &Model, by_id: &[usize], given: &Answers) -> Result<Vec<Resolved>> {
     let mut out = vec![Resolved::Missing; model.questions.len()];
+    resolve_into(model, by_id, given, &mut out)?;
+    Ok(out)
+}
+
+/// Questions a preview resolves on the stack; longer questionnaires use the heap.
+const ON_STACK: usize = 48;
+
+/// [`resolve`] into `out` (one slot per question, all `Missing`).
+fn resolve_into(
+    model: &Model,
+    by_id: &[usize],
+    given: &Answers,
+    out: &mut [Resolved],
+) -> Result<()> {
     let mut valid = true;
     let mut answers = given.iter().peekable();
     for &position in by_id {
@@ -427,19 +473,38 @@ fn resolve(model: &Model, by_id: &[usize], given: &Answers) -> Result<Vec<Resolv
         };
     }
     if valid && answers.next().is_none() {
-        return Ok(out);
+        return Ok(());
     }
     answers::check(model, given)?;
     Err(Error::invalid("answers", ErrorCode::PmtAnswerType))
 }
 
-/// Byte order of two short ids, inline: ids are a few bytes long and compared many times
-/// per preview, where a call into libc's memcmp costs more than the comparison.
+/// Byte order of two ids. Almost always they are equal (an answer to the next question), so
+/// equality is tested first, eight bytes at a time.
 fn compare(a: &[u8], b: &[u8]) -> Ordering {
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x.cmp(y);
-        }
+    if same(a, b) {
+        Ordering::Equal
+    } else {
+        a.cmp(b)
     }
-    a.len().cmp(&b.len())
+}
+
+/// Equality of two short ids without a call into libc, which costs more than the comparison:
+/// eight bytes at a time, the last word overlapping the one before it.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map_or(0, u64::from_ne_bytes)
+    };
+    if n >= 8 {
+        (0..n / 8).all(|k| word(a, 8 * k) == word(b, 8 * k)) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        let pack = |s: &[u8]| s.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
+        pack(a) == pack(b)
+    }
 }

@@ -94,7 +94,10 @@ fn log_linear_matches_hand_computation() {
         assert!((got - want).abs() < 2e-6, "{got} vs {want}");
     }
     assert!((probability_desil_1_4 - 0.846_510_9).abs() < 1e-6);
-    let order: Vec<&str> = contributions.iter().map(|c| &*c.question).collect();
+    let order: Vec<&str> = contributions
+        .iter()
+        .map(|c| c.text.question.as_str())
+        .collect();
     assert_eq!(order, ["fridge", "floor", "size", "land"]);
     assert!((contributions[3].effect - 0.01 * 100f64.ln()).abs() < 1e-12);
     assert!(explanation.contains("Rp 399.000"), "{explanation}");
@@ -400,4 +403,37 @@ fn a_score_past_the_table_takes_its_last_row() {
         panic!("kind");
     };
     assert_eq!((score, likelihood), (25, 0.1));
+}
+
+/// Any answer map: known and unknown question ids, every kind of value.
+fn messy_answers() -> impl Strategy<Value = Answers> {
+    let key = prop::sample::select(vec![
+        "size", "floor", "fridge", "land", "province", "zzz", "a", "flo", "sizes",
+    ]);
+    let value = prop_oneof![
+        any::<bool>().prop_map(Answer::YesNo),
+        prop::sample::select(vec![-1.0, 0.0, 1.0, 2.5, 4.0, 21.0, 1e9, f64::NAN])
+            .prop_map(Answer::Number),
+        prop::sample::select(vec!["tanah", "semen", "keramik", "52", "31", "B", "x", ""])
+            .prop_map(|s| Answer::Choice(s.to_owned())),
+    ];
+    prop::collection::btree_map(key.prop_map(str::to_owned), value, 0..8)
+}
+
+proptest! {
+    /// The scorer's one-pass validation accepts exactly what the full validation accepts, and
+    /// reports the same problems.
+    #[test]
+    fn scorer_validation_agrees_with_answer_check(given in messy_answers()) {
+        for json in [LOG_LINEAR, SCORECARD] {
+            let m = model(json);
+            let scorer = Scorer::new(std::sync::Arc::new(m.clone())).unwrap();
+            let checked = answers::check(&m, &given);
+            match (scorer.preview(&given), checked) {
+                (Ok(_), Ok(())) => {}
+                (Err(a), Err(b)) => prop_assert_eq!(a.field_errors(), b.field_errors()),
+                (a, b) => prop_assert!(false, "scorer {:?} vs check {:?}", a.is_ok(), b.is_ok()),
+            }
+        }
+    }
 }
