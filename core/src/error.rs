@@ -58,6 +58,14 @@ pub enum ErrorCode {
     PmtModelOutOfRegion,
     PmtNoActiveModel,
     PmtStale,
+    EvidenceEmpty,
+    EvidenceTooLarge,
+    EvidenceTooManyPixels,
+    EvidenceFormatUnsupported,
+    EvidenceCorrupt,
+    EvidenceCmykUnsupported,
+    EvidenceAttestationInvalid,
+    EvidenceNotFound,
 }
 
 impl ErrorCode {
@@ -115,6 +123,14 @@ impl ErrorCode {
             PmtModelOutOfRegion => "PMT_MODEL_OUT_OF_REGION",
             PmtNoActiveModel => "PMT_NO_ACTIVE_MODEL",
             PmtStale => "PMT_STALE",
+            EvidenceEmpty => "EVIDENCE_EMPTY",
+            EvidenceTooLarge => "EVIDENCE_TOO_LARGE",
+            EvidenceTooManyPixels => "EVIDENCE_TOO_MANY_PIXELS",
+            EvidenceFormatUnsupported => "EVIDENCE_FORMAT_UNSUPPORTED",
+            EvidenceCorrupt => "EVIDENCE_CORRUPT",
+            EvidenceCmykUnsupported => "EVIDENCE_CMYK_UNSUPPORTED",
+            EvidenceAttestationInvalid => "EVIDENCE_ATTESTATION_INVALID",
+            EvidenceNotFound => "EVIDENCE_NOT_FOUND",
         }
     }
 
@@ -183,6 +199,14 @@ impl ErrorCode {
             PmtStale => {
                 "Anggota atau alamat rumah tangga berubah setelah pratinjau PMT; hitung ulang pratinjaunya."
             }
+            EvidenceEmpty => "Berkas foto kosong.",
+            EvidenceTooLarge => "Berkas foto lebih dari 25 MB.",
+            EvidenceTooManyPixels => "Foto lebih dari 50 megapiksel.",
+            EvidenceFormatUnsupported => "Format berkas tidak didukung; gunakan foto JPEG atau PNG.",
+            EvidenceCorrupt => "Berkas foto rusak atau terpotong.",
+            EvidenceCmykUnsupported => "Foto berwarna CMYK tidak didukung; simpan ulang sebagai RGB.",
+            EvidenceAttestationInvalid => "Pengesahan foto tidak sah atau tidak cocok dengan fotonya.",
+            EvidenceNotFound => "Foto bukti tidak ditemukan di ponsel ini.",
         }
     }
 }

@@ -2,6 +2,8 @@
 pub mod crypt;
 pub mod date;
 pub mod error;
+pub mod evidence;
+pub mod hex;
 pub mod identity;
 pub mod ids;
 pub mod outbox;

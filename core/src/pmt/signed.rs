@@ -35,19 +35,7 @@ fn refuse(code: ErrorCode) -> Error {
     Error::invalid("model", code)
 }
 
-pub fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
-}
+pub use crate::hex::{decode as from_hex, encode as to_hex};
 
 /// Signs a model (district server and operator tools). The payload is checked first, so a
 /// district never publishes a model the phones would refuse.

@@ -1,0 +1,35 @@
+//! Lowercase hex, for hashes, keys and signatures in files and on the wire.
+
+pub fn encode(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    out
+}
+
+/// None unless `text` is an even number of hex digits.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn round_trips_and_refuses_non_hex() {
+        assert_eq!(super::encode(&[0, 0xab, 0xff]), "00abff");
+        assert_eq!(super::decode("00abff"), Some(vec![0, 0xab, 0xff]));
+        assert_eq!(super::decode("0"), None);
+        assert_eq!(super::decode("zz"), None);
+        assert_eq!(super::decode("+1"), None);
+        assert_eq!(super::decode("é1"), None);
+    }
+}
