@@ -1,6 +1,7 @@
 //! `perlinsos`: operator tools and the field-day demo.
 mod check;
 mod demo;
+mod evidence;
 mod pmt;
 
 use std::path::PathBuf;
@@ -31,6 +32,11 @@ enum Command {
     Pmt {
         #[command(subcommand)]
         command: PmtCommand,
+    },
+    /// Evidence photos: normalize them, check an attestation
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
     },
     /// Runs the end-to-end example: a day of assisted registrations on a real device store
     Demo {
@@ -71,6 +77,30 @@ enum PmtCommand {
 }
 
 #[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Normalizes photos (upright, long side 1600, JPEG q80, no metadata) into DIR as
+    /// <sha256>.jpg; prints one JSON object per photo. Exit 1 if any photo was refused.
+    Ingest {
+        #[arg(required = true)]
+        photos: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+        /// Report the photo's GPS (only where the person consented)
+        #[arg(long)]
+        keep_gps: bool,
+    },
+    /// Checks a normalized photo against its attestation (JSON) and the device's public key
+    Verify {
+        photo: PathBuf,
+        #[arg(long)]
+        attestation: PathBuf,
+        /// Hex Ed25519 public key of the device
+        #[arg(long)]
+        public_key: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum CheckCommand {
     /// Validates numbers; prints one JSON object per number. Exit 0 only if all are valid.
     Check {
@@ -92,6 +122,22 @@ fn main() -> ExitCode {
             command: CheckCommand::Check { numbers, file },
         } => check::run(check::Kind::Kk, numbers, file),
         Command::Demo { dir } => demo::run(dir),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Ingest {
+                    photos,
+                    out,
+                    keep_gps,
+                },
+        } => evidence::ingest(&photos, &out, keep_gps),
+        Command::Evidence {
+            command:
+                EvidenceCommand::Verify {
+                    photo,
+                    attestation,
+                    public_key,
+                },
+        } => evidence::verify(&photo, &attestation, &public_key),
         Command::Pmt {
             command: PmtCommand::Questions { model, public_key },
         } => pmt::questions(&model, public_key.as_deref()),
