@@ -16,6 +16,7 @@ use ring::digest::{digest, SHA256};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorCode, Result};
+pub use decode::Pixels;
 pub use sniff::{Format, MAX_INPUT_BYTES, MAX_PIXELS};
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -107,6 +108,18 @@ pub fn ingest(bytes: &[u8], options: &Options) -> Result<Normalized> {
         captured_at: facts.captured_at,
         gps: facts.gps.filter(|_| options.keep_gps),
     })
+}
+
+/// The pixels of a JPEG at full size (the server's near-duplicate search hashes what it
+/// received); the same limits and errors as [`ingest`].
+pub fn decode_jpeg(bytes: &[u8]) -> Result<Pixels> {
+    match sniff::format_of(bytes)? {
+        Format::Jpeg => Ok(decode::decode(Format::Jpeg, bytes, u32::MAX)?.pixels),
+        Format::Png => Err(Error::invalid(
+            "photo",
+            ErrorCode::EvidenceFormatUnsupported,
+        )),
+    }
 }
 
 /// [`ingest`] from a file; a file over the size limit is refused before it is read.

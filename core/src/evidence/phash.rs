@@ -37,37 +37,50 @@ fn cosines() -> &'static [[f64; N]; 9] {
     })
 }
 
-/// The grey picture averaged into N x N cells (area average, so no detail is skipped).
+/// The grey picture averaged into N x N cells (area average, so no detail is skipped). Integer
+/// sums per row, a handful of operations per pixel: a 2 MP picture takes about a millisecond.
 fn shrink(pixels: &Pixels) -> [[f64; N]; N] {
     let (w, h, c) = (
         pixels.width as usize,
         pixels.height as usize,
         usize::from(pixels.channels),
     );
-    let mut sums = [[0.0f64; N]; N];
-    let mut counts = [[0u32; N]; N];
-    let cell_x: Vec<usize> = (0..w).map(|x| x * N / w.max(1)).collect();
-    for y in 0..h {
-        let cy = y * N / h.max(1);
-        let row = &pixels.data[y * w * c..(y + 1) * w * c];
-        for (x, &cx) in cell_x.iter().enumerate() {
-            let p = &row[x * c..x * c + c];
-            // BT.601 luma in integer weights.
-            let grey = if c == 1 {
-                u32::from(p[0])
+    let mut sums = [[0u64; N]; N];
+    let mut counts = [[0u64; N]; N];
+    // Column range of each cell.
+    let bounds: Vec<(usize, usize)> = (0..N).map(|k| (k * w / N, (k + 1) * w / N)).collect();
+    for (y, row) in pixels.data.chunks_exact(w * c).take(h).enumerate() {
+        let cy = y * N / h;
+        for (cx, &(x0, x1)) in bounds.iter().enumerate() {
+            let cell = &row[x0 * c..x1 * c];
+            // BT.601 luma with weights summing to 1024.
+            let sum: u64 = if c == 1 {
+                cell.iter().map(|&g| u64::from(g) * 1024).sum()
             } else {
-                (299 * u32::from(p[0]) + 587 * u32::from(p[1]) + 114 * u32::from(p[2])) / 1000
+                cell.chunks_exact(3)
+                    .map(|p| {
+                        u64::from(
+                            306 * u32::from(p[0]) + 601 * u32::from(p[1]) + 117 * u32::from(p[2]),
+                        )
+                    })
+                    .sum()
             };
-            sums[cy][cx] += f64::from(grey);
-            counts[cy][cx] += 1;
+            sums[cy][cx] += sum;
+            counts[cy][cx] += (x1 - x0) as u64;
         }
     }
-    for (s, n) in sums.iter_mut().flatten().zip(counts.iter().flatten()) {
+    let mut out = [[0.0; N]; N];
+    for ((o, s), n) in out
+        .iter_mut()
+        .flatten()
+        .zip(sums.iter().flatten())
+        .zip(counts.iter().flatten())
+    {
         if *n > 0 {
-            *s /= f64::from(*n);
+            *o = *s as f64 / (*n as f64 * 1024.0);
         }
     }
-    sums
+    out
 }
 
 pub fn hash(pixels: &Pixels) -> u64 {

@@ -6,7 +6,8 @@ use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer
 use super::decode::Pixels;
 use crate::error::{Error, ErrorCode, Result};
 
-/// Resizes to exactly `width` x `height` (Lanczos3, SIMD where the CPU has it, NEON on ARM).
+/// Resizes to exactly `width` x `height` (Catmull-Rom: as sharp as Lanczos3 at these ratios
+/// and a third cheaper; SIMD where the CPU has it, NEON on ARM).
 pub fn resize(pixels: Pixels, width: u32, height: u32) -> Result<Pixels> {
     if (pixels.width, pixels.height) == (width, height) {
         return Ok(pixels);
@@ -24,7 +25,7 @@ pub fn resize(pixels: Pixels, width: u32, height: u32) -> Result<Pixels> {
         .resize(
             &source,
             &mut target,
-            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3)),
+            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom)),
         )
         .map_err(|_| Error::invalid("photo", ErrorCode::EvidenceCorrupt))?;
     Ok(Pixels {
