@@ -25,8 +25,11 @@ need_rust() {
         log "cargo not found: install Rust with rustup (https://rustup.rs) and run again"
         exit 1
     fi
-    # A C compiler builds the bundled SQLite and ring.
+    # A C compiler builds the bundled SQLite and ring; cmake and nasm build libjpeg-turbo (with
+    # its x86 SIMD) for the evidence photos.
     command -v cc >/dev/null 2>&1 || apt_install build-essential
+    command -v cmake >/dev/null 2>&1 || apt_install cmake
+    command -v nasm >/dev/null 2>&1 || apt_install nasm
     if command -v rustup >/dev/null 2>&1; then
         for component in rustfmt clippy; do
             rustup component list --installed 2>/dev/null | grep -q "^$component" ||
@@ -65,6 +68,12 @@ cmd_bench() {
     export PERLINSOS_BENCH_DIR="${PERLINSOS_BENCH_DIR:-$PWD/bench}"
     cargo bench --locked -p perlinsos-core --bench register
     cargo bench --locked -p perlinsos-core --bench pmt
+    # The evidence anchor: vipsthumbnail, timed side by side; GNU time for peak RSS.
+    command -v vipsthumbnail >/dev/null 2>&1 || apt_install libvips-tools
+    [ -x /usr/bin/time ] || apt_install time
+    command -v taskset >/dev/null 2>&1 || apt_install util-linux
+    export PERLINSOS_EVIDENCE_BENCH_REPORT="${PERLINSOS_EVIDENCE_BENCH_REPORT:-$PWD/bench/EVIDENCE-REPORT.md}"
+    cargo bench --locked -p perlinsos-cli --bench evidence
 }
 
 cmd_fuzz() {

@@ -111,10 +111,9 @@ pub fn verify(attestation: &Attestation, jpeg: &[u8], device_public_key: &[u8]) 
     {
         return Err(invalid());
     }
-    let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(jpeg));
-    decoder.read_info().map_err(|_| invalid())?;
-    let info = decoder.info().ok_or_else(invalid)?;
-    if (u32::from(info.width), u32::from(info.height)) != (attestation.width, attestation.height) {
+    if super::decode::jpeg_size(jpeg).map_err(|_| invalid())?
+        != (attestation.width, attestation.height)
+    {
         return Err(invalid());
     }
     let signature = crate::hex::decode(&attestation.signature).ok_or_else(invalid)?;

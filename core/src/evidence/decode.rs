@@ -19,7 +19,7 @@ pub struct Decoded {
     /// The picture's size in the file, before any scaling.
     pub source_width: u32,
     pub source_height: u32,
-    /// The raw EXIF block (TIFF structure), if the file has one.
+    /// The raw EXIF block (TIFF structure) of a PNG; a JPEG's is read from the file itself.
     pub exif: Option<Vec<u8>>,
 }
 
@@ -47,49 +47,67 @@ pub fn decode(format: Format, bytes: &[u8], long_side: u32) -> Result<Decoded> {
     }
 }
 
+/// The smallest libjpeg-turbo scaling factor (n/8, at most 1) whose output still covers the
+/// target in both directions: the resize that follows then only ever shrinks a little.
+fn scaling_for(width: usize, height: usize, target: (u32, u32)) -> turbojpeg::ScalingFactor {
+    use turbojpeg::{Decompressor, ScalingFactor};
+    Decompressor::supported_scaling_factors()
+        .into_iter()
+        .filter(|f| f.num() <= f.denom())
+        .filter(|f| f.scale(width) >= target.0 as usize && f.scale(height) >= target.1 as usize)
+        .min_by_key(|f| f.scale(width))
+        .unwrap_or(ScalingFactor::ONE)
+}
+
+/// Width and height from a JPEG's header, without decoding it.
+pub fn jpeg_size(bytes: &[u8]) -> Result<(u32, u32)> {
+    let header = turbojpeg::read_header(bytes).map_err(|_| corrupt())?;
+    let side = |v: usize| u32::try_from(v).map_err(|_| corrupt());
+    Ok((side(header.width)?, side(header.height)?))
+}
+
 fn jpeg(bytes: &[u8], long_side: u32) -> Result<Decoded> {
-    use jpeg_decoder::{Decoder, PixelFormat};
-    let mut decoder = Decoder::new(Cursor::new(bytes));
-    // Even at full scale a picture within the pixel limit fits in this.
-    decoder.set_max_decoding_buffer_size((MAX_PIXELS * 4) as usize);
-    decoder.read_info().map_err(|_| corrupt())?;
-    let info = decoder.info().ok_or_else(corrupt)?;
-    let (source_width, source_height) = (u32::from(info.width), u32::from(info.height));
+    use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat};
+    let mut decoder = Decompressor::new().map_err(|_| corrupt())?;
+    let header = decoder.read_header(bytes).map_err(|_| corrupt())?;
+    let (source_width, source_height) = jpeg_size(bytes)?;
     check_dimensions(source_width, source_height)?;
-    if info.pixel_format == PixelFormat::CMYK32 {
-        return Err(Error::invalid("photo", ErrorCode::EvidenceCmykUnsupported));
-    }
-    let (want_w, want_h) = fit(source_width, source_height, long_side);
-    if want_w < source_width {
-        decoder
-            .scale(want_w as u16, want_h as u16)
-            .map_err(|_| corrupt())?;
-    }
-    let data = decoder.decode().map_err(|_| corrupt())?;
-    let info = decoder.info().ok_or_else(corrupt)?;
-    let (width, height) = (u32::from(info.width), u32::from(info.height));
-    let (channels, data) = match info.pixel_format {
-        PixelFormat::L8 => (1, data),
-        PixelFormat::RGB24 => (3, data),
-        // 12/16-bit grey, big-endian: keep the high byte.
-        PixelFormat::L16 => (1, data.chunks_exact(2).map(|p| p[0]).collect()),
-        PixelFormat::CMYK32 => {
+    let (format, channels) = match header.colorspace {
+        Colorspace::CMYK | Colorspace::YCCK => {
             return Err(Error::invalid("photo", ErrorCode::EvidenceCmykUnsupported))
         }
+        Colorspace::Gray => (PixelFormat::GRAY, 1u8),
+        _ => (PixelFormat::RGB, 3u8),
     };
-    if data.len() != width as usize * height as usize * usize::from(channels) {
-        return Err(corrupt());
-    }
+    let factor = scaling_for(
+        header.width,
+        header.height,
+        fit(source_width, source_height, long_side),
+    );
+    decoder.set_scaling_factor(factor).map_err(|_| corrupt())?;
+    // A progressive file with thousands of scans is a CPU bomb; real cameras write under 20.
+    decoder.set_scan_limit(500).map_err(|_| corrupt())?;
+    let scaled = header.scaled(factor);
+    let mut data = vec![0; scaled.width * scaled.height * usize::from(channels)];
+    let image = Image {
+        pixels: &mut data[..],
+        width: scaled.width,
+        pitch: scaled.width * usize::from(channels),
+        height: scaled.height,
+        format,
+    };
+    // Truncated or damaged data is an error here (libjpeg-turbo's warnings included).
+    decoder.decompress(bytes, image).map_err(|_| corrupt())?;
     Ok(Decoded {
         pixels: Pixels {
-            width,
-            height,
+            width: scaled.width as u32,
+            height: scaled.height as u32,
             channels,
             data,
         },
         source_width,
         source_height,
-        exif: decoder.exif_data().map(<[u8]>::to_vec),
+        exif: None,
     })
 }
 

@@ -13,8 +13,17 @@ pub struct Facts {
     pub gps: Option<Gps>,
 }
 
+/// The facts of a JPEG's EXIF segment (APP1), found by walking its markers.
+pub fn read_jpeg(jpeg: &[u8]) -> Facts {
+    match Reader::new().read_from_container(&mut std::io::Cursor::new(jpeg)) {
+        Ok(exif) => facts_of(&exif),
+        Err(_) => read(None),
+    }
+}
+
+/// The facts of a raw EXIF block (a PNG's eXIf chunk).
 pub fn read(raw: Option<&[u8]>) -> Facts {
-    let mut facts = Facts {
+    let facts = Facts {
         orientation: 1,
         ..Facts::default()
     };
@@ -22,8 +31,16 @@ pub fn read(raw: Option<&[u8]>) -> Facts {
         return facts;
     };
     let raw = raw.strip_prefix(b"Exif\0\0").unwrap_or(raw);
-    let Ok(exif) = Reader::new().read_raw(raw.to_vec()) else {
-        return facts;
+    match Reader::new().read_raw(raw.to_vec()) {
+        Ok(exif) => facts_of(&exif),
+        Err(_) => facts,
+    }
+}
+
+fn facts_of(exif: &exif::Exif) -> Facts {
+    let mut facts = Facts {
+        orientation: 1,
+        ..Facts::default()
     };
     if let Some(o) = exif
         .get_field(Tag::Orientation, In::PRIMARY)

@@ -89,7 +89,10 @@ pub fn ingest(bytes: &[u8], options: &Options) -> Result<Normalized> {
     let format = sniff::format_of(bytes)?;
     let long_side = options.long_side.clamp(16, 8192);
     let decoded = decode::decode(format, bytes, long_side)?;
-    let facts = exif::read(decoded.exif.as_deref());
+    let facts = match format {
+        Format::Jpeg => exif::read_jpeg(bytes),
+        Format::Png => exif::read(decoded.exif.as_deref()),
+    };
     let (width, height) = decode::fit(decoded.pixels.width, decoded.pixels.height, long_side);
     let resized = transform::resize(decoded.pixels, width, height)?;
     let upright = transform::orient(resized, facts.orientation);
@@ -132,26 +135,26 @@ pub fn ingest_path(path: &Path, options: &Options) -> Result<Normalized> {
 }
 
 fn encode(pixels: &decode::Pixels, quality: u8) -> Result<Vec<u8>> {
-    use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
-    let mut out = Vec::with_capacity(pixels.data.len() / 8);
-    let mut encoder = Encoder::new(&mut out, quality);
-    encoder.set_sampling_factor(SamplingFactor::R_4_2_0);
-    let color = if pixels.channels == 1 {
-        ColorType::Luma
+    use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
+    let failed = |_| Error::invalid("photo", ErrorCode::EvidenceCorrupt);
+    let mut compressor = Compressor::new().map_err(failed)?;
+    compressor.set_quality(i32::from(quality)).map_err(failed)?;
+    let (format, subsamp) = if pixels.channels == 1 {
+        (PixelFormat::GRAY, Subsamp::Gray)
     } else {
-        ColorType::Rgb
+        (PixelFormat::RGB, Subsamp::Sub2x2)
     };
-    let side =
-        |v: u32| u16::try_from(v).map_err(|_| Error::invalid("photo", ErrorCode::EvidenceCorrupt));
-    encoder
-        .encode(
-            &pixels.data,
-            side(pixels.width)?,
-            side(pixels.height)?,
-            color,
-        )
-        .map_err(|_| Error::invalid("photo", ErrorCode::EvidenceCorrupt))?;
-    Ok(out)
+    compressor.set_subsamp(subsamp).map_err(failed)?;
+    let width = pixels.width as usize;
+    compressor
+        .compress_to_vec(Image {
+            pixels: &pixels.data[..],
+            width,
+            pitch: width * usize::from(pixels.channels),
+            height: pixels.height as usize,
+            format,
+        })
+        .map_err(failed)
 }
 
 #[cfg(test)]

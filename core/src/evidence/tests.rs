@@ -243,6 +243,24 @@ fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
     b
 }
 
+/// A real, small JPEG whose frame header is rewritten to claim 20,000 x 20,000 pixels.
+fn jpeg_bomb() -> Vec<u8> {
+    let small = decode::Pixels {
+        width: 64,
+        height: 64,
+        channels: 3,
+        data: vec![128; 64 * 64 * 3],
+    };
+    let mut jpeg = jpeg_of(&small, 80);
+    let sof = jpeg
+        .windows(2)
+        .position(|w| w == [0xFF, 0xC0])
+        .expect("baseline frame header");
+    let side = 20_000u16.to_be_bytes();
+    jpeg[sof + 5..sof + 9].copy_from_slice(&[side[0], side[1], side[0], side[1]]);
+    jpeg
+}
+
 #[test]
 fn hostile_files_get_clear_errors() {
     let mut random = vec![0u8; 100_000];
@@ -289,8 +307,8 @@ fn hostile_files_get_clear_errors() {
             ErrorCode::EvidenceCorrupt,
         ),
         (
-            "jpeg header of 65535x65535",
-            jpeg_header(65_535, 65_535),
+            "jpeg claiming 20000x20000",
+            jpeg_bomb(),
             ErrorCode::EvidenceTooManyPixels,
         ),
         (
