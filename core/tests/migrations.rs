@@ -8,6 +8,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (0, ""),
     (1, include_str!("fixtures/schema_v1.sql")),
     (2, include_str!("fixtures/schema_v2.sql")),
+    (3, include_str!("fixtures/schema_v3.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -71,7 +72,11 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             (expected, expected, expected),
             "v{version}"
         );
-        assert_eq!(with_pmt, 0);
+        assert_eq!(with_pmt, i64::from(*version >= 3), "v{version}");
+        let evidence: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(evidence, 0);
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

@@ -3,6 +3,7 @@
 //! (SHA-256 and a perceptual hash), a signed attestation, and encrypted storage by content.
 //! Capture time and GPS become fields of the record, never part of the image.
 pub mod attest;
+pub mod book;
 mod decode;
 mod exif;
 pub mod phash;

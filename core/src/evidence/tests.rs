@@ -453,3 +453,169 @@ fn blobs_are_sealed_by_content_and_orphans_removed() {
     assert_eq!(store.remove_orphans(&referenced).unwrap(), 1);
     assert_eq!(store.list().unwrap(), vec![name_b]);
 }
+
+mod book {
+    use super::*;
+    use crate::evidence::book::{Capture, EvidenceBook};
+    use crate::store::Store;
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        store: Arc<Store>,
+        cipher: Arc<Cipher>,
+        key: Ed25519KeyPair,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+        let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([4; 32])).unwrap());
+        store.verify_key(&cipher).unwrap();
+        Fixture {
+            dir,
+            store,
+            cipher,
+            key: device_key(),
+        }
+    }
+
+    impl Fixture {
+        fn book(&self) -> EvidenceBook {
+            EvidenceBook::open(
+                self.store.clone(),
+                self.cipher.clone(),
+                self.dir.path().join("evidence"),
+            )
+            .unwrap()
+        }
+
+        fn capture<'a>(&'a self, kind: &'a str, id: &'a str, gps: Option<Gps>) -> Capture<'a> {
+            Capture {
+                record_kind: kind,
+                record_id: id,
+                captured_at: 1_795_000_000_000,
+                gps,
+                device_id: "hp-01",
+                device_key: &self.key,
+            }
+        }
+    }
+
+    const HOUSE: Gps = Gps {
+        latitude: -8.5833,
+        longitude: 116.1167,
+    };
+
+    #[test]
+    fn captured_evidence_is_attested_sealed_and_found_by_record() {
+        let f = fixture();
+        let book = f.book();
+        let opts = Options::default();
+        let a = book
+            .capture(CAM2, &opts, f.capture("sanggahan", "s-1", Some(HOUSE)))
+            .unwrap();
+        let b = book
+            .capture(CAM3, &opts, f.capture("sanggahan", "s-1", None))
+            .unwrap();
+        book.capture(CAM1_O6, &opts, f.capture("household", "h-1", None))
+            .unwrap();
+        let found = book.for_record("sanggahan", "s-1").unwrap();
+        assert_eq!(found, vec![a.clone(), b]);
+        assert_eq!(found[0].gps, Some(HOUSE));
+        assert_eq!(found[0].camera_time.as_deref(), Some("2026-11-20T09:41:07"));
+        let jpeg = book.photo(&a.id).unwrap();
+        attest::verify(&a.attestation, &jpeg, f.key.public_key().as_ref()).unwrap();
+        assert_eq!(
+            a.attestation.record_id, a.id,
+            "the attestation names the evidence row"
+        );
+        // The location is nowhere in the database in clear.
+        let raw = std::fs::read(f.dir.path().join("device.db")).unwrap();
+        let wal = std::fs::read(f.dir.path().join("device.db-wal")).unwrap_or_default();
+        for bytes in [raw, wal] {
+            assert!(!bytes.windows(7).any(|w| w == b"-8.5833"));
+            assert!(!bytes.windows(8).any(|w| w == b"116.1167"));
+        }
+        assert_eq!(book.blob_names().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_refused_photo_leaves_nothing_behind() {
+        let f = fixture();
+        let book = f.book();
+        let error = book
+            .capture(
+                &CAM2[..CAM2.len() / 2],
+                &Options::default(),
+                f.capture("sanggahan", "s-1", None),
+            )
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].code, ErrorCode::EvidenceCorrupt);
+        assert!(book.for_record("sanggahan", "s-1").unwrap().is_empty());
+        assert!(book.blob_names().unwrap().is_empty());
+    }
+
+    #[test]
+    fn blobs_go_when_their_last_record_goes_and_crash_leftovers_are_swept() {
+        let f = fixture();
+        let book = f.book();
+        let opts = Options::default();
+        // The same photo in two records shares one blob.
+        let shared = book
+            .capture(CAM2, &opts, f.capture("sanggahan", "s-1", None))
+            .unwrap();
+        book.capture(CAM2, &opts, f.capture("sanggahan", "s-2", None))
+            .unwrap();
+        book.capture(CAM3, &opts, f.capture("sanggahan", "s-1", None))
+            .unwrap();
+        assert_eq!(book.blob_names().unwrap().len(), 2);
+        assert_eq!(book.remove_record("sanggahan", "s-1").unwrap(), 2);
+        assert_eq!(book.blob_names().unwrap(), vec![shared.sha256.clone()]);
+        assert_eq!(book.remove_record("sanggahan", "s-2").unwrap(), 1);
+        assert!(book.blob_names().unwrap().is_empty());
+        // A crash between the blob and its row: the blob is there, no row names it.
+        let normalized = ingest(CAM3, &opts).unwrap();
+        store::BlobStore::open(f.dir.path().join("evidence"), f.cipher.clone())
+            .unwrap()
+            .put(&normalized.jpeg)
+            .unwrap();
+        drop(book);
+        let reopened = f.book();
+        assert!(reopened.blob_names().unwrap().is_empty(), "swept on open");
+    }
+
+    #[test]
+    fn near_duplicates_across_records_are_found() {
+        let f = fixture();
+        let book = f.book();
+        let opts = Options::default();
+        let first = book
+            .capture(CAM2, &opts, f.capture("sanggahan", "s-1", None))
+            .unwrap();
+        book.capture(CAM3, &opts, f.capture("sanggahan", "s-1", None))
+            .unwrap();
+        // The same house photographed again: here, the photo re-encoded smaller.
+        let again = ingest(
+            CAM2,
+            &Options {
+                long_side: 900,
+                quality: 60,
+                keep_gps: false,
+            },
+        )
+        .unwrap();
+        let copy = book
+            .capture(&again.jpeg, &opts, f.capture("sanggahan", "s-2", None))
+            .unwrap();
+        let found = book
+            .near_duplicates(copy.phash, ("sanggahan", "s-2"))
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].evidence_id, first.id);
+        assert!(book
+            .near_duplicates(copy.phash, ("sanggahan", "s-1"))
+            .unwrap()
+            .iter()
+            .all(|d| d.record_id != "s-1"));
+    }
+}

@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_store.sql"),
     include_str!("../../migrations/0002_registration.sql"),
     include_str!("../../migrations/0003_pmt.sql"),
+    include_str!("../../migrations/0004_evidence.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,313 @@
+//! The phone's evidence: each photo normalized, attested with the device key, its JPEG sealed in
+//! the blob folder and its row in the database, attached to a record (a household, a
+//! sanggahan). The blob is written first and the row second, so a crash leaves at worst an
+//! unreferenced blob, which the next open sweeps away; a row never points at a missing blob.
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use ring::signature::Ed25519KeyPair;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::attest::{self, Attestation};
+use super::store::BlobStore;
+use super::{ingest, phash, Gps, Options};
+use crate::crypt::{Cell, Cipher};
+use crate::date::now_millis;
+use crate::error::{Error, ErrorCode, Result};
+use crate::store::Store;
+
+/// Who captured a photo, for what, when and where.
+pub struct Capture<'a> {
+    /// "household", "sanggahan", ...
+    pub record_kind: &'a str,
+    pub record_id: &'a str,
+    /// The phone's clock when the photo was taken.
+    pub captured_at: i64,
+    /// The phone's location at capture, where the person consented; otherwise None.
+    pub gps: Option<Gps>,
+    pub device_id: &'a str,
+    pub device_key: &'a Ed25519KeyPair,
+}
+
+/// Sealed with the row: personal or locating details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Details {
+    gps: Option<Gps>,
+    /// The camera's own capture time (EXIF), which may disagree with the phone's clock.
+    camera_time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvidenceRecord {
+    pub id: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub sha256: String,
+    pub phash: u64,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    pub source_bytes: u64,
+    pub captured_at: i64,
+    pub gps: Option<Gps>,
+    pub camera_time: Option<String>,
+    pub attestation: Attestation,
+    pub created_at: i64,
+}
+
+/// Evidence on this phone that looks like a given photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NearDuplicate {
+    pub evidence_id: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub distance: u32,
+}
+
+pub struct EvidenceBook {
+    store: Arc<Store>,
+    cipher: Arc<Cipher>,
+    blobs: BlobStore,
+    /// Capture and sweep never interleave: a sweep must not take a blob whose row is coming.
+    writing: Mutex<()>,
+}
+
+fn cell<'a>(column: &'a str, id: &'a str) -> Cell<'a> {
+    Cell::new("evidence", column, id)
+}
+
+const COLUMNS: &str = "id, record_kind, record_id, sha256, phash, width, height, bytes, \
+                       source_bytes, captured_at, details, attestation, created_at";
+
+impl EvidenceBook {
+    /// Opens the book over the device store, with its blobs in `blob_dir`, and removes blobs a
+    /// crash left without a row.
+    pub fn open(
+        store: Arc<Store>,
+        cipher: Arc<Cipher>,
+        blob_dir: impl Into<PathBuf>,
+    ) -> Result<Self> {
+        let book = EvidenceBook {
+            blobs: BlobStore::open(blob_dir, cipher.clone())?,
+            store,
+            cipher,
+            writing: Mutex::new(()),
+        };
+        book.sweep_orphans()?;
+        Ok(book)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Normalizes, attests and stores a photo for a record. Bad photos are refused with their
+    /// EVIDENCE_* code and leave nothing behind.
+    pub fn capture(
+        &self,
+        photo: &[u8],
+        options: &Options,
+        capture: Capture<'_>,
+    ) -> Result<EvidenceRecord> {
+        let normalized = ingest(photo, options)?;
+        let gps = capture.gps.or(normalized.gps);
+        let id = crate::ids::new_id()?;
+        let attestation = attest::attest(
+            &normalized,
+            capture.captured_at,
+            gps,
+            capture.device_id,
+            &id,
+            capture.device_key,
+        )?;
+        let record = EvidenceRecord {
+            id,
+            record_kind: capture.record_kind.to_owned(),
+            record_id: capture.record_id.to_owned(),
+            sha256: normalized.sha256_hex(),
+            phash: normalized.phash,
+            width: normalized.width,
+            height: normalized.height,
+            bytes: normalized.jpeg.len() as u64,
+            source_bytes: normalized.source_bytes as u64,
+            captured_at: capture.captured_at,
+            gps,
+            camera_time: normalized.captured_at.clone(),
+            attestation,
+            created_at: now_millis(),
+        };
+        let _guard = self.lock();
+        self.blobs.put(&normalized.jpeg)?;
+        self.store.write(|tx| {
+            let details = Details {
+                gps: record.gps,
+                camera_time: record.camera_time.clone(),
+            };
+            tx.prepare_cached(&format!(
+                "INSERT INTO evidence ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+                 ?11, ?12, ?13)"
+            ))?
+            .execute(params![
+                record.id,
+                record.record_kind,
+                record.record_id,
+                record.sha256,
+                record.phash as i64,
+                record.width,
+                record.height,
+                record.bytes as i64,
+                record.source_bytes as i64,
+                record.captured_at,
+                self.cipher
+                    .seal_json(cell("details", &record.id), &details)?,
+                self.cipher
+                    .seal_json(cell("attestation", &record.id), &record.attestation)?,
+                record.created_at,
+            ])?;
+            Ok(())
+        })?;
+        Ok(record)
+    }
+
+    fn row(&self, row: &rusqlite::Row<'_>) -> Result<EvidenceRecord> {
+        let id: String = row.get(0)?;
+        let details: Details = self
+            .cipher
+            .open_json(cell("details", &id), &row.get::<_, Vec<u8>>(10)?)?;
+        let attestation: Attestation = self
+            .cipher
+            .open_json(cell("attestation", &id), &row.get::<_, Vec<u8>>(11)?)?;
+        Ok(EvidenceRecord {
+            record_kind: row.get(1)?,
+            record_id: row.get(2)?,
+            sha256: row.get(3)?,
+            phash: row.get::<_, i64>(4)? as u64,
+            width: row.get(5)?,
+            height: row.get(6)?,
+            bytes: row.get::<_, i64>(7)? as u64,
+            source_bytes: row.get::<_, i64>(8)? as u64,
+            captured_at: row.get(9)?,
+            gps: details.gps,
+            camera_time: details.camera_time,
+            attestation,
+            created_at: row.get(12)?,
+            id,
+        })
+    }
+
+    fn query(
+        &self,
+        conn: &Connection,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<EvidenceRecord>> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM evidence {filter} ORDER BY created_at, id"
+        ))?;
+        let mut rows = stmt.query(args)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            out.push(self.row(row)?);
+        }
+        Ok(out)
+    }
+
+    /// The evidence attached to a record, oldest first.
+    pub fn for_record(&self, record_kind: &str, record_id: &str) -> Result<Vec<EvidenceRecord>> {
+        self.store.read(|conn| {
+            self.query(
+                conn,
+                "WHERE record_kind = ?1 AND record_id = ?2",
+                &[&record_kind, &record_id],
+            )
+        })
+    }
+
+    pub fn get(&self, evidence_id: &str) -> Result<EvidenceRecord> {
+        self.store
+            .read(|conn| self.query(conn, "WHERE id = ?1", &[&evidence_id]))?
+            .pop()
+            .ok_or_else(|| Error::invalid("evidence", ErrorCode::EvidenceNotFound))
+    }
+
+    /// The normalized JPEG of a piece of evidence, decrypted.
+    pub fn photo(&self, evidence_id: &str) -> Result<Zeroizing<Vec<u8>>> {
+        let sha: Option<String> = self.store.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT sha256 FROM evidence WHERE id = ?1")?
+                .query_row([evidence_id], |r| r.get(0))
+                .optional()?)
+        })?;
+        let sha = sha.ok_or_else(|| Error::invalid("evidence", ErrorCode::EvidenceNotFound))?;
+        self.blobs.get(&sha)
+    }
+
+    /// Evidence on this phone whose perceptual hash is within the near-duplicate distance of
+    /// `phash`, outside the given record, closest first.
+    pub fn near_duplicates(
+        &self,
+        phash: u64,
+        except_record: (&str, &str),
+    ) -> Result<Vec<NearDuplicate>> {
+        let mut found = self.store.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, record_kind, record_id, phash FROM evidence
+                 WHERE NOT (record_kind = ?1 AND record_id = ?2)",
+            )?;
+            let rows = stmt.query_map([except_record.0, except_record.1], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (evidence_id, record_kind, record_id, other) = row?;
+                if phash::is_near_duplicate(phash, other as u64) {
+                    out.push(NearDuplicate {
+                        evidence_id,
+                        record_kind,
+                        record_id,
+                        distance: phash::distance(phash, other as u64),
+                    });
+                }
+            }
+            Ok(out)
+        })?;
+        found.sort_by_key(|d| d.distance);
+        Ok(found)
+    }
+
+    /// Removes a record's evidence (the record is gone, or the server has it), and every blob
+    /// no remaining row refers to.
+    pub fn remove_record(&self, record_kind: &str, record_id: &str) -> Result<usize> {
+        let removed = self.store.write(|tx| {
+            Ok(tx
+                .prepare_cached("DELETE FROM evidence WHERE record_kind = ?1 AND record_id = ?2")?
+                .execute([record_kind, record_id])?)
+        })?;
+        self.sweep_orphans()?;
+        Ok(removed)
+    }
+
+    /// Deletes blobs no evidence row refers to; returns how many.
+    pub fn sweep_orphans(&self) -> Result<usize> {
+        let _guard = self.lock();
+        let referenced: HashSet<String> = self.store.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT DISTINCT sha256 FROM evidence")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })?;
+        self.blobs.remove_orphans(&referenced)
+    }
+
+    /// The blob folder's contents, for tests and diagnostics.
+    pub fn blob_names(&self) -> Result<Vec<String>> {
+        self.blobs.list()
+    }
+}
