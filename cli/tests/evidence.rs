@@ -158,3 +158,66 @@ fn verify_accepts_the_attested_photo_and_refuses_a_changed_one() {
     assert_eq!(changed.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&changed.stderr).contains("EVIDENCE_ATTESTATION_INVALID"));
 }
+
+/// Peak RSS (KiB) of the largest child this test process has waited for.
+fn children_peak_rss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    usage.ru_maxrss
+}
+
+#[test]
+fn decompression_bombs_stay_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // 7,000 x 7,000 black pixels (49 MP, just under the limit) in a PNG of about 50 KB.
+    let (w, h) = (7_000u32, 7_000u32);
+    let mut png_bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
+        encoder.set_color(png::ColorType::Grayscale);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&vec![0; (w * h) as usize]).unwrap();
+    }
+    assert!(png_bytes.len() < 200_000, "{} bytes", png_bytes.len());
+    let bomb = dir.path().join("bom.png");
+    std::fs::write(&bomb, &png_bytes).unwrap();
+    // 20,000 x 20,000 (400 MP) claimed by a PNG header: refused before decoding.
+    let mut huge = png_bytes.clone();
+    huge[16..24].copy_from_slice(&[0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20]);
+    let crc = crc32fast::hash(&huge[12..29]);
+    huge[29..33].copy_from_slice(&crc.to_be_bytes());
+    let huge_path = dir.path().join("raksasa.png");
+    std::fs::write(&huge_path, &huge).unwrap();
+    let out = dir.path().join("out");
+    let ok = perlinsos(&[
+        "evidence",
+        "ingest",
+        bomb.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert_eq!(lines(&ok)[0]["width"].as_u64(), Some(1600));
+    let refused = perlinsos(&[
+        "evidence",
+        "ingest",
+        huge_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("EVIDENCE_TOO_MANY_PIXELS"));
+    // One grey byte per pixel plus the decoder's buffers (about 65 MiB measured): well under the 8-bit RGBA bound of
+    // the pixel limit (200 MB), and nothing like the 400 MP the header claimed.
+    let peak_mib = children_peak_rss_kib() / 1024;
+    assert!(peak_mib < 128, "peak RSS {peak_mib} MiB");
+}

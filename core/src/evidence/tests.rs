@@ -280,7 +280,7 @@ fn hostile_files_get_clear_errors() {
     let mut png_bomb = big_png[..33].to_vec();
     png_bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
     png_bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-    let crc = crc32(&png_bomb[12..29]);
+    let crc = crc32fast::hash(&png_bomb[12..29]);
     png_bomb[29..33].copy_from_slice(&crc.to_be_bytes());
     png_bomb.extend_from_slice(&big_png[33..]);
     let cases: Vec<(&str, Vec<u8>, ErrorCode)> = vec![
@@ -330,22 +330,6 @@ fn hostile_files_get_clear_errors() {
     for (name, bytes, want) in cases {
         assert_eq!(code(ingest(&bytes, &Options::default())), want, "{name}");
     }
-}
-
-/// CRC-32 (PNG's), for building a hostile header.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 fn device_key() -> Ed25519KeyPair {
@@ -618,4 +602,48 @@ mod book {
             .iter()
             .all(|d| d.record_id != "s-1"));
     }
+}
+
+/// JPEG of `pixels` with libjpeg-turbo settings a test picks.
+fn jpeg_with(pixels: &decode::Pixels, setup: impl Fn(&mut turbojpeg::Compressor)) -> Vec<u8> {
+    let mut compressor = turbojpeg::Compressor::new().unwrap();
+    compressor.set_quality(85).unwrap();
+    setup(&mut compressor);
+    compressor
+        .compress_to_vec(turbojpeg::Image {
+            pixels: &pixels.data[..],
+            width: pixels.width as usize,
+            pitch: pixels.width as usize * usize::from(pixels.channels),
+            height: pixels.height as usize,
+            format: if pixels.channels == 4 {
+                turbojpeg::PixelFormat::CMYK
+            } else {
+                turbojpeg::PixelFormat::RGB
+            },
+        })
+        .unwrap()
+}
+
+#[test]
+fn progressive_and_arithmetic_jpegs_are_accepted_and_cmyk_refused() {
+    let pixels = decode_rgb(&ingest(CAM3, &Options::default()).unwrap().jpeg);
+    let progressive = jpeg_with(&pixels, |c| c.set_progressive(true).unwrap());
+    let arithmetic = jpeg_with(&pixels, |c| c.set_arithmetic(true).unwrap());
+    for (name, bytes) in [("progressive", progressive), ("arithmetic", arithmetic)] {
+        let photo = ingest(&bytes, &Options::default()).unwrap();
+        assert_eq!((photo.width, photo.height), (1600, 1200), "{name}");
+    }
+    let cmyk = decode::Pixels {
+        width: 64,
+        height: 48,
+        channels: 4,
+        data: vec![40; 64 * 48 * 4],
+    };
+    let cmyk = jpeg_with(&cmyk, |c| {
+        c.set_colorspace(turbojpeg::Colorspace::YCCK).unwrap()
+    });
+    assert_eq!(
+        code(ingest(&cmyk, &Options::default())),
+        ErrorCode::EvidenceCmykUnsupported
+    );
 }
