@@ -1,16 +1,23 @@
 //! A smaller end-to-end example until the field-day demo lands: one agent's visits on a real
-//! encrypted device store, an app kill in the middle of a registration, and the checks a
-//! district operator runs.
+//! encrypted device store, an app kill in the middle of a registration, a PMT preview, an
+//! evidence photo, and the checks a district operator runs.
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use perlinsos_core::crypt::{Cipher, DataKey};
 use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::book::{Capture, EvidenceBook};
+use perlinsos_core::evidence::{self, attest, Gps, Options};
+use perlinsos_core::pmt::{model::Model, Answers, Preview};
 use perlinsos_core::registration::{Consent, IkdStatus, Registry};
 use perlinsos_core::sample::Generator;
 use perlinsos_core::store::Store;
 use perlinsos_core::{outbox, Date, Error, Result};
+use ring::signature::{Ed25519KeyPair, KeyPair};
+
+const MATARAM_MODEL: &str = include_str!("../../core/models/ilustratif-kota-mataram.json");
+const PHOTOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/data/photos");
 
 pub fn run(dir: Option<PathBuf>) -> ExitCode {
     match demo(dir) {
@@ -26,6 +33,13 @@ fn open(path: &std::path::Path, cipher: &Arc<Cipher>) -> Result<(Arc<Store>, Reg
     let store = Arc::new(Store::open(path)?);
     store.verify_key(cipher)?;
     Ok((store.clone(), Registry::new(store, cipher.clone())))
+}
+
+/// The agents issue keeps this key sealed on the phone; here it lives for one run.
+fn demo_device_key() -> Result<Ed25519KeyPair> {
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())
+        .map_err(|_| Error::Crypto)?;
+    Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| Error::Crypto)
 }
 
 fn demo(dir: Option<PathBuf>) -> Result<()> {
@@ -96,8 +110,73 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
     for id in &ids[..2] {
         registry.set_ikd(&draft, id, IkdStatus::DibantuAktivasi)?;
     }
+    // The household-characteristics questions, then the preview the resident is shown.
+    let model = Model::parse(MATARAM_MODEL.as_bytes())?;
+    let answers: Answers = serde_json::from_str(
+        r#"{"lantai": "semen", "dinding": "tembok", "atap": "seng", "air_minum": "terlindung",
+            "jamban": "bersama", "bahan_bakar": "lpg3", "listrik": "pln450", "kulkas": false,
+            "sepeda_motor": 1, "gas_12kg": false, "lahan": false,
+            "pendidikan_kepala": "sd", "pekerjaan_kepala": "informal"}"#,
+    )
+    .map_err(|_| Error::Corrupt("demo answers"))?;
+    if let Preview::LogLinear {
+        desil, explanation, ..
+    } = registry.set_pmt(&draft, &model, answers)?
+    {
+        println!(
+            "   PMT preview ({}, desil {desil}): {explanation}",
+            model.id
+        );
+    }
     let second_id = registry.submit(&draft)?;
-    println!("   Resumed and submitted household {second_id}.");
+    println!("   Resumed and submitted household {second_id}, with its answers and preview.");
+
+    // A photo of the house, with the resident's consent to keep its location.
+    let device_key = demo_device_key()?;
+    let book = EvidenceBook::open(store.clone(), cipher.clone(), dir.join("bukti"))?;
+    let original = std::fs::read(format!("{PHOTOS}/cam2_wood.jpg"))?;
+    let photo = book.capture(
+        &original,
+        &Options {
+            keep_gps: true,
+            ..Options::default()
+        },
+        Capture {
+            record_kind: "household",
+            record_id: &second_id,
+            captured_at: now,
+            gps: Some(Gps {
+                latitude: -8.5833,
+                longitude: 116.1167,
+            }),
+            device_id: "hp-demo-01",
+            device_key: &device_key,
+        },
+    )?;
+    let stored = book.photo(&photo.id)?;
+    attest::verify(
+        &photo.attestation,
+        &stored,
+        device_key.public_key().as_ref(),
+    )?;
+    println!(
+        "   Photo of the house: {} bytes from the camera, {} bytes ({}x{}) stored sealed, no EXIF; \
+         SHA-256 {}..., perceptual hash {:016x}; attestation verified.",
+        original.len(),
+        photo.bytes,
+        photo.width,
+        photo.height,
+        &photo.sha256[..12],
+        photo.phash
+    );
+    match evidence::ingest(b"<!DOCTYPE html><html>", &Options::default()) {
+        Err(Error::Invalid(errors)) => println!(
+            "   A web page saved as foto.jpg is refused: [{}] {}",
+            errors[0].code.as_str(),
+            errors[0].message
+        ),
+        other => println!("   unexpected: {:?}", other.map(|p| p.width)),
+    }
 
     // Visit 3: a member already registered elsewhere on this phone.
     let mut third = generator.household("agen-mataram-01", 3, now);
