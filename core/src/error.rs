@@ -66,6 +66,13 @@ pub enum ErrorCode {
     EvidenceCmykUnsupported,
     EvidenceAttestationInvalid,
     EvidenceNotFound,
+    SessionPinFormat,
+    SessionPinWrong,
+    SessionLocked,
+    SessionReenrollRequired,
+    SessionAgentUnknown,
+    SessionAgentExists,
+    SessionRecoveryInvalid,
 }
 
 impl ErrorCode {
@@ -131,6 +138,13 @@ impl ErrorCode {
             EvidenceCmykUnsupported => "EVIDENCE_CMYK_UNSUPPORTED",
             EvidenceAttestationInvalid => "EVIDENCE_ATTESTATION_INVALID",
             EvidenceNotFound => "EVIDENCE_NOT_FOUND",
+            SessionPinFormat => "SESSION_PIN_FORMAT",
+            SessionPinWrong => "SESSION_PIN_WRONG",
+            SessionLocked => "SESSION_LOCKED",
+            SessionReenrollRequired => "SESSION_REENROLL_REQUIRED",
+            SessionAgentUnknown => "SESSION_AGENT_UNKNOWN",
+            SessionAgentExists => "SESSION_AGENT_EXISTS",
+            SessionRecoveryInvalid => "SESSION_RECOVERY_INVALID",
         }
     }
 
@@ -207,6 +221,13 @@ impl ErrorCode {
             EvidenceCmykUnsupported => "Foto berwarna CMYK tidak didukung; simpan ulang sebagai RGB.",
             EvidenceAttestationInvalid => "Pengesahan foto tidak sah atau tidak cocok dengan fotonya.",
             EvidenceNotFound => "Foto bukti tidak ditemukan di ponsel ini.",
+            SessionPinFormat => "PIN harus 6 angka.",
+            SessionPinWrong => "PIN salah.",
+            SessionLocked => "Terlalu banyak PIN salah; tunggu sebentar lalu coba lagi.",
+            SessionReenrollRequired => "PIN salah 10 kali berturut-turut; profil ini harus didaftarkan ulang oleh dinas. Data yang belum terkirim tetap aman.",
+            SessionAgentUnknown => "Profil agen tidak ada di ponsel ini.",
+            SessionAgentExists => "Profil agen ini sudah ada di ponsel ini.",
+            SessionRecoveryInvalid => "Kode pemulihan dari dinas tidak cocok untuk profil ini.",
         }
     }
 }

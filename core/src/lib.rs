@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod pmt;
 pub mod registration;
 pub mod sample;
+pub mod session;
 pub mod store;
 
 pub use date::Date;

@@ -1,0 +1,205 @@
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use super::*;
+use crate::crypt::Cell;
+
+/// A clock the test moves by hand, forwards or back.
+struct TestClock(AtomicI64);
+
+impl TestClock {
+    fn set(&self, t: Millis) {
+        self.0.store(t, Ordering::SeqCst);
+    }
+    fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+const T0: Millis = 1_795_000_000_000;
+const RECOVERY: [u8; 32] = [7; 32];
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    clock: Arc<TestClock>,
+}
+
+fn fixture() -> Fixture {
+    Fixture {
+        dir: tempfile::tempdir().unwrap(),
+        clock: Arc::new(TestClock(AtomicI64::new(T0))),
+    }
+}
+
+impl Fixture {
+    /// A fresh `Agents` over a freshly opened store: what an app restart sees.
+    fn agents(&self, platform_secret: &[u8]) -> Agents {
+        let store = Arc::new(Store::open(self.dir.path().join("device.db")).unwrap());
+        let clock = self.clock.clone();
+        Agents::new(
+            store,
+            platform_secret,
+            Arc::new(move || clock.0.load(Ordering::SeqCst)),
+        )
+        .with_iterations(1_000)
+    }
+}
+
+fn code(result: std::result::Result<AgentSession, (Error, Refusal)>) -> Refusal {
+    match result {
+        Ok(session) => panic!("unlocked {}", session.agent_id),
+        Err((error, refusal)) => {
+            assert_eq!(error.field_errors()[0].code, refusal.code);
+            refusal
+        }
+    }
+}
+
+fn secret_of(session: &AgentSession) -> Vec<u8> {
+    session
+        .cipher()
+        .seal(Cell::new("t", "c", "r"), b"rahasia keluarga")
+        .unwrap()
+}
+
+fn opens(session: &AgentSession, sealed: &[u8]) -> bool {
+    session
+        .cipher()
+        .open(Cell::new("t", "c", "r"), sealed)
+        .is_ok()
+}
+
+#[test]
+fn the_right_pin_unlocks_the_same_key_and_a_wrong_one_does_not() {
+    let f = fixture();
+    let agents = f.agents(b"keystore");
+    let enrolled = agents.enroll("agen-01", "482913", &RECOVERY).unwrap();
+    let sealed = secret_of(&enrolled);
+    enrolled.lock();
+    let session = agents.unlock("agen-01", "482913").unwrap();
+    assert!(opens(&session, &sealed));
+    let refusal = code(agents.unlock("agen-01", "482914"));
+    assert_eq!(
+        (refusal.code, refusal.attempts_left),
+        (ErrorCode::SessionPinWrong, 9)
+    );
+    assert_eq!(
+        code(agents.unlock("agen-01", "48291")).code,
+        ErrorCode::SessionPinFormat
+    );
+    assert_eq!(
+        code(agents.unlock("agen-01", "48291a")).code,
+        ErrorCode::SessionPinFormat
+    );
+    assert_eq!(
+        code(agents.unlock("agen-99", "482913")).code,
+        ErrorCode::SessionAgentUnknown
+    );
+    assert!(
+        matches!(agents.enroll("agen-01", "111111", &RECOVERY), Err(e) if e.field_errors()[0].code == ErrorCode::SessionAgentExists)
+    );
+}
+
+#[test]
+fn lockouts_grow_survive_a_restart_and_a_clock_set_back() {
+    let f = fixture();
+    f.agents(b"")
+        .enroll("agen-01", "482913", &RECOVERY)
+        .unwrap();
+    for attempt in 1..=3 {
+        let refusal = code(f.agents(b"").unlock("agen-01", "000000"));
+        assert_eq!(refusal.retry_at, None, "attempt {attempt} is free");
+    }
+    // The 4th wrong PIN locks for 30 s, even against the right PIN, across a restart.
+    let refusal = code(f.agents(b"").unlock("agen-01", "000000"));
+    assert_eq!(refusal.retry_at, Some(T0 + 30_000));
+    let locked = code(f.agents(b"").unlock("agen-01", "482913"));
+    assert_eq!(
+        (locked.code, locked.retry_at),
+        (ErrorCode::SessionLocked, Some(T0 + 30_000))
+    );
+    // Moving the clock back an hour does not help, nor does waiting 29 s from there.
+    f.clock.set(T0 - 3_600_000);
+    assert_eq!(
+        code(f.agents(b"").unlock("agen-01", "482913")).code,
+        ErrorCode::SessionLocked
+    );
+    f.clock.advance(3_600_000 + 29_000);
+    assert_eq!(
+        code(f.agents(b"").unlock("agen-01", "482913")).code,
+        ErrorCode::SessionLocked
+    );
+    f.clock.set(T0 + 30_000);
+    // The next wrong PIN doubles the wait.
+    let refusal = code(f.agents(b"").unlock("agen-01", "000000"));
+    assert_eq!(refusal.retry_at, Some(T0 + 30_000 + 60_000));
+    f.clock.set(T0 + 90_000);
+    f.agents(b"").unlock("agen-01", "482913").unwrap();
+    // A correct PIN resets the count.
+    assert_eq!(
+        code(f.agents(b"").unlock("agen-01", "000000")).attempts_left,
+        9
+    );
+    assert_eq!(
+        (1..=12).map(lockout_ms).collect::<Vec<_>>(),
+        vec![
+            0, 0, 0, 30_000, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000, 3_840_000,
+            7_680_000
+        ]
+    );
+}
+
+#[test]
+fn ten_wrong_pins_need_the_district_and_lose_nothing() {
+    let f = fixture();
+    let agents = f.agents(b"keystore");
+    let sealed = secret_of(&agents.enroll("agen-01", "482913", &RECOVERY).unwrap());
+    for n in 1..=MAX_ATTEMPTS {
+        f.clock.advance(10 * 3_600_000);
+        let refusal = code(agents.unlock("agen-01", "123456"));
+        if n < MAX_ATTEMPTS {
+            assert_eq!(refusal.code, ErrorCode::SessionPinWrong, "attempt {n}");
+        } else {
+            assert_eq!(refusal.code, ErrorCode::SessionReenrollRequired);
+        }
+    }
+    f.clock.advance(100 * 3_600_000);
+    assert_eq!(
+        code(agents.unlock("agen-01", "482913")).code,
+        ErrorCode::SessionReenrollRequired
+    );
+    let wrong = agents.reenroll("agen-01", &[8; 32], "777777").unwrap_err();
+    assert_eq!(
+        wrong.field_errors()[0].code,
+        ErrorCode::SessionRecoveryInvalid
+    );
+    let session = agents.reenroll("agen-01", &RECOVERY, "777777").unwrap();
+    assert!(opens(&session, &sealed), "the same data key: nothing lost");
+    session.lock();
+    assert!(opens(&agents.unlock("agen-01", "777777").unwrap(), &sealed));
+    assert_eq!(
+        code(agents.unlock("agen-01", "482913")).code,
+        ErrorCode::SessionPinWrong
+    );
+}
+
+#[test]
+fn agents_cannot_read_each_other_and_the_file_and_pin_alone_are_not_enough() {
+    let f = fixture();
+    let agents = f.agents(b"keystore");
+    let a = agents.enroll("agen-a", "111111", &RECOVERY).unwrap();
+    let b = agents.enroll("agen-b", "222222", &[9; 32]).unwrap();
+    let sealed_by_b = secret_of(&b);
+    assert!(!opens(&a, &sealed_by_b));
+    // Knowing A's PIN and holding the database file, without the platform secret: nothing.
+    let other_phone = f.agents(b"another keystore");
+    assert_eq!(
+        code(other_phone.unlock("agen-a", "111111")).code,
+        ErrorCode::SessionPinWrong
+    );
+    // B's PIN tried on A's profile is just a wrong PIN.
+    assert_eq!(
+        code(agents.unlock("agen-a", "222222")).code,
+        ErrorCode::SessionPinWrong
+    );
+}
