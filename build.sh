@@ -68,6 +68,7 @@ cmd_bench() {
     export PERLINSOS_BENCH_DIR="${PERLINSOS_BENCH_DIR:-$PWD/bench}"
     cargo bench --locked -p perlinsos-core --bench register
     cargo bench --locked -p perlinsos-core --bench pmt
+    cargo bench --locked -p perlinsos-core --bench unlock
     # The evidence anchor: vipsthumbnail, timed side by side; GNU time for peak RSS.
     command -v vipsthumbnail >/dev/null 2>&1 || apt_install libvips-tools
     [ -x /usr/bin/time ] || apt_install time
