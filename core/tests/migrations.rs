@@ -10,6 +10,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (2, include_str!("fixtures/schema_v2.sql")),
     (3, include_str!("fixtures/schema_v3.sql")),
     (4, include_str!("fixtures/schema_v4.sql")),
+    (5, include_str!("fixtures/schema_v5.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -78,6 +79,23 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             .read(|conn| Ok(conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(evidence, i64::from(*version >= 4), "v{version}");
+        let (agents, failed): (i64, Option<i64>) = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT count(*), max(failed_attempts) FROM agents",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(
+            (agents, failed),
+            if *version >= 5 {
+                (1, Some(2))
+            } else {
+                (0, None)
+            }
+        );
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

@@ -8,4 +8,6 @@ pub const API_VERSION: &str = "v1";
 pub mod outbox_kind {
     /// A household registered during a visit, with its members, consent and IKD statuses.
     pub const HOUSEHOLD_REGISTERED: &str = "household.registered";
+    /// One entry of a device's hash-chained audit trail, for the district's copy.
+    pub const AUDIT_APPENDED: &str = "audit.appended";
 }

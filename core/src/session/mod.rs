@@ -6,6 +6,7 @@
 //! wrong PIN locks the profile for 30 s, doubling every time (30 s, 1 min, 2 min, ... 32 min);
 //! the 10th wrong PIN in a row needs the district's re-enrollment. A correct PIN resets the
 //! count. Nothing is deleted on failure.
+pub mod audit;
 mod wrap;
 
 use std::sync::Arc;

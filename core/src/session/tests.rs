@@ -203,3 +203,156 @@ fn agents_cannot_read_each_other_and_the_file_and_pin_alone_are_not_enough() {
         ErrorCode::SessionPinWrong
     );
 }
+
+mod audit_chain {
+    use ring::signature::{Ed25519KeyPair, KeyPair};
+
+    use super::super::audit::{self, Action, Break};
+    use super::*;
+
+    struct Trail {
+        _dir: tempfile::TempDir,
+        store: Store,
+        key: Ed25519KeyPair,
+    }
+
+    /// Five entries, each in its own transaction.
+    fn trail() -> Trail {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("device.db")).unwrap();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let actions = [
+            (Action::Unlock, None),
+            (Action::HouseholdCreated, Some("hh-1")),
+            (Action::EvidenceCaptured, Some("ev-1")),
+            (Action::HouseholdSubmitted, Some("hh-1")),
+            (Action::ResidentModeEntered, Some("hh-1")),
+        ];
+        for (i, (action, record)) in actions.into_iter().enumerate() {
+            store
+                .write(|tx| audit::append(tx, &key, "agen-01", action, record, T0 + i as i64))
+                .unwrap();
+        }
+        Trail {
+            _dir: dir,
+            store,
+            key,
+        }
+    }
+
+    impl Trail {
+        fn verify(&self) -> std::result::Result<i64, Break> {
+            self.store
+                .read(|c| audit::verify_chain(c, self.key.public_key().as_ref()))
+                .unwrap()
+        }
+
+        fn tamper(&self, sql: &str) {
+            self.store
+                .write(|tx| {
+                    tx.execute_batch(sql)?;
+                    Ok(())
+                })
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn an_intact_trail_verifies_and_each_entry_is_queued() {
+        let t = trail();
+        assert_eq!(t.verify(), Ok(5));
+        let queued = t.store.read(crate::outbox::entries).unwrap();
+        assert_eq!(queued.len(), 5);
+        assert!(queued.iter().all(|e| e.kind == "audit.appended"));
+    }
+
+    #[test]
+    fn an_entry_commits_only_with_its_action() {
+        let t = trail();
+        let failed: Result<()> = t.store.write(|tx| {
+            audit::append(tx, &t.key, "agen-01", Action::Export, None, T0 + 10)?;
+            Err(Error::Corrupt("the export failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(t.verify(), Ok(5));
+    }
+
+    #[test]
+    fn every_kind_of_tampering_is_found() {
+        // Deleted.
+        let t = trail();
+        t.tamper("DELETE FROM audit WHERE seq = 3");
+        assert_eq!(t.verify(), Err(Break::Missing { after: 2, next: 4 }));
+        // Deleted, and the rest renumbered to hide the gap.
+        let t = trail();
+        t.tamper(
+            "DELETE FROM audit WHERE seq = 3; UPDATE audit SET seq = seq + 100 WHERE seq > 3;
+             UPDATE audit SET seq = seq - 101 WHERE seq > 100;",
+        );
+        assert_eq!(t.verify(), Err(Break::Edited { seq: 3 }));
+        // Edited in place.
+        let t = trail();
+        t.tamper("UPDATE audit SET record_id = 'hh-2' WHERE seq = 2");
+        assert_eq!(t.verify(), Err(Break::Edited { seq: 2 }));
+        // Edited, with the hash recomputed by someone without the device key.
+        let t = trail();
+        t.tamper("UPDATE audit SET action = 'export' WHERE seq = 2");
+        let forged = t
+            .store
+            .read(|c| {
+                let (prev, at): (Vec<u8>, i64) =
+                    c.query_row("SELECT prev_hash, at FROM audit WHERE seq = 2", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?;
+                Ok(super::super::audit::tests_support::hash(
+                    2,
+                    at,
+                    "agen-01",
+                    "export",
+                    Some("hh-1"),
+                    &prev,
+                ))
+            })
+            .unwrap();
+        t.store
+            .write(|tx| {
+                tx.execute("UPDATE audit SET hash = ?1 WHERE seq = 2", [forged])?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(t.verify(), Err(Break::BadSignature { seq: 2 }));
+        // Reordered: entries 2 and 3 swap places.
+        let t = trail();
+        t.tamper(
+            "UPDATE audit SET seq = -2 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3;
+             UPDATE audit SET seq = 3 WHERE seq = -2;",
+        );
+        assert!(matches!(t.verify(), Err(Break::Edited { seq: 2 })));
+        // Inserted: a copy of a genuine, signed entry replayed as a new last entry.
+        let t = trail();
+        t.tamper(
+            "INSERT INTO audit SELECT 6, at, agent_id, action, record_id, prev_hash, hash, signature
+             FROM audit WHERE seq = 5",
+        );
+        assert_eq!(t.verify(), Err(Break::Edited { seq: 6 }));
+        // Inserted with its own correct hash but a made-up signature.
+        let t = trail();
+        let last: Vec<u8> = t
+            .store
+            .read(|c| Ok(c.query_row("SELECT hash FROM audit WHERE seq = 5", [], |r| r.get(0))?))
+            .unwrap();
+        let hash =
+            super::super::audit::tests_support::hash(6, T0 + 9, "agen-01", "purge", None, &last);
+        t.store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO audit VALUES (6, ?1, 'agen-01', 'purge', NULL, ?2, ?3, ?4)",
+                    params![T0 + 9, last, hash, vec![0u8; 64]],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(t.verify(), Err(Break::BadSignature { seq: 6 }));
+    }
+}

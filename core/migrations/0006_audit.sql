@@ -1,0 +1,14 @@
+-- The device's audit trail: who did what, when, to which record; never personal data. Each
+-- entry's hash covers its fields and the previous entry's hash, and the device key signs it, so
+-- a deleted, reordered, inserted or edited entry breaks the chain. Each entry is also queued
+-- for the server (outbox), which keeps the copy a phone cannot rewrite.
+CREATE TABLE audit (
+    seq       INTEGER PRIMARY KEY,
+    at        INTEGER NOT NULL,
+    agent_id  TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    record_id TEXT,
+    prev_hash BLOB NOT NULL,
+    hash      BLOB NOT NULL,
+    signature BLOB NOT NULL
+) STRICT;
