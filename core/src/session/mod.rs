@@ -7,6 +7,7 @@
 //! the 10th wrong PIN in a row needs the district's re-enrollment. A correct PIN resets the
 //! count. Nothing is deleted on failure.
 pub mod audit;
+pub mod device;
 mod wrap;
 
 use std::sync::Arc;

@@ -356,3 +356,43 @@ mod audit_chain {
         assert_eq!(t.verify(), Err(Break::BadSignature { seq: 6 }));
     }
 }
+
+mod device_identity {
+    use super::super::device::Device;
+    use super::*;
+
+    #[test]
+    fn the_device_is_made_once_and_opens_only_with_its_platform_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.db");
+        let (id, public) = {
+            let store = Store::open(&path).unwrap();
+            let device = Device::open_or_create(&store, b"keystore").unwrap();
+            (device.id.clone(), device.public_key().to_vec())
+        };
+        let store = Store::open(&path).unwrap();
+        let again = Device::open_or_create(&store, b"keystore").unwrap();
+        assert_eq!(
+            (again.id.as_str(), again.public_key()),
+            (id.as_str(), &public[..])
+        );
+        // The reopened key signs as the first one did.
+        let signature = again.key().sign(b"uji");
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
+            .verify(b"uji", signature.as_ref())
+            .unwrap();
+        assert!(matches!(
+            Device::open_or_create(&store, b"other"),
+            Err(Error::Crypto)
+        ));
+        // The private key is not in the file in clear: the PKCS#8 prefix of an Ed25519 key.
+        let raw = std::fs::read(&path).unwrap();
+        let wal = std::fs::read(dir.path().join("device.db-wal")).unwrap_or_default();
+        let prefix = [
+            0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70,
+        ];
+        for bytes in [raw, wal] {
+            assert!(!bytes.windows(prefix.len()).any(|w| w == prefix));
+        }
+    }
+}

@@ -51,6 +51,11 @@ pub fn pin_kek(
     kek(&stretched[..], platform_secret, b"pin")
 }
 
+/// The device key's sealing key: from the platform secret and the device's salt.
+pub fn device_kek(platform_secret: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    kek(salt, platform_secret, b"device")
+}
+
 /// The recovery secret's key (the district holds the secret; the phone does not keep it).
 pub fn recovery_kek(secret: &[u8], platform_secret: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     kek(secret, platform_secret, b"recovery")
@@ -64,9 +69,14 @@ fn aead(kek: &[u8; 32]) -> Result<LessSafeKey> {
 
 /// `nonce || sealed key || tag`, bound to `context` (the agent id).
 pub fn wrap(key: &DataKey, kek: &[u8; 32], context: &str) -> Result<Vec<u8>> {
+    seal(key.expose_bytes(), kek, context)
+}
+
+/// `nonce || sealed bytes || tag`, bound to `context`.
+pub fn seal(plain: &[u8], kek: &[u8; 32], context: &str) -> Result<Vec<u8>> {
     let mut nonce = [0u8; NONCE_LEN];
     random_bytes(&mut nonce)?;
-    let mut sealed = key.expose_bytes().to_vec();
+    let mut sealed = plain.to_vec();
     aead(kek)?
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
@@ -76,7 +86,6 @@ pub fn wrap(key: &DataKey, kek: &[u8; 32], context: &str) -> Result<Vec<u8>> {
         .map_err(|_| Error::Crypto)?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&sealed);
-    sealed.iter_mut().for_each(|b| *b = 0);
     Ok(out)
 }
 
@@ -85,14 +94,24 @@ pub fn unwrap(wrapped: &[u8], kek: &[u8; 32], context: &str) -> Result<Option<Da
     if wrapped.len() != NONCE_LEN + 32 + 16 {
         return Err(Error::Corrupt("wrapped key"));
     }
-    let (nonce, sealed) = wrapped.split_at(NONCE_LEN);
+    Ok(open(wrapped, kek, context)?.map(|plain| {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&plain);
+        DataKey::from_bytes(bytes)
+    }))
+}
+
+/// The sealed bytes, or None when the KEK is wrong or the bytes were changed.
+pub fn open(sealed: &[u8], kek: &[u8; 32], context: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    if sealed.len() < NONCE_LEN + 16 {
+        return Err(Error::Corrupt("sealed key"));
+    }
+    let (nonce, sealed) = sealed.split_at(NONCE_LEN);
     let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| Error::Crypto)?;
     let mut buffer = Zeroizing::new(sealed.to_vec());
     let Ok(plain) = aead(kek)?.open_in_place(nonce, Aad::from(context.as_bytes()), &mut buffer)
     else {
         return Ok(None);
     };
-    let mut bytes = [0u8; 32];
-    bytes.copy_from_slice(plain);
-    Ok(Some(DataKey::from_bytes(bytes)))
+    Ok(Some(Zeroizing::new(plain.to_vec())))
 }

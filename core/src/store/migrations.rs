@@ -10,7 +10,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_pmt.sql"),
     include_str!("../../migrations/0004_evidence.sql"),
     include_str!("../../migrations/0005_agents.sql"),
-    include_str!("../../migrations/0006_audit.sql"),
+    include_str!("../../migrations/0006_device_audit.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,74 @@
+//! This phone's identity: a device id and an Ed25519 key pair, made once. The private key is
+//! stored sealed under a key derived from the platform secret (on Android, one the Keystore
+//! holds), so the database file alone does not give it away. Without a platform secret the
+//! seal is only as strong as the file's protection; the app must supply one.
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use rusqlite::{params, OptionalExtension};
+
+use super::wrap;
+use crate::crypt::random_bytes;
+use crate::date::now_millis;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+pub struct Device {
+    pub id: String,
+    key: Ed25519KeyPair,
+}
+
+impl std::fmt::Debug for Device {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Device").field("id", &self.id).finish()
+    }
+}
+
+impl Device {
+    /// Opens this phone's identity, creating it on first use.
+    pub fn open_or_create(store: &Store, platform_secret: &[u8]) -> Result<Device> {
+        store.write(|tx| {
+            let existing: Option<(String, Vec<u8>, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT device_id, salt, sealed_pkcs8 FROM device WHERE singleton = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            if let Some((id, salt, sealed)) = existing {
+                let kek = wrap::device_kek(platform_secret, &salt)?;
+                // A different platform secret (another phone, a wiped Keystore) cannot open it.
+                let pkcs8 = wrap::open(&sealed, &kek, &id)?.ok_or(Error::Crypto)?;
+                let key = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| Error::Crypto)?;
+                return Ok(Device { id, key });
+            }
+            let id = crate::ids::new_id()?;
+            let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| Error::Crypto)?;
+            let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| Error::Crypto)?;
+            let mut salt = [0u8; 16];
+            random_bytes(&mut salt)?;
+            let kek = wrap::device_kek(platform_secret, &salt)?;
+            tx.execute(
+                "INSERT INTO device (singleton, device_id, public_key, salt, sealed_pkcs8, created_at)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+                params![
+                    id,
+                    key.public_key().as_ref(),
+                    &salt[..],
+                    wrap::seal(pkcs8.as_ref(), &kek, &id)?,
+                    now_millis()
+                ],
+            )?;
+            Ok(Device { id, key })
+        })
+    }
+
+    /// Signs attestations, audit entries and requests.
+    pub fn key(&self) -> &Ed25519KeyPair {
+        &self.key
+    }
+
+    pub fn public_key(&self) -> &[u8] {
+        self.key.public_key().as_ref()
+    }
+}
