@@ -73,6 +73,7 @@ pub enum ErrorCode {
     SessionAgentUnknown,
     SessionAgentExists,
     SessionRecoveryInvalid,
+    SessionIdleLocked,
 }
 
 impl ErrorCode {
@@ -145,6 +146,7 @@ impl ErrorCode {
             SessionAgentUnknown => "SESSION_AGENT_UNKNOWN",
             SessionAgentExists => "SESSION_AGENT_EXISTS",
             SessionRecoveryInvalid => "SESSION_RECOVERY_INVALID",
+            SessionIdleLocked => "SESSION_IDLE_LOCKED",
         }
     }
 
@@ -228,6 +230,7 @@ impl ErrorCode {
             SessionAgentUnknown => "Profil agen tidak ada di ponsel ini.",
             SessionAgentExists => "Profil agen ini sudah ada di ponsel ini.",
             SessionRecoveryInvalid => "Kode pemulihan dari dinas tidak cocok untuk profil ini.",
+            SessionIdleLocked => "Sesi terkunci karena lama tidak dipakai; masukkan PIN lagi.",
         }
     }
 }

@@ -10,7 +10,8 @@ pub mod audit;
 pub mod device;
 mod wrap;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, OptionalExtension};
 
@@ -47,11 +48,18 @@ fn check_pin(pin: &str) -> Result<()> {
     }
 }
 
-/// An unlocked agent: the agent's cipher, for the registry and the evidence book. Dropping it
-/// (or [`AgentSession::lock`]) zeroes the key material.
+/// Idle time after which a session locks itself, unless configured otherwise.
+pub const DEFAULT_IDLE_MS: i64 = 5 * 60 * 1000;
+
+/// An unlocked agent: the agent's cipher, for the registry and the evidence book, until the
+/// session is locked or sits idle past its timeout. Locking drops the session's keys; the data
+/// key itself is zeroed on drop (`Zeroizing`).
 pub struct AgentSession {
     pub agent_id: String,
-    cipher: Arc<Cipher>,
+    cipher: Mutex<Option<Arc<Cipher>>>,
+    clock: Clock,
+    idle_ms: i64,
+    last_activity: AtomicI64,
 }
 
 impl std::fmt::Debug for AgentSession {
@@ -64,12 +72,44 @@ impl std::fmt::Debug for AgentSession {
 }
 
 impl AgentSession {
-    pub fn cipher(&self) -> Arc<Cipher> {
-        self.cipher.clone()
+    fn new(agent_id: &str, cipher: Cipher, clock: Clock, idle_ms: i64) -> AgentSession {
+        let now = clock();
+        AgentSession {
+            agent_id: agent_id.to_owned(),
+            cipher: Mutex::new(Some(Arc::new(cipher))),
+            clock,
+            idle_ms,
+            last_activity: AtomicI64::new(now),
+        }
     }
 
-    /// Ends the session; the cipher's keys are zeroed when the last user drops it.
-    pub fn lock(self) {}
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Cipher>>> {
+        self.cipher.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The agent's cipher, counting as activity; SESSION_IDLE_LOCKED once the session has sat
+    /// idle past its timeout (it then stays locked: unlock again with the PIN).
+    pub fn cipher(&self) -> Result<Arc<Cipher>> {
+        let now = (self.clock)();
+        let mut slot = self.slot();
+        if now - self.last_activity.load(Ordering::SeqCst) > self.idle_ms {
+            *slot = None;
+        }
+        let cipher = slot
+            .clone()
+            .ok_or_else(|| Error::invalid("session", ErrorCode::SessionIdleLocked))?;
+        self.last_activity.fetch_max(now, Ordering::SeqCst);
+        Ok(cipher)
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.slot().is_none()
+    }
+
+    /// Locks now: the session's keys are dropped.
+    pub fn lock(&self) {
+        *self.slot() = None;
+    }
 }
 
 /// What a failed unlock tells the UI: the code, and when to try again.
@@ -85,6 +125,7 @@ pub struct Agents {
     platform_secret: Vec<u8>,
     clock: Clock,
     iterations: u32,
+    idle_ms: i64,
 }
 
 struct Profile {
@@ -107,7 +148,18 @@ impl Agents {
             platform_secret: platform_secret.to_vec(),
             clock,
             iterations: PIN_ITERATIONS,
+            idle_ms: DEFAULT_IDLE_MS,
         }
+    }
+
+    /// Sessions this manager opens lock after `idle_ms` without use.
+    pub fn with_idle_timeout(mut self, idle_ms: i64) -> Agents {
+        self.idle_ms = idle_ms.max(1);
+        self
+    }
+
+    fn session(&self, agent_id: &str, cipher: Cipher) -> AgentSession {
+        AgentSession::new(agent_id, cipher, self.clock.clone(), self.idle_ms)
     }
 
     /// Fewer PBKDF2 iterations, for tests only: the production count is a constant.
@@ -160,7 +212,7 @@ impl Agents {
         let pin_wrapped = wrap::wrap(&key, &pin_kek, agent_id)?;
         let recovery_wrapped = wrap::wrap(&key, &recovery_kek, agent_id)?;
         let now = (self.clock)();
-        let cipher = Arc::new(Cipher::new(&key)?);
+        let cipher = Cipher::new(&key)?;
         self.store.write(|tx| {
             let inserted = tx.execute(
                 "INSERT OR IGNORE INTO agents (agent_id, salt, iterations, pin_wrapped_key,
@@ -180,10 +232,7 @@ impl Agents {
             }
             Ok(())
         })?;
-        Ok(AgentSession {
-            agent_id: agent_id.to_owned(),
-            cipher,
-        })
+        Ok(self.session(agent_id, cipher))
     }
 
     /// Unlocks with the PIN. A wrong PIN is counted and may lock the profile (see the module
@@ -272,10 +321,7 @@ impl Agents {
                         },
                     )
                 })?;
-                Ok(AgentSession {
-                    agent_id: agent_id.to_owned(),
-                    cipher: Arc::new(cipher),
-                })
+                Ok(self.session(agent_id, cipher))
             }
             None => {
                 let failed = profile.failed + 1;
@@ -353,10 +399,7 @@ impl Agents {
             )?;
             Ok(())
         })?;
-        Ok(AgentSession {
-            agent_id: agent_id.to_owned(),
-            cipher: Arc::new(Cipher::new(&key)?),
-        })
+        Ok(self.session(agent_id, Cipher::new(&key)?))
     }
 }
 

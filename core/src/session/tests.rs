@@ -58,6 +58,7 @@ fn code(result: std::result::Result<AgentSession, (Error, Refusal)>) -> Refusal 
 fn secret_of(session: &AgentSession) -> Vec<u8> {
     session
         .cipher()
+        .unwrap()
         .seal(Cell::new("t", "c", "r"), b"rahasia keluarga")
         .unwrap()
 }
@@ -65,8 +66,7 @@ fn secret_of(session: &AgentSession) -> Vec<u8> {
 fn opens(session: &AgentSession, sealed: &[u8]) -> bool {
     session
         .cipher()
-        .open(Cell::new("t", "c", "r"), sealed)
-        .is_ok()
+        .is_ok_and(|c| c.open(Cell::new("t", "c", "r"), sealed).is_ok())
 }
 
 #[test]
@@ -202,6 +202,36 @@ fn agents_cannot_read_each_other_and_the_file_and_pin_alone_are_not_enough() {
         code(agents.unlock("agen-a", "222222")).code,
         ErrorCode::SessionPinWrong
     );
+}
+
+#[test]
+fn an_idle_session_locks_itself_and_lock_drops_the_keys() {
+    let f = fixture();
+    let agents = f.agents(b"").with_idle_timeout(5 * 60_000);
+    let session = agents.enroll("agen-01", "482913", &RECOVERY).unwrap();
+    let sealed = secret_of(&session);
+    f.clock.advance(4 * 60_000);
+    assert!(
+        opens(&session, &sealed),
+        "4 min idle: still open, and now active again"
+    );
+    f.clock.advance(4 * 60_000);
+    assert!(opens(&session, &sealed), "4 min after the last use");
+    f.clock.advance(5 * 60_000 + 1);
+    let Err(error) = session.cipher() else {
+        panic!("still open after 5 minutes idle");
+    };
+    assert_eq!(error.field_errors()[0].code, ErrorCode::SessionIdleLocked);
+    assert!(session.is_locked());
+    f.clock.set(T0);
+    assert!(
+        session.cipher().is_err(),
+        "stays locked, whatever the clock says"
+    );
+    let again = agents.unlock("agen-01", "482913").unwrap();
+    assert!(opens(&again, &sealed));
+    again.lock();
+    assert!(again.is_locked() && !opens(&again, &sealed));
 }
 
 mod audit_chain {
