@@ -74,6 +74,7 @@ pub enum ErrorCode {
     SessionAgentExists,
     SessionRecoveryInvalid,
     SessionIdleLocked,
+    SessionOutOfScope,
 }
 
 impl ErrorCode {
@@ -147,6 +148,7 @@ impl ErrorCode {
             SessionAgentExists => "SESSION_AGENT_EXISTS",
             SessionRecoveryInvalid => "SESSION_RECOVERY_INVALID",
             SessionIdleLocked => "SESSION_IDLE_LOCKED",
+            SessionOutOfScope => "SESSION_OUT_OF_SCOPE",
         }
     }
 
@@ -231,6 +233,7 @@ impl ErrorCode {
             SessionAgentExists => "Profil agen ini sudah ada di ponsel ini.",
             SessionRecoveryInvalid => "Kode pemulihan dari dinas tidak cocok untuk profil ini.",
             SessionIdleLocked => "Sesi terkunci karena lama tidak dipakai; masukkan PIN lagi.",
+            SessionOutOfScope => "Data ini di luar sesi warga yang sedang dibuka.",
         }
     }
 }

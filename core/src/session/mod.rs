@@ -8,6 +8,7 @@
 //! count. Nothing is deleted on failure.
 pub mod audit;
 pub mod device;
+pub mod resident;
 mod wrap;
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -426,3 +426,72 @@ mod device_identity {
         }
     }
 }
+
+mod resident_mode {
+    use super::super::device::Device;
+    use super::super::resident::Scope;
+    use super::*;
+    use crate::registration::Registry;
+    use crate::sample::Generator;
+
+    #[test]
+    fn a_resident_sees_one_household_and_the_agent_needs_the_pin_to_come_back() {
+        let f = fixture();
+        let store = Arc::new(Store::open(f.dir.path().join("device.db")).unwrap());
+        let device = Device::open_or_create(&store, b"keystore").unwrap();
+        let agents = f.agents(b"keystore");
+        let session = agents.enroll("agen-01", "482913", &RECOVERY).unwrap();
+        // Two households registered with the agent's key.
+        let registry = Registry::new(store.clone(), session.cipher().unwrap());
+        let today = crate::Date::of_unix_millis(crate::date::now_millis());
+        let mut generator = Generator::new(7, today);
+        let now = crate::date::now_millis();
+        let mine = generator
+            .household("agen-01", 3, now)
+            .register(&registry, now)
+            .unwrap();
+        let other = generator
+            .household("agen-01", 2, now)
+            .register(&registry, now)
+            .unwrap();
+        drop(registry);
+
+        let resident = session
+            .enter_resident_mode(store.clone(), &device, Scope::Household(mine.clone()))
+            .unwrap();
+        assert_eq!(resident.household().unwrap().id, mine);
+        assert_eq!(resident.scope(), &Scope::Household(mine.clone()));
+        // The resident session offers no list, search or cipher: only `household()`, and that
+        // is the scoped one. (`other` exists and is not reachable from here.)
+        assert_ne!(resident.household().unwrap().id, other);
+
+        // Leaving with a wrong PIN keeps the resident session and counts.
+        let (resident, error, refusal) = match resident.leave(&agents, &device, "000000") {
+            Err(kept) => kept,
+            Ok(_) => panic!("left with a wrong PIN"),
+        };
+        assert_eq!(error.field_errors()[0].code, ErrorCode::SessionPinWrong);
+        assert_eq!(refusal.unwrap().attempts_left, 9);
+        assert_eq!(resident.household().unwrap().id, mine);
+        let agent = resident
+            .leave(&agents, &device, "482913")
+            .map_err(|(_, e, _)| e)
+            .unwrap();
+        let back = Registry::new(store.clone(), agent.cipher().unwrap());
+        assert_eq!(back.household_ids().unwrap().len(), 2);
+
+        // Both moves are in the audit trail, which verifies.
+        let actions: Vec<String> = store
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT action FROM audit ORDER BY seq")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(actions, vec!["resident_mode_entered", "resident_mode_left"]);
+        let intact = store
+            .read(|c| super::super::audit::verify_chain(c, device.public_key()))
+            .unwrap();
+        assert_eq!(intact, Ok(2));
+    }
+}

@@ -1,0 +1,110 @@
+//! Resident (assisted) mode: the agent hands the phone to a resident to read and confirm their
+//! own household, or to file a sanggahan. The resident session can open that one record and
+//! nothing else: it has no way to list, search or open another, and it holds no cipher the app
+//! could use for one. Leaving takes the agent's PIN (wrong PINs count as at the lock screen).
+//! Entering and leaving are written to the audit trail.
+use std::sync::Arc;
+
+use super::audit::{self, Action};
+use super::device::Device;
+use super::{AgentSession, Agents, Refusal};
+use crate::crypt::Cipher;
+use crate::date::now_millis;
+use crate::error::{Error, ErrorCode, Result};
+use crate::registration::{RegisteredHousehold, Registry};
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Household(String),
+    Sanggahan(String),
+}
+
+impl Scope {
+    fn record_id(&self) -> &str {
+        match self {
+            Scope::Household(id) | Scope::Sanggahan(id) => id,
+        }
+    }
+}
+
+pub struct ResidentSession {
+    agent_id: String,
+    scope: Scope,
+    store: Arc<Store>,
+    cipher: Arc<Cipher>,
+}
+
+impl AgentSession {
+    /// Hands the phone to a resident for one record. The agent's session is consumed: the app
+    /// gets it back only through [`ResidentSession::leave`] with the PIN.
+    pub fn enter_resident_mode(
+        self,
+        store: Arc<Store>,
+        device: &Device,
+        scope: Scope,
+    ) -> Result<ResidentSession> {
+        let cipher = self.cipher()?;
+        store.write(|tx| {
+            audit::append(
+                tx,
+                device.key(),
+                &self.agent_id,
+                Action::ResidentModeEntered,
+                Some(scope.record_id()),
+                now_millis(),
+            )
+            .map(drop)
+        })?;
+        Ok(ResidentSession {
+            agent_id: self.agent_id.clone(),
+            scope,
+            store,
+            cipher,
+        })
+    }
+}
+
+impl ResidentSession {
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The household this session is for; any other scope has none.
+    pub fn household(&self) -> Result<RegisteredHousehold> {
+        let Scope::Household(id) = &self.scope else {
+            return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
+        };
+        Registry::new(self.store.clone(), self.cipher.clone()).household(id)
+    }
+
+    /// Back to the agent, with the agent's PIN; a wrong PIN keeps the resident session (and
+    /// counts toward the lockout).
+    pub fn leave(
+        self,
+        agents: &Agents,
+        device: &Device,
+        pin: &str,
+    ) -> std::result::Result<AgentSession, (Self, Error, Option<Refusal>)> {
+        match agents.unlock(&self.agent_id, pin) {
+            Ok(session) => {
+                let logged = self.store.write(|tx| {
+                    audit::append(
+                        tx,
+                        device.key(),
+                        &self.agent_id,
+                        Action::ResidentModeLeft,
+                        Some(self.scope.record_id()),
+                        now_millis(),
+                    )
+                    .map(drop)
+                });
+                match logged {
+                    Ok(()) => Ok(session),
+                    Err(e) => Err((self, e, None)),
+                }
+            }
+            Err((error, refusal)) => Err((self, error, Some(refusal))),
+        }
+    }
+}
