@@ -28,6 +28,13 @@ impl Scope {
     }
 }
 
+/// Leaving was refused: the resident session goes on, with the reason.
+pub struct LeaveRefused {
+    pub session: ResidentSession,
+    pub error: Error,
+    pub refusal: Option<Refusal>,
+}
+
 pub struct ResidentSession {
     agent_id: String,
     scope: Scope,
@@ -85,7 +92,14 @@ impl ResidentSession {
         agents: &Agents,
         device: &Device,
         pin: &str,
-    ) -> std::result::Result<AgentSession, (Self, Error, Option<Refusal>)> {
+    ) -> std::result::Result<AgentSession, Box<LeaveRefused>> {
+        let refused = |session, error, refusal| {
+            Box::new(LeaveRefused {
+                session,
+                error,
+                refusal,
+            })
+        };
         match agents.unlock(&self.agent_id, pin) {
             Ok(session) => {
                 let logged = self.store.write(|tx| {
@@ -101,10 +115,10 @@ impl ResidentSession {
                 });
                 match logged {
                     Ok(()) => Ok(session),
-                    Err(e) => Err((self, e, None)),
+                    Err(e) => Err(refused(self, e, None)),
                 }
             }
-            Err((error, refusal)) => Err((self, error, Some(refusal))),
+            Err((error, refusal)) => Err(refused(self, error, Some(refusal))),
         }
     }
 }

@@ -467,7 +467,7 @@ mod resident_mode {
 
         // Leaving with a wrong PIN keeps the resident session and counts.
         let (resident, error, refusal) = match resident.leave(&agents, &device, "000000") {
-            Err(kept) => kept,
+            Err(kept) => (kept.session, kept.error, kept.refusal),
             Ok(_) => panic!("left with a wrong PIN"),
         };
         assert_eq!(error.field_errors()[0].code, ErrorCode::SessionPinWrong);
