@@ -24,6 +24,9 @@ pub struct Registry {
     store: Arc<Store>,
     cipher: Arc<Cipher>,
     clock: Clock,
+    /// Set for an agent's session on a shared phone: only this agent's drafts and households
+    /// are listed or opened, and new visits must be this agent's.
+    agent: Option<String>,
 }
 
 impl Registry {
@@ -37,6 +40,27 @@ impl Registry {
             store,
             cipher,
             clock,
+            agent: None,
+        }
+    }
+
+    /// Scopes the registry to one agent (see the `agent` field).
+    pub fn for_agent(mut self, agent_id: &str) -> Registry {
+        self.agent = Some(agent_id.to_owned());
+        self
+    }
+
+    fn agent(&self) -> Option<&str> {
+        self.agent.as_deref()
+    }
+
+    fn check_agent(&self, visit: &Visit) -> Result<()> {
+        match self.agent() {
+            Some(agent) if agent != visit.agent_id => Err(Error::invalid(
+                "visit.agent_id",
+                ErrorCode::SessionOutOfScope,
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -47,6 +71,7 @@ impl Registry {
 
     /// Starts a registration at the door. Returns the draft id.
     pub fn start_draft(&self, visit: Visit) -> Result<String> {
+        self.check_agent(&visit)?;
         let (now, _) = self.now();
         let errors = validate::check_visit(&visit, now);
         if !errors.is_empty() {
@@ -79,7 +104,7 @@ impl Registry {
     ) -> Result<T> {
         let (now, today) = self.now();
         self.store.write(|tx| {
-            let mut draft = repo::load_draft(tx, &self.cipher, draft_id)?;
+            let mut draft = repo::load_draft(tx, &self.cipher, draft_id, self.agent())?;
             let value = change(&mut draft, today, now)?;
             draft.step = step;
             draft.revision += 1;
@@ -89,6 +114,7 @@ impl Registry {
     }
 
     pub fn update_visit(&self, draft_id: &str, visit: Visit) -> Result<()> {
+        self.check_agent(&visit)?;
         self.update(draft_id, Step::Visit, |draft, _, now| {
             invalid_unless_empty(validate::check_visit(&visit, now))?;
             draft.visit = visit;
@@ -230,17 +256,21 @@ impl Registry {
 
     pub fn draft(&self, draft_id: &str) -> Result<Draft> {
         self.store
-            .read(|conn| repo::load_draft(conn, &self.cipher, draft_id))
+            .read(|conn| repo::load_draft(conn, &self.cipher, draft_id, self.agent()))
     }
 
     /// Every unfinished registration on this phone, most recently touched first.
     pub fn list_drafts(&self) -> Result<Vec<DraftSummary>> {
         self.store
-            .read(|conn| repo::list_drafts(conn, &self.cipher))
+            .read(|conn| repo::list_drafts(conn, &self.cipher, self.agent()))
     }
 
     pub fn discard_draft(&self, draft_id: &str) -> Result<()> {
-        self.store.write(|tx| repo::delete_draft(tx, draft_id))
+        self.store.write(|tx| {
+            // Checks the draft is this agent's before deleting it.
+            repo::load_draft(tx, &self.cipher, draft_id, self.agent())?;
+            repo::delete_draft(tx, draft_id)
+        })
     }
 
     /// Validates the whole household and registers it with its outbox entry, atomically.
@@ -252,7 +282,7 @@ impl Registry {
             if let Some(id) = repo::household_of_draft(tx, draft_id)? {
                 return Ok(id);
             }
-            let draft = repo::load_draft(tx, &self.cipher, draft_id)?;
+            let draft = repo::load_draft(tx, &self.cipher, draft_id, self.agent())?;
             self.validate_and_insert(tx, &draft, today, now)
         })
     }
@@ -284,6 +314,7 @@ impl Registry {
         notice_version: &str,
         ikd: &[(usize, IkdStatus)],
     ) -> Result<String> {
+        self.check_agent(&visit)?;
         let (now, today) = self.now();
         let members = members
             .into_iter()
@@ -324,11 +355,12 @@ impl Registry {
 
     pub fn household(&self, household_id: &str) -> Result<RegisteredHousehold> {
         self.store
-            .read(|conn| repo::load_household(conn, &self.cipher, household_id))
+            .read(|conn| repo::load_household(conn, &self.cipher, household_id, self.agent()))
     }
 
     pub fn household_ids(&self) -> Result<Vec<String>> {
-        self.store.read(repo::household_ids)
+        self.store
+            .read(|conn| repo::household_ids(conn, self.agent()))
     }
 
     /// The household on this phone holding `nik`, found by its blind index.

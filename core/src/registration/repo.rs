@@ -62,10 +62,16 @@ pub fn save_draft(tx: &Transaction<'_>, cipher: &Cipher, draft: &Draft, now: Mil
     }
 }
 
-pub fn load_draft(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Draft> {
+/// `agent`: when set, another agent's draft is not found.
+pub fn load_draft(
+    conn: &Connection,
+    cipher: &Cipher,
+    id: &str,
+    agent: Option<&str>,
+) -> Result<Draft> {
     let body: Vec<u8> = conn
-        .prepare_cached("SELECT body FROM drafts WHERE id = ?1")?
-        .query_row([id], |row| row.get(0))
+        .prepare_cached("SELECT body FROM drafts WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)")?
+        .query_row(params![id, agent], |row| row.get(0))
         .optional()?
         .ok_or_else(draft_not_found)?;
     cipher.open_json(draft_cell(id), &body)
@@ -77,11 +83,16 @@ pub fn delete_draft(tx: &Transaction<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn list_drafts(conn: &Connection, cipher: &Cipher) -> Result<Vec<DraftSummary>> {
+pub fn list_drafts(
+    conn: &Connection,
+    cipher: &Cipher,
+    agent: Option<&str>,
+) -> Result<Vec<DraftSummary>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, agent_id, body, updated_at FROM drafts ORDER BY updated_at DESC, id",
+        "SELECT id, agent_id, body, updated_at FROM drafts WHERE ?1 IS NULL OR agent_id = ?1
+         ORDER BY updated_at DESC, id",
     )?;
-    let rows = stmt.query_map([], |row| {
+    let rows = stmt.query_map([agent], |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, String>(1)?,
@@ -278,19 +289,26 @@ pub fn insert_household(
     Ok(id)
 }
 
-pub fn household_ids(conn: &Connection) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM households ORDER BY registered_at, id")?;
-    let rows = stmt.query_map([], |row| row.get(0))?;
+pub fn household_ids(conn: &Connection, agent: Option<&str>) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM households WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY registered_at, id",
+    )?;
+    let rows = stmt.query_map([agent], |row| row.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<RegisteredHousehold> {
+pub fn load_household(
+    conn: &Connection,
+    cipher: &Cipher,
+    id: &str,
+    agent: Option<&str>,
+) -> Result<RegisteredHousehold> {
     let row = conn
         .prepare_cached(
             "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt
-             FROM households WHERE id = ?1",
+             FROM households WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)",
         )?
-        .query_row([id], |r| {
+        .query_row(params![id, agent], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, Vec<u8>>(1)?,
@@ -303,7 +321,10 @@ pub fn load_household(conn: &Connection, cipher: &Cipher, id: &str) -> Result<Re
             ))
         })
         .optional()?
-        .ok_or(Error::Corrupt("household not found"))?;
+        .ok_or_else(|| match agent {
+            Some(_) => Error::invalid("household", ErrorCode::SessionOutOfScope),
+            None => Error::Corrupt("household not found"),
+        })?;
     let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt) = row;
     let cell = |column| Cell::new("households", column, id);
     let mut stmt = conn.prepare_cached(

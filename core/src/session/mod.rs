@@ -103,6 +103,11 @@ impl AgentSession {
         Ok(cipher)
     }
 
+    /// This agent's registry: only the agent's own drafts and households.
+    pub fn registry(&self, store: Arc<Store>) -> Result<crate::registration::Registry> {
+        Ok(crate::registration::Registry::new(store, self.cipher()?).for_agent(&self.agent_id))
+    }
+
     pub fn is_locked(&self) -> bool {
         self.slot().is_none()
     }

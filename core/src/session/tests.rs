@@ -494,3 +494,62 @@ mod resident_mode {
         assert_eq!(intact, Ok(2));
     }
 }
+
+mod shared_phone {
+    use super::*;
+    use crate::sample::Generator;
+
+    #[test]
+    fn two_agents_on_one_phone_see_only_their_own_households() {
+        let f = fixture();
+        let store = Arc::new(Store::open(f.dir.path().join("device.db")).unwrap());
+        let agents = f.agents(b"keystore");
+        let a = agents.enroll("agen-a", "111111", &RECOVERY).unwrap();
+        let b = agents.enroll("agen-b", "222222", &[9; 32]).unwrap();
+        let (reg_a, reg_b) = (
+            a.registry(store.clone()).unwrap(),
+            b.registry(store.clone()).unwrap(),
+        );
+        let now = crate::date::now_millis();
+        let mut generator = Generator::new(11, crate::Date::of_unix_millis(now));
+        let mine = generator
+            .household("agen-a", 3, now)
+            .register(&reg_a, now)
+            .unwrap();
+        let theirs = generator
+            .household("agen-b", 2, now)
+            .register(&reg_b, now)
+            .unwrap();
+        let draft_b = reg_b
+            .start_draft(generator.household("agen-b", 2, now).visit)
+            .unwrap();
+        assert_eq!(reg_a.household_ids().unwrap(), vec![mine.clone()]);
+        assert_eq!(reg_b.household_ids().unwrap(), vec![theirs.clone()]);
+        assert!(reg_a.list_drafts().unwrap().is_empty());
+        assert_eq!(reg_b.list_drafts().unwrap().len(), 1);
+        let out_of_scope = reg_a.household(&theirs).unwrap_err();
+        assert_eq!(
+            out_of_scope.field_errors()[0].code,
+            ErrorCode::SessionOutOfScope
+        );
+        assert_eq!(
+            reg_a.draft(&draft_b).unwrap_err().field_errors()[0].code,
+            ErrorCode::DraftNotFound
+        );
+        assert!(reg_a.discard_draft(&draft_b).is_err());
+        assert_eq!(
+            reg_b.list_drafts().unwrap().len(),
+            1,
+            "A cannot discard B's draft"
+        );
+        // A cannot start a visit in B's name.
+        let error = reg_a
+            .start_draft(generator.household("agen-b", 2, now).visit)
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].code, ErrorCode::SessionOutOfScope);
+        // Even bypassing the scope, A's key does not open B's household.
+        let unscoped = crate::registration::Registry::new(store.clone(), a.cipher().unwrap());
+        assert!(unscoped.household(&theirs).is_err());
+        assert!(unscoped.household(&mine).is_ok());
+    }
+}
