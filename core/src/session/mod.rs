@@ -275,6 +275,15 @@ impl Agents {
         // The latest time this profile has seen: a clock moved back does not shorten a lock.
         let now = (self.clock)().max(profile.high_water);
         let left = MAX_ATTEMPTS.saturating_sub(profile.failed);
+        // A storage or crypto failure is reported with the wrong-PIN refusal, changing nothing.
+        let internal = |e: Error| {
+            let refusal = Refusal {
+                code: ErrorCode::SessionPinWrong,
+                attempts_left: left,
+                retry_at: None,
+            };
+            (e, refusal)
+        };
         if profile.needs_reenrollment {
             return Err(fail(ErrorCode::SessionReenrollRequired, 0, None));
         }
@@ -295,38 +304,11 @@ impl Agents {
             &self.platform_secret,
         )
         .and_then(|kek| wrap::unwrap(&profile.pin_wrapped, &kek, agent_id))
-        .map_err(|e| {
-            (
-                e,
-                Refusal {
-                    code: ErrorCode::SessionPinWrong,
-                    attempts_left: left,
-                    retry_at: None,
-                },
-            )
-        })?;
+        .map_err(internal)?;
         match unwrapped {
             Some(key) => {
-                let cipher = Cipher::new(&key).map_err(|e| {
-                    (
-                        e,
-                        Refusal {
-                            code: ErrorCode::SessionPinWrong,
-                            attempts_left: left,
-                            retry_at: None,
-                        },
-                    )
-                })?;
-                self.record(agent_id, 0, 0, now, false).map_err(|e| {
-                    (
-                        e,
-                        Refusal {
-                            code: ErrorCode::SessionPinWrong,
-                            attempts_left: left,
-                            retry_at: None,
-                        },
-                    )
-                })?;
+                let cipher = Cipher::new(&key).map_err(internal)?;
+                self.record(agent_id, 0, 0, now, false).map_err(internal)?;
                 Ok(self.session(agent_id, cipher))
             }
             None => {
@@ -335,16 +317,7 @@ impl Agents {
                 let delay = lockout_ms(failed);
                 let until = if delay > 0 { now + delay } else { 0 };
                 self.record(agent_id, failed, until, now, reenroll)
-                    .map_err(|e| {
-                        (
-                            e,
-                            Refusal {
-                                code: ErrorCode::SessionPinWrong,
-                                attempts_left: left,
-                                retry_at: None,
-                            },
-                        )
-                    })?;
+                    .map_err(internal)?;
                 if reenroll {
                     Err(fail(ErrorCode::SessionReenrollRequired, 0, None))
                 } else {
