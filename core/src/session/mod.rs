@@ -132,6 +132,8 @@ pub struct Agents {
     clock: Clock,
     iterations: u32,
     idle_ms: i64,
+    /// When set, every unlock and failed unlock goes into the audit trail.
+    device: Option<Arc<device::Device>>,
 }
 
 struct Profile {
@@ -155,7 +157,14 @@ impl Agents {
             clock,
             iterations: PIN_ITERATIONS,
             idle_ms: DEFAULT_IDLE_MS,
+            device: None,
         }
+    }
+
+    /// Audits unlocks and failed unlocks, signed with this device's key.
+    pub fn with_audit(mut self, device: Arc<device::Device>) -> Agents {
+        self.device = Some(device);
+        self
     }
 
     /// Sessions this manager opens lock after `idle_ms` without use.
@@ -346,6 +355,14 @@ impl Agents {
                  WHERE agent_id = ?1",
                 params![agent_id, failed, locked_until, now, reenroll],
             )?;
+            if let Some(device) = &self.device {
+                let action = if failed == 0 {
+                    audit::Action::Unlock
+                } else {
+                    audit::Action::UnlockFailed
+                };
+                audit::append(tx, device.key(), agent_id, action, None, now)?;
+            }
             Ok(())
         })
     }

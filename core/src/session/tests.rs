@@ -495,6 +495,35 @@ mod resident_mode {
     }
 }
 
+#[test]
+fn unlocks_and_failed_unlocks_are_audited() {
+    let f = fixture();
+    let store = Store::open(f.dir.path().join("device.db")).unwrap();
+    let device = Arc::new(super::device::Device::open_or_create(&store, b"keystore").unwrap());
+    let agents = f.agents(b"keystore").with_audit(device.clone());
+    agents.enroll("agen-01", "482913", &RECOVERY).unwrap();
+    let _ = agents.unlock("agen-01", "000000");
+    agents.unlock("agen-01", "482913").unwrap();
+    let actions: Vec<(String, String)> = store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT agent_id, action FROM audit ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        actions,
+        vec![
+            ("agen-01".to_owned(), "unlock_failed".to_owned()),
+            ("agen-01".to_owned(), "unlock".to_owned())
+        ]
+    );
+    let intact = store
+        .read(|c| super::audit::verify_chain(c, device.public_key()))
+        .unwrap();
+    assert_eq!(intact, Ok(2));
+}
+
 mod shared_phone {
     use super::*;
     use crate::sample::Generator;
