@@ -1,4 +1,5 @@
 //! perlinsos-core: every rule and all storage of the Perlinsos field app. No FFI, no UI.
+pub mod audit;
 pub mod crypt;
 pub mod date;
 pub mod error;

@@ -6,6 +6,9 @@ pub mod validate;
 
 use std::sync::Arc;
 
+use ring::signature::Ed25519KeyPair;
+
+use crate::audit::{self, Action};
 use crate::crypt::Cipher;
 use crate::date::{now_millis, Date};
 use crate::error::{Error, ErrorCode, Result};
@@ -27,6 +30,7 @@ pub struct Registry {
     /// Set for an agent's session on a shared phone: only this agent's drafts and households
     /// are listed or opened, and new visits must be this agent's.
     agent: Option<String>,
+    signer: Option<Arc<Ed25519KeyPair>>,
 }
 
 impl Registry {
@@ -41,6 +45,31 @@ impl Registry {
             cipher,
             clock,
             agent: None,
+            signer: None,
+        }
+    }
+
+    /// Records every create, edit, view and submit in the audit trail, signed with `signer`
+    /// (the device key), in the same transaction as the action.
+    pub fn with_audit(mut self, signer: Arc<Ed25519KeyPair>) -> Registry {
+        self.signer = Some(signer);
+        self
+    }
+
+    fn audit(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        agent_id: &str,
+        action: Action,
+        record_id: &str,
+        now: Millis,
+    ) -> Result<()> {
+        match &self.signer {
+            Some(signer) => {
+                let agent = self.agent().unwrap_or(agent_id);
+                audit::append(tx, signer, agent, action, Some(record_id), now).map(drop)
+            }
+            None => Ok(()),
         }
     }
 
@@ -90,6 +119,13 @@ impl Registry {
         };
         self.store.write(|tx| {
             repo::insert_draft(tx, &self.cipher, &draft, now)?;
+            self.audit(
+                tx,
+                &draft.visit.agent_id,
+                Action::HouseholdCreated,
+                &draft.id,
+                now,
+            )?;
             Ok(draft.id.clone())
         })
     }
@@ -109,6 +145,13 @@ impl Registry {
             draft.step = step;
             draft.revision += 1;
             repo::save_draft(tx, &self.cipher, &draft, now)?;
+            self.audit(
+                tx,
+                &draft.visit.agent_id,
+                Action::HouseholdEdited,
+                &draft.id,
+                now,
+            )?;
             Ok(value)
         })
     }
@@ -299,7 +342,15 @@ impl Registry {
             errors = repo::duplicates_on_phone(tx, &self.cipher, draft)?;
         }
         invalid_unless_empty(errors)?;
-        repo::insert_household(tx, &self.cipher, draft, now)
+        let id = repo::insert_household(tx, &self.cipher, draft, now)?;
+        self.audit(
+            tx,
+            &draft.visit.agent_id,
+            Action::HouseholdSubmitted,
+            &id,
+            now,
+        )?;
+        Ok(id)
     }
 
     /// Registers a complete household in one transaction without a stored draft (bulk entry
@@ -353,9 +404,25 @@ impl Registry {
             .write(|tx| self.validate_and_insert(tx, &draft, today, now))
     }
 
+    /// Opens a registered household. With an audit trail, the viewing is recorded too.
     pub fn household(&self, household_id: &str) -> Result<RegisteredHousehold> {
-        self.store
-            .read(|conn| repo::load_household(conn, &self.cipher, household_id, self.agent()))
+        if self.signer.is_none() {
+            return self
+                .store
+                .read(|conn| repo::load_household(conn, &self.cipher, household_id, self.agent()));
+        }
+        let (now, _) = self.now();
+        self.store.write(|tx| {
+            let household = repo::load_household(tx, &self.cipher, household_id, self.agent())?;
+            self.audit(
+                tx,
+                &household.agent_id,
+                Action::HouseholdViewed,
+                household_id,
+                now,
+            )?;
+            Ok(household)
+        })
     }
 
     pub fn household_ids(&self) -> Result<Vec<String>> {

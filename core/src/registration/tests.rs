@@ -610,3 +610,64 @@ mod pmt_step {
         assert_eq!(f.registry.household(&id).unwrap().pmt, None);
     }
 }
+
+#[test]
+fn every_step_is_audited_in_its_own_transaction_and_refusals_leave_no_entry() {
+    let mut f = fixture();
+    let pkcs8 =
+        ring::signature::Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+    let key = Arc::new(ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap());
+    let public = ring::signature::KeyPair::public_key(&*key)
+        .as_ref()
+        .to_vec();
+    let store = f.registry.store.clone();
+    let registry = Registry::with_clock(store.clone(), f.registry.cipher.clone(), Arc::new(now))
+        .with_audit(key);
+    let sample = f.generator.household("agen-01", 2, now());
+    let id = sample.register(&registry, now()).unwrap();
+    // A refused edit writes nothing, not even its audit entry.
+    let before: i64 = store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM audit", [], |r| r.get(0))?))
+        .unwrap();
+    let draft = registry.start_draft(sample.visit.clone()).unwrap();
+    let mut bad = sample.household.clone();
+    bad.kk = "123".into();
+    assert!(registry.set_household(&draft, bad).is_err());
+    registry.household(&id).unwrap();
+    let actions: Vec<String> = store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT action FROM audit ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    let expected_steps = before as usize;
+    assert_eq!(actions[0], "household_created");
+    assert_eq!(actions[expected_steps - 1], "household_submitted");
+    assert!(actions[1..expected_steps - 1]
+        .iter()
+        .all(|a| a == "household_edited"));
+    assert_eq!(
+        actions[expected_steps..],
+        ["household_created", "household_viewed"]
+    );
+    let intact = store
+        .read(|c| crate::audit::verify_chain(c, &public))
+        .unwrap();
+    assert_eq!(intact, Ok(actions.len() as i64));
+    // No personal data in the trail: ids and action names only.
+    let trail: Vec<u8> = store
+        .read(|c| {
+            let mut stmt =
+                c.prepare("SELECT agent_id || action || coalesce(record_id, '') FROM audit")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows
+                .collect::<rusqlite::Result<Vec<_>>>()?
+                .concat()
+                .into_bytes())
+        })
+        .unwrap();
+    for member in &sample.members {
+        assert!(!trail.windows(16).any(|w| w == member.nik.as_bytes()));
+    }
+}

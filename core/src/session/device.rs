@@ -2,6 +2,8 @@
 //! stored sealed under a key derived from the platform secret (on Android, one the Keystore
 //! holds), so the database file alone does not give it away. Without a platform secret the
 //! seal is only as strong as the file's protection; the app must supply one.
+use std::sync::Arc;
+
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use rusqlite::{params, OptionalExtension};
@@ -14,7 +16,7 @@ use crate::store::Store;
 
 pub struct Device {
     pub id: String,
-    key: Ed25519KeyPair,
+    key: Arc<Ed25519KeyPair>,
 }
 
 impl std::fmt::Debug for Device {
@@ -39,7 +41,10 @@ impl Device {
                 // A different platform secret (another phone, a wiped Keystore) cannot open it.
                 let pkcs8 = wrap::open(&sealed, &kek, &id)?.ok_or(Error::Crypto)?;
                 let key = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| Error::Crypto)?;
-                return Ok(Device { id, key });
+                return Ok(Device {
+                    id,
+                    key: Arc::new(key),
+                });
             }
             let id = crate::ids::new_id()?;
             let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
@@ -59,13 +64,21 @@ impl Device {
                     now_millis()
                 ],
             )?;
-            Ok(Device { id, key })
+            Ok(Device {
+                id,
+                key: Arc::new(key),
+            })
         })
     }
 
     /// Signs attestations, audit entries and requests.
     pub fn key(&self) -> &Ed25519KeyPair {
         &self.key
+    }
+
+    /// The signing key, shared with the parts that audit or attest on their own.
+    pub fn signer(&self) -> Arc<Ed25519KeyPair> {
+        self.key.clone()
     }
 
     pub fn public_key(&self) -> &[u8] {

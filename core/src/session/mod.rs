@@ -6,7 +6,6 @@
 //! wrong PIN locks the profile for 30 s, doubling every time (30 s, 1 min, 2 min, ... 32 min);
 //! the 10th wrong PIN in a row needs the district's re-enrollment. A correct PIN resets the
 //! count. Nothing is deleted on failure.
-pub mod audit;
 pub mod device;
 pub mod resident;
 mod wrap;
@@ -16,6 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, OptionalExtension};
 
+use crate::audit;
 use crate::crypt::{random_bytes, Cipher, DataKey};
 use crate::error::{Error, ErrorCode, Result};
 use crate::registration::{Clock, Millis};

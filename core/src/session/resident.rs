@@ -5,9 +5,9 @@
 //! Entering and leaving are written to the audit trail.
 use std::sync::Arc;
 
-use super::audit::{self, Action};
 use super::device::Device;
 use super::{AgentSession, Agents, Refusal};
+use crate::audit::{self, Action};
 use crate::crypt::Cipher;
 use crate::date::now_millis;
 use crate::error::{Error, ErrorCode, Result};

@@ -237,8 +237,8 @@ fn an_idle_session_locks_itself_and_lock_drops_the_keys() {
 mod audit_chain {
     use ring::signature::{Ed25519KeyPair, KeyPair};
 
-    use super::super::audit::{self, Action, Break};
     use super::*;
+    use crate::audit::{self, Action, Break};
 
     struct Trail {
         _dir: tempfile::TempDir,
@@ -335,7 +335,7 @@ mod audit_chain {
                     c.query_row("SELECT prev_hash, at FROM audit WHERE seq = 2", [], |r| {
                         Ok((r.get(0)?, r.get(1)?))
                     })?;
-                Ok(super::super::audit::tests_support::hash(
+                Ok(crate::audit::tests_support::hash(
                     2,
                     at,
                     "agen-01",
@@ -372,8 +372,7 @@ mod audit_chain {
             .store
             .read(|c| Ok(c.query_row("SELECT hash FROM audit WHERE seq = 5", [], |r| r.get(0))?))
             .unwrap();
-        let hash =
-            super::super::audit::tests_support::hash(6, T0 + 9, "agen-01", "purge", None, &last);
+        let hash = crate::audit::tests_support::hash(6, T0 + 9, "agen-01", "purge", None, &last);
         t.store
             .write(|tx| {
                 tx.execute(
@@ -489,7 +488,7 @@ mod resident_mode {
             .unwrap();
         assert_eq!(actions, vec!["resident_mode_entered", "resident_mode_left"]);
         let intact = store
-            .read(|c| super::super::audit::verify_chain(c, device.public_key()))
+            .read(|c| crate::audit::verify_chain(c, device.public_key()))
             .unwrap();
         assert_eq!(intact, Ok(2));
     }
@@ -519,7 +518,7 @@ fn unlocks_and_failed_unlocks_are_audited() {
         ]
     );
     let intact = store
-        .read(|c| super::audit::verify_chain(c, device.public_key()))
+        .read(|c| crate::audit::verify_chain(c, device.public_key()))
         .unwrap();
     assert_eq!(intact, Ok(2));
 }
