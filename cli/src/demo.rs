@@ -151,6 +151,7 @@ fn demo(dir: Option<PathBuf>) -> Result<()> {
             }),
             device_id: "hp-demo-01",
             device_key: &device_key,
+            agent_id: "agen-mataram-01",
         },
     )?;
     let stored = book.photo(&photo.id)?;

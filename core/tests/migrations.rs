@@ -11,6 +11,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (3, include_str!("fixtures/schema_v3.sql")),
     (4, include_str!("fixtures/schema_v4.sql")),
     (5, include_str!("fixtures/schema_v5.sql")),
+    (6, include_str!("fixtures/schema_v6.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -96,6 +97,10 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
                 (0, None)
             }
         );
+        let audit: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(audit, i64::from(*version >= 6), "v{version}");
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

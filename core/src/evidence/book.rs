@@ -1,19 +1,22 @@
 //! The phone's evidence: each photo normalized, attested with the device key, its JPEG sealed in
 //! the blob folder and its row in the database, attached to a record (a household, a
-//! sanggahan). The blob is written first and the row second, so a crash leaves at worst an
-//! unreferenced blob, which the next open sweeps away; a row never points at a missing blob.
+//! sanggahan). The blob is written first and the row second, inside the writer's transaction,
+//! so a crash leaves at worst an unreferenced blob, which the next open sweeps away; a row never
+//! points at a missing blob. The sweep also runs inside a write transaction, so it never takes
+//! a blob whose row is about to commit.
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ring::signature::Ed25519KeyPair;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::attest::{self, Attestation};
 use super::store::BlobStore;
 use super::{ingest, phash, Gps, Options};
+use crate::audit::{self, Action};
 use crate::crypt::{Cell, Cipher};
 use crate::date::now_millis;
 use crate::error::{Error, ErrorCode, Result};
@@ -30,6 +33,16 @@ pub struct Capture<'a> {
     pub gps: Option<Gps>,
     pub device_id: &'a str,
     pub device_key: &'a Ed25519KeyPair,
+    /// The agent whose session took the photo: named in the audit trail and scoping reads.
+    pub agent_id: &'a str,
+}
+
+/// A photo normalized and attested, not yet stored: a filing can check every photo before it
+/// writes anything, then store them in its own transaction (`EvidenceBook::attach`).
+pub struct Prepared {
+    pub record: EvidenceRecord,
+    jpeg: Zeroizing<Vec<u8>>,
+    agent_id: String,
 }
 
 /// Sealed with the row: personal or locating details.
@@ -71,8 +84,9 @@ pub struct EvidenceBook {
     store: Arc<Store>,
     cipher: Arc<Cipher>,
     blobs: BlobStore,
-    /// Capture and sweep never interleave: a sweep must not take a blob whose row is coming.
-    writing: Mutex<()>,
+    /// Set for an agent's session: only that agent's evidence is read.
+    agent: Option<String>,
+    signer: Option<Arc<Ed25519KeyPair>>,
 }
 
 fn cell<'a>(column: &'a str, id: &'a str) -> Cell<'a> {
@@ -80,7 +94,7 @@ fn cell<'a>(column: &'a str, id: &'a str) -> Cell<'a> {
 }
 
 const COLUMNS: &str = "id, record_kind, record_id, sha256, phash, width, height, bytes, \
-                       source_bytes, captured_at, details, attestation, created_at";
+                       source_bytes, captured_at, details, attestation, created_at, agent_id";
 
 impl EvidenceBook {
     /// Opens the book over the device store, with its blobs in `blob_dir`, and removes blobs a
@@ -94,14 +108,24 @@ impl EvidenceBook {
             blobs: BlobStore::open(blob_dir, cipher.clone())?,
             store,
             cipher,
-            writing: Mutex::new(()),
+            agent: None,
+            signer: None,
         };
         book.sweep_orphans()?;
         Ok(book)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.writing.lock().unwrap_or_else(|p| p.into_inner())
+    /// Scopes reads to one agent's evidence (a shared phone).
+    pub fn for_agent(mut self, agent_id: &str) -> EvidenceBook {
+        self.agent = Some(agent_id.to_owned());
+        self
+    }
+
+    /// Records every capture in the audit trail, signed with the device key, in the same
+    /// transaction as the evidence row.
+    pub fn with_audit(mut self, signer: Arc<Ed25519KeyPair>) -> EvidenceBook {
+        self.signer = Some(signer);
+        self
     }
 
     /// Normalizes, attests and stores a photo for a record. Bad photos are refused with their
@@ -112,6 +136,26 @@ impl EvidenceBook {
         options: &Options,
         capture: Capture<'_>,
     ) -> Result<EvidenceRecord> {
+        let prepared = self.prepare(photo, options, capture)?;
+        self.store.write(|tx| self.attach(tx, &prepared))?;
+        Ok(prepared.record)
+    }
+
+    /// Normalizes and attests a photo without storing anything.
+    pub fn prepare(
+        &self,
+        photo: &[u8],
+        options: &Options,
+        capture: Capture<'_>,
+    ) -> Result<Prepared> {
+        if let Some(agent) = &self.agent {
+            if agent != capture.agent_id {
+                return Err(Error::invalid(
+                    "evidence.agent_id",
+                    ErrorCode::SessionOutOfScope,
+                ));
+            }
+        }
         let normalized = ingest(photo, options)?;
         let gps = capture.gps.or(normalized.gps);
         let id = crate::ids::new_id()?;
@@ -139,37 +183,56 @@ impl EvidenceBook {
             attestation,
             created_at: now_millis(),
         };
-        let _guard = self.lock();
-        self.blobs.put(&normalized.jpeg)?;
-        self.store.write(|tx| {
-            let details = Details {
-                gps: record.gps,
-                camera_time: record.camera_time.clone(),
-            };
-            tx.prepare_cached(&format!(
-                "INSERT INTO evidence ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-                 ?11, ?12, ?13)"
-            ))?
-            .execute(params![
-                record.id,
-                record.record_kind,
-                record.record_id,
-                record.sha256,
-                record.phash as i64,
-                record.width,
-                record.height,
-                record.bytes as i64,
-                record.source_bytes as i64,
-                record.captured_at,
-                self.cipher
-                    .seal_json(cell("details", &record.id), &details)?,
-                self.cipher
-                    .seal_json(cell("attestation", &record.id), &record.attestation)?,
+        Ok(Prepared {
+            record,
+            jpeg: Zeroizing::new(normalized.jpeg),
+            agent_id: capture.agent_id.to_owned(),
+        })
+    }
+
+    /// Stores a prepared photo inside the caller's write transaction: the sealed blob now, the
+    /// row (and its audit entry) with the transaction. If the transaction rolls back, the blob
+    /// is an orphan for the next sweep.
+    pub fn attach(&self, tx: &Transaction<'_>, prepared: &Prepared) -> Result<()> {
+        let record = &prepared.record;
+        self.blobs.put(&prepared.jpeg)?;
+        let details = Details {
+            gps: record.gps,
+            camera_time: record.camera_time.clone(),
+        };
+        tx.prepare_cached(&format!(
+            "INSERT INTO evidence ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+             ?11, ?12, ?13, ?14)"
+        ))?
+        .execute(params![
+            record.id,
+            record.record_kind,
+            record.record_id,
+            record.sha256,
+            record.phash as i64,
+            record.width,
+            record.height,
+            record.bytes as i64,
+            record.source_bytes as i64,
+            record.captured_at,
+            self.cipher
+                .seal_json(cell("details", &record.id), &details)?,
+            self.cipher
+                .seal_json(cell("attestation", &record.id), &record.attestation)?,
+            record.created_at,
+            prepared.agent_id,
+        ])?;
+        if let Some(signer) = &self.signer {
+            audit::append(
+                tx,
+                signer,
+                &prepared.agent_id,
+                Action::EvidenceCaptured,
+                Some(&record.id),
                 record.created_at,
-            ])?;
-            Ok(())
-        })?;
-        Ok(record)
+            )?;
+        }
+        Ok(())
     }
 
     fn row(&self, row: &rusqlite::Row<'_>) -> Result<EvidenceRecord> {
@@ -198,16 +261,19 @@ impl EvidenceBook {
         })
     }
 
+    /// Rows matching `filter` (which uses ?1 and ?2), within the agent's scope when set.
     fn query(
         &self,
         conn: &Connection,
         filter: &str,
-        args: &[&dyn rusqlite::ToSql],
+        a: &str,
+        b: &str,
     ) -> Result<Vec<EvidenceRecord>> {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM evidence {filter} ORDER BY created_at, id"
+            "SELECT {COLUMNS} FROM evidence WHERE {filter} AND (?3 IS NULL OR agent_id = ?3) \
+             ORDER BY created_at, id"
         ))?;
-        let mut rows = stmt.query(args)?;
+        let mut rows = stmt.query(params![a, b, self.agent])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             out.push(self.row(row)?);
@@ -220,15 +286,16 @@ impl EvidenceBook {
         self.store.read(|conn| {
             self.query(
                 conn,
-                "WHERE record_kind = ?1 AND record_id = ?2",
-                &[&record_kind, &record_id],
+                "record_kind = ?1 AND record_id = ?2",
+                record_kind,
+                record_id,
             )
         })
     }
 
     pub fn get(&self, evidence_id: &str) -> Result<EvidenceRecord> {
         self.store
-            .read(|conn| self.query(conn, "WHERE id = ?1", &[&evidence_id]))?
+            .read(|conn| self.query(conn, "id = ?1 AND ?2 = ?2", evidence_id, ""))?
             .pop()
             .ok_or_else(|| Error::invalid("evidence", ErrorCode::EvidenceNotFound))
     }
@@ -237,8 +304,10 @@ impl EvidenceBook {
     pub fn photo(&self, evidence_id: &str) -> Result<Zeroizing<Vec<u8>>> {
         let sha: Option<String> = self.store.read(|conn| {
             Ok(conn
-                .prepare_cached("SELECT sha256 FROM evidence WHERE id = ?1")?
-                .query_row([evidence_id], |r| r.get(0))
+                .prepare_cached(
+                    "SELECT sha256 FROM evidence WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)",
+                )?
+                .query_row(params![evidence_id, self.agent], |r| r.get(0))
                 .optional()?)
         })?;
         let sha = sha.ok_or_else(|| Error::invalid("evidence", ErrorCode::EvidenceNotFound))?;
@@ -286,28 +355,40 @@ impl EvidenceBook {
     /// Removes a record's evidence (the record is gone, or the server has it), and every blob
     /// no remaining row refers to.
     pub fn remove_record(&self, record_kind: &str, record_id: &str) -> Result<usize> {
-        let removed = self.store.write(|tx| {
-            Ok(tx
-                .prepare_cached("DELETE FROM evidence WHERE record_kind = ?1 AND record_id = ?2")?
-                .execute([record_kind, record_id])?)
-        })?;
+        let removed = self
+            .store
+            .write(|tx| remove_rows(tx, record_kind, record_id))?;
         self.sweep_orphans()?;
         Ok(removed)
     }
 
-    /// Deletes blobs no evidence row refers to; returns how many.
+    /// Deletes blobs no evidence row refers to; returns how many. Runs in a write transaction
+    /// so that no capture is between its blob and its row meanwhile.
     pub fn sweep_orphans(&self) -> Result<usize> {
-        let _guard = self.lock();
-        let referenced: HashSet<String> = self.store.read(|conn| {
-            let mut stmt = conn.prepare_cached("SELECT DISTINCT sha256 FROM evidence")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })?;
-        self.blobs.remove_orphans(&referenced)
+        self.store.write(|tx| {
+            let referenced: HashSet<String> = {
+                let mut stmt = tx.prepare_cached("SELECT DISTINCT sha256 FROM evidence")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            self.blobs.remove_orphans(&referenced)
+        })
     }
 
     /// The blob folder's contents, for tests and diagnostics.
     pub fn blob_names(&self) -> Result<Vec<String>> {
         self.blobs.list()
     }
+}
+
+/// Deletes a record's evidence rows in the caller's transaction (the blobs go with the next
+/// sweep); returns how many.
+pub(crate) fn remove_rows(
+    tx: &Transaction<'_>,
+    record_kind: &str,
+    record_id: &str,
+) -> Result<usize> {
+    Ok(tx
+        .prepare_cached("DELETE FROM evidence WHERE record_kind = ?1 AND record_id = ?2")?
+        .execute([record_kind, record_id])?)
 }

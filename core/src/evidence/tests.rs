@@ -481,6 +481,7 @@ mod book {
                 gps,
                 device_id: "hp-01",
                 device_key: &self.key,
+                agent_id: "agen-1",
             }
         }
     }
@@ -646,4 +647,80 @@ fn progressive_and_arithmetic_jpegs_are_accepted_and_cmyk_refused() {
         code(ingest(&cmyk, &Options::default())),
         ErrorCode::EvidenceCmykUnsupported
     );
+}
+
+mod scoped {
+    use super::*;
+    use crate::audit::verify_chain;
+    use crate::evidence::book::{Capture, EvidenceBook};
+    use crate::store::Store;
+
+    #[test]
+    fn captures_are_audited_and_each_agent_reads_only_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+        let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([4; 32])).unwrap());
+        let key = Arc::new(device_key());
+        let book = |agent: &str| {
+            EvidenceBook::open(store.clone(), cipher.clone(), dir.path().join("evidence"))
+                .unwrap()
+                .for_agent(agent)
+                .with_audit(key.clone())
+        };
+        let capture = |agent: &'static str, record: &'static str| Capture {
+            record_kind: "household",
+            record_id: record,
+            captured_at: 1_795_000_000_000,
+            gps: None,
+            device_id: "hp-01",
+            device_key: &key,
+            agent_id: agent,
+        };
+        let (a, b) = (book("agen-a"), book("agen-b"));
+        let opts = Options::default();
+        let mine = a.capture(CAM2, &opts, capture("agen-a", "h-1")).unwrap();
+        let theirs = b.capture(CAM3, &opts, capture("agen-b", "h-2")).unwrap();
+
+        assert_eq!(
+            a.for_record("household", "h-1").unwrap(),
+            vec![mine.clone()]
+        );
+        assert!(a.for_record("household", "h-2").unwrap().is_empty());
+        for refused in [a.get(&theirs.id).err(), a.photo(&theirs.id).err()] {
+            assert_eq!(
+                refused.unwrap().field_errors()[0].code,
+                ErrorCode::EvidenceNotFound
+            );
+        }
+        assert!(b.photo(&theirs.id).is_ok());
+        // An agent's session cannot file a photo in another agent's name.
+        let error = a
+            .capture(CAM1_O6, &opts, capture("agen-b", "h-2"))
+            .unwrap_err();
+        assert_eq!(error.field_errors()[0].code, ErrorCode::SessionOutOfScope);
+
+        let trail: Vec<(String, String, String)> = store
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT agent_id, action, record_id FROM audit ORDER BY seq")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        let captured = |agent: &str, id: &str| {
+            (
+                agent.to_owned(),
+                "evidence_captured".to_owned(),
+                id.to_owned(),
+            )
+        };
+        assert_eq!(
+            trail,
+            vec![captured("agen-a", &mine.id), captured("agen-b", &theirs.id)]
+        );
+        let chain = store
+            .read(|conn| verify_chain(conn, key.public_key().as_ref()))
+            .unwrap();
+        assert_eq!(chain, Ok(2));
+    }
 }

@@ -108,6 +108,18 @@ impl AgentSession {
         Ok(crate::registration::Registry::new(store, self.cipher()?).for_agent(&self.agent_id))
     }
 
+    /// This agent's evidence book: only the agent's own photos.
+    pub fn evidence(
+        &self,
+        store: Arc<Store>,
+        blob_dir: impl Into<std::path::PathBuf>,
+    ) -> Result<crate::evidence::book::EvidenceBook> {
+        Ok(
+            crate::evidence::book::EvidenceBook::open(store, self.cipher()?, blob_dir)?
+                .for_agent(&self.agent_id),
+        )
+    }
+
     pub fn is_locked(&self) -> bool {
         self.slot().is_none()
     }

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_evidence.sql"),
     include_str!("../../migrations/0005_agents.sql"),
     include_str!("../../migrations/0006_device_audit.sql"),
+    include_str!("../../migrations/0007_evidence_agent_receipts.sql"),
 ];
 
 pub fn latest_version() -> i64 {
