@@ -75,6 +75,7 @@ pub enum ErrorCode {
     SessionRecoveryInvalid,
     SessionIdleLocked,
     SessionOutOfScope,
+    PurgeRecordUnknown,
 }
 
 impl ErrorCode {
@@ -149,6 +150,7 @@ impl ErrorCode {
             SessionRecoveryInvalid => "SESSION_RECOVERY_INVALID",
             SessionIdleLocked => "SESSION_IDLE_LOCKED",
             SessionOutOfScope => "SESSION_OUT_OF_SCOPE",
+            PurgeRecordUnknown => "PURGE_RECORD_UNKNOWN",
         }
     }
 
@@ -234,6 +236,7 @@ impl ErrorCode {
             SessionRecoveryInvalid => "Kode pemulihan dari dinas tidak cocok untuk profil ini.",
             SessionIdleLocked => "Sesi terkunci karena lama tidak dipakai; masukkan PIN lagi.",
             SessionOutOfScope => "Data ini di luar sesi warga yang sedang dibuka.",
+            PurgeRecordUnknown => "Data yang dikonfirmasi server tidak ada di ponsel ini.",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod identity;
 pub mod ids;
 pub mod outbox;
 pub mod pmt;
+pub mod purge;
 pub mod registration;
 pub mod sample;
 pub mod session;
