@@ -87,7 +87,7 @@ cmd_fuzz() {
     command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
     # SECONDS per target.
     # SECONDS per target; the committed seeds (shipped models) start the working corpus.
-    for target in identity pmt_model evidence; do
+    for target in identity pmt_model evidence recipients; do
         mkdir -p "core/fuzz/corpus/$target" "core/fuzz/seeds/$target"
         (cd core && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" \
             -- -max_total_time="$seconds")

@@ -12,6 +12,7 @@ pub mod pmt;
 pub mod purge;
 pub mod registration;
 pub mod sample;
+pub mod sanggahan;
 pub mod session;
 pub mod store;
 

@@ -268,10 +268,13 @@ fn purge_record(tx: &Transaction<'_>, kind: RecordKind, record_id: &str) -> Resu
             tx.prepare_cached("DELETE FROM households WHERE id = ?1")?
                 .execute([record_id])?;
         }
+        // The row stays with its ids, statuses and dates (statuses keep arriving, and the
+        // reporter's blind index keeps the per-reporter limits counting); the sealed body
+        // (reporter, statement) and the district's sealed reasons go.
         RecordKind::Sanggahan => {
-            tx.prepare_cached("DELETE FROM sanggahan_status WHERE sanggahan_id = ?1")?
+            tx.prepare_cached("UPDATE sanggahan_status SET reason = NULL WHERE sanggahan_id = ?1")?
                 .execute([record_id])?;
-            tx.prepare_cached("DELETE FROM sanggahan WHERE id = ?1")?
+            tx.prepare_cached("UPDATE sanggahan SET body = X'' WHERE id = ?1")?
                 .execute([record_id])?;
         }
     }

@@ -10,4 +10,8 @@ pub mod outbox_kind {
     pub const HOUSEHOLD_REGISTERED: &str = "household.registered";
     /// One entry of a device's hash-chained audit trail, for the district's copy.
     pub const AUDIT_APPENDED: &str = "audit.appended";
+    /// A resident's sanggahan, filed on the phone, with the hashes of its evidence photos.
+    pub const SANGGAHAN_FILED: &str = "sanggahan.filed";
+    /// The reporter withdrew a sanggahan.
+    pub const SANGGAHAN_WITHDRAWN: &str = "sanggahan.withdrawn";
 }

@@ -30,7 +30,7 @@ pub fn check_time(errors: &mut Errors, field: &str, time: Millis, now: Millis) {
     }
 }
 
-fn check_rt_rw(errors: &mut Errors, prefix: &str, rt: u16, rw: u16) {
+pub(crate) fn check_rt_rw(errors: &mut Errors, prefix: &str, rt: u16, rw: u16) {
     for (name, value) in [("rt", rt), ("rw", rw)] {
         if !(1..=999).contains(&value) {
             push(errors, format!("{prefix}.{name}"), ErrorCode::RtRwInvalid);
@@ -38,14 +38,14 @@ fn check_rt_rw(errors: &mut Errors, prefix: &str, rt: u16, rw: u16) {
     }
 }
 
-fn check_kelurahan(errors: &mut Errors, field: &str, code: &str) {
+pub(crate) fn check_kelurahan(errors: &mut Errors, field: &str, code: &str) {
     if !wilayah::kelurahan_exists(code) {
         push(errors, field, ErrorCode::KelurahanUnknown);
     }
 }
 
 /// Free text: bounded length, no control characters.
-fn check_text(errors: &mut Errors, field: &str, text: &str, max_chars: usize) {
+pub(crate) fn check_text(errors: &mut Errors, field: &str, text: &str, max_chars: usize) {
     if text.chars().count() > max_chars || text.chars().any(char::is_control) {
         push(errors, field, ErrorCode::TextTooLong);
     }

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_agents.sql"),
     include_str!("../../migrations/0006_device_audit.sql"),
     include_str!("../../migrations/0007_evidence_agent_receipts.sql"),
+    include_str!("../../migrations/0008_sanggahan.sql"),
 ];
 
 pub fn latest_version() -> i64 {
