@@ -96,6 +96,7 @@ pub enum ErrorCode {
     RecipientDuplicate,
     RecipientProgrammeUnknown,
     RecipientNikInvalid,
+    SanggahanExists,
 }
 
 impl ErrorCode {
@@ -191,6 +192,7 @@ impl ErrorCode {
             RecipientDuplicate => "RECIPIENT_DUPLICATE",
             RecipientProgrammeUnknown => "RECIPIENT_PROGRAMME_UNKNOWN",
             RecipientNikInvalid => "RECIPIENT_NIK_INVALID",
+            SanggahanExists => "SANGGAHAN_EXISTS",
         }
     }
 
@@ -296,6 +298,7 @@ impl ErrorCode {
             RecipientIdInvalid => "Kode penerima kosong atau berisi tanda yang tidak diizinkan.",
             RecipientDuplicate => "Kode penerima muncul dua kali dalam berkas.",
             RecipientProgrammeUnknown => "Program bantuan tidak dikenal; gunakan PKH, BPNT, PBI-JK, BLT-DD atau PIP.",
+            SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
         }
     }

@@ -1,5 +1,8 @@
 //! Wire types and names shared by the device core and the district server, so the two cannot
-//! drift. The sync issue fills this crate; today it names what the outbox already records.
+//! drift: the JSON bodies of every endpoint, the canonical bytes a device signs, and the error
+//! codes. Both sides depend on this crate; nothing here is defined twice.
+pub mod signing;
+pub mod wire;
 
 /// Version of the sync API the device speaks.
 pub const API_VERSION: &str = "v1";
@@ -14,4 +17,11 @@ pub mod outbox_kind {
     pub const SANGGAHAN_FILED: &str = "sanggahan.filed";
     /// The reporter withdrew a sanggahan.
     pub const SANGGAHAN_WITHDRAWN: &str = "sanggahan.withdrawn";
+
+    pub const ALL: [&str; 4] = [
+        HOUSEHOLD_REGISTERED,
+        AUDIT_APPENDED,
+        SANGGAHAN_FILED,
+        SANGGAHAN_WITHDRAWN,
+    ];
 }

@@ -148,6 +148,9 @@ struct WithdrawnPayload<'a> {
 pub struct SanggahanBook {
     store: Arc<Store>,
     cipher: Arc<Cipher>,
+    /// The phone's reference-data cipher (`Device::reference_cipher`): every agent on the
+    /// phone reads the same recipient lists.
+    lists: Arc<Cipher>,
     evidence: EvidenceBook,
     clock: Clock,
     device_id: String,
@@ -173,22 +176,23 @@ fn invalid(errors: Vec<FieldError>) -> Result<()> {
 }
 
 impl SanggahanBook {
-    /// Filings are always audited, signed with the device key. `evidence` must be opened with
-    /// the same cipher.
+    /// Filings are always audited, signed with the device key. `cipher` is the agent's;
+    /// `evidence` must be opened with it.
     pub fn new(
         store: Arc<Store>,
         cipher: Arc<Cipher>,
         evidence: EvidenceBook,
         clock: Clock,
-        device_id: &str,
-        signer: Arc<Ed25519KeyPair>,
+        device: &crate::session::device::Device,
     ) -> SanggahanBook {
+        let signer = device.signer();
         SanggahanBook {
             evidence: evidence.with_audit(signer.clone()),
             store,
             cipher,
+            lists: device.reference_cipher(),
             clock,
-            device_id: device_id.to_owned(),
+            device_id: device.id.clone(),
             signer,
             agent: None,
             photo_options: Options::default(),
@@ -223,13 +227,13 @@ impl SanggahanBook {
         let checked = recipients::check(&rows)?;
         let (now, _) = self.now();
         self.store
-            .write(|tx| recipients::replace(tx, &self.cipher, &checked, now))
+            .write(|tx| recipients::replace(tx, &self.lists, &checked, now))
     }
 
     /// The recipients a resident may pick from in a kelurahan.
     pub fn recipients(&self, kelurahan_code: &str) -> Result<Vec<Recipient>> {
         self.store
-            .read(|conn| recipients::in_kelurahan(conn, &self.cipher, kelurahan_code))
+            .read(|conn| recipients::in_kelurahan(conn, &self.lists, kelurahan_code))
     }
 
     /// The checks that read the phone's records: the target is on the list of the reporter's
@@ -242,7 +246,7 @@ impl SanggahanBook {
         now: Millis,
     ) -> Result<Vec<FieldError>> {
         let mut errors = Vec::new();
-        match recipients::get(conn, &self.cipher, &filing.recipient_id)? {
+        match recipients::get(conn, &self.lists, &filing.recipient_id)? {
             None => errors.push(FieldError::new(
                 "recipient_id",
                 ErrorCode::SanggahanRecipientUnknown,
@@ -300,7 +304,17 @@ impl SanggahanBook {
         invalid(errors)?;
 
         let id = match &filing.id {
-            Some(id) => id.clone(),
+            Some(id) => {
+                let taken = self.store.read(|conn| {
+                    Ok(conn
+                        .prepare_cached("SELECT 1 FROM sanggahan WHERE id = ?1")?
+                        .exists([id])?)
+                })?;
+                if taken || id.is_empty() || id.len() > 64 {
+                    return Err(Error::invalid("id", ErrorCode::SanggahanExists));
+                }
+                id.clone()
+            }
             None => crate::ids::new_id()?,
         };
         let prepared = self.prepare_photos(&id, filing, photos)?;

@@ -6,6 +6,7 @@ use crate::crypt::DataKey;
 use crate::evidence::ingest;
 use crate::purge::{Purger, DEFAULT_RETENTION_MS};
 use crate::sample::Generator;
+use crate::session::device::Device;
 
 const CAM2: &[u8] = include_bytes!("../../data/photos/cam2_wood.jpg");
 const CAM3: &[u8] = include_bytes!("../../data/photos/cam3_ladybird.jpg");
@@ -35,6 +36,7 @@ struct Phone {
     dir: tempfile::TempDir,
     store: Arc<Store>,
     cipher: Arc<Cipher>,
+    device: Device,
     key: Arc<Ed25519KeyPair>,
     time: Arc<AtomicI64>,
     reporter: Reporter,
@@ -44,8 +46,8 @@ fn phone() -> Phone {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([9; 32])).unwrap());
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
-    let key = Arc::new(Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap());
+    let device = Device::open_or_create(&store, b"keystore").unwrap();
+    let key = device.signer();
     let mut generator = Generator::new(11, Date::new(2026, 11, 28).unwrap());
     let sample = generator.household("agen-01", 2, start());
     let reporter = Reporter {
@@ -58,6 +60,7 @@ fn phone() -> Phone {
         dir,
         store,
         cipher,
+        device,
         key,
         time: Arc::new(AtomicI64::new(start())),
         reporter,
@@ -109,8 +112,7 @@ impl Phone {
             self.cipher.clone(),
             evidence,
             self.clock(),
-            "hp-01",
-            self.key.clone(),
+            &self.device,
         )
         .for_agent(agent)
     }
@@ -670,4 +672,61 @@ mod recipient_lists {
             assert_eq!(recipients::mask_nik(bad), None, "{bad}");
         }
     }
+}
+
+#[test]
+fn in_resident_mode_the_resident_files_and_reads_only_this_sanggahan() {
+    use crate::session::resident::Scope;
+    use crate::session::Agents;
+    let p = phone();
+    let agents = Agents::new(p.store.clone(), b"keystore", p.clock());
+    let session = agents.enroll("agen-01", "482913", &[5; 32]).unwrap();
+    let cipher = session.cipher().unwrap();
+    let book = SanggahanBook::new(
+        p.store.clone(),
+        cipher.clone(),
+        EvidenceBook::open(p.store.clone(), cipher, p.dir.path().join("evidence")).unwrap(),
+        p.clock(),
+        &p.device,
+    )
+    .for_agent("agen-01");
+    // The list imported before is readable in the agent's session: it is the phone's.
+    assert_eq!(
+        book.recipients(&p.reporter.address.kelurahan_code)
+            .unwrap()
+            .len(),
+        7
+    );
+    let earlier = book.file(&p.filing("R-2"), &p.photos()).unwrap();
+
+    let id = crate::ids::new_id().unwrap();
+    let resident = session
+        .enter_resident_mode(p.store.clone(), &p.device, Scope::Sanggahan(id.clone()))
+        .unwrap();
+    let filed = resident
+        .file_sanggahan(&book, &p.filing("R-1"), &p.photos())
+        .unwrap();
+    assert_eq!(filed.id, id);
+    assert_eq!(resident.sanggahan(&book).unwrap().summary.id, id);
+    assert_ne!(resident.sanggahan(&book).unwrap().summary.id, earlier.id);
+    assert!(resident.household().is_err());
+    // The same session cannot file a second one under the same id.
+    assert_eq!(
+        codes(
+            resident
+                .file_sanggahan(&book, &p.filing("R-3"), &p.photos())
+                .unwrap_err()
+        ),
+        vec![("id".to_owned(), ErrorCode::SanggahanExists)]
+    );
+    let mut other_agent = p.filing("R-3");
+    other_agent.agent_id = "agen-02".to_owned();
+    assert_eq!(
+        codes(
+            resident
+                .file_sanggahan(&book, &other_agent, &p.photos())
+                .unwrap_err()
+        ),
+        vec![("agent_id".to_owned(), ErrorCode::SessionOutOfScope)]
+    );
 }

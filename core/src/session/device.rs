@@ -9,7 +9,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 use rusqlite::{params, OptionalExtension};
 
 use super::wrap;
-use crate::crypt::random_bytes;
+use crate::crypt::{random_bytes, Cipher, DataKey};
 use crate::date::now_millis;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -17,6 +17,12 @@ use crate::store::Store;
 pub struct Device {
     pub id: String,
     key: Arc<Ed25519KeyPair>,
+    reference: Arc<Cipher>,
+}
+
+fn reference_cipher(platform_secret: &[u8], salt: &[u8]) -> Result<Arc<Cipher>> {
+    let key = wrap::reference_key(platform_secret, salt)?;
+    Ok(Arc::new(Cipher::new(&DataKey::from_bytes(*key))?))
 }
 
 impl std::fmt::Debug for Device {
@@ -42,6 +48,7 @@ impl Device {
                 let pkcs8 = wrap::open(&sealed, &kek, &id)?.ok_or(Error::Crypto)?;
                 let key = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| Error::Crypto)?;
                 return Ok(Device {
+                    reference: reference_cipher(platform_secret, &salt)?,
                     id,
                     key: Arc::new(key),
                 });
@@ -65,6 +72,7 @@ impl Device {
                 ],
             )?;
             Ok(Device {
+                reference: reference_cipher(platform_secret, &salt)?,
                 id,
                 key: Arc::new(key),
             })
@@ -79,6 +87,11 @@ impl Device {
     /// The signing key, shared with the parts that audit or attest on their own.
     pub fn signer(&self) -> Arc<Ed25519KeyPair> {
         self.key.clone()
+    }
+
+    /// Seals the phone's shared reference data (recipient lists).
+    pub fn reference_cipher(&self) -> Arc<Cipher> {
+        self.reference.clone()
     }
 
     pub fn public_key(&self) -> &[u8] {

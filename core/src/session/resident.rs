@@ -12,6 +12,7 @@ use crate::crypt::Cipher;
 use crate::date::now_millis;
 use crate::error::{Error, ErrorCode, Result};
 use crate::registration::{RegisteredHousehold, Registry};
+use crate::sanggahan::{Filing, FilingPhoto, Sanggahan, SanggahanBook, Summary};
 use crate::store::Store;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,33 @@ impl ResidentSession {
             return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
         };
         Registry::new(self.store.clone(), self.cipher.clone()).household(id)
+    }
+
+    /// The resident files their sanggahan under this session's id; any other scope, or a
+    /// filing in another agent's name, is refused.
+    pub fn file_sanggahan(
+        &self,
+        book: &SanggahanBook,
+        filing: &Filing,
+        photos: &[FilingPhoto<'_>],
+    ) -> Result<Summary> {
+        let Scope::Sanggahan(id) = &self.scope else {
+            return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
+        };
+        if filing.agent_id != self.agent_id {
+            return Err(Error::invalid("agent_id", ErrorCode::SessionOutOfScope));
+        }
+        let mut filing = filing.clone();
+        filing.id = Some(id.clone());
+        book.file(&filing, photos)
+    }
+
+    /// The sanggahan this session is for, once filed; any other scope has none.
+    pub fn sanggahan(&self, book: &SanggahanBook) -> Result<Sanggahan> {
+        let Scope::Sanggahan(id) = &self.scope else {
+            return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
+        };
+        book.get(id)
     }
 
     /// Back to the agent, with the agent's PIN; a wrong PIN keeps the resident session (and

@@ -56,6 +56,12 @@ pub fn device_kek(platform_secret: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 
     kek(salt, platform_secret, b"device")
 }
 
+/// The key of reference data the whole phone shares (recipient lists): any agent on the
+/// phone reads them, and the database file alone does not.
+pub fn reference_key(platform_secret: &[u8], salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    kek(salt, platform_secret, b"reference-data")
+}
+
 /// The recovery secret's key (the district holds the secret; the phone does not keep it).
 pub fn recovery_kek(secret: &[u8], platform_secret: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     kek(secret, platform_secret, b"recovery")

@@ -1,0 +1,223 @@
+//! The JSON bodies of the sync API (v1).
+//!
+//! - `POST /v1/enroll` (unsigned: the one-time code is the credential) → [`EnrollResponse`]
+//! - `HEAD /v1/blobs/{sha256}` → 200 with `x-perlinsos-blob-length` (complete) or 404 with
+//!   `x-perlinsos-blob-received` (bytes of an interrupted upload kept so far)
+//! - `PUT /v1/blobs/{sha256}` with `x-perlinsos-blob-offset` and `x-perlinsos-blob-length`:
+//!   the bytes from that offset on; the server checks the hash once the blob is whole
+//! - `POST /v1/outbox` ([`PushRequest`], gzip allowed) → [`PushResponse`]
+//! - `GET /v1/changes?since=CURSOR` → [`ChangesResponse`]
+//!
+//! Every request but enrollment is signed (see [`crate::signing`]).
+use serde::{Deserialize, Serialize};
+
+pub const HEADER_BLOB_OFFSET: &str = "x-perlinsos-blob-offset";
+pub const HEADER_BLOB_LENGTH: &str = "x-perlinsos-blob-length";
+pub const HEADER_BLOB_RECEIVED: &str = "x-perlinsos-blob-received";
+/// Largest outbox batch the server takes in one request.
+pub const MAX_BATCH: usize = 200;
+/// Largest blob (a normalized photo is far smaller; this bounds what a device may send).
+pub const MAX_BLOB_BYTES: u64 = 8 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_id: String,
+    /// Ed25519 public key, hex.
+    pub device_public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub agent_id: String,
+    /// Kelurahan codes the device may write for.
+    pub scope: Vec<String>,
+    /// The district's Ed25519 public key (hex): it signs PMT models.
+    pub district_public_key: String,
+    pub server_time: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushEntry {
+    /// The outbox entry's id, made on the phone: the idempotency key.
+    pub id: String,
+    pub kind: String,
+    pub entity_id: String,
+    /// The record itself, as JSON. Travels over TLS; the server seals it at rest.
+    pub body: serde_json::Value,
+    /// Kelurahan the record belongs to, for the scope check (None for audit entries).
+    pub kelurahan_code: Option<String>,
+    /// SHA-256 (hex) of the evidence blobs the record refers to; each must be uploaded first.
+    #[serde(default)]
+    pub blobs: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub entries: Vec<PushEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    /// The server already had this entry id: applied once, earlier.
+    Duplicate,
+    /// Permanent: the phone parks the entry with this code and reason for the agent.
+    Rejected {
+        code: ErrorCode,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryResult {
+    pub id: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<EntryResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// A PMT model file as the district signed it.
+    Model {
+        id: String,
+        version: u32,
+        signed: String,
+    },
+    /// A kelurahan's whole recipient list (JSON rows as `core::sanggahan` imports them).
+    Recipients {
+        kelurahan_code: String,
+        rows: serde_json::Value,
+    },
+    /// The district's decision on a record this device sent.
+    Status {
+        record_kind: String,
+        record_id: String,
+        status: String,
+        at: i64,
+        reason: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangeItem {
+    pub cursor: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesResponse {
+    pub changes: Vec<ChangeItem>,
+    /// Pass as `since` next time; equal to the last item's cursor, or the request's.
+    pub cursor: i64,
+    /// More changes wait beyond this page.
+    pub more: bool,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// Indonesian, for the agent; never personal data.
+    pub message: String,
+}
+
+/// Stable codes: API. Add new ones; never rename or reuse one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    EnrollCodeInvalid,
+    DeviceUnknown,
+    SignatureInvalid,
+    RequestStale,
+    RequestReplayed,
+    OutOfScope,
+    BlobHashMismatch,
+    BlobTooLarge,
+    BlobOffsetInvalid,
+    BlobMissing,
+    AttestationInvalid,
+    BatchTooLarge,
+    BodyInvalid,
+    KindUnknown,
+    AuditChainBroken,
+    Internal,
+}
+
+impl ErrorCode {
+    /// Whether the same request may succeed later (the phone retries with backoff) or never
+    /// will (the phone parks the entry).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RequestStale | ErrorCode::BlobMissing | ErrorCode::Internal
+        )
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            ErrorCode::EnrollCodeInvalid => "Kode pendaftaran tidak berlaku atau sudah dipakai.",
+            ErrorCode::DeviceUnknown => "Ponsel ini belum terdaftar di dinas.",
+            ErrorCode::SignatureInvalid => "Tanda tangan permintaan tidak sah.",
+            ErrorCode::RequestStale => {
+                "Jam ponsel terlalu jauh dari jam server; periksa jam ponsel."
+            }
+            ErrorCode::RequestReplayed => "Permintaan ini sudah pernah diterima.",
+            ErrorCode::OutOfScope => "Data ini di luar wilayah tugas ponsel ini.",
+            ErrorCode::BlobHashMismatch => "Isi foto tidak cocok dengan kodenya.",
+            ErrorCode::BlobTooLarge => "Foto terlalu besar.",
+            ErrorCode::BlobOffsetInvalid => {
+                "Unggahan foto tidak menyambung; ulangi dari posisi yang benar."
+            }
+            ErrorCode::BlobMissing => "Foto bukti belum terunggah.",
+            ErrorCode::AttestationInvalid => "Pengesahan foto tidak sah.",
+            ErrorCode::BatchTooLarge => "Kiriman terlalu banyak sekaligus.",
+            ErrorCode::BodyInvalid => "Isi kiriman tidak bisa dibaca.",
+            ErrorCode::KindUnknown => "Jenis data tidak dikenal server.",
+            ErrorCode::AuditChainBroken => "Catatan audit ponsel tidak bersambung.",
+            ErrorCode::Internal => "Server sedang bermasalah; ponsel akan mencoba lagi.",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_and_changes_have_a_stable_json_form() {
+        let r = EntryResult {
+            id: "e1".into(),
+            outcome: Outcome::Rejected {
+                code: ErrorCode::OutOfScope,
+                reason: "x".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":"e1","result":"rejected","code":"OUT_OF_SCOPE","reason":"x"}"#
+        );
+        let c = ChangeItem {
+            cursor: 7,
+            change: Change::Status {
+                record_kind: "sanggahan".into(),
+                record_id: "s".into(),
+                status: "diterima".into(),
+                at: 1,
+                reason: None,
+            },
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.starts_with(r#"{"cursor":7,"type":"status""#), "{text}");
+        assert_eq!(serde_json::from_str::<ChangeItem>(&text).unwrap(), c);
+    }
+}
