@@ -10,7 +10,6 @@ use crate::error::{Error, Result};
 use crate::outbox;
 use crate::registration::Millis;
 
-const CONTEXT: &str = "perlinsos/audit/v1\n";
 const GENESIS: [u8; 32] = [0; 32];
 
 /// What was done. The names are API: the server's copy uses them.
@@ -82,10 +81,13 @@ fn entry_hash(
     record_id: Option<&str>,
     prev: &[u8],
 ) -> Vec<u8> {
-    let text = format!(
-        "{CONTEXT}seq={seq}\nat={at}\nagent={agent_id}\naction={action}\nrecord={}\nprev={}\n",
-        record_id.unwrap_or("-"),
-        crate::hex::encode(prev)
+    let text = perlinsos_protocol::signing::audit_entry_text(
+        seq,
+        at,
+        agent_id,
+        action,
+        record_id,
+        &crate::hex::encode(prev),
     );
     digest(&SHA256, text.as_bytes()).as_ref().to_vec()
 }

@@ -97,6 +97,9 @@ pub enum ErrorCode {
     RecipientProgrammeUnknown,
     RecipientNikInvalid,
     SanggahanExists,
+    SyncNotEnrolled,
+    SyncEnrollRefused,
+    SyncRefused,
 }
 
 impl ErrorCode {
@@ -193,6 +196,9 @@ impl ErrorCode {
             RecipientProgrammeUnknown => "RECIPIENT_PROGRAMME_UNKNOWN",
             RecipientNikInvalid => "RECIPIENT_NIK_INVALID",
             SanggahanExists => "SANGGAHAN_EXISTS",
+            SyncNotEnrolled => "SYNC_NOT_ENROLLED",
+            SyncEnrollRefused => "SYNC_ENROLL_REFUSED",
+            SyncRefused => "SYNC_REFUSED",
         }
     }
 
@@ -298,6 +304,9 @@ impl ErrorCode {
             RecipientIdInvalid => "Kode penerima kosong atau berisi tanda yang tidak diizinkan.",
             RecipientDuplicate => "Kode penerima muncul dua kali dalam berkas.",
             RecipientProgrammeUnknown => "Program bantuan tidak dikenal; gunakan PKH, BPNT, PBI-JK, BLT-DD atau PIP.",
+            SyncNotEnrolled => "Ponsel ini belum didaftarkan ke server dinas; masukkan kode pendaftaran dari operator.",
+            SyncEnrollRefused => "Kode pendaftaran ditolak server; minta kode baru ke operator dinas.",
+            SyncRefused => "Server dinas menolak ponsel ini; hubungi operator dinas.",
             SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
         }

@@ -15,6 +15,7 @@ pub mod sample;
 pub mod sanggahan;
 pub mod session;
 pub mod store;
+pub mod sync;
 
 pub use date::Date;
 pub use error::{Error, ErrorCode, FieldError, Result};

@@ -13,6 +13,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (5, include_str!("fixtures/schema_v5.sql")),
     (6, include_str!("fixtures/schema_v6.sql")),
     (7, include_str!("fixtures/schema_v7.sql")),
+    (8, include_str!("fixtures/schema_v8.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -106,6 +107,10 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             .read(|conn| Ok(conn.query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(receipts, i64::from(*version >= 7), "v{version}");
+        let sanggahan: i64 = store
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM sanggahan", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(sanggahan, i64::from(*version >= 8), "v{version}");
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

@@ -31,6 +31,23 @@ pub fn canonical_request(
     .into_bytes()
 }
 
+/// The text an audit entry's SHA-256 is taken of: its fields, one per line after the context,
+/// and the previous entry's hash (hex). The device signs that hash; the server recomputes it to
+/// check the chain it receives.
+pub fn audit_entry_text(
+    seq: i64,
+    at: i64,
+    agent_id: &str,
+    action: &str,
+    record_id: Option<&str>,
+    prev_hash_hex: &str,
+) -> String {
+    format!(
+        "perlinsos/audit/v1\nseq={seq}\nat={at}\nagent={agent_id}\naction={action}\nrecord={}\nprev={prev_hash_hex}\n",
+        record_id.unwrap_or("-"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

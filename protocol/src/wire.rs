@@ -5,7 +5,8 @@
 //!   `x-perlinsos-blob-received` (bytes of an interrupted upload kept so far)
 //! - `PUT /v1/blobs/{sha256}` with `x-perlinsos-blob-offset` and `x-perlinsos-blob-length`:
 //!   the bytes from that offset on; the server checks the hash once the blob is whole
-//! - `POST /v1/outbox` ([`PushRequest`], gzip allowed) → [`PushResponse`]
+//! - `POST /v1/outbox` ([`PushRequest`], gzip allowed; the signature covers the bytes as
+//!   sent) → [`PushResponse`]
 //! - `GET /v1/changes?since=CURSOR` → [`ChangesResponse`]
 //!
 //! Every request but enrollment is signed (see [`crate::signing`]).
@@ -43,7 +44,7 @@ pub struct PushEntry {
     pub id: String,
     pub kind: String,
     pub entity_id: String,
-    /// The record itself, as JSON. Travels over TLS; the server seals it at rest.
+    /// The record itself, as JSON (over TLS in the field).
     pub body: serde_json::Value,
     /// Kelurahan the record belongs to, for the scope check (None for audit entries).
     pub kelurahan_code: Option<String>,

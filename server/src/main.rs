@@ -1,10 +1,121 @@
-//! `perlinsos-server [ADDR]` (default 127.0.0.1:8750).
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> std::io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:8750".to_owned());
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
-    eprintln!("perlinsos-server listening on {}", listener.local_addr()?);
-    perlinsos_server::serve(listener).await
+//! `perlinsos-server`: the district server and its operator commands. Every flag can also be
+//! given as an environment variable (PERLINSOS_DATA, PERLINSOS_LISTEN).
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use perlinsos_server::{operator, AppState};
+
+#[derive(Parser)]
+#[command(
+    name = "perlinsos-server",
+    version,
+    about = "Perlinsos district server"
+)]
+struct Cli {
+    /// Data folder: the database, the evidence blobs and the district key.
+    #[arg(
+        long,
+        env = "PERLINSOS_DATA",
+        default_value = "perlinsos-data",
+        global = true
+    )]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the sync API.
+    Serve {
+        #[arg(long, env = "PERLINSOS_LISTEN", default_value = "127.0.0.1:8750")]
+        listen: String,
+    },
+    /// Prints a one-time enrollment code for an agent's phone.
+    EnrollCode {
+        #[arg(long)]
+        agent: String,
+        /// Kelurahan codes the phone may write for (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 72)]
+        hours: i64,
+    },
+    /// Signs a PMT model file with the district key and publishes it to the phones.
+    PublishModel { file: PathBuf },
+    /// Imports a recipient list (CSV with a header row, or JSON).
+    ImportRecipients { file: PathBuf },
+    /// Counts of devices, codes, blobs and records by kind.
+    Status,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("perlinsos-server: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let state = AppState::open(&cli.data, Arc::new(perlinsos_server::now_millis))
+        .map_err(|e| format!("cannot open {}: {e}", cli.data.display()))?;
+    match cli.command {
+        Command::Serve { listen } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                let addr = listener.local_addr().map_err(|e| e.to_string())?;
+                tracing::info!(event = "listening", %addr);
+                println!("listening on {addr}");
+                perlinsos_server::serve(listener, state)
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        }
+        Command::EnrollCode {
+            agent,
+            scope,
+            hours,
+        } => {
+            let code = operator::enroll_code(&state, &agent, &scope, hours * 3_600_000)?;
+            println!("{code}");
+            Ok(())
+        }
+        Command::PublishModel { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+            let (id, version) = operator::publish_model(&state, &text)?;
+            println!("published {id} v{version}");
+            Ok(())
+        }
+        Command::ImportRecipients { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
+            let count = operator::import_recipients(&state, &bytes)?;
+            println!("imported {count} recipients");
+            Ok(())
+        }
+        Command::Status => {
+            for (label, count) in operator::status(&state)? {
+                println!("{label}\t{count}");
+            }
+            Ok(())
+        }
+    }
 }

@@ -5,7 +5,13 @@ use std::io::{Read, Write};
 async fn health_answers_over_real_http() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(perlinsos_server::serve(listener));
+    let dir = tempfile::tempdir().unwrap();
+    let state = perlinsos_server::AppState::open(
+        dir.path(),
+        std::sync::Arc::new(perlinsos_server::now_millis),
+    )
+    .unwrap();
+    tokio::spawn(perlinsos_server::serve(listener, state));
     let response = tokio::task::spawn_blocking(move || {
         let mut stream = std::net::TcpStream::connect(addr).unwrap();
         stream

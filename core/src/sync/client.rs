@@ -1,0 +1,132 @@
+//! Signed HTTP to the district server (reqwest with rustls: no OpenSSL, so it builds for
+//! Android). Timeouts are chosen for a 2G/3G link: connecting may take a while on a weak
+//! signal, and a whole request of one batch or one blob chunk at ~50 kbit/s takes seconds, not
+//! minutes; anything slower is cut and retried from where it stopped.
+use std::time::Duration;
+
+use perlinsos_protocol::signing::{self, canonical_request};
+use perlinsos_protocol::wire::ErrorBody;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use ring::digest::{digest, SHA256};
+use ring::signature::Ed25519KeyPair;
+
+use crate::crypt::random_bytes;
+use crate::hex;
+
+/// TCP and TLS set-up on a weak cell.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+/// One request, start to end: a 128 KiB chunk at 64 kbit/s takes ~16 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What went wrong with one request, sorted by what the phone should do about it.
+#[derive(Debug)]
+pub enum Failure {
+    /// Try again later: no connection, timeout, 5xx, 429 (with the server's Retry-After, ms).
+    Transient { retry_after_ms: Option<i64> },
+    /// The server refused with a code; retrying the same request will not help.
+    Refused {
+        status: u16,
+        body: Option<ErrorBody>,
+    },
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+pub struct Signer<'a> {
+    pub device_id: &'a str,
+    pub key: &'a Ed25519KeyPair,
+    pub now_ms: i64,
+}
+
+impl Client {
+    pub fn new(base_url: &str) -> crate::error::Result<Client> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|_| crate::error::Error::Corrupt("http client"))?;
+        Ok(Client {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Sends a request; signed unless `signer` is None (enrollment).
+    pub async fn send(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: HeaderMap,
+        body: Vec<u8>,
+        signer: Option<Signer<'_>>,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut headers = headers;
+        if let Some(signer) = signer {
+            let mut nonce = [0u8; 16];
+            random_bytes(&mut nonce).map_err(|_| Failure::Transient {
+                retry_after_ms: None,
+            })?;
+            let nonce = hex::encode(&nonce);
+            let text = canonical_request(
+                method.as_str(),
+                path_and_query,
+                signer.device_id,
+                signer.now_ms,
+                &nonce,
+                &hex::encode(digest(&SHA256, &body).as_ref()),
+            );
+            let signature = hex::encode(signer.key.sign(&text).as_ref());
+            for (name, value) in [
+                (signing::HEADER_DEVICE, signer.device_id.to_owned()),
+                (signing::HEADER_TIMESTAMP, signer.now_ms.to_string()),
+                (signing::HEADER_NONCE, nonce),
+                (signing::HEADER_SIGNATURE, signature),
+            ] {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+        let url = format!("{}{path_and_query}", self.base);
+        let response = self
+            .http
+            .request(method, url)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(|_| Failure::Transient {
+                retry_after_ms: None,
+            })?;
+        let status = response.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after_ms = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .map(|s| s.clamp(0, 3600) * 1000);
+            return Err(Failure::Transient { retry_after_ms });
+        }
+        Ok(response)
+    }
+
+    /// The error body of a refused request (4xx), read to the end.
+    pub async fn refusal(response: reqwest::Response) -> Failure {
+        let status = response.status().as_u16();
+        match response.bytes().await {
+            Ok(bytes) => Failure::Refused {
+                status,
+                body: serde_json::from_slice(&bytes).ok(),
+            },
+            Err(_) => Failure::Transient {
+                retry_after_ms: None,
+            },
+        }
+    }
+}

@@ -1,0 +1,707 @@
+//! Sync with the district server: enrollment, then push (evidence blobs first, resumable; then
+//! outbox entries in batches with a result per entry) and pull (models, recipient lists,
+//! statuses since a cursor).
+//!
+//! Every change to the phone's records happens in a short transaction after the server has
+//! answered, and each is idempotent, so dropping the future at any await point (or killing the
+//! process) leaves the outbox consistent: whatever was not confirmed is sent again, and the
+//! server recognises a repeated entry by its id. Transient failures (no connection, timeouts,
+//! 5xx, 429) end the pass with a wait for the caller's backoff; permanent refusals park the
+//! entry with its code and reason for the agent to see and retry.
+pub mod backoff;
+pub mod client;
+
+use std::sync::Arc;
+
+use perlinsos_protocol::outbox_kind;
+use perlinsos_protocol::wire::{
+    Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, Outcome,
+    PushEntry, PushRequest, PushResponse, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
+    HEADER_BLOB_RECEIVED,
+};
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::crypt::Cipher;
+use crate::error::{Error, ErrorCode, Result};
+use crate::evidence::book::EvidenceBook;
+use crate::purge::{self, RecordKind};
+use crate::registration::{Clock, Registry};
+use crate::sanggahan::{SanggahanBook, Status};
+use crate::session::device::Device;
+use crate::store::Store;
+use client::{Client, Failure, Signer};
+
+/// Entries per outbox request: small enough for a few seconds on 3G, large enough that the
+/// per-request overhead stays small.
+pub const BATCH: usize = 50;
+/// Bytes of a blob per PUT: an interrupted upload loses at most this much.
+pub const CHUNK: usize = 128 * 1024;
+const ENROLLMENT: &str = "enrollment";
+const CURSOR: &str = "changes_cursor";
+
+/// What the server told this phone at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub agent_id: String,
+    pub scope: Vec<String>,
+    pub district_public_key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub accepted: usize,
+    pub duplicates: usize,
+    pub parked: usize,
+    pub blobs_uploaded: usize,
+    pub blob_bytes_sent: u64,
+    pub request_bytes_sent: u64,
+    pub changes_applied: usize,
+    pub models_refused: usize,
+}
+
+/// Progress of a pass, for the agent's screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Blob { sent_bytes: u64, total_bytes: u64 },
+    Entries { done: usize, pending: usize },
+    Changes { applied: usize },
+}
+
+/// How a pass ended early.
+#[derive(Debug)]
+pub enum Interrupted {
+    /// Try again after a backoff (at least `retry_after_ms` when the server said so).
+    Transient { retry_after_ms: Option<i64> },
+    /// The phone cannot sync until a person acts (not enrolled, device refused, ...).
+    Stopped(Error),
+}
+
+impl From<Error> for Interrupted {
+    fn from(e: Error) -> Interrupted {
+        Interrupted::Stopped(e)
+    }
+}
+
+fn transient(failure: Failure) -> Interrupted {
+    match failure {
+        Failure::Transient { retry_after_ms } => Interrupted::Transient { retry_after_ms },
+        Failure::Refused { body, .. } => {
+            let code = body.map(|b| b.code);
+            match code {
+                Some(c) if c.is_transient() => Interrupted::Transient {
+                    retry_after_ms: None,
+                },
+                _ => Interrupted::Stopped(Error::invalid("sync", ErrorCode::SyncRefused)),
+            }
+        }
+    }
+}
+
+pub fn enrollment(store: &Store) -> Result<Option<Enrollment>> {
+    store.read(|conn| {
+        let value: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [ENROLLMENT], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        value
+            .map(|v| serde_json::from_slice(&v).map_err(|_| Error::Corrupt("enrollment")))
+            .transpose()
+    })
+}
+
+/// Enrolls this phone with an operator's one-time code.
+pub async fn enroll(
+    store: &Store,
+    device: &Device,
+    base_url: &str,
+    code: &str,
+) -> std::result::Result<Enrollment, Interrupted> {
+    let client = Client::new(base_url)?;
+    let body = serde_json::to_vec(&EnrollRequest {
+        code: code.to_owned(),
+        device_id: device.id.clone(),
+        device_public_key: crate::hex::encode(device.public_key()),
+    })
+    .map_err(|_| Error::Corrupt("enroll request"))?;
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    let response = client
+        .send(Method::POST, "/v1/enroll", headers, body, None)
+        .await
+        .map_err(transient)?;
+    if !response.status().is_success() {
+        return Err(match Client::refusal(response).await {
+            Failure::Refused { .. } => {
+                Interrupted::Stopped(Error::invalid("code", ErrorCode::SyncEnrollRefused))
+            }
+            other => transient(other),
+        });
+    }
+    let answer: EnrollResponse = response.json().await.map_err(|_| Interrupted::Transient {
+        retry_after_ms: None,
+    })?;
+    let enrollment = Enrollment {
+        agent_id: answer.agent_id,
+        scope: answer.scope,
+        district_public_key: answer.district_public_key,
+    };
+    let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
+    store.write(|tx| {
+        tx.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+            params![ENROLLMENT, json],
+        )?;
+        Ok(())
+    })?;
+    Ok(enrollment)
+}
+
+/// Evidence id, SHA-256 (hex) and length of a blob a record needs on the server first.
+type BlobToSend = (String, String, u64);
+
+struct Pending {
+    id: String,
+    kind: String,
+    entity_id: String,
+    payload: Vec<u8>,
+    created_at: i64,
+}
+
+/// One agent's sync: their households and sanggahan, and the device's audit trail.
+pub struct Syncer {
+    store: Arc<Store>,
+    device: Arc<Device>,
+    agent_id: String,
+    client: Client,
+    clock: Clock,
+    registry: Registry,
+    evidence: EvidenceBook,
+    sanggahan: SanggahanBook,
+    enrollment: Enrollment,
+    progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
+}
+
+#[derive(Serialize)]
+struct EvidenceRef<'a> {
+    sha256: &'a str,
+    attestation: &'a crate::evidence::attest::Attestation,
+}
+
+impl Syncer {
+    /// `cipher` is the agent's (from the unlocked session).
+    pub fn new(
+        store: Arc<Store>,
+        device: Arc<Device>,
+        cipher: Arc<Cipher>,
+        blob_dir: impl Into<std::path::PathBuf>,
+        base_url: &str,
+        clock: Clock,
+    ) -> Result<Syncer> {
+        let enrollment = enrollment(&store)?
+            .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))?;
+        let agent_id = enrollment.agent_id.clone();
+        let blob_dir: std::path::PathBuf = blob_dir.into();
+        let evidence = EvidenceBook::open(store.clone(), cipher.clone(), &blob_dir)?;
+        let sanggahan = SanggahanBook::new(
+            store.clone(),
+            cipher.clone(),
+            EvidenceBook::open(store.clone(), cipher.clone(), &blob_dir)?,
+            clock.clone(),
+            &device,
+        );
+        Ok(Syncer {
+            registry: Registry::with_clock(store.clone(), cipher, clock.clone()),
+            client: Client::new(base_url)?,
+            store,
+            device,
+            agent_id,
+            clock,
+            evidence,
+            sanggahan,
+            enrollment,
+            progress: None,
+        })
+    }
+
+    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Syncer {
+        self.progress = Some(Box::new(f));
+        self
+    }
+
+    fn report(&self, p: Progress) {
+        if let Some(f) = &self.progress {
+            f(p);
+        }
+    }
+
+    fn signer(&self) -> Signer<'_> {
+        Signer {
+            device_id: &self.device.id,
+            key: self.device.key(),
+            now_ms: (self.clock)(),
+        }
+    }
+
+    /// One pass: push everything pending, then pull every change.
+    pub async fn sync(&self) -> std::result::Result<Report, Interrupted> {
+        let mut report = Report::default();
+        self.push(&mut report).await?;
+        self.pull(&mut report).await?;
+        Ok(report)
+    }
+
+    /// Passes until one completes, waiting with backoff and jitter after each transient
+    /// failure; at most `max_passes`. Dropping this future at any point is safe.
+    pub async fn run(&self, max_passes: u32) -> std::result::Result<Report, Interrupted> {
+        let mut failures = 0;
+        loop {
+            match self.sync().await {
+                Ok(report) => return Ok(report),
+                Err(Interrupted::Transient { retry_after_ms }) if failures + 1 < max_passes => {
+                    let wait = backoff::delay_ms(failures, backoff::unit_random(), retry_after_ms);
+                    failures += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn pending(&self) -> Result<Vec<Pending>> {
+        self.store.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT o.id, o.kind, o.entity_id, o.payload, o.created_at FROM outbox o
+                 WHERE o.status = 'pending' AND (
+                   o.kind = ?1
+                   OR EXISTS (SELECT 1 FROM households h WHERE h.id = o.entity_id AND h.agent_id = ?2)
+                   OR EXISTS (SELECT 1 FROM sanggahan s WHERE s.id = o.entity_id AND s.agent_id = ?2))
+                 ORDER BY o.kind = ?1,
+                          CASE WHEN o.kind = ?1 THEN CAST(o.entity_id AS INTEGER) END,
+                          o.created_at, o.id",
+            )?;
+            let rows = stmt.query_map(params![outbox_kind::AUDIT_APPENDED, self.agent_id], |r| {
+                Ok(Pending {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    entity_id: r.get(2)?,
+                    payload: r.get(3)?,
+                    created_at: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// The entry as the server takes it, and the evidence it needs uploaded first.
+    fn wire_entry(&self, p: &Pending) -> Result<(PushEntry, Vec<BlobToSend>)> {
+        let mut blobs = Vec::new();
+        let (body, kelurahan) = match p.kind.as_str() {
+            outbox_kind::HOUSEHOLD_REGISTERED => {
+                let household = self.registry.household(&p.entity_id)?;
+                let evidence = self.evidence.for_record("household", &p.entity_id)?;
+                let mut body = serde_json::to_value(&household)
+                    .map_err(|_| Error::Corrupt("household json"))?;
+                body["evidence"] = evidence_json(&evidence)?;
+                blobs.extend(
+                    evidence
+                        .iter()
+                        .map(|e| (e.id.clone(), e.sha256.clone(), e.bytes)),
+                );
+                (body, Some(household.address.kelurahan_code.clone()))
+            }
+            outbox_kind::SANGGAHAN_FILED => {
+                let s = self.sanggahan.get(&p.entity_id)?;
+                let evidence = self.evidence.for_record("sanggahan", &p.entity_id)?;
+                let body = serde_json::json!({
+                    "id": s.summary.id,
+                    "recipient_id": s.summary.recipient_id,
+                    "kelurahan_code": s.summary.kelurahan_code,
+                    "reporter": s.reporter,
+                    "reason": s.reason,
+                    "statement": s.statement,
+                    "photos": s.photos,
+                    "reused_photos": s.summary.reused_photos,
+                    "filed_at": s.summary.created_at,
+                    "evidence": evidence_json(&evidence)?,
+                });
+                blobs.extend(
+                    evidence
+                        .iter()
+                        .map(|e| (e.id.clone(), e.sha256.clone(), e.bytes)),
+                );
+                (body, Some(s.summary.kelurahan_code))
+            }
+            outbox_kind::SANGGAHAN_WITHDRAWN => {
+                let kelurahan = self.store.read(|c| {
+                    Ok(c.query_row(
+                        "SELECT kelurahan_code FROM sanggahan WHERE id = ?1",
+                        [&p.entity_id],
+                        |r| r.get::<_, String>(0),
+                    )?)
+                })?;
+                (payload_json(&p.payload)?, Some(kelurahan))
+            }
+            _ => (payload_json(&p.payload)?, None),
+        };
+        let entry = PushEntry {
+            id: p.id.clone(),
+            kind: p.kind.clone(),
+            entity_id: p.entity_id.clone(),
+            body,
+            kelurahan_code: kelurahan,
+            blobs: blobs.iter().map(|(_, sha, _)| sha.clone()).collect(),
+            created_at: p.created_at,
+        };
+        Ok((entry, blobs))
+    }
+
+    async fn push(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
+        let pending = self.pending()?;
+        let total = pending.len();
+        let mut done = 0;
+        for batch in pending.chunks(BATCH) {
+            let mut entries = Vec::with_capacity(batch.len());
+            for p in batch {
+                let (entry, blobs) = self.wire_entry(p)?;
+                for (evidence_id, sha, bytes) in &blobs {
+                    self.upload(evidence_id, sha, *bytes, report).await?;
+                }
+                entries.push(entry);
+            }
+            let json = serde_json::to_vec(&PushRequest { entries })
+                .map_err(|_| Error::Corrupt("push json"))?;
+            let body = gzip(&json)?;
+            report.request_bytes_sent += body.len() as u64;
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+            let response = self
+                .client
+                .send(
+                    Method::POST,
+                    "/v1/outbox",
+                    headers,
+                    body,
+                    Some(self.signer()),
+                )
+                .await
+                .map_err(transient)?;
+            if !response.status().is_success() {
+                return Err(transient(Client::refusal(response).await));
+            }
+            let answer: PushResponse =
+                response.json().await.map_err(|_| Interrupted::Transient {
+                    retry_after_ms: None,
+                })?;
+            let mut retry_later = false;
+            for result in &answer.results {
+                let Some(p) = batch.iter().find(|p| p.id == result.id) else {
+                    continue;
+                };
+                match &result.outcome {
+                    Outcome::Accepted | Outcome::Duplicate => {
+                        if result.outcome == Outcome::Accepted {
+                            report.accepted += 1;
+                        } else {
+                            report.duplicates += 1;
+                        }
+                        self.confirmed(p)?;
+                    }
+                    Outcome::Rejected { code, .. } if code.is_transient() => retry_later = true,
+                    Outcome::Rejected { code, .. } => {
+                        report.parked += 1;
+                        self.park(p, *code)?;
+                    }
+                }
+            }
+            done += batch.len();
+            self.report(Progress::Entries {
+                done,
+                pending: total - done,
+            });
+            if retry_later {
+                return Err(Interrupted::Transient {
+                    retry_after_ms: None,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The server has the entry: its record is confirmed (for purge), then the entry leaves
+    /// the outbox. Both steps are idempotent, so a crash between them only repeats the first.
+    fn confirmed(&self, p: &Pending) -> Result<()> {
+        let now = (self.clock)();
+        match p.kind.as_str() {
+            outbox_kind::HOUSEHOLD_REGISTERED => self
+                .store
+                .write(|tx| purge::confirm(tx, RecordKind::Household, &p.entity_id, now))
+                .or_else(already_purged)?,
+            outbox_kind::SANGGAHAN_FILED => {
+                match self
+                    .sanggahan
+                    .apply_server_status(&p.entity_id, Status::Diterima, now, None)
+                {
+                    Err(e)
+                        if e.field_errors().first().map(|f| f.code)
+                            == Some(ErrorCode::SanggahanTransitionInvalid) => {}
+                    other => other?,
+                }
+            }
+            _ => {}
+        }
+        self.store.write(|tx| {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
+            Ok(())
+        })
+    }
+
+    fn park(&self, p: &Pending, code: WireCode) -> Result<()> {
+        self.store.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET status = 'parked', attempts = attempts + 1, park_reason = ?2
+                 WHERE id = ?1",
+                params![p.id, format!("{code:?}: {}", code.message())],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Parked entries go back to the queue (the agent pressed "kirim ulang").
+    pub fn retry_parked(&self) -> Result<usize> {
+        self.store.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE outbox SET status = 'pending', park_reason = NULL WHERE status = 'parked'",
+                [],
+            )?)
+        })
+    }
+
+    async fn upload(
+        &self,
+        evidence_id: &str,
+        sha: &str,
+        length: u64,
+        report: &mut Report,
+    ) -> std::result::Result<(), Interrupted> {
+        let path = format!("/v1/blobs/{sha}");
+        let response = self
+            .client
+            .send(
+                Method::HEAD,
+                &path,
+                HeaderMap::new(),
+                Vec::new(),
+                Some(self.signer()),
+            )
+            .await
+            .map_err(transient)?;
+        let mut offset = match response.status() {
+            StatusCode::OK => return Ok(()),
+            StatusCode::NOT_FOUND => received(&response),
+            _ => return Err(transient(Client::refusal(response).await)),
+        };
+        let jpeg = self.evidence.photo(evidence_id)?;
+        if jpeg.len() as u64 != length {
+            return Err(Error::Corrupt("evidence length").into());
+        }
+        while offset < length {
+            let end = (offset as usize + CHUNK).min(jpeg.len());
+            let chunk = jpeg[offset as usize..end].to_vec();
+            let mut headers = HeaderMap::new();
+            headers.insert(HEADER_BLOB_OFFSET, HeaderValue::from(offset));
+            headers.insert(HEADER_BLOB_LENGTH, HeaderValue::from(length));
+            let sent = chunk.len() as u64;
+            let response = self
+                .client
+                .send(Method::PUT, &path, headers, chunk, Some(self.signer()))
+                .await
+                .map_err(transient)?;
+            report.blob_bytes_sent += sent;
+            match response.status() {
+                StatusCode::OK => {
+                    offset = length;
+                    report.blobs_uploaded += 1;
+                }
+                StatusCode::ACCEPTED => offset = received(&response),
+                // The server kept a different amount (an earlier request did arrive after
+                // all): continue from what it has.
+                StatusCode::CONFLICT => offset = received(&response),
+                _ => return Err(transient(Client::refusal(response).await)),
+            }
+            self.report(Progress::Blob {
+                sent_bytes: offset,
+                total_bytes: length,
+            });
+        }
+        Ok(())
+    }
+
+    fn cursor(&self) -> Result<i64> {
+        self.store.read(|conn| {
+            let value: Option<Vec<u8>> = conn
+                .query_row("SELECT value FROM meta WHERE key = ?1", [CURSOR], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(value
+                .and_then(|v| String::from_utf8(v).ok())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        })
+    }
+
+    async fn pull(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
+        loop {
+            let since = self.cursor()?;
+            let path = format!("/v1/changes?since={since}");
+            let response = self
+                .client
+                .send(
+                    Method::GET,
+                    &path,
+                    HeaderMap::new(),
+                    Vec::new(),
+                    Some(self.signer()),
+                )
+                .await
+                .map_err(transient)?;
+            if !response.status().is_success() {
+                return Err(transient(Client::refusal(response).await));
+            }
+            let page: ChangesResponse =
+                response.json().await.map_err(|_| Interrupted::Transient {
+                    retry_after_ms: None,
+                })?;
+            for item in &page.changes {
+                self.apply(&item.change, report)?;
+                report.changes_applied += 1;
+                self.store.write(|tx| {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                        params![CURSOR, item.cursor.to_string().into_bytes()],
+                    )?;
+                    Ok(())
+                })?;
+            }
+            self.report(Progress::Changes {
+                applied: report.changes_applied,
+            });
+            if !page.more {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Applies one change; each is idempotent (a change seen twice after a crash is harmless).
+    fn apply(&self, change: &Change, report: &mut Report) -> Result<()> {
+        match change {
+            Change::Model {
+                id,
+                version,
+                signed,
+            } => {
+                let key = crate::hex::decode(&self.enrollment.district_public_key)
+                    .ok_or(Error::Corrupt("district key"))?;
+                let trusted = [crate::pmt::signed::TrustedKey {
+                    key_id: "district".to_owned(),
+                    public_key: key,
+                }];
+                match crate::pmt::signed::verify(signed.as_bytes(), &trusted) {
+                    Ok(model) if &model.id == id && model.version == *version => {
+                        self.store.write(|tx| {
+                            tx.execute(
+                                "INSERT OR REPLACE INTO models (id, version, signed, received_at)
+                                 VALUES (?1, ?2, ?3, ?4)",
+                                params![id, version, signed, (self.clock)()],
+                            )?;
+                            Ok(())
+                        })?;
+                    }
+                    _ => report.models_refused += 1,
+                }
+            }
+            Change::Recipients { rows, .. } => {
+                let bytes = serde_json::to_vec(rows).map_err(|_| Error::Corrupt("recipients"))?;
+                self.sanggahan.import_recipients(&bytes)?;
+            }
+            Change::Status {
+                record_kind,
+                record_id,
+                status,
+                at,
+                reason,
+            } => match (record_kind.as_str(), Status::parse(status)) {
+                ("sanggahan", Some(status)) => {
+                    match self.sanggahan.apply_server_status(
+                        record_id,
+                        status,
+                        *at,
+                        reason.as_deref(),
+                    ) {
+                        Ok(()) => {}
+                        // A status the lifecycle does not allow, or for a record this agent
+                        // does not hold, changes nothing.
+                        Err(Error::Invalid(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                _ => self.store.write(|tx| {
+                    purge::set_receipt_status(tx, RecordKind::Household, record_id, status)
+                })?,
+            },
+        }
+        Ok(())
+    }
+
+    /// The PMT models received from the district, verified, as signed files.
+    pub fn models(&self) -> Result<Vec<String>> {
+        self.store.read(|conn| {
+            let mut stmt = conn.prepare("SELECT signed FROM models ORDER BY id, version")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}
+
+fn already_purged(e: Error) -> Result<()> {
+    match e.field_errors().first().map(|f| f.code) {
+        Some(ErrorCode::PurgeRecordUnknown) => Ok(()),
+        _ => Err(e),
+    }
+}
+
+fn evidence_json(evidence: &[crate::evidence::book::EvidenceRecord]) -> Result<serde_json::Value> {
+    let refs: Vec<EvidenceRef<'_>> = evidence
+        .iter()
+        .map(|e| EvidenceRef {
+            sha256: &e.sha256,
+            attestation: &e.attestation,
+        })
+        .collect();
+    serde_json::to_value(refs).map_err(|_| Error::Corrupt("evidence json"))
+}
+
+fn payload_json(payload: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(payload).map_err(|_| Error::Corrupt("outbox payload"))
+}
+
+fn received(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get(HEADER_BLOB_RECEIVED)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}

@@ -1,0 +1,157 @@
+//! Evidence blobs by content: `HEAD` says whether a blob is whole (and how much of an
+//! interrupted upload is kept), `PUT` appends from an offset. Once the declared length has
+//! arrived the SHA-256 is checked and the blob moves into place atomically; a wrong hash throws
+//! the partial upload away.
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use perlinsos_protocol::wire::{
+    ErrorCode, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET, HEADER_BLOB_RECEIVED, MAX_BLOB_BYTES,
+};
+use ring::digest::{Context, SHA256};
+
+use crate::auth::{hex, verify};
+use crate::error::ApiError;
+use crate::{db, AppState};
+
+fn check_name(sha256: &str) -> Result<(), ApiError> {
+    let ok = sha256.len() == 64
+        && sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError(ErrorCode::BodyInvalid))
+    }
+}
+
+pub fn blob_path(state: &AppState, sha256: &str) -> PathBuf {
+    state.data_dir.join("blobs").join(sha256)
+}
+
+fn partial_path(state: &AppState, sha256: &str) -> PathBuf {
+    state.data_dir.join("blobs").join("partial").join(sha256)
+}
+
+fn received(state: &AppState, sha256: &str) -> u64 {
+    fs::metadata(partial_path(state, sha256))
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+fn with_header(status: StatusCode, name: &'static str, value: u64) -> Response {
+    let mut response = status.into_response();
+    response
+        .headers_mut()
+        .insert(name, HeaderValue::from(value));
+    response
+}
+
+pub async fn head(
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    verify(&state, &method, &uri, &headers, b"")?;
+    check_name(&sha256)?;
+    if let Some(length) = state.db.read(|c| db::blob_length(c, &sha256))? {
+        return Ok(with_header(
+            StatusCode::OK,
+            HEADER_BLOB_LENGTH,
+            length as u64,
+        ));
+    }
+    Ok(with_header(
+        StatusCode::NOT_FOUND,
+        HEADER_BLOB_RECEIVED,
+        received(&state, &sha256),
+    ))
+}
+
+fn number(headers: &HeaderMap, name: &str) -> Result<u64, ApiError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or(ApiError(ErrorCode::BodyInvalid))
+}
+
+pub async fn put(
+    State(state): State<AppState>,
+    Path(sha256): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let device = verify(&state, &method, &uri, &headers, &body)?;
+    check_name(&sha256)?;
+    let offset = number(&headers, HEADER_BLOB_OFFSET)?;
+    let length = number(&headers, HEADER_BLOB_LENGTH)?;
+    if length > MAX_BLOB_BYTES {
+        return Err(ApiError(ErrorCode::BlobTooLarge));
+    }
+    let _writing = state.blob_lock.lock().await;
+    if let Some(stored) = state.db.read(|c| db::blob_length(c, &sha256))? {
+        return Ok(with_header(
+            StatusCode::OK,
+            HEADER_BLOB_RECEIVED,
+            stored as u64,
+        ));
+    }
+    let partial = partial_path(&state, &sha256);
+    let have = received(&state, &sha256);
+    if offset != have || offset + body.len() as u64 > length {
+        let mut response = ApiError(ErrorCode::BlobOffsetInvalid).into_response();
+        response
+            .headers_mut()
+            .insert(HEADER_BLOB_RECEIVED, HeaderValue::from(have));
+        return Ok(response);
+    }
+    {
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&partial)?;
+        file.write_all(&body)?;
+        file.sync_all()?;
+    }
+    let now_have = have + body.len() as u64;
+    if now_have < length {
+        return Ok(with_header(
+            StatusCode::ACCEPTED,
+            HEADER_BLOB_RECEIVED,
+            now_have,
+        ));
+    }
+    let bytes = fs::read(&partial)?;
+    let mut context = Context::new(&SHA256);
+    context.update(&bytes);
+    if hex(context.finish().as_ref()) != sha256 {
+        fs::remove_file(&partial)?;
+        tracing::warn!(event = "blob_hash_mismatch", device = %device.device_id);
+        return Err(ApiError(ErrorCode::BlobHashMismatch));
+    }
+    let target = blob_path(&state, &sha256);
+    fs::rename(&partial, &target)?;
+    File::open(state.data_dir.join("blobs"))?.sync_all()?;
+    let now = (state.clock)();
+    state.db.write(|tx| {
+        tx.execute(
+            "INSERT INTO blobs (sha256, length, device_id, stored_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING",
+            rusqlite::params![sha256, length as i64, device.device_id, now],
+        )
+        .map(drop)
+    })?;
+    tracing::info!(event = "blob_stored", device = %device.device_id, bytes = length);
+    Ok(with_header(StatusCode::OK, HEADER_BLOB_RECEIVED, length))
+}

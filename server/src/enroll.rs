@@ -1,0 +1,84 @@
+//! Enrollment: a phone presents an operator's one-time code and its device public key and gets
+//! its agent id, scope and the district's public key. A retried enrollment (the answer was
+//! lost on the way) by the same device with the same key gets the same answer again.
+use axum::extract::State;
+use axum::Json;
+use perlinsos_protocol::wire::{EnrollRequest, EnrollResponse, ErrorCode};
+use ring::digest::{digest, SHA256};
+use ring::signature::KeyPair;
+use rusqlite::{params, OptionalExtension};
+
+use crate::auth::{hex, unhex};
+use crate::error::ApiError;
+use crate::AppState;
+
+pub fn code_hash(code: &str) -> Vec<u8> {
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    digest(&SHA256, normal.as_bytes()).as_ref().to_vec()
+}
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    Json(request): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let key = unhex(&request.device_public_key)
+        .filter(|k| k.len() == 32)
+        .ok_or(ApiError(ErrorCode::BodyInvalid))?;
+    if request.device_id.is_empty() || request.device_id.len() > 64 {
+        return Err(ApiError(ErrorCode::BodyInvalid));
+    }
+    let now = (state.clock)();
+    let hash = code_hash(&request.code);
+    let (agent_id, scope_json) = state.db.write(|tx| {
+        let code: Option<(String, String, i64, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1",
+            )?
+            .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((agent_id, scope, expires_at, used_by)) = code else {
+            return Err(ApiError(ErrorCode::EnrollCodeInvalid));
+        };
+        match used_by {
+            Some(device) if device == request.device_id => {
+                let same_key: bool = tx
+                    .prepare_cached(
+                        "SELECT 1 FROM devices WHERE device_id = ?1 AND public_key = ?2",
+                    )?
+                    .exists(params![request.device_id, key])?;
+                if !same_key {
+                    return Err(ApiError(ErrorCode::EnrollCodeInvalid));
+                }
+            }
+            Some(_) => return Err(ApiError(ErrorCode::EnrollCodeInvalid)),
+            None if expires_at < now => return Err(ApiError(ErrorCode::EnrollCodeInvalid)),
+            None => {
+                let taken: bool = tx
+                    .prepare_cached("SELECT 1 FROM devices WHERE device_id = ?1")?
+                    .exists([&request.device_id])?;
+                if taken {
+                    return Err(ApiError(ErrorCode::EnrollCodeInvalid));
+                }
+                tx.prepare_cached(
+                    "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![request.device_id, key, agent_id, scope, now])?;
+                tx.prepare_cached("UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1")?
+                    .execute(params![hash, request.device_id])?;
+                tracing::info!(event = "device_enrolled", device = %request.device_id, agent = %agent_id);
+            }
+        }
+        Ok((agent_id, scope))
+    })?;
+    Ok(Json(EnrollResponse {
+        agent_id,
+        scope: serde_json::from_str(&scope_json).unwrap_or_default(),
+        district_public_key: hex(state.district_key.public_key().as_ref()),
+        server_time: now,
+    }))
+}

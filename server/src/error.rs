@@ -1,0 +1,50 @@
+//! Every refusal is an `ErrorBody`: a stable code and an Indonesian message with no personal
+//! data. Internal failures are logged by kind only and answered 500, which the phone retries.
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use perlinsos_protocol::wire::{ErrorBody, ErrorCode};
+
+#[derive(Debug)]
+pub struct ApiError(pub ErrorCode);
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self.0 {
+            ErrorCode::EnrollCodeInvalid
+            | ErrorCode::DeviceUnknown
+            | ErrorCode::SignatureInvalid
+            | ErrorCode::RequestStale
+            | ErrorCode::RequestReplayed => StatusCode::UNAUTHORIZED,
+            ErrorCode::OutOfScope => StatusCode::FORBIDDEN,
+            ErrorCode::BlobOffsetInvalid => StatusCode::CONFLICT,
+            ErrorCode::BlobTooLarge | ErrorCode::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: self.0,
+            message: self.0.message().to_owned(),
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> ApiError {
+        tracing::error!(kind = "database", error = %e.sqlite_error_code().map(|c| format!("{c:?}")).unwrap_or_default());
+        ApiError(ErrorCode::Internal)
+    }
+}
+
+impl From<std::io::Error> for ApiError {
+    fn from(e: std::io::Error) -> ApiError {
+        tracing::error!(kind = "io", error = ?e.kind());
+        ApiError(ErrorCode::Internal)
+    }
+}

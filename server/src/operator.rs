@@ -1,0 +1,188 @@
+//! What the district's operators do: issue enrollment codes, publish signed PMT models, import
+//! recipient lists, record decisions, and read counts. Each is a function (tests and the CLI
+//! share them) that changes the database in one transaction.
+use std::io::Write;
+use std::path::Path;
+
+use perlinsos_core::pmt::signed;
+use perlinsos_core::sanggahan::recipients;
+use perlinsos_protocol::wire::Change;
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::Ed25519KeyPair;
+
+use crate::db;
+use crate::enroll::code_hash;
+use crate::AppState;
+
+pub type OpResult<T> = Result<T, String>;
+
+const KEY_FILE: &str = "district-key.pk8";
+/// Unambiguous letters and digits (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+pub const DISTRICT_KEY_ID: &str = "district";
+
+/// The district's signing key, made on first start and kept in the data folder (mode 0600).
+pub fn district_key(data_dir: &Path) -> std::io::Result<Ed25519KeyPair> {
+    let path = data_dir.join(KEY_FILE);
+    let pkcs8 = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                .map_err(|_| std::io::Error::other("key generation failed"))?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path)?;
+            file.write_all(doc.as_ref())?;
+            file.sync_all()?;
+            doc.as_ref().to_vec()
+        }
+        Err(e) => return Err(e),
+    };
+    Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| std::io::Error::other("district key unreadable"))
+}
+
+/// A one-time code (valid `ttl_ms`) that enrolls one device for `agent_id` in `scope`.
+pub fn enroll_code(
+    state: &AppState,
+    agent_id: &str,
+    scope: &[String],
+    ttl_ms: i64,
+) -> OpResult<String> {
+    if agent_id.trim().is_empty() || scope.is_empty() {
+        return Err("agent id and at least one kelurahan are required".into());
+    }
+    let mut random = [0u8; 12];
+    SystemRandom::new()
+        .fill(&mut random)
+        .map_err(|_| "no randomness".to_owned())?;
+    let letters: String = random
+        .iter()
+        .map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char)
+        .collect();
+    let code = format!("{}-{}-{}", &letters[..4], &letters[4..8], &letters[8..]);
+    let now = (state.clock)();
+    state
+        .db
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO enroll_codes (code_hash, agent_id, scope, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![
+                    code_hash(&code),
+                    agent_id.trim(),
+                    serde_json::to_string(scope).unwrap_or_default(),
+                    now,
+                    now + ttl_ms
+                ],
+            )
+            .map(drop)
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(code)
+}
+
+/// Signs a model with the district key and publishes it to every device.
+pub fn publish_model(state: &AppState, model_json: &str) -> OpResult<(String, u32)> {
+    let file = signed::sign(model_json, DISTRICT_KEY_ID, &state.district_key)
+        .map_err(|e| format!("model refused: {e}"))?;
+    let model = perlinsos_core::pmt::model::Model::parse(model_json.as_bytes())
+        .map_err(|e| format!("model refused: {e}"))?;
+    let change = Change::Model {
+        id: model.id.clone(),
+        version: model.version,
+        signed: serde_json::to_string(&file).map_err(|e| e.to_string())?,
+    };
+    add_change(state, None, None, &change)?;
+    Ok((model.id, model.version))
+}
+
+/// Imports a recipient list (CSV or JSON as `core::sanggahan` reads it): checked whole, NIKs
+/// masked, then one change per kelurahan for the devices whose scope holds it.
+pub fn import_recipients(state: &AppState, file: &[u8]) -> OpResult<usize> {
+    let trimmed = file.trim_ascii_start();
+    let rows = if trimmed.starts_with(b"[") || trimmed.starts_with(b"{") {
+        recipients::parse_json(file)
+    } else {
+        recipients::parse_csv(file)
+    }
+    .map_err(|e| e.to_string())?;
+    let checked = recipients::check(&rows).map_err(|e| e.to_string())?;
+    let mut by_kelurahan: std::collections::BTreeMap<&str, Vec<serde_json::Value>> =
+        Default::default();
+    for r in &checked {
+        by_kelurahan
+            .entry(r.kelurahan_code.as_str())
+            .or_default()
+            .push(serde_json::json!({
+                "id": r.id, "kelurahan_code": r.kelurahan_code, "programme": r.programme,
+                "name": r.name, "nik": r.masked_nik, "rt": r.rt, "rw": r.rw,
+            }));
+    }
+    for (kelurahan, rows) in by_kelurahan {
+        let change = Change::Recipients {
+            kelurahan_code: kelurahan.to_owned(),
+            rows: serde_json::Value::Array(rows),
+        };
+        add_change(state, Some(kelurahan), None, &change)?;
+    }
+    Ok(checked.len())
+}
+
+/// Records the district's decision on a record and tells the device that sent it.
+pub fn set_status(
+    state: &AppState,
+    record_kind: &str,
+    record_id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> OpResult<()> {
+    let kind = match record_kind {
+        "household" => perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
+        "sanggahan" => perlinsos_protocol::outbox_kind::SANGGAHAN_FILED,
+        _ => return Err("unknown record kind".into()),
+    };
+    let device: Option<String> = state
+        .db
+        .read(|c| {
+            c.query_row(
+                "SELECT device_id FROM entries WHERE kind = ?1 AND entity_id = ?2",
+                [kind, record_id],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })
+        })
+        .map_err(|e| e.to_string())?;
+    let device = device.ok_or("no such record")?;
+    let change = Change::Status {
+        record_kind: record_kind.to_owned(),
+        record_id: record_id.to_owned(),
+        status: status.to_owned(),
+        at: (state.clock)(),
+        reason: reason.map(str::to_owned),
+    };
+    add_change(state, None, Some(&device), &change)
+}
+
+fn add_change(
+    state: &AppState,
+    kelurahan: Option<&str>,
+    device: Option<&str>,
+    change: &Change,
+) -> OpResult<()> {
+    let body = serde_json::to_string(change).map_err(|e| e.to_string())?;
+    let now = (state.clock)();
+    state
+        .db
+        .write(|tx| db::add_change(tx, kelurahan, device, &body, now).map(drop))
+        .map_err(|e| e.to_string())
+}
+
+pub fn status(state: &AppState) -> OpResult<Vec<(String, i64)>> {
+    state.db.read(db::counts).map_err(|e| e.to_string())
+}

@@ -1,0 +1,341 @@
+//! A phone's core syncing with a real perlinsos-server over a loopback socket: enrollment,
+//! households with photos, the audit trail, recipient lists and models pulled, a sanggahan
+//! filed and its decision coming back; a lost answer repeated; and the refusals (replayed and
+//! badly signed requests, a tampered blob, a write outside the scope, an unsigned model).
+use std::path::Path;
+use std::sync::Arc;
+
+use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::book::{Capture, EvidenceBook};
+use perlinsos_core::evidence::{Gps, Options};
+use perlinsos_core::registration::Registry;
+use perlinsos_core::sample::Generator;
+use perlinsos_core::sanggahan::{
+    Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook, Status,
+};
+use perlinsos_core::session::device::Device;
+use perlinsos_core::session::Agents;
+use perlinsos_core::store::Store;
+use perlinsos_core::sync::{self, Syncer};
+use perlinsos_core::Date;
+use perlinsos_server::{operator, AppState};
+
+const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
+const MODEL: &str = include_str!("../../core/models/ilustratif-kota-mataram.json");
+const HOUSE: Gps = Gps {
+    latitude: -8.5833,
+    longitude: 116.1167,
+};
+/// The kelurahan the sample generator draws from (Kota Mataram).
+const SCOPE: [&str; 8] = [
+    "52.71.01.1004",
+    "52.71.01.1009",
+    "52.71.02.1001",
+    "52.71.02.1013",
+    "52.71.03.1005",
+    "52.71.04.1002",
+    "52.71.05.1007",
+    "52.71.06.1003",
+];
+
+struct Server {
+    _dir: tempfile::TempDir,
+    state: AppState,
+    url: String,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open(dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(perlinsos_server::serve(listener, state.clone()));
+    Server {
+        _dir: dir,
+        state,
+        url,
+    }
+}
+
+impl Server {
+    fn count(&self, sql: &str) -> i64 {
+        self.state
+            .db
+            .read(|c| c.query_row(sql, [], |r| r.get(0)))
+            .unwrap()
+    }
+}
+
+struct Phone {
+    dir: tempfile::TempDir,
+    store: Arc<Store>,
+    device: Arc<Device>,
+    cipher: Arc<perlinsos_core::crypt::Cipher>,
+}
+
+fn phone() -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
+    let agents = Agents::new(store.clone(), b"keystore", Arc::new(now_millis));
+    let session = agents.enroll("agen-01", "482913", &[5; 32]).unwrap();
+    Phone {
+        cipher: session.cipher().unwrap(),
+        dir,
+        store,
+        device,
+    }
+}
+
+impl Phone {
+    fn blob_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("evidence")
+    }
+
+    fn registry(&self) -> Registry {
+        Registry::new(self.store.clone(), self.cipher.clone())
+            .for_agent("agen-01")
+            .with_audit(self.device.signer())
+    }
+
+    fn evidence(&self) -> EvidenceBook {
+        EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())
+            .unwrap()
+            .with_audit(self.device.signer())
+    }
+
+    fn sanggahan(&self) -> SanggahanBook {
+        SanggahanBook::new(
+            self.store.clone(),
+            self.cipher.clone(),
+            EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir()).unwrap(),
+            Arc::new(now_millis),
+            &self.device,
+        )
+    }
+
+    fn syncer(&self, url: &str) -> Syncer {
+        Syncer::new(
+            self.store.clone(),
+            self.device.clone(),
+            self.cipher.clone(),
+            self.blob_dir(),
+            url,
+            Arc::new(now_millis),
+        )
+        .unwrap()
+    }
+
+    fn outbox_len(&self) -> usize {
+        self.store
+            .read(perlinsos_core::outbox::entries)
+            .unwrap()
+            .len()
+    }
+
+    fn register(&self, generator: &mut Generator, photo: Option<&[u8]>) -> String {
+        let now = now_millis();
+        let id = generator
+            .household("agen-01", 4, now)
+            .register(&self.registry(), now)
+            .unwrap();
+        if let Some(photo) = photo {
+            self.evidence()
+                .capture(
+                    photo,
+                    &Options::default(),
+                    Capture {
+                        record_kind: "household",
+                        record_id: &id,
+                        captured_at: now,
+                        gps: Some(HOUSE),
+                        device_id: &self.device.id,
+                        device_key: self.device.key(),
+                        agent_id: "agen-01",
+                    },
+                )
+                .unwrap();
+        }
+        id
+    }
+}
+
+fn recipients_csv() -> String {
+    let mut csv = String::from("recipient_id,kelurahan_code,programme,name,nik,rt,rw\n");
+    for (i, kelurahan) in SCOPE.iter().enumerate() {
+        csv += &format!("R-{i},{kelurahan},PKH,Baiq Nurul,5271010101900{i:03},1,2\n");
+    }
+    csv
+}
+
+fn copy_db(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let source = from.with_file_name(format!("device.db{suffix}"));
+        let target = to.with_file_name(format!("device.db{suffix}"));
+        if source.exists() {
+            std::fs::copy(source, target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once() {
+    let server = server().await;
+    let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
+    let code = operator::enroll_code(&server.state, "agen-01", &scope, 3_600_000).unwrap();
+    operator::import_recipients(&server.state, recipients_csv().as_bytes()).unwrap();
+    operator::publish_model(&server.state, MODEL).unwrap();
+
+    let phone = phone();
+    let enrollment = sync::enroll(&phone.store, &phone.device, &server.url, &code)
+        .await
+        .unwrap();
+    assert_eq!(enrollment.agent_id, "agen-01");
+    assert_eq!(enrollment.scope, scope);
+    // The code is spent: another phone cannot use it.
+    let other = self::phone();
+    assert!(
+        sync::enroll(&other.store, &other.device, &server.url, &code)
+            .await
+            .is_err()
+    );
+
+    let mut generator = Generator::new(5, Date::of_unix_millis(now_millis()));
+    let households: Vec<(String, String)> = (0..3)
+        .map(|i| {
+            let id = phone.register(&mut generator, (i == 0).then_some(CAM2));
+            let kelurahan = phone
+                .registry()
+                .household(&id)
+                .unwrap()
+                .address
+                .kelurahan_code;
+            (id, kelurahan)
+        })
+        .collect();
+    // The generator also draws Lombok Timur, outside this phone's scope (Kota Mataram).
+    let outside = households
+        .iter()
+        .filter(|(_, k)| !SCOPE.contains(&k.as_str()))
+        .count();
+    assert_eq!(outside, 1, "the seed gives one household outside the scope");
+    let queued = phone.outbox_len();
+    assert!(queued > 3, "households and their audit entries are queued");
+
+    // A copy of the phone as it was before the pass: replaying it is a pass whose answer
+    // was lost.
+    let before = tempfile::tempdir().unwrap();
+    phone.store.checkpoint().unwrap();
+    copy_db(
+        &phone.dir.path().join("device.db"),
+        &before.path().join("device.db"),
+    );
+
+    let report = phone.syncer(&server.url).sync().await.unwrap();
+    assert_eq!(report.accepted + report.parked, queued);
+    assert_eq!(
+        report.parked, outside,
+        "a write outside the scope is refused"
+    );
+    let parked: Vec<(String, Option<String>)> = phone
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT entity_id, park_reason FROM outbox")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert_eq!(parked.len(), 1);
+    assert!(parked[0].1.as_deref().unwrap().starts_with("OutOfScope"));
+    assert_eq!(report.blobs_uploaded, 1);
+    assert_eq!(
+        server.count("SELECT count(*) FROM entries WHERE kind = 'household.registered'"),
+        2
+    );
+    assert_eq!(server.count("SELECT count(*) FROM blobs"), 1);
+    assert_eq!(report.changes_applied, SCOPE.len() + 1, "a list per kelurahan and the model");
+    // The recipient list and the model arrived, the model verified under the district key.
+    let sanggahan = phone.sanggahan();
+    assert_eq!(sanggahan.recipients(SCOPE[0]).unwrap().len(), 1);
+    assert_eq!(phone.syncer(&server.url).models().unwrap().len(), 1);
+    // Each household the server took is confirmed for purge.
+    let receipts: i64 = phone
+        .store
+        .read(|c| Ok(c.query_row("SELECT count(*) FROM receipts", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(receipts, 2);
+
+    // The same entries again (the phone never heard the answer): all duplicates, nothing
+    // stored twice.
+    {
+        let replay_store = Arc::new(Store::open(before.path().join("device.db")).unwrap());
+        let replay = Syncer::new(
+            replay_store.clone(),
+            phone.device.clone(),
+            phone.cipher.clone(),
+            phone.blob_dir(),
+            &server.url,
+            Arc::new(now_millis),
+        )
+        .unwrap();
+        let again = replay.sync().await.unwrap();
+        assert_eq!(
+            (again.accepted, again.duplicates, again.parked),
+            (0, report.accepted, 1)
+        );
+        assert_eq!(
+            again.blobs_uploaded, 0,
+            "the blob is already whole on the server"
+        );
+    }
+    assert_eq!(
+        server.count("SELECT count(*) FROM entries"),
+        report.accepted as i64
+    );
+
+    // A resident's sanggahan, with photos, goes up; the district's decision comes down.
+    let sample = generator.household("agen-01", 1, now_millis());
+    let kelurahan = sample.household.address.kelurahan_code.clone();
+    let target = format!("R-{}", SCOPE.iter().position(|k| *k == kelurahan).unwrap());
+    let filed = sanggahan
+        .file(
+            &Filing {
+                id: None,
+                agent_id: "agen-01".into(),
+                recipient_id: target,
+                reporter: Reporter {
+                    nik: sample.members[0].nik.clone(),
+                    full_name: sample.members[0].full_name.clone(),
+                    address: sample.household.address.clone(),
+                },
+                reason: Reason::Mampu,
+                statement: "Rumahnya bertingkat dan punya mobil baru tahun ini.".into(),
+            },
+            &[FilingPhoto {
+                bytes: CAM3,
+                role: PhotoRole::RumahPenerima,
+                captured_at: now_millis(),
+                gps: Some(HOUSE),
+            }],
+        )
+        .unwrap();
+    let report = phone.syncer(&server.url).sync().await.unwrap();
+    assert_eq!(report.blobs_uploaded, 1);
+    assert_eq!(
+        sanggahan.get(&filed.id).unwrap().summary.status,
+        Status::Diterima
+    );
+    operator::set_status(&server.state, "sanggahan", &filed.id, "diverifikasi", None).unwrap();
+    phone.syncer(&server.url).sync().await.unwrap();
+    assert_eq!(
+        sanggahan.get(&filed.id).unwrap().summary.status,
+        Status::Diverifikasi
+    );
+    // The server's copy of the audit trail is continuous: every entry the phone wrote.
+    let phone_audit: i64 = phone
+        .store
+        .read(|c| Ok(c.query_row("SELECT max(seq) FROM audit", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(server.count("SELECT audit_seq FROM devices"), phone_audit);
+}
