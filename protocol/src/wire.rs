@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub const HEADER_BLOB_OFFSET: &str = "x-perlinsos-blob-offset";
 pub const HEADER_BLOB_LENGTH: &str = "x-perlinsos-blob-length";
 pub const HEADER_BLOB_RECEIVED: &str = "x-perlinsos-blob-received";
+/// The error code of a refusal, also on answers without a body (HEAD).
+pub const HEADER_ERROR: &str = "x-perlinsos-error";
 /// Largest outbox batch the server takes in one request.
 pub const MAX_BATCH: usize = 200;
 /// Largest blob (a normalized photo is far smaller; this bounds what a device may send).
@@ -156,11 +158,16 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Whether the same request may succeed later (the phone retries with backoff) or never
-    /// will (the phone parks the entry).
+    /// will (the phone parks the entry). A replay refusal of the phone's own request means an
+    /// earlier copy got through and its answer was lost: sending again, freshly signed, is
+    /// right (the server answers "duplicate" for what it already applied).
     pub fn is_transient(self) -> bool {
         matches!(
             self,
-            ErrorCode::RequestStale | ErrorCode::BlobMissing | ErrorCode::Internal
+            ErrorCode::RequestStale
+                | ErrorCode::RequestReplayed
+                | ErrorCode::BlobMissing
+                | ErrorCode::Internal
         )
     }
 

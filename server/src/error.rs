@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use perlinsos_protocol::wire::{ErrorBody, ErrorCode};
+use perlinsos_protocol::wire::{ErrorBody, ErrorCode, HEADER_ERROR};
 
 #[derive(Debug)]
 pub struct ApiError(pub ErrorCode);
@@ -31,7 +31,12 @@ impl IntoResponse for ApiError {
             code: self.0,
             message: self.0.message().to_owned(),
         };
-        (self.status(), Json(body)).into_response()
+        // HEAD answers carry no body: the code travels in a header as well.
+        let code = serde_json::to_value(self.0)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        (self.status(), [(HEADER_ERROR, code)], Json(body)).into_response()
     }
 }
 

@@ -1,6 +1,8 @@
 //! Shared pieces of the end-to-end tests and their helper processes.
 use perlinsos_core::registration::Draft;
 
+pub mod proxy;
+
 /// The data key of every fault-test device (test data only).
 pub const TEST_KEY: [u8; 32] = [9; 32];
 

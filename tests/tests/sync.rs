@@ -254,7 +254,11 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
         2
     );
     assert_eq!(server.count("SELECT count(*) FROM blobs"), 1);
-    assert_eq!(report.changes_applied, SCOPE.len() + 1, "a list per kelurahan and the model");
+    assert_eq!(
+        report.changes_applied,
+        SCOPE.len() + 1,
+        "a list per kelurahan and the model"
+    );
     // The recipient list and the model arrived, the model verified under the district key.
     let sanggahan = phone.sanggahan();
     assert_eq!(sanggahan.recipients(SCOPE[0]).unwrap().len(), 1);

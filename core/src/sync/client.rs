@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use perlinsos_protocol::signing::{self, canonical_request};
-use perlinsos_protocol::wire::ErrorBody;
+use perlinsos_protocol::wire::{ErrorBody, HEADER_ERROR};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use ring::digest::{digest, SHA256};
@@ -119,10 +119,19 @@ impl Client {
     /// The error body of a refused request (4xx), read to the end.
     pub async fn refusal(response: reqwest::Response) -> Failure {
         let status = response.status().as_u16();
+        let from_header = response
+            .headers()
+            .get(HEADER_ERROR)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| serde_json::from_value(serde_json::Value::String(v.to_owned())).ok())
+            .map(|code: perlinsos_protocol::wire::ErrorCode| ErrorBody {
+                code,
+                message: code.message().to_owned(),
+            });
         match response.bytes().await {
             Ok(bytes) => Failure::Refused {
                 status,
-                body: serde_json::from_slice(&bytes).ok(),
+                body: serde_json::from_slice(&bytes).ok().or(from_header),
             },
             Err(_) => Failure::Transient {
                 retry_after_ms: None,

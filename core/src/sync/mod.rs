@@ -88,13 +88,17 @@ impl From<Error> for Interrupted {
 fn transient(failure: Failure) -> Interrupted {
     match failure {
         Failure::Transient { retry_after_ms } => Interrupted::Transient { retry_after_ms },
-        Failure::Refused { body, .. } => {
+        Failure::Refused { body, status } => {
             let code = body.map(|b| b.code);
             match code {
                 Some(c) if c.is_transient() => Interrupted::Transient {
                     retry_after_ms: None,
                 },
-                _ => Interrupted::Stopped(Error::invalid("sync", ErrorCode::SyncRefused)),
+                _ => Interrupted::Stopped(Error::Invalid(vec![crate::error::FieldError::new(
+                    "sync",
+                    ErrorCode::SyncRefused,
+                )
+                .with_detail(&format!("(HTTP {status}, {code:?})"))])),
             }
         }
     }
@@ -183,6 +187,8 @@ pub struct Syncer {
     sanggahan: SanggahanBook,
     enrollment: Enrollment,
     progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
+    /// (base, cap) of the backoff in ms.
+    backoff: (i64, i64),
 }
 
 #[derive(Serialize)]
@@ -224,7 +230,14 @@ impl Syncer {
             sanggahan,
             enrollment,
             progress: None,
+            backoff: (backoff::BASE_MS, backoff::CAP_MS),
         })
+    }
+
+    /// Shorter waits between passes (tests, or a phone on a known-good link).
+    pub fn with_backoff(mut self, base_ms: i64, cap_ms: i64) -> Syncer {
+        self.backoff = (base_ms.max(1), cap_ms.max(base_ms.max(1)));
+        self
     }
 
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Syncer {
@@ -262,7 +275,12 @@ impl Syncer {
             match self.sync().await {
                 Ok(report) => return Ok(report),
                 Err(Interrupted::Transient { retry_after_ms }) if failures + 1 < max_passes => {
-                    let wait = backoff::delay_ms(failures, backoff::unit_random(), retry_after_ms);
+                    let wait = backoff::delay_ms(
+                        self.backoff,
+                        failures,
+                        backoff::unit_random(),
+                        retry_after_ms,
+                    );
                     failures += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
                 }
