@@ -274,9 +274,11 @@ where
 {
     let mut chunk = vec![0u8; 4096];
     let mut sent = 0usize;
-    let mut first = true;
+    let mut idle_since = Some(std::time::Instant::now());
     loop {
         let n = from.read(&mut chunk).await?;
+        // Bytes after a pause start a new message: it pays half a round trip on the way.
+        let new_burst = idle_since.is_some_and(|t| t.elapsed() >= Duration::from_millis(5));
         if n == 0 {
             return Ok(());
         }
@@ -292,14 +294,14 @@ where
             tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         }
         if let Some(shape) = shape {
-            let mut wait = n as u64 * 8 * 1000 / shape.bits_per_second.max(1);
-            if first {
-                wait += shape.round_trip_ms / 2;
+            let mut wait_us = n as u64 * 8 * 1_000_000 / shape.bits_per_second.max(1);
+            if new_burst {
+                wait_us += shape.round_trip_ms * 500;
             }
-            tokio::time::sleep(Duration::from_millis(wait)).await;
+            tokio::time::sleep(Duration::from_micros(wait_us)).await;
         }
-        first = false;
         to.write_all(&chunk[..n]).await?;
+        idle_since = Some(std::time::Instant::now());
         sent += n;
         counter.fetch_add(n as u64, Ordering::Relaxed);
     }

@@ -377,6 +377,16 @@ impl Syncer {
         Ok((entry, blobs))
     }
 
+    /// Every pending record as the server would receive it, one JSON array (the benchmark's
+    /// measure of the least the records can cost on the wire, once compressed).
+    pub fn wire_records(&self) -> Result<Vec<u8>> {
+        let mut entries = Vec::new();
+        for p in self.pending()? {
+            entries.push(self.wire_entry(&p)?.0);
+        }
+        serde_json::to_vec(&entries).map_err(|_| Error::Corrupt("records json"))
+    }
+
     async fn push(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
         let pending = self.pending()?;
         let total = pending.len();

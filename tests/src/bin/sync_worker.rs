@@ -1,0 +1,104 @@
+//! The phone side of the sync kill test: registers households (some with a photo) and syncs
+//! after each, forever, until the test SIGKILLs it; or, with `drain`, syncs until nothing is
+//! pending and exits 0.
+//!
+//! `sync-worker DIR URL SEED [drain]`; DIR holds `device.db` (already enrolled) and
+//! `evidence/`. Prints `REGISTERED <id>` and `SYNCED` lines, flushed.
+use std::io::Write;
+use std::sync::Arc;
+
+use perlinsos_core::crypt::{Cipher, DataKey};
+use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::book::{Capture, EvidenceBook};
+use perlinsos_core::evidence::{ingest, Options};
+use perlinsos_core::registration::Registry;
+use perlinsos_core::sample::Generator;
+use perlinsos_core::session::device::Device;
+use perlinsos_core::store::Store;
+use perlinsos_core::sync::Syncer;
+use perlinsos_core::Date;
+use perlinsos_e2e::TEST_KEY;
+
+const CAM2: &[u8] = include_bytes!("../../../core/data/photos/cam2_wood.jpg");
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (dir, url, seed) = match (
+        args.get(1),
+        args.get(2),
+        args.get(3).and_then(|s| s.parse::<u64>().ok()),
+    ) {
+        (Some(dir), Some(url), Some(seed)) => (std::path::PathBuf::from(dir), url.clone(), seed),
+        _ => {
+            eprintln!("usage: sync-worker DIR URL SEED [drain]");
+            std::process::exit(2);
+        }
+    };
+    let drain = args.get(4).is_some_and(|a| a == "drain");
+    let store = Arc::new(Store::open(dir.join("device.db")).expect("open store"));
+    let device = Arc::new(Device::open_or_create(&store, b"keystore").expect("device"));
+    let cipher = Arc::new(Cipher::new(&DataKey::from_bytes(TEST_KEY)).expect("cipher"));
+    let syncer = Syncer::new(
+        store.clone(),
+        device.clone(),
+        cipher.clone(),
+        dir.join("evidence"),
+        &url,
+        Arc::new(now_millis),
+    )
+    .expect("syncer")
+    .with_backoff(5, 100);
+    let mut out = std::io::stdout().lock();
+    if drain {
+        syncer.run(100).await.expect("drain");
+        writeln!(out, "SYNCED").expect("stdout");
+        return;
+    }
+    let registry = Registry::new(store.clone(), cipher.clone())
+        .for_agent("agen-01")
+        .with_audit(device.signer());
+    let book = EvidenceBook::open(store.clone(), cipher, dir.join("evidence"))
+        .expect("evidence")
+        .with_audit(device.signer());
+    let mut generator = Generator::new(seed, Date::of_unix_millis(now_millis()));
+    for round in 0u32.. {
+        let now = now_millis();
+        let id = generator
+            .household("agen-01", 3, now)
+            .register(&registry, now)
+            .expect("register");
+        if generator.rng().below(3) == 0 {
+            // A photo of its own size: a new blob each time.
+            let photo = ingest(
+                CAM2,
+                &Options {
+                    long_side: 500 + (seed as u32 * 7 + round) % 900,
+                    quality: 75,
+                    keep_gps: false,
+                },
+            )
+            .expect("photo")
+            .jpeg;
+            book.capture(
+                &photo,
+                &Options::default(),
+                Capture {
+                    record_kind: "household",
+                    record_id: &id,
+                    captured_at: now,
+                    gps: None,
+                    device_id: &device.id,
+                    device_key: device.key(),
+                    agent_id: "agen-01",
+                },
+            )
+            .expect("capture");
+        }
+        writeln!(out, "REGISTERED {id}").expect("stdout");
+        out.flush().expect("flush");
+        let _ = syncer.sync().await;
+        writeln!(out, "SYNCED").expect("stdout");
+        out.flush().expect("flush");
+    }
+}
