@@ -75,6 +75,9 @@ cmd_bench() {
     command -v taskset >/dev/null 2>&1 || apt_install util-linux
     export PERLINSOS_EVIDENCE_BENCH_REPORT="${PERLINSOS_EVIDENCE_BENCH_REPORT:-$PWD/bench/EVIDENCE-REPORT.md}"
     cargo bench --locked -p perlinsos-cli --bench evidence
+    # Sync: 1,000 households and 100 photos, straight and through a 3G-shaped proxy.
+    export PERLINSOS_SYNC_BENCH_REPORT="${PERLINSOS_SYNC_BENCH_REPORT:-$PWD/bench/SYNC-REPORT.md}"
+    cargo bench --locked -p perlinsos-e2e --bench sync
 }
 
 cmd_fuzz() {

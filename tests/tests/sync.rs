@@ -233,7 +233,9 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     );
 
     let report = phone.syncer(&server.url).sync().await.unwrap();
-    assert_eq!(report.accepted + report.parked, queued);
+    // Everything queued, and the pass's own audit entry (sync), went up.
+    assert_eq!(report.accepted + report.parked, queued + 1);
+    assert_eq!(report.records_accepted, 2);
     assert_eq!(
         report.parked, outside,
         "a write outside the scope is refused"
@@ -271,7 +273,7 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     assert_eq!(receipts, 2);
 
     // The same entries again (the phone never heard the answer): all duplicates, nothing
-    // stored twice.
+    // stored twice. The copy's own new audit entry forks the device's chain and is refused.
     {
         let replay_store = Arc::new(Store::open(before.path().join("device.db")).unwrap());
         let replay = Syncer::new(
@@ -286,8 +288,18 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
         let again = replay.sync().await.unwrap();
         assert_eq!(
             (again.accepted, again.duplicates, again.parked),
-            (0, report.accepted, 1)
+            (0, report.accepted - 1, 2)
         );
+        let forked: i64 = replay_store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM outbox WHERE park_reason LIKE 'AuditChainBroken%'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(forked, 1);
         assert_eq!(
             again.blobs_uploaded, 0,
             "the blob is already whole on the server"

@@ -589,26 +589,38 @@ impl SanggahanBook {
         if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
             return Err(Error::invalid("reason", ErrorCode::TextTooLong));
         }
-        self.store.write(|tx| {
-            let (current, source) = self
-                .current(tx, id)?
-                .ok_or_else(|| Error::invalid("sanggahan", ErrorCode::SanggahanNotFound))?;
-            if current == status {
-                return Ok(());
-            }
-            if !lifecycle::allowed(current, source, status, Source::Server) {
-                return Err(Error::invalid(
-                    "status",
-                    ErrorCode::SanggahanTransitionInvalid,
-                ));
-            }
-            self.add_transition(tx, id, status, at, Source::Server, reason)?;
-            purge::set_receipt_status(tx, RecordKind::Sanggahan, id, status.as_str())?;
-            if status == Status::Diterima {
-                purge::confirm(tx, RecordKind::Sanggahan, id, (self.clock)())?;
-            }
-            Ok(())
-        })
+        self.store
+            .write(|tx| self.apply_server_status_in(tx, id, status, at, reason))
+    }
+
+    /// [`SanggahanBook::apply_server_status`] inside the caller's transaction (sync applies a
+    /// whole batch of answers in one). A refusal happens before anything is written.
+    pub fn apply_server_status_in(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        status: Status,
+        at: Millis,
+        reason: Option<&str>,
+    ) -> Result<()> {
+        let (current, source) = self
+            .current(tx, id)?
+            .ok_or_else(|| Error::invalid("sanggahan", ErrorCode::SanggahanNotFound))?;
+        if current == status {
+            return Ok(());
+        }
+        if !lifecycle::allowed(current, source, status, Source::Server) {
+            return Err(Error::invalid(
+                "status",
+                ErrorCode::SanggahanTransitionInvalid,
+            ));
+        }
+        self.add_transition(tx, id, status, at, Source::Server, reason)?;
+        purge::set_receipt_status(tx, RecordKind::Sanggahan, id, status.as_str())?;
+        if status == Status::Diterima {
+            purge::confirm(tx, RecordKind::Sanggahan, id, (self.clock)())?;
+        }
+        Ok(())
     }
 
     /// Marks as lapsed every open sanggahan filed more than 14 days ago; returns their ids.

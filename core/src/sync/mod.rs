@@ -53,6 +53,8 @@ pub struct Enrollment {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub accepted: usize,
+    /// Accepted entries other than audit entries.
+    pub records_accepted: usize,
     pub duplicates: usize,
     pub parked: usize,
     pub blobs_uploaded: usize,
@@ -259,11 +261,28 @@ impl Syncer {
         }
     }
 
-    /// One pass: push everything pending, then pull every change.
+    /// One pass: push everything pending, then pull every change. A pass that moved records
+    /// either way is recorded in the audit trail, and that entry is pushed before the pass
+    /// ends.
     pub async fn sync(&self) -> std::result::Result<Report, Interrupted> {
         let mut report = Report::default();
         self.push(&mut report).await?;
         self.pull(&mut report).await?;
+        if report.records_accepted > 0 || report.changes_applied > 0 {
+            let now = (self.clock)();
+            self.store.write(|tx| {
+                crate::audit::append(
+                    tx,
+                    self.device.key(),
+                    &self.agent_id,
+                    crate::audit::Action::Sync,
+                    None,
+                    now,
+                )
+                .map(drop)
+            })?;
+            self.push(&mut report).await?;
+        }
         Ok(report)
     }
 
@@ -425,27 +444,34 @@ impl Syncer {
                 response.json().await.map_err(|_| Interrupted::Transient {
                     retry_after_ms: None,
                 })?;
-            let mut retry_later = false;
-            for result in &answer.results {
-                let Some(p) = batch.iter().find(|p| p.id == result.id) else {
-                    continue;
-                };
-                match &result.outcome {
-                    Outcome::Accepted | Outcome::Duplicate => {
-                        if result.outcome == Outcome::Accepted {
-                            report.accepted += 1;
-                        } else {
-                            report.duplicates += 1;
+            // All answers of the batch in one transaction: one commit, not one per entry.
+            let retry_later = self.store.write(|tx| {
+                let mut retry_later = false;
+                for result in &answer.results {
+                    let Some(p) = batch.iter().find(|p| p.id == result.id) else {
+                        continue;
+                    };
+                    match &result.outcome {
+                        Outcome::Accepted | Outcome::Duplicate => {
+                            self.confirmed(tx, p)?;
+                            if result.outcome == Outcome::Duplicate {
+                                report.duplicates += 1;
+                            } else {
+                                report.accepted += 1;
+                                if p.kind != outbox_kind::AUDIT_APPENDED {
+                                    report.records_accepted += 1;
+                                }
+                            }
                         }
-                        self.confirmed(p)?;
-                    }
-                    Outcome::Rejected { code, .. } if code.is_transient() => retry_later = true,
-                    Outcome::Rejected { code, .. } => {
-                        report.parked += 1;
-                        self.park(p, *code)?;
+                        Outcome::Rejected { code, .. } if code.is_transient() => retry_later = true,
+                        Outcome::Rejected { code, .. } => {
+                            report.parked += 1;
+                            park(tx, p, *code)?;
+                        }
                     }
                 }
-            }
+                Ok(retry_later)
+            })?;
             done += batch.len();
             self.report(Progress::Entries {
                 done,
@@ -460,43 +486,27 @@ impl Syncer {
         Ok(())
     }
 
-    /// The server has the entry: its record is confirmed (for purge), then the entry leaves
-    /// the outbox. Both steps are idempotent, so a crash between them only repeats the first.
-    fn confirmed(&self, p: &Pending) -> Result<()> {
+    /// The server has the entry: its record is confirmed (for purge) and the entry leaves the
+    /// outbox, in the caller's transaction.
+    fn confirmed(&self, tx: &rusqlite::Transaction<'_>, p: &Pending) -> Result<()> {
         let now = (self.clock)();
-        match p.kind.as_str() {
-            outbox_kind::HOUSEHOLD_REGISTERED => self
-                .store
-                .write(|tx| purge::confirm(tx, RecordKind::Household, &p.entity_id, now))
-                .or_else(already_purged)?,
-            outbox_kind::SANGGAHAN_FILED => {
-                match self
-                    .sanggahan
-                    .apply_server_status(&p.entity_id, Status::Diterima, now, None)
-                {
-                    Err(e)
-                        if e.field_errors().first().map(|f| f.code)
-                            == Some(ErrorCode::SanggahanTransitionInvalid) => {}
-                    other => other?,
-                }
+        let outcome = match p.kind.as_str() {
+            outbox_kind::HOUSEHOLD_REGISTERED => {
+                purge::confirm(tx, RecordKind::Household, &p.entity_id, now)
             }
-            _ => {}
+            outbox_kind::SANGGAHAN_FILED => {
+                self.sanggahan
+                    .apply_server_status_in(tx, &p.entity_id, Status::Diterima, now, None)
+            }
+            _ => Ok(()),
+        };
+        match outcome {
+            // Already purged, or already past `diterima`: nothing more to confirm.
+            Err(Error::Invalid(_)) | Ok(()) => {}
+            Err(e) => return Err(e),
         }
-        self.store.write(|tx| {
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
-            Ok(())
-        })
-    }
-
-    fn park(&self, p: &Pending, code: WireCode) -> Result<()> {
-        self.store.write(|tx| {
-            tx.execute(
-                "UPDATE outbox SET status = 'parked', attempts = attempts + 1, park_reason = ?2
-                 WHERE id = ?1",
-                params![p.id, format!("{code:?}: {}", code.message())],
-            )?;
-            Ok(())
-        })
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
+        Ok(())
     }
 
     /// Parked entries go back to the queue (the agent pressed "kirim ulang").
@@ -696,11 +706,14 @@ impl Syncer {
     }
 }
 
-fn already_purged(e: Error) -> Result<()> {
-    match e.field_errors().first().map(|f| f.code) {
-        Some(ErrorCode::PurgeRecordUnknown) => Ok(()),
-        _ => Err(e),
-    }
+/// A permanent refusal: the entry waits, with its reason, for the agent.
+fn park(tx: &rusqlite::Transaction<'_>, p: &Pending, code: WireCode) -> Result<()> {
+    tx.execute(
+        "UPDATE outbox SET status = 'parked', attempts = attempts + 1, park_reason = ?2
+         WHERE id = ?1",
+        params![p.id, format!("{code:?}: {}", code.message())],
+    )?;
+    Ok(())
 }
 
 fn evidence_json(evidence: &[crate::evidence::book::EvidenceRecord]) -> Result<serde_json::Value> {
