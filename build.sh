@@ -38,6 +38,36 @@ need_rust() {
     fi
 }
 
+# A throw-away PostgreSQL cluster for the server's tests: its own folder, port and socket,
+# trust auth on loopback only, fsync off (its data is thrown away), stopped on exit.
+start_test_postgres() {
+    local bindir
+    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    if [ -z "$bindir" ]; then
+        apt_install postgresql
+        bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    fi
+    PG_DIR=$(mktemp -d /tmp/perlinsos-pg.XXXXXX)
+    chmod 755 "$PG_DIR"
+    local run=()
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres "$PG_DIR"
+        run=(runuser -u postgres --)
+    fi
+    local port=$((20000 + RANDOM % 20000))
+    "${run[@]}" "$bindir/initdb" -D "$PG_DIR/data" -A trust -U perlinsos >/dev/null
+    "${run[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    PG_STOP=("${run[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -m fast stop)
+    trap stop_test_postgres EXIT
+    export PERLINSOS_TEST_DATABASE_URL="postgres://perlinsos@127.0.0.1:$port/postgres"
+}
+
+stop_test_postgres() {
+    "${PG_STOP[@]}" >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+}
+
 cmd_test() {
     need_rust
     log "cargo fmt --check"
@@ -47,6 +77,10 @@ cmd_test() {
     log "cargo test (every crate: unit, property, migration, at-rest, kill, CLI, server)"
     local out; out=$(mktemp)
     cargo test --workspace --locked 2>&1 | tee "$out"
+    log "the server's sync tests again, on PostgreSQL (a throw-away cluster)"
+    start_test_postgres
+    cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
+        --test sync_kill 2>&1 | tee -a "$out"
     awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"

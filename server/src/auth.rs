@@ -40,7 +40,7 @@ pub fn verify(
     }
     let device = state
         .db
-        .read(|c| db::device(c, device_id))?
+        .read(|tx| db::device(tx, device_id))?
         .ok_or(ApiError(ErrorCode::DeviceUnknown))?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let text = canonical_request(

@@ -100,7 +100,7 @@ pub async fn put(
         return Err(ApiError(ErrorCode::BlobTooLarge));
     }
     let _writing = state.blob_lock.lock().await;
-    if let Some(stored) = state.db.read(|c| db::blob_length(c, &sha256))? {
+    if let Some(stored) = state.db.read(|tx| db::blob_length(tx, &sha256))? {
         return Ok(with_header(
             StatusCode::OK,
             HEADER_BLOB_RECEIVED,
@@ -148,7 +148,12 @@ pub async fn put(
         tx.execute(
             "INSERT INTO blobs (sha256, length, device_id, stored_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT DO NOTHING",
-            rusqlite::params![sha256, length as i64, device.device_id, now],
+            &[
+                db::text(sha256.as_str()),
+                db::int(length as i64),
+                db::text(device.device_id.as_str()),
+                db::int(now),
+            ],
         )
         .map(drop)
     })?;

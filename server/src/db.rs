@@ -1,65 +1,358 @@
-//! The server's records in SQLite (WAL, one writer). Every request's effect is one
-//! transaction: an outbox entry is stored with its id as the key, so a batch sent twice is
-//! applied once.
+//! The server's storage: SQLite embedded by default, PostgreSQL when a database URL is given.
+//! Both are driven through one small interface (`Tx`: execute and query with `?N` parameters
+//! and three value types), so every query is written once. Each request's effect is one
+//! transaction; an outbox entry's id is its key, so a batch sent twice is applied once.
+//! Writes are serialized on one connection per server (enough for a district's phones).
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+#[derive(Debug)]
+pub struct DbError(pub String);
 
-pub type DbResult<T> = Result<T, rusqlite::Error>;
+pub type DbResult<T> = Result<T, DbError>;
 
-const SCHEMA: &str = "
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> DbError {
+        DbError(format!("sqlite: {e}"))
+    }
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> DbError {
+        DbError(format!(
+            "postgres: {}",
+            e.code().map(|c| c.code()).unwrap_or("io")
+        ))
+    }
+}
+
+/// A parameter or a column: an integer, a text or bytes, each possibly NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Blob(Option<Vec<u8>>),
+}
+
+impl Value {
+    pub fn int(&self) -> i64 {
+        match self {
+            Value::Int(Some(v)) => *v,
+            _ => 0,
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Value::Text(v) => v.clone(),
+            _ => None,
+        }
+    }
+
+    pub fn blob(&self) -> Option<Vec<u8>> {
+        match self {
+            Value::Blob(v) => v.clone(),
+            _ => None,
+        }
+    }
+}
+
+pub fn int(v: i64) -> Value {
+    Value::Int(Some(v))
+}
+
+pub fn text(v: impl Into<String>) -> Value {
+    Value::Text(Some(v.into()))
+}
+
+pub fn opt_text(v: Option<&str>) -> Value {
+    Value::Text(v.map(str::to_owned))
+}
+
+pub fn blob(v: impl Into<Vec<u8>>) -> Value {
+    Value::Blob(Some(v.into()))
+}
+
+pub type Row = Vec<Value>;
+
+/// One open transaction, whichever the database.
+pub trait Tx {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>>;
+
+    fn query_one(&mut self, sql: &str, params: &[Value]) -> DbResult<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    fn exists(&mut self, sql: &str, params: &[Value]) -> DbResult<bool> {
+        Ok(!self.query(sql, params)?.is_empty())
+    }
+}
+
+const SQLITE_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash  BLOB PRIMARY KEY,
-    agent_id   TEXT NOT NULL,
-    scope      TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    used_by    TEXT
-) STRICT;
+    code_hash BLOB PRIMARY KEY, agent_id TEXT NOT NULL, scope TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_by TEXT) STRICT;
 CREATE TABLE IF NOT EXISTS devices (
-    device_id   TEXT PRIMARY KEY,
-    public_key  BLOB NOT NULL,
-    agent_id    TEXT NOT NULL,
-    scope       TEXT NOT NULL,
-    enrolled_at INTEGER NOT NULL,
-    audit_seq   INTEGER NOT NULL DEFAULT 0,
-    audit_hash  BLOB
-) STRICT;
+    device_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, agent_id TEXT NOT NULL,
+    scope TEXT NOT NULL, enrolled_at INTEGER NOT NULL, audit_seq INTEGER NOT NULL DEFAULT 0,
+    audit_hash BLOB) STRICT;
 CREATE TABLE IF NOT EXISTS nonces (
-    device_id TEXT NOT NULL,
-    nonce     TEXT NOT NULL,
-    at        INTEGER NOT NULL,
-    PRIMARY KEY (device_id, nonce)
-) STRICT, WITHOUT ROWID;
+    device_id TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (device_id, nonce)) STRICT, WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (
-    sha256    TEXT PRIMARY KEY,
-    length    INTEGER NOT NULL,
-    device_id TEXT NOT NULL,
-    stored_at INTEGER NOT NULL
-) STRICT;
+    sha256 TEXT PRIMARY KEY, length INTEGER NOT NULL, device_id TEXT NOT NULL,
+    stored_at INTEGER NOT NULL) STRICT;
 CREATE TABLE IF NOT EXISTS entries (
-    id             TEXT PRIMARY KEY,
-    device_id      TEXT NOT NULL,
-    kind           TEXT NOT NULL,
-    entity_id      TEXT NOT NULL,
-    kelurahan_code TEXT,
-    body           TEXT NOT NULL,
-    created_at     INTEGER NOT NULL,
-    received_at    INTEGER NOT NULL
-) STRICT;
+    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL,
+    kelurahan_code TEXT, body TEXT NOT NULL, created_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL) STRICT;
 CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
 CREATE TABLE IF NOT EXISTS changes (
-    cursor         INTEGER PRIMARY KEY AUTOINCREMENT,
-    kelurahan_code TEXT,
-    device_id      TEXT,
-    body           TEXT NOT NULL,
-    at             INTEGER NOT NULL
-) STRICT;
+    cursor INTEGER PRIMARY KEY AUTOINCREMENT, kelurahan_code TEXT, device_id TEXT,
+    body TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
 ";
 
-pub struct Db {
-    conn: Mutex<Connection>,
+const POSTGRES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS enroll_codes (
+    code_hash BYTEA PRIMARY KEY, agent_id TEXT NOT NULL, scope TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_by TEXT);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, public_key BYTEA NOT NULL, agent_id TEXT NOT NULL,
+    scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, audit_seq BIGINT NOT NULL DEFAULT 0,
+    audit_hash BYTEA);
+CREATE TABLE IF NOT EXISTS nonces (
+    device_id TEXT NOT NULL, nonce TEXT NOT NULL, at BIGINT NOT NULL,
+    PRIMARY KEY (device_id, nonce));
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY, length BIGINT NOT NULL, device_id TEXT NOT NULL,
+    stored_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL,
+    kelurahan_code TEXT, body TEXT NOT NULL, created_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
+CREATE TABLE IF NOT EXISTS changes (
+    cursor BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kelurahan_code TEXT,
+    device_id TEXT, body TEXT NOT NULL, at BIGINT NOT NULL);
+";
+
+pub enum Db {
+    Sqlite(Mutex<rusqlite::Connection>),
+    /// Always Some until dropped (see `Drop`).
+    Postgres(Mutex<Option<postgres::Client>>),
+}
+
+impl Drop for Db {
+    /// The postgres client closes through its own runtime: on a plain thread, not on an async
+    /// worker where the server may be dropped.
+    fn drop(&mut self) {
+        if let Db::Postgres(client) = self {
+            let client = client.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(client) = client {
+                let _ = std::thread::spawn(move || drop(client)).join();
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The postgres client drives its own small runtime, which cannot start on a thread inside
+/// the server's runtime: the work runs on a plain thread, and the async worker steps aside
+/// (`block_in_place`) while it waits.
+fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let on_thread = || std::thread::scope(|s| s.spawn(f).join().expect("database thread"));
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(on_thread)
+        }
+        _ => on_thread(),
+    }
+}
+
+impl Db {
+    pub fn open_sqlite(path: &Path) -> DbResult<Db> {
+        let conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SQLITE_SCHEMA)?;
+        Ok(Db::Sqlite(Mutex::new(conn)))
+    }
+
+    pub fn open_postgres(url: &str) -> DbResult<Db> {
+        let url = url.to_owned();
+        blocking(move || {
+            let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
+            client.batch_execute(POSTGRES_SCHEMA)?;
+            Ok(Db::Postgres(Mutex::new(Some(client))))
+        })
+    }
+
+    /// Creates an empty database `name` on the PostgreSQL server at `admin_url`
+    /// (`postgres://user@host:port/db`) and returns its URL (throw-away test clusters).
+    pub fn create_postgres_database(admin_url: &str, name: &str) -> DbResult<String> {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(DbError("database name".into()));
+        }
+        let admin = admin_url.to_owned();
+        let statement = format!("CREATE DATABASE {name}");
+        blocking(move || {
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls)?;
+            client.batch_execute(&statement)?;
+            Ok::<_, DbError>(())
+        })?;
+        let (base, query) = match admin_url.split_once('?') {
+            Some((base, query)) => (base, format!("?{query}")),
+            None => (admin_url, String::new()),
+        };
+        let base = base.rsplit_once('/').map(|(b, _)| b).unwrap_or(base);
+        Ok(format!("{base}/{name}{query}"))
+    }
+
+    /// Runs `f` in one transaction, committed only if `f` succeeds.
+    pub fn write<T: Send, E: From<DbError> + Send>(
+        &self,
+        f: impl FnOnce(&mut dyn Tx) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut conn = lock(conn);
+                let tx = conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(DbError::from)?;
+                let mut handle = SqliteTx(&tx);
+                let value = f(&mut handle)?;
+                tx.commit().map_err(DbError::from)?;
+                Ok(value)
+            }
+            Db::Postgres(client) => blocking(|| {
+                let mut guard = lock(client);
+                let client = guard
+                    .as_mut()
+                    .ok_or_else(|| DbError("postgres: closed".into()))?;
+                let mut tx = client.transaction().map_err(DbError::from)?;
+                let value = f(&mut PostgresTx(&mut tx))?;
+                tx.commit().map_err(DbError::from)?;
+                Ok(value)
+            }),
+        }
+    }
+
+    /// Reads (in a transaction, for one consistent view).
+    pub fn read<T: Send>(&self, f: impl FnOnce(&mut dyn Tx) -> DbResult<T> + Send) -> DbResult<T> {
+        self.write(f)
+    }
+
+    /// The first column of the first row of `sql`, as an integer (counts, in tests and
+    /// `status`).
+    pub fn scalar(&self, sql: &str) -> DbResult<i64> {
+        let sql = sql.to_owned();
+        self.read(move |tx| Ok(tx.query_one(&sql, &[])?.map(|r| r[0].int()).unwrap_or(0)))
+    }
+}
+
+struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+
+fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value as V;
+    params
+        .iter()
+        .map(|p| match p {
+            Value::Int(Some(v)) => V::Integer(*v),
+            Value::Text(Some(v)) => V::Text(v.clone()),
+            Value::Blob(Some(v)) => V::Blob(v.clone()),
+            _ => V::Null,
+        })
+        .collect()
+}
+
+impl Tx for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        let mut stmt = self.0.prepare_cached(sql)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(sqlite_params(params)))? as u64)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        use rusqlite::types::ValueRef;
+        let mut stmt = self.0.prepare_cached(sql)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(match row.get_ref(i)? {
+                    ValueRef::Null => Value::Text(None),
+                    ValueRef::Integer(v) => Value::Int(Some(v)),
+                    ValueRef::Real(v) => Value::Int(Some(v as i64)),
+                    ValueRef::Text(v) => Value::Text(Some(String::from_utf8_lossy(v).into())),
+                    ValueRef::Blob(v) => Value::Blob(Some(v.to_vec())),
+                });
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+}
+
+struct PostgresTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+
+/// `?N` placeholders become PostgreSQL's `$N`.
+fn postgres_sql(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync + Send>> {
+    params
+        .iter()
+        .map(|p| -> Box<dyn postgres::types::ToSql + Sync + Send> {
+            match p {
+                Value::Int(v) => Box::new(*v),
+                Value::Text(v) => Box::new(v.clone()),
+                Value::Blob(v) => Box::new(v.clone()),
+            }
+        })
+        .collect()
+}
+
+impl Tx for PostgresTx<'_, '_> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        let boxed = postgres_params(params);
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref() as _).collect();
+        Ok(self.0.execute(postgres_sql(sql).as_str(), &refs)?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
+        use postgres::types::Type;
+        let boxed = postgres_params(params);
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+            boxed.iter().map(|b| b.as_ref() as _).collect();
+        let rows = self.0.query(postgres_sql(sql).as_str(), &refs)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(row.len());
+            for (i, column) in row.columns().iter().enumerate() {
+                let ty = column.type_();
+                values.push(if *ty == Type::INT8 {
+                    Value::Int(row.try_get::<_, Option<i64>>(i)?)
+                } else if *ty == Type::INT4 {
+                    Value::Int(row.try_get::<_, Option<i32>>(i)?.map(i64::from))
+                } else if *ty == Type::BYTEA {
+                    Value::Blob(row.try_get(i)?)
+                } else {
+                    Value::Text(row.try_get(i)?)
+                });
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -72,96 +365,67 @@ pub struct Device {
     pub audit_hash: Option<Vec<u8>>,
 }
 
-impl Db {
-    pub fn open(path: &Path) -> DbResult<Db> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Db {
-            conn: Mutex::new(conn),
-        })
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Runs `f` in one IMMEDIATE transaction, committed only if `f` succeeds.
-    pub fn write<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
-    }
-
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> DbResult<T> {
-        f(&self.lock())
-    }
-}
-
-pub fn device(conn: &Connection, device_id: &str) -> DbResult<Option<Device>> {
-    conn.prepare_cached(
+pub fn device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
+    let row = tx.query_one(
         "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash
          FROM devices WHERE device_id = ?1",
-    )?
-    .query_row([device_id], |r| {
-        let scope: String = r.get(3)?;
-        Ok(Device {
-            device_id: r.get(0)?,
-            public_key: r.get(1)?,
-            agent_id: r.get(2)?,
-            scope: serde_json::from_str(&scope).unwrap_or_default(),
-            audit_seq: r.get(4)?,
-            audit_hash: r.get(5)?,
-        })
-    })
-    .optional()
+        &[text(device_id)],
+    )?;
+    Ok(row.map(|r| Device {
+        device_id: r[0].text().unwrap_or_default(),
+        public_key: r[1].blob().unwrap_or_default(),
+        agent_id: r[2].text().unwrap_or_default(),
+        scope: serde_json::from_str(&r[3].text().unwrap_or_default()).unwrap_or_default(),
+        audit_seq: r[4].int(),
+        audit_hash: r[5].blob(),
+    }))
 }
 
 /// Remembers a nonce; false if the device used it before.
-pub fn use_nonce(tx: &Transaction<'_>, device_id: &str, nonce: &str, at: i64) -> DbResult<bool> {
-    let inserted = tx
-        .prepare_cached(
-            "INSERT INTO nonces (device_id, nonce, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-        )?
-        .execute(params![device_id, nonce, at])?;
+pub fn use_nonce(tx: &mut dyn Tx, device_id: &str, nonce: &str, at: i64) -> DbResult<bool> {
+    let inserted = tx.execute(
+        "INSERT INTO nonces (device_id, nonce, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+        &[text(device_id), text(nonce), int(at)],
+    )?;
     Ok(inserted == 1)
 }
 
 /// Forgets nonces older than any request the clock-skew window still admits.
-pub fn prune_nonces(tx: &Transaction<'_>, before: i64) -> DbResult<usize> {
-    tx.prepare_cached("DELETE FROM nonces WHERE at < ?1")?
-        .execute([before])
+pub fn prune_nonces(tx: &mut dyn Tx, before: i64) -> DbResult<u64> {
+    tx.execute("DELETE FROM nonces WHERE at < ?1", &[int(before)])
 }
 
 pub fn add_change(
-    tx: &Transaction<'_>,
+    tx: &mut dyn Tx,
     kelurahan_code: Option<&str>,
     device_id: Option<&str>,
     body: &str,
     at: i64,
 ) -> DbResult<i64> {
-    tx.prepare_cached(
-        "INSERT INTO changes (kelurahan_code, device_id, body, at) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![kelurahan_code, device_id, body, at])?;
-    Ok(tx.last_insert_rowid())
+    let row = tx.query_one(
+        "INSERT INTO changes (kelurahan_code, device_id, body, at) VALUES (?1, ?2, ?3, ?4)
+         RETURNING cursor",
+        &[
+            opt_text(kelurahan_code),
+            opt_text(device_id),
+            text(body),
+            int(at),
+        ],
+    )?;
+    Ok(row.map(|r| r[0].int()).unwrap_or(0))
 }
 
-pub fn blob_length(conn: &Connection, sha256: &str) -> DbResult<Option<i64>> {
-    conn.prepare_cached("SELECT length FROM blobs WHERE sha256 = ?1")?
-        .query_row([sha256], |r| r.get(0))
-        .optional()
+pub fn blob_length(tx: &mut dyn Tx, sha256: &str) -> DbResult<Option<i64>> {
+    Ok(tx
+        .query_one(
+            "SELECT length FROM blobs WHERE sha256 = ?1",
+            &[text(sha256)],
+        )?
+        .map(|r| r[0].int()))
 }
 
 /// (kind, state) counts for the operator's `status`.
-pub fn counts(conn: &Connection) -> DbResult<Vec<(String, i64)>> {
+pub fn counts(tx: &mut dyn Tx) -> DbResult<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for (label, sql) in [
         ("devices", "SELECT count(*) FROM devices"),
@@ -172,15 +436,17 @@ pub fn counts(conn: &Connection) -> DbResult<Vec<(String, i64)>> {
         ("blobs", "SELECT count(*) FROM blobs"),
         ("changes", "SELECT count(*) FROM changes"),
     ] {
-        out.push((label.to_owned(), conn.query_row(sql, [], |r| r.get(0))?));
+        let n = tx.query_one(sql, &[])?.map(|r| r[0].int()).unwrap_or(0);
+        out.push((label.to_owned(), n));
     }
-    let mut stmt =
-        conn.prepare("SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((format!("entries.{}", r.get::<_, String>(0)?), r.get(1)?))
-    })?;
-    for row in rows {
-        out.push(row?);
+    for row in tx.query(
+        "SELECT kind, count(*) FROM entries GROUP BY kind ORDER BY kind",
+        &[],
+    )? {
+        out.push((
+            format!("entries.{}", row[0].text().unwrap_or_default()),
+            row[1].int(),
+        ));
     }
     Ok(out)
 }

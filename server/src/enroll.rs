@@ -6,9 +6,9 @@ use axum::Json;
 use perlinsos_protocol::wire::{EnrollRequest, EnrollResponse, ErrorCode};
 use ring::digest::{digest, SHA256};
 use ring::signature::KeyPair;
-use rusqlite::{params, OptionalExtension};
 
 use crate::auth::{hex, unhex};
+use crate::db;
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -33,23 +33,27 @@ pub async fn enroll(
     }
     let now = (state.clock)();
     let hash = code_hash(&request.code);
+    let device_id = request.device_id.clone();
     let (agent_id, scope_json) = state.db.write(|tx| {
-        let code: Option<(String, String, i64, Option<String>)> = tx
-            .prepare_cached(
-                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1",
-            )?
-            .query_row([&hash], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .optional()?;
-        let Some((agent_id, scope, expires_at, used_by)) = code else {
+        let Some(code) = tx.query_one(
+            "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1",
+            &[db::blob(hash.clone())],
+        )?
+        else {
             return Err(ApiError(ErrorCode::EnrollCodeInvalid));
         };
+        let (agent_id, scope, expires_at, used_by) = (
+            code[0].text().unwrap_or_default(),
+            code[1].text().unwrap_or_default(),
+            code[2].int(),
+            code[3].text(),
+        );
         match used_by {
-            Some(device) if device == request.device_id => {
-                let same_key: bool = tx
-                    .prepare_cached(
-                        "SELECT 1 FROM devices WHERE device_id = ?1 AND public_key = ?2",
-                    )?
-                    .exists(params![request.device_id, key])?;
+            Some(device) if device == device_id => {
+                let same_key = tx.exists(
+                    "SELECT 1 FROM devices WHERE device_id = ?1 AND public_key = ?2",
+                    &[db::text(device_id.as_str()), db::blob(key.clone())],
+                )?;
                 if !same_key {
                     return Err(ApiError(ErrorCode::EnrollCodeInvalid));
                 }
@@ -57,20 +61,29 @@ pub async fn enroll(
             Some(_) => return Err(ApiError(ErrorCode::EnrollCodeInvalid)),
             None if expires_at < now => return Err(ApiError(ErrorCode::EnrollCodeInvalid)),
             None => {
-                let taken: bool = tx
-                    .prepare_cached("SELECT 1 FROM devices WHERE device_id = ?1")?
-                    .exists([&request.device_id])?;
+                let taken = tx.exists(
+                    "SELECT 1 FROM devices WHERE device_id = ?1",
+                    &[db::text(device_id.as_str())],
+                )?;
                 if taken {
                     return Err(ApiError(ErrorCode::EnrollCodeInvalid));
                 }
-                tx.prepare_cached(
+                tx.execute(
                     "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![request.device_id, key, agent_id, scope, now])?;
-                tx.prepare_cached("UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1")?
-                    .execute(params![hash, request.device_id])?;
-                tracing::info!(event = "device_enrolled", device = %request.device_id, agent = %agent_id);
+                    &[
+                        db::text(device_id.as_str()),
+                        db::blob(key.clone()),
+                        db::text(agent_id.as_str()),
+                        db::text(scope.as_str()),
+                        db::int(now),
+                    ],
+                )?;
+                tx.execute(
+                    "UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1",
+                    &[db::blob(hash.clone()), db::text(device_id.as_str())],
+                )?;
+                tracing::info!(event = "device_enrolled", device = %device_id, agent = %agent_id);
             }
         }
         Ok((agent_id, scope))

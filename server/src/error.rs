@@ -40,9 +40,10 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> ApiError {
-        tracing::error!(kind = "database", error = %e.sqlite_error_code().map(|c| format!("{c:?}")).unwrap_or_default());
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> ApiError {
+        // The message names the database and its error code, never a value.
+        tracing::error!(kind = "database", error = %e.0);
         ApiError(ErrorCode::Internal)
     }
 }

@@ -43,10 +43,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (creating) the data folder: database, blob folder and the district key.
+    /// Opens (creating) the data folder: blob folder, district key, and the database there
+    /// (SQLite) unless `database_url` names a PostgreSQL database.
     pub fn open(data_dir: &Path, clock: Clock) -> std::io::Result<AppState> {
+        AppState::open_with(data_dir, None, clock)
+    }
+
+    pub fn open_with(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        clock: Clock,
+    ) -> std::io::Result<AppState> {
         std::fs::create_dir_all(data_dir.join("blobs").join("partial"))?;
-        let db = db::Db::open(&data_dir.join("server.db")).map_err(std::io::Error::other)?;
+        let db = match database_url {
+            Some(url) => db::Db::open_postgres(url),
+            None => db::Db::open_sqlite(&data_dir.join("server.db")),
+        }
+        .map_err(|e| std::io::Error::other(e.0))?;
         Ok(AppState {
             db: Arc::new(db),
             data_dir: data_dir.to_path_buf(),
@@ -103,27 +116,41 @@ async fn changes(
 ) -> Result<Json<ChangesResponse>, ApiError> {
     let device = auth::verify(&state, &method, &uri, &headers, b"")?;
     let since = since.since.unwrap_or(0).max(0);
-    let scope = serde_json::to_string(&device.scope).unwrap_or_default();
-    let rows: Vec<(i64, String)> = state.db.read(|c| {
-        let mut stmt = c.prepare_cached(
-            "SELECT cursor, body FROM changes
-             WHERE cursor > ?1
-               AND (kelurahan_code IS NULL OR kelurahan_code IN (SELECT value FROM json_each(?2)))
-               AND (device_id IS NULL OR device_id = ?3)
-             ORDER BY cursor LIMIT ?4",
-        )?;
-        let rows = stmt.query_map(
-            rusqlite::params![since, scope, device.device_id, CHANGES_PAGE + 1],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        rows.collect()
-    })?;
-    let more = rows.len() as i64 > CHANGES_PAGE;
+    // Changes for every device, for this device, or for a kelurahan in its scope; read in
+    // pages until a page of this device's changes is full.
     let mut items = Vec::new();
-    for (cursor, body) in rows.into_iter().take(CHANGES_PAGE as usize) {
-        let change = serde_json::from_str(&body)
-            .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
-        items.push(ChangeItem { cursor, change });
+    let mut after = since;
+    let mut more = false;
+    loop {
+        let rows = state.db.read(|tx| {
+            tx.query(
+                "SELECT cursor, kelurahan_code, device_id, body FROM changes
+                 WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
+                &[db::int(after), db::int(CHANGES_PAGE * 4)],
+            )
+        })?;
+        let exhausted = (rows.len() as i64) < CHANGES_PAGE * 4;
+        for row in rows {
+            after = row[0].int();
+            let for_me = row[1].text().is_none_or(|k| device.scope.contains(&k))
+                && row[2].text().is_none_or(|d| d == device.device_id);
+            if !for_me {
+                continue;
+            }
+            if items.len() as i64 == CHANGES_PAGE {
+                more = true;
+                break;
+            }
+            let change = serde_json::from_str(&row[3].text().unwrap_or_default())
+                .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
+            items.push(ChangeItem {
+                cursor: after,
+                change,
+            });
+        }
+        if more || exhausted {
+            break;
+        }
     }
     let cursor = items.last().map(|i| i.cursor).unwrap_or(since);
     Ok(Json(ChangesResponse {

@@ -21,6 +21,10 @@ struct Cli {
         global = true
     )]
     data: PathBuf,
+    /// A PostgreSQL database (postgres://user@host/db) instead of SQLite in the data folder;
+    /// blobs and the district key stay in the data folder.
+    #[arg(long, env = "PERLINSOS_DATABASE_URL", global = true)]
+    database_url: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -69,8 +73,12 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let state = AppState::open(&cli.data, Arc::new(perlinsos_server::now_millis))
-        .map_err(|e| format!("cannot open {}: {e}", cli.data.display()))?;
+    let state = AppState::open_with(
+        &cli.data,
+        cli.database_url.as_deref(),
+        Arc::new(perlinsos_server::now_millis),
+    )
+    .map_err(|e| format!("cannot open {}: {e}", cli.data.display()))?;
     match cli.command {
         Command::Serve { listen } => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

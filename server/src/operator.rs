@@ -69,17 +69,17 @@ pub fn enroll_code(
             tx.execute(
                 "INSERT INTO enroll_codes (code_hash, agent_id, scope, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![
-                    code_hash(&code),
-                    agent_id.trim(),
-                    serde_json::to_string(scope).unwrap_or_default(),
-                    now,
-                    now + ttl_ms
+                &[
+                    db::blob(code_hash(&code)),
+                    db::text(agent_id.trim()),
+                    db::text(serde_json::to_string(scope).unwrap_or_default()),
+                    db::int(now),
+                    db::int(now + ttl_ms),
                 ],
             )
             .map(drop)
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.0)?;
     Ok(code)
 }
 
@@ -145,19 +145,15 @@ pub fn set_status(
     };
     let device: Option<String> = state
         .db
-        .read(|c| {
-            c.query_row(
-                "SELECT device_id FROM entries WHERE kind = ?1 AND entity_id = ?2",
-                [kind, record_id],
-                |r| r.get(0),
-            )
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })
+        .read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT device_id FROM entries WHERE kind = ?1 AND entity_id = ?2",
+                    &[db::text(kind), db::text(record_id)],
+                )?
+                .and_then(|r| r[0].text()))
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.0)?;
     let device = device.ok_or("no such record")?;
     let change = Change::Status {
         record_kind: record_kind.to_owned(),
@@ -180,9 +176,9 @@ fn add_change(
     state
         .db
         .write(|tx| db::add_change(tx, kelurahan, device, &body, now).map(drop))
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.0)
 }
 
 pub fn status(state: &AppState) -> OpResult<Vec<(String, i64)>> {
-    state.db.read(db::counts).map_err(|e| e.to_string())
+    state.db.read(db::counts).map_err(|e| e.0)
 }

@@ -17,12 +17,11 @@ use perlinsos_protocol::wire::{
 };
 use ring::digest::{digest, SHA256};
 use ring::signature::{UnparsedPublicKey, ED25519};
-use rusqlite::{params, Transaction};
 use serde::Deserialize;
 
 use crate::auth::{hex, unhex, verify};
 use crate::blobs::blob_path;
-use crate::db::Device;
+use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -96,7 +95,12 @@ pub async fn push(
     }
     let now = (state.clock)();
     let results = state.db.write(|tx| {
-        let mut chain = (device.audit_seq, device.audit_hash.clone());
+        // The chain as this transaction sees it: a copy of this request delivered twice may
+        // have moved it since the signature was checked.
+        let current =
+            db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
+        let start = (current.audit_seq, current.audit_hash.clone());
+        let mut chain = start.clone();
         let mut results = Vec::with_capacity(request.entries.len());
         for entry in &request.entries {
             let outcome = apply(&state, tx, &device, entry, &mut chain, now)?;
@@ -105,10 +109,16 @@ pub async fn push(
                 outcome,
             });
         }
-        tx.prepare_cached(
-            "UPDATE devices SET audit_seq = ?2, audit_hash = ?3 WHERE device_id = ?1",
-        )?
-        .execute(params![device.device_id, chain.0, chain.1])?;
+        if chain != start {
+            tx.execute(
+                "UPDATE devices SET audit_seq = ?2, audit_hash = ?3 WHERE device_id = ?1",
+                &[
+                    db::text(device.device_id.as_str()),
+                    db::int(chain.0),
+                    db::Value::Blob(chain.1.clone()),
+                ],
+            )?;
+        }
         Ok::<_, ApiError>(results)
     })?;
     let accepted = results
@@ -126,20 +136,18 @@ pub async fn push(
 
 fn apply(
     state: &AppState,
-    tx: &Transaction<'_>,
+    tx: &mut dyn Tx,
     device: &Device,
     entry: &PushEntry,
     chain: &mut (i64, Option<Vec<u8>>),
     now: i64,
 ) -> Result<Outcome, ApiError> {
-    let known: Option<String> = {
-        let mut stmt = tx.prepare_cached("SELECT device_id FROM entries WHERE id = ?1")?;
-        let mut rows = stmt.query([&entry.id])?;
-        match rows.next()? {
-            Some(row) => Some(row.get(0)?),
-            None => None,
-        }
-    };
+    let known = tx
+        .query_one(
+            "SELECT device_id FROM entries WHERE id = ?1",
+            &[db::text(entry.id.as_str())],
+        )?
+        .and_then(|r| r[0].text());
     if let Some(owner) = known {
         return Ok(if owner == device.device_id {
             Outcome::Duplicate
@@ -170,36 +178,37 @@ fn apply(
             return Ok(rejected(code));
         }
     }
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body, created_at,
                               received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        entry.id,
-        device.device_id,
-        entry.kind,
-        entry.entity_id,
-        entry.kelurahan_code,
-        entry.body.to_string(),
-        entry.created_at,
-        now
-    ])?;
+        &[
+            db::text(entry.id.as_str()),
+            db::text(device.device_id.as_str()),
+            db::text(entry.kind.as_str()),
+            db::text(entry.entity_id.as_str()),
+            db::opt_text(entry.kelurahan_code.as_deref()),
+            db::text(entry.body.to_string()),
+            db::int(entry.created_at),
+            db::int(now),
+        ],
+    )?;
     Ok(Outcome::Accepted)
 }
 
 /// Every blob the record names is stored whole and attested by this device.
 fn check_evidence(
     state: &AppState,
-    tx: &Transaction<'_>,
+    tx: &mut dyn Tx,
     device: &Device,
     entry: &PushEntry,
 ) -> Result<Option<ErrorCode>, ApiError> {
     let evidence: WithEvidence = serde_json::from_value(entry.body.clone()).unwrap_or_default();
     for sha in &entry.blobs {
-        let stored: bool = tx
-            .prepare_cached("SELECT 1 FROM blobs WHERE sha256 = ?1")?
-            .exists([sha])?;
+        let stored = tx.exists(
+            "SELECT 1 FROM blobs WHERE sha256 = ?1",
+            &[db::text(sha.as_str())],
+        )?;
         if !stored {
             return Ok(Some(ErrorCode::BlobMissing));
         }

@@ -145,7 +145,7 @@ struct Row {
 
 async fn run(label: &'static str, shape: Option<Shape>, cut_percent: u64) -> Row {
     let server_dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(server_dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let state = perlinsos_e2e::server_state(server_dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));

@@ -47,7 +47,7 @@ struct Server {
 
 async fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let state = perlinsos_e2e::server_state(dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
@@ -60,10 +60,7 @@ async fn server() -> Server {
 
 impl Server {
     fn count(&self, sql: &str) -> i64 {
-        self.state
-            .db
-            .read(|c| c.query_row(sql, [], |r| r.get(0)))
-            .unwrap()
+        self.state.db.scalar(sql).unwrap()
     }
 }
 

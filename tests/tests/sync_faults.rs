@@ -38,10 +38,7 @@ const SCOPE: [&str; 10] = [
 const DEFAULT_RUNS: usize = 200;
 
 fn count(state: &AppState, sql: &str) -> i64 {
-    state
-        .db
-        .read(|c| c.query_row(sql, [], |r| r.get(0)))
-        .unwrap()
+    state.db.scalar(sql).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -51,7 +48,7 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(DEFAULT_RUNS);
     let server_dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(server_dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let state = perlinsos_e2e::server_state(server_dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server_addr = listener.local_addr().unwrap();
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
@@ -173,7 +170,7 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
     let duplicated = count(
         &state,
         "SELECT count(*) FROM (SELECT kind, entity_id FROM entries GROUP BY kind, entity_id
-                               HAVING count(*) > 1)",
+                               HAVING count(*) > 1) AS twice",
     );
     let stored_blobs = count(&state, "SELECT count(*) FROM blobs");
     let blobs: i64 = store

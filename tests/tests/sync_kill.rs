@@ -3,7 +3,6 @@
 //! every household, audit entry and photo the phone made exactly once.
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use perlinsos_core::crypt::{Cipher, DataKey};
@@ -29,16 +28,13 @@ const SCOPE: [&str; 10] = [
 ];
 
 fn count(state: &AppState, sql: &str) -> i64 {
-    state
-        .db
-        .read(|c| c.query_row(sql, [], |r| r.get(0)))
-        .unwrap()
+    state.db.scalar(sql).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
     let server_dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(server_dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let state = perlinsos_e2e::server_state(server_dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
@@ -116,7 +112,7 @@ async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
     let duplicated = count(
         &state,
         "SELECT count(*) FROM (SELECT kind, entity_id FROM entries GROUP BY kind, entity_id
-                               HAVING count(*) > 1)",
+                               HAVING count(*) > 1) AS twice",
     );
     eprintln!(
         "kills {KILLS}: households {households} (server {on_server}), audit {audit}, blobs {blobs}, duplicated {duplicated}"

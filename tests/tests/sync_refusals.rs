@@ -32,7 +32,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let server_dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(server_dir.path(), Arc::new(perlinsos_server::now_millis)).unwrap();
+    let state = perlinsos_e2e::server_state(server_dir.path());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
@@ -325,6 +325,7 @@ async fn the_phone_refuses_a_model_the_district_did_not_sign() {
         .write(|tx| {
             db::add_change(tx, None, None, &serde_json::to_string(&change).unwrap(), 1).map(drop)
         })
+        .map_err(|e: db::DbError| e.0)
         .unwrap();
     operator::publish_model(&s.state, model).unwrap();
     let cipher = Arc::new(
