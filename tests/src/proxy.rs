@@ -59,6 +59,9 @@ impl FaultMix {
 pub struct Shape {
     pub bits_per_second: u64,
     pub round_trip_ms: u64,
+    /// Percent chance, for every 64 KiB the phone sends, that the connection drops there
+    /// (a long-lived connection on a weak cell is cut part-way, often mid-upload).
+    pub cut_percent_per_64k: u64,
 }
 
 #[derive(Debug, Default)]
@@ -209,6 +212,10 @@ async fn handle(mut client: TcpStream, config: Arc<Config>) -> std::io::Result<(
     let (mut client_read, mut client_write) = client.into_split();
     let (mut upstream_read, mut upstream_write) = upstream.into_split();
     let stats = config.stats.clone();
+    let cut_seed = {
+        let mut rng = config.rng.lock().unwrap_or_else(|p| p.into_inner());
+        rng.next_u64()
+    };
     let up = async move {
         if !first.is_empty() {
             upstream_write.write_all(&first).await?;
@@ -222,6 +229,7 @@ async fn handle(mut client: TcpStream, config: Arc<Config>) -> std::io::Result<(
             },
             delay_of(fault),
             shape,
+            Some((cut_seed, stats.as_ref())),
             &stats.bytes_up,
         )
         .await?;
@@ -238,6 +246,7 @@ async fn handle(mut client: TcpStream, config: Arc<Config>) -> std::io::Result<(
             },
             delay_of(fault),
             shape,
+            None,
             &stats.bytes_down,
         )
         .await?;
@@ -266,6 +275,7 @@ async fn pump<R, W>(
     cut_after: Option<usize>,
     delay_ms: u64,
     shape: Option<Shape>,
+    random_cuts: Option<(u64, &Stats)>,
     counter: &AtomicU64,
 ) -> std::io::Result<()>
 where
@@ -275,6 +285,8 @@ where
     let mut chunk = vec![0u8; 4096];
     let mut sent = 0usize;
     let mut idle_since = Some(std::time::Instant::now());
+    let mut cut_rng = random_cuts.map(|(seed, _)| Rng::new(seed));
+    let mut next_roll = 64 * 1024;
     loop {
         let n = from.read(&mut chunk).await?;
         // Bytes after a pause start a new message: it pays half a round trip on the way.
@@ -302,6 +314,16 @@ where
         }
         to.write_all(&chunk[..n]).await?;
         idle_since = Some(std::time::Instant::now());
+        if let (Some(shape), Some(rng), Some((_, stats))) = (shape, cut_rng.as_mut(), random_cuts) {
+            while sent + n >= next_roll {
+                next_roll += 64 * 1024;
+                if rng.below(100) < shape.cut_percent_per_64k {
+                    stats.faults.fetch_add(1, Ordering::Relaxed);
+                    counter.fetch_add(n as u64, Ordering::Relaxed);
+                    return Err(std::io::ErrorKind::ConnectionReset.into());
+                }
+            }
+        }
         sent += n;
         counter.fetch_add(n as u64, Ordering::Relaxed);
     }

@@ -16,7 +16,7 @@ use perlinsos_core::sanggahan::{
 use perlinsos_core::session::device::Device;
 use perlinsos_core::session::Agents;
 use perlinsos_core::store::Store;
-use perlinsos_core::sync::{self, Syncer};
+use perlinsos_core::sync::{self, Progress, Syncer};
 use perlinsos_core::Date;
 use perlinsos_server::{operator, AppState};
 
@@ -229,7 +229,23 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
         &before.path().join("device.db"),
     );
 
-    let report = phone.syncer(&server.url).sync().await.unwrap();
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let report = phone
+        .syncer(&server.url)
+        .on_progress(move |p| seen.lock().unwrap().push(p))
+        .sync()
+        .await
+        .unwrap();
+    // The agent's screen heard about the photo's bytes and the entries as they went.
+    let events = events.lock().unwrap().clone();
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Progress::Blob { sent_bytes, total_bytes } if sent_bytes == total_bytes && *total_bytes > 0
+    )));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Progress::Entries { pending: 0, .. })));
     // Everything queued, and the pass's own audit entry (sync), went up.
     assert_eq!(report.accepted + report.parked, queued + 1);
     assert_eq!(report.records_accepted, 2);
