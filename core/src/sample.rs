@@ -34,7 +34,9 @@ impl Rng {
     }
 }
 
-const KELURAHAN: &[&str] = &[
+/// The pilot's kelurahan the generator draws from: eight in Kota Mataram (52.71), then two in
+/// Lombok Timur (52.03).
+pub const KELURAHAN: &[&str] = &[
     "52.71.01.1004",
     "52.71.01.1009",
     "52.71.02.1001",

@@ -15,7 +15,7 @@ use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::book::{Capture, EvidenceBook};
 use perlinsos_core::evidence::{ingest, Options};
 use perlinsos_core::registration::Registry;
-use perlinsos_core::sample::Generator;
+use perlinsos_core::sample::{Generator, KELURAHAN as SCOPE};
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Report, Syncer};
@@ -29,18 +29,6 @@ const CAM: [&[u8]; 3] = [
     include_bytes!("../../core/data/photos/cam1_kleiber_o6.jpg"),
     include_bytes!("../../core/data/photos/cam2_wood.jpg"),
     include_bytes!("../../core/data/photos/cam3_ladybird.jpg"),
-];
-const SCOPE: [&str; 10] = [
-    "52.71.01.1004",
-    "52.71.01.1009",
-    "52.71.02.1001",
-    "52.71.02.1013",
-    "52.71.03.1005",
-    "52.71.04.1002",
-    "52.71.05.1007",
-    "52.71.06.1003",
-    "52.03.01.2001",
-    "52.03.02.2003",
 ];
 
 struct Phone {

@@ -33,3 +33,39 @@ pub fn server_state(dir: &std::path::Path) -> perlinsos_server::AppState {
         _ => perlinsos_server::AppState::open(dir, clock).expect("server state"),
     }
 }
+
+/// A sample photo normalized with its long side at `long_side`: each size is another blob.
+pub fn photo_sized(source: &[u8], long_side: u32) -> Vec<u8> {
+    let options = perlinsos_core::evidence::Options {
+        long_side,
+        quality: 75,
+        keep_gps: false,
+    };
+    perlinsos_core::evidence::ingest(source, &options)
+        .expect("sample photo")
+        .jpeg
+}
+
+/// Attaches `photo` to household `id` as agent agen-01 of `device`, taken at `now`.
+pub fn attach_household_photo(
+    book: &perlinsos_core::evidence::book::EvidenceBook,
+    device: &perlinsos_core::session::device::Device,
+    id: &str,
+    photo: &[u8],
+    now: i64,
+) -> perlinsos_core::evidence::book::EvidenceRecord {
+    book.capture(
+        photo,
+        &perlinsos_core::evidence::Options::default(),
+        perlinsos_core::evidence::book::Capture {
+            record_kind: "household",
+            record_id: id,
+            captured_at: now,
+            gps: None,
+            device_id: &device.id,
+            device_key: device.key(),
+            agent_id: "agen-01",
+        },
+    )
+    .expect("capture")
+}

@@ -27,17 +27,9 @@ const HOUSE: Gps = Gps {
     latitude: -8.5833,
     longitude: 116.1167,
 };
-/// The kelurahan the sample generator draws from (Kota Mataram).
-const SCOPE: [&str; 8] = [
-    "52.71.01.1004",
-    "52.71.01.1009",
-    "52.71.02.1001",
-    "52.71.02.1013",
-    "52.71.03.1005",
-    "52.71.04.1002",
-    "52.71.05.1007",
-    "52.71.06.1003",
-];
+/// This phone's scope: the Kota Mataram kelurahan the sample generator draws from (not the
+/// two in Lombok Timur).
+const SCOPE: &[&str] = perlinsos_core::sample::KELURAHAN.split_at(8).0;
 
 struct Server {
     _dir: tempfile::TempDir,

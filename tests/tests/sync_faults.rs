@@ -9,32 +9,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::{Capture, EvidenceBook};
+use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::evidence::{ingest, Options};
 use perlinsos_core::registration::Registry;
-use perlinsos_core::sample::{Generator, Rng};
+use perlinsos_core::sample::{Generator, Rng, KELURAHAN as SCOPE};
 use perlinsos_core::session::device::Device;
 use perlinsos_core::session::Agents;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Syncer};
 use perlinsos_core::Date;
 use perlinsos_e2e::proxy::{FaultMix, Proxy};
+use perlinsos_e2e::{attach_household_photo, photo_sized};
 use perlinsos_server::{operator, AppState};
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
 const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
-const SCOPE: [&str; 10] = [
-    "52.71.01.1004",
-    "52.71.01.1009",
-    "52.71.02.1001",
-    "52.71.02.1013",
-    "52.71.03.1005",
-    "52.71.04.1002",
-    "52.71.05.1007",
-    "52.71.06.1003",
-    "52.03.01.2001",
-    "52.03.02.2003",
-];
 const DEFAULT_RUNS: usize = 200;
 
 fn count(state: &AppState, sql: &str) -> i64 {
@@ -101,30 +90,8 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
             households += 1;
             if rng.below(4) == 0 {
                 // Another size, another photo (the same size twice is the same blob).
-                let photo = ingest(
-                    &base[run % 2],
-                    &Options {
-                        long_side: 300 + run as u32 % 97,
-                        quality: 70,
-                        keep_gps: false,
-                    },
-                )
-                .unwrap()
-                .jpeg;
-                book.capture(
-                    &photo,
-                    &Options::default(),
-                    Capture {
-                        record_kind: "household",
-                        record_id: &id,
-                        captured_at: now,
-                        gps: None,
-                        device_id: &device.id,
-                        device_key: device.key(),
-                        agent_id: "agen-01",
-                    },
-                )
-                .unwrap();
+                let photo = photo_sized(&base[run % 2], 300 + run as u32 % 97);
+                attach_household_photo(&book, &device, &id, &photo, now);
                 photos += 1;
             }
         }

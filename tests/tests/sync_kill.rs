@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use perlinsos_core::crypt::{Cipher, DataKey};
-use perlinsos_core::sample::Rng;
+use perlinsos_core::sample::{Rng, KELURAHAN as SCOPE};
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync;
@@ -14,18 +14,6 @@ use perlinsos_e2e::TEST_KEY;
 use perlinsos_server::{operator, AppState};
 
 const KILLS: usize = 25;
-const SCOPE: [&str; 10] = [
-    "52.71.01.1004",
-    "52.71.01.1009",
-    "52.71.02.1001",
-    "52.71.02.1013",
-    "52.71.03.1005",
-    "52.71.04.1002",
-    "52.71.05.1007",
-    "52.71.06.1003",
-    "52.03.01.2001",
-    "52.03.02.2003",
-];
 
 fn count(state: &AppState, sql: &str) -> i64 {
     state.db.scalar(sql).unwrap()

@@ -9,15 +9,14 @@ use std::sync::Arc;
 
 use perlinsos_core::crypt::{Cipher, DataKey};
 use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::{Capture, EvidenceBook};
-use perlinsos_core::evidence::{ingest, Options};
+use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::registration::Registry;
 use perlinsos_core::sample::Generator;
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::Syncer;
 use perlinsos_core::Date;
-use perlinsos_e2e::TEST_KEY;
+use perlinsos_e2e::{attach_household_photo, photo_sized, TEST_KEY};
 
 const CAM2: &[u8] = include_bytes!("../../../core/data/photos/cam2_wood.jpg");
 
@@ -70,30 +69,8 @@ async fn main() {
             .expect("register");
         if generator.rng().below(3) == 0 {
             // A photo of its own size: a new blob each time.
-            let photo = ingest(
-                CAM2,
-                &Options {
-                    long_side: 500 + (seed as u32 * 7 + round) % 900,
-                    quality: 75,
-                    keep_gps: false,
-                },
-            )
-            .expect("photo")
-            .jpeg;
-            book.capture(
-                &photo,
-                &Options::default(),
-                Capture {
-                    record_kind: "household",
-                    record_id: &id,
-                    captured_at: now,
-                    gps: None,
-                    device_id: &device.id,
-                    device_key: device.key(),
-                    agent_id: "agen-01",
-                },
-            )
-            .expect("capture");
+            let photo = photo_sized(CAM2, 500 + (seed as u32 * 7 + round) % 900);
+            attach_household_photo(&book, &device, &id, &photo, now);
         }
         writeln!(out, "REGISTERED {id}").expect("stdout");
         out.flush().expect("flush");
