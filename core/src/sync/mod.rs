@@ -266,8 +266,14 @@ impl Syncer {
     /// ends.
     pub async fn sync(&self) -> std::result::Result<Report, Interrupted> {
         let mut report = Report::default();
-        self.push(&mut report).await?;
-        self.pull(&mut report).await?;
+        self.sync_into(&mut report).await?;
+        Ok(report)
+    }
+
+    /// A pass that adds what it did to `report`, also when it ends early.
+    async fn sync_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
+        self.push(report).await?;
+        self.pull(report).await?;
         if report.records_accepted > 0 || report.changes_applied > 0 {
             let now = (self.clock)();
             self.store.write(|tx| {
@@ -281,18 +287,20 @@ impl Syncer {
                 )
                 .map(drop)
             })?;
-            self.push(&mut report).await?;
+            self.push(report).await?;
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Passes until one completes, waiting with backoff and jitter after each transient
-    /// failure; at most `max_passes`. Dropping this future at any point is safe.
+    /// failure; at most `max_passes`. The report adds up every pass. Dropping this future at
+    /// any point is safe.
     pub async fn run(&self, max_passes: u32) -> std::result::Result<Report, Interrupted> {
         let mut failures = 0;
+        let mut report = Report::default();
         loop {
-            match self.sync().await {
-                Ok(report) => return Ok(report),
+            match self.sync_into(&mut report).await {
+                Ok(()) => return Ok(report),
                 Err(Interrupted::Transient { retry_after_ms }) if failures + 1 < max_passes => {
                     let wait = backoff::delay_ms(
                         self.backoff,
