@@ -77,11 +77,12 @@ cmd_test() {
     log "cargo test (every crate: unit, property, migration, at-rest, kill, CLI, server)"
     local out; out=$(mktemp)
     cargo test --workspace --locked 2>&1 | tee "$out"
+    cmd_kotlin_test | tee -a "$out"
     log "the server's sync tests again, on PostgreSQL (a throw-away cluster)"
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
         --test sync_kill 2>&1 | tee -a "$out"
-    awk '/^test result:/ { p += $4; f += $6 } END { printf "%d passed, %d failed\n", p, f }' "$out"
+    awk '/^test result:/ { p += $4; f += $6 } /^kotlin: / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"
 }
@@ -135,9 +136,58 @@ cmd_bindings() {
     need_rust
     cargo build --locked -p perlinsos-ffi --features bindgen
     local out="$CARGO_TARGET_DIR/bindings/kotlin"
-    "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library \
+    "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library --no-format \
         "$CARGO_TARGET_DIR/debug/libperlinsos_ffi.so" --language kotlin --out-dir "$out"
     log "Kotlin bindings in $out"
+}
+
+# kotlinc from the npm package kotlin-compiler (it carries kotlin-stdlib, kotlin-test and
+# kotlinx-coroutines jars); JNA and the JUnit 5 console launcher from Debian.
+KOTLIN_VERSION=2.4.20
+need_kotlin() {
+    command -v java >/dev/null 2>&1 || apt_install default-jdk-headless
+    apt_install libjna-java junit5
+    KOTLIN_HOME="$HOME/.cache/perlinsos/kotlinc-$KOTLIN_VERSION"
+    if [ ! -x "$KOTLIN_HOME/bin/kotlinc" ]; then
+        command -v npm >/dev/null 2>&1 || apt_install npm
+        log "fetching kotlin-compiler $KOTLIN_VERSION (npm)"
+        local tmp; tmp=$(mktemp -d)
+        (cd "$tmp" && npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null && tar xzf ./*.tgz)
+        mkdir -p "$(dirname "$KOTLIN_HOME")"
+        rm -rf "$KOTLIN_HOME"
+        mv "$tmp/package" "$KOTLIN_HOME"
+        chmod +x "$KOTLIN_HOME"/bin/*
+        rm -rf "$tmp"
+    fi
+}
+
+# The Kotlin tests: the generated bindings and bindings/kotlin-tests compiled in one kotlinc
+# call (it is slow to start), run by JUnit's console launcher against the real library.
+cmd_kotlin_test() {
+    need_kotlin
+    cmd_bindings
+    local lib="$KOTLIN_HOME/lib" out="$CARGO_TARGET_DIR/kotlin-tests"
+    local cp="/usr/share/java/jna.jar:$lib/kotlin-test.jar:$lib/kotlin-test-junit5.jar"
+    cp="$cp:$lib/kotlinx-coroutines-core-jvm.jar:/usr/share/java/junit-platform-console-standalone.jar"
+    rm -rf "$out" && mkdir -p "$out"
+    log "kotlinc (generated bindings + bindings/kotlin-tests)"
+    "$KOTLIN_HOME/bin/kotlinc" -nowarn -cp "$cp" -d "$out/classes" \
+        "$CARGO_TARGET_DIR/bindings/kotlin" bindings/kotlin-tests 2>&1 | grep -v '^warning' || true
+    [ -d "$out/classes" ] || { log "kotlinc failed"; exit 1; }
+    log "Kotlin tests on the JVM (real libperlinsos_ffi.so)"
+    local report="$out/report"
+    RUST_BACKTRACE=0 java -Djna.library.path="$CARGO_TARGET_DIR/debug" \
+        -cp "$out/classes:$cp:$lib/kotlin-stdlib.jar" \
+        org.junit.platform.console.ConsoleLauncher --disable-banner --details=tree \
+        --select-package=id.perlinsos.tests --reports-dir="$report" >"$out/junit.log" 2>&1 &&
+        status=0 || status=$?
+    cat "$out/junit.log"
+    # CI reads a plain summary line, not JUnit's box.
+    local passed failed
+    passed=$(grep -o '[0-9]* tests successful' "$out/junit.log" | grep -o '^[0-9]*' || echo 0)
+    failed=$(grep -o '[0-9]* tests failed' "$out/junit.log" | grep -o '^[0-9]*' || echo 0)
+    echo "kotlin: $passed passed, $failed failed"
+    return "$status"
 }
 
 case "${1:-}" in
@@ -146,6 +196,7 @@ case "${1:-}" in
     bench) shift; cmd_bench "$@" ;;
     fuzz) shift; cmd_fuzz "$@" ;;
     bindings) shift; cmd_bindings "$@" ;;
+    kotlin-test) shift; cmd_kotlin_test "$@" ;;
     *)
         echo "usage: ./build.sh test | demo | bench | fuzz [SECONDS] | bindings" >&2
         exit 2

@@ -8,15 +8,16 @@ uniffi::setup_scaffolding!();
 /// The one error Kotlin sees: a stable code and a message in Bahasa Indonesia.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ApiError {
-    #[error("{code}: {message}")]
-    Invalid { code: String, message: String },
+    /// `reason` is the Indonesian text (Kotlin reserves `message` on exceptions).
+    #[error("{code}: {reason}")]
+    Invalid { code: String, reason: String },
 }
 
 impl From<ErrorCode> for ApiError {
     fn from(code: ErrorCode) -> ApiError {
         ApiError::Invalid {
             code: code.as_str().to_owned(),
-            message: code.message().to_owned(),
+            reason: code.message().to_owned(),
         }
     }
 }
