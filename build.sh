@@ -178,7 +178,7 @@ cmd_kotlin_test() {
     local report="$out/report"
     RUST_BACKTRACE=0 java -Djna.library.path="$CARGO_TARGET_DIR/debug" \
         -cp "$out/classes:$cp:$lib/kotlin-stdlib.jar" \
-        org.junit.platform.console.ConsoleLauncher --disable-banner --details=tree \
+        org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors --details=tree \
         --select-package=id.perlinsos.tests --reports-dir="$report" >"$out/junit.log" 2>&1 &&
         status=0 || status=$?
     cat "$out/junit.log"

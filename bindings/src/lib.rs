@@ -1,16 +1,64 @@
 //! The uniffi facade: newtypes that convert and delegate, nothing that decides. The bindings
-//! issue grows it to the whole registration API; today it exports the NIK/KK checks.
+//! issue grows it to the whole API; today: the NIK check, and the phone with its agents' PINs.
+mod phone;
+
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
 
+pub use phone::{AgentSession, Phone};
+
 uniffi::setup_scaffolding!();
 
-/// The one error Kotlin sees: a stable code and a message in Bahasa Indonesia.
+/// The one error Kotlin sees: a stable code and a message in Bahasa Indonesia, never personal
+/// data. Core errors are mapped here, in one place.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ApiError {
-    /// `reason` is the Indonesian text (Kotlin reserves `message` on exceptions).
+    /// `reason` is the Indonesian text (Kotlin reserves `message` on exceptions); `field` is
+    /// the input it concerns. A refusal listing several problems gives the first.
     #[error("{code}: {reason}")]
-    Invalid { code: String, reason: String },
+    Invalid {
+        code: String,
+        reason: String,
+        field: String,
+    },
+    /// A wrong PIN or a locked profile: when to try again and how many tries are left.
+    #[error("{code}: {reason}")]
+    Unlock {
+        code: String,
+        reason: String,
+        attempts_left: u32,
+        retry_at_ms: Option<i64>,
+    },
+    /// Storage, cryptography or a corrupt file: not the user's input.
+    #[error("{code}")]
+    Internal { code: String },
+}
+
+impl From<perlinsos_core::Error> for ApiError {
+    fn from(e: perlinsos_core::Error) -> ApiError {
+        use perlinsos_core::Error;
+        match &e {
+            Error::Invalid(errors) => match errors.first() {
+                Some(first) => ApiError::Invalid {
+                    code: first.code.as_str().to_owned(),
+                    reason: first.message.clone(),
+                    field: first.field.clone(),
+                },
+                None => ApiError::Internal {
+                    code: "INVALID".into(),
+                },
+            },
+            Error::Crypto => ApiError::Internal {
+                code: "CRYPTO".into(),
+            },
+            Error::SchemaTooNew { .. } => ApiError::Internal {
+                code: "SCHEMA_TOO_NEW".into(),
+            },
+            _ => ApiError::Internal {
+                code: "STORAGE".into(),
+            },
+        }
+    }
 }
 
 impl From<ErrorCode> for ApiError {
@@ -18,6 +66,7 @@ impl From<ErrorCode> for ApiError {
         ApiError::Invalid {
             code: code.as_str().to_owned(),
             reason: code.message().to_owned(),
+            field: String::new(),
         }
     }
 }
