@@ -166,6 +166,9 @@ need_kotlin() {
 cmd_kotlin_test() {
     need_kotlin
     cmd_bindings
+    # The sync test starts a real server.
+    cargo build --locked -p perlinsos-server --bin perlinsos-server
+    export PERLINSOS_SERVER_BIN="$CARGO_TARGET_DIR/debug/perlinsos-server"
     local lib="$KOTLIN_HOME/lib" out="$CARGO_TARGET_DIR/kotlin-tests"
     local cp="/usr/share/java/jna.jar:$lib/kotlin-test.jar:$lib/kotlin-test-junit5.jar"
     cp="$cp:$lib/kotlinx-coroutines-core-jvm.jar:/usr/share/java/junit-platform-console-standalone.jar"

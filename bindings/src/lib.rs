@@ -1,11 +1,13 @@
 //! The uniffi facade: newtypes that convert and delegate, nothing that decides. The bindings
 //! issue grows it to the whole API; today: the NIK check, and the phone with its agents' PINs.
 mod phone;
+mod sync;
 
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
 
 pub use phone::{AgentSession, Phone};
+pub use sync::{Enrollment, SyncListener, SyncReport};
 
 uniffi::setup_scaffolding!();
 
@@ -29,6 +31,9 @@ pub enum ApiError {
         attempts_left: u32,
         retry_at_ms: Option<i64>,
     },
+    /// The server could not be reached (or answered "try later"): try again after a while.
+    #[error("OFFLINE")]
+    Offline { retry_after_ms: i64 },
     /// Storage, cryptography or a corrupt file: not the user's input.
     #[error("{code}")]
     Internal { code: String },

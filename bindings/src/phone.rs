@@ -11,10 +11,17 @@ use crate::ApiError;
 
 #[derive(uniffi::Object)]
 pub struct Phone {
-    store: Arc<Store>,
-    device: Arc<Device>,
+    pub(crate) store: Arc<Store>,
+    pub(crate) device: Arc<Device>,
     agents: Agents,
     dir: PathBuf,
+}
+
+impl Phone {
+    /// Where evidence blobs live, beside the database.
+    pub(crate) fn blob_dir(&self) -> PathBuf {
+        self.dir.join("evidence")
+    }
 }
 
 #[uniffi::export]
@@ -95,6 +102,13 @@ impl Phone {
 #[derive(uniffi::Object)]
 pub struct AgentSession {
     inner: session::AgentSession,
+}
+
+impl AgentSession {
+    /// The agent's cipher, while the session is unlocked (SESSION_IDLE_LOCKED otherwise).
+    pub(crate) fn cipher(&self) -> Result<Arc<perlinsos_core::crypt::Cipher>, ApiError> {
+        Ok(self.inner.cipher()?)
+    }
 }
 
 #[uniffi::export]
