@@ -1,5 +1,6 @@
 //! The uniffi facade: newtypes that convert and delegate, nothing that decides. The bindings
 //! issue grows it to the whole API; today: the NIK check, and the phone with its agents' PINs.
+mod evidence;
 mod phone;
 mod pmt;
 mod sync;
@@ -7,6 +8,7 @@ mod sync;
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
 
+pub use evidence::EvidenceInfo;
 pub use phone::{AgentSession, Phone};
 pub use pmt::{pmt_preview, pmt_questions, PmtAnswer, PmtPreview, PmtQuestion};
 pub use sync::{Enrollment, SyncListener, SyncReport};
