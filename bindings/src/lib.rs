@@ -3,6 +3,7 @@
 mod evidence;
 mod phone;
 mod pmt;
+mod sanggahan;
 mod sync;
 
 use perlinsos_core::identity;
@@ -11,6 +12,7 @@ use perlinsos_core::{Date, ErrorCode};
 pub use evidence::EvidenceInfo;
 pub use phone::{AgentSession, Phone};
 pub use pmt::{pmt_preview, pmt_questions, PmtAnswer, PmtPreview, PmtQuestion};
+pub use sanggahan::{RecipientView, SanggahanFiling, SanggahanPhoto, SanggahanView};
 pub use sync::{Enrollment, SyncListener, SyncReport};
 
 uniffi::setup_scaffolding!();

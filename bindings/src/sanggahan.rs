@@ -1,0 +1,195 @@
+//! Sanggahan for Kotlin: the kelurahan's recipient list, filing with photos, the agent's list
+//! and withdrawal. Every rule is the core's; a refusal arrives with its code and Indonesian text.
+use std::sync::Arc;
+
+use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::book::EvidenceBook;
+use perlinsos_core::evidence::Gps;
+use perlinsos_core::registration::Address;
+use perlinsos_core::sanggahan::{Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook};
+
+use crate::phone::{AgentSession, Phone};
+use crate::ApiError;
+
+#[derive(Debug, uniffi::Record)]
+pub struct RecipientView {
+    pub id: String,
+    pub programme: String,
+    pub name: String,
+    pub masked_nik: String,
+    pub rt: u16,
+    pub rw: u16,
+}
+
+/// What the resident reports, as the agent records it.
+#[derive(Debug, uniffi::Record)]
+pub struct SanggahanFiling {
+    pub recipient_id: String,
+    pub reporter_nik: String,
+    pub reporter_name: String,
+    pub kelurahan_code: String,
+    pub rt: u16,
+    pub rw: u16,
+    pub street: String,
+    /// mampu, pindah, meninggal, data_ganda, tidak_dikenal or lainnya.
+    pub reason: String,
+    pub statement: String,
+}
+
+#[derive(Debug, uniffi::Record)]
+pub struct SanggahanPhoto {
+    pub bytes: Vec<u8>,
+    /// A photo of the recipient's house (needs its location).
+    pub house: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, uniffi::Record)]
+pub struct SanggahanView {
+    pub id: String,
+    pub recipient_id: String,
+    /// diajukan, diterima, diverifikasi, ditolak, kedaluwarsa or ditarik.
+    pub status: String,
+    pub created_at_ms: i64,
+    /// Photos that look like evidence of another sanggahan on this phone.
+    pub reused_photos: u32,
+}
+
+impl Phone {
+    fn sanggahan_book(&self, session: &AgentSession) -> Result<SanggahanBook, ApiError> {
+        let cipher = session.cipher()?;
+        let evidence = EvidenceBook::open(self.store.clone(), cipher.clone(), self.blob_dir())?;
+        Ok(SanggahanBook::new(
+            self.store.clone(),
+            cipher,
+            evidence,
+            Arc::new(now_millis),
+            &self.device,
+        )
+        .for_agent(&session.agent_id()))
+    }
+}
+
+fn view(s: perlinsos_core::sanggahan::Summary) -> SanggahanView {
+    SanggahanView {
+        id: s.id,
+        recipient_id: s.recipient_id,
+        status: s.status.as_str().to_owned(),
+        created_at_ms: s.created_at,
+        reused_photos: s.reused_photos.len() as u32,
+    }
+}
+
+#[uniffi::export]
+impl Phone {
+    /// Imports a recipient list (the district's JSON or CSV) until sync brings it.
+    pub fn import_recipients(
+        &self,
+        session: Arc<AgentSession>,
+        file: Vec<u8>,
+    ) -> Result<u32, ApiError> {
+        Ok(self.sanggahan_book(&session)?.import_recipients(&file)? as u32)
+    }
+
+    /// The recipients a resident may pick from in a kelurahan.
+    pub fn recipients(
+        &self,
+        session: Arc<AgentSession>,
+        kelurahan_code: String,
+    ) -> Result<Vec<RecipientView>, ApiError> {
+        Ok(self
+            .sanggahan_book(&session)?
+            .recipients(&kelurahan_code)?
+            .into_iter()
+            .map(|r| RecipientView {
+                programme: serde_json::to_value(r.programme)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                id: r.id,
+                name: r.name,
+                masked_nik: r.masked_nik,
+                rt: r.rt,
+                rw: r.rw,
+            })
+            .collect())
+    }
+
+    /// Files a sanggahan; every rule is checked before anything is written.
+    pub fn file_sanggahan(
+        &self,
+        session: Arc<AgentSession>,
+        filing: SanggahanFiling,
+        photos: Vec<SanggahanPhoto>,
+    ) -> Result<SanggahanView, ApiError> {
+        let reason: Reason = serde_json::from_value(serde_json::Value::String(filing.reason))
+            .map_err(|_| ApiError::Invalid {
+                code: "SANGGAHAN_REASON_UNKNOWN".into(),
+                reason: "Alasan sanggahan tidak dikenal; pilih dari daftar.".into(),
+                field: "reason".into(),
+            })?;
+        let now = now_millis();
+        let photos: Vec<FilingPhoto<'_>> = photos
+            .iter()
+            .map(|p| FilingPhoto {
+                bytes: &p.bytes,
+                role: if p.house {
+                    PhotoRole::RumahPenerima
+                } else {
+                    PhotoRole::Lainnya
+                },
+                captured_at: now,
+                gps: match (p.latitude, p.longitude) {
+                    (Some(latitude), Some(longitude)) => Some(Gps {
+                        latitude,
+                        longitude,
+                    }),
+                    _ => None,
+                },
+            })
+            .collect();
+        let core_filing = Filing {
+            id: None,
+            agent_id: session.agent_id(),
+            recipient_id: filing.recipient_id,
+            reporter: Reporter {
+                nik: filing.reporter_nik,
+                full_name: filing.reporter_name,
+                address: Address {
+                    kelurahan_code: filing.kelurahan_code,
+                    rt: filing.rt,
+                    rw: filing.rw,
+                    street: filing.street,
+                },
+            },
+            reason,
+            statement: filing.statement,
+        };
+        Ok(view(
+            self.sanggahan_book(&session)?.file(&core_filing, &photos)?,
+        ))
+    }
+
+    /// The agent's sanggahan, newest first (never the reporter).
+    pub fn sanggahan_list(
+        &self,
+        session: Arc<AgentSession>,
+    ) -> Result<Vec<SanggahanView>, ApiError> {
+        Ok(self
+            .sanggahan_book(&session)?
+            .list()?
+            .into_iter()
+            .map(view)
+            .collect())
+    }
+
+    /// The reporter withdraws (until the district has verified it).
+    pub fn withdraw_sanggahan(
+        &self,
+        session: Arc<AgentSession>,
+        sanggahan_id: String,
+    ) -> Result<(), ApiError> {
+        Ok(self.sanggahan_book(&session)?.withdraw(&sanggahan_id)?)
+    }
+}
