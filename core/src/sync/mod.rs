@@ -527,6 +527,24 @@ impl Syncer {
         })
     }
 
+    /// A signed request with an empty body (HEAD of a blob, GET of changes).
+    async fn signed_without_body(
+        &self,
+        method: Method,
+        path: &str,
+    ) -> std::result::Result<reqwest::Response, Interrupted> {
+        self.client
+            .send(
+                method,
+                path,
+                HeaderMap::new(),
+                Vec::new(),
+                Some(self.signer()),
+            )
+            .await
+            .map_err(transient)
+    }
+
     async fn upload(
         &self,
         evidence_id: &str,
@@ -535,17 +553,7 @@ impl Syncer {
         report: &mut Report,
     ) -> std::result::Result<(), Interrupted> {
         let path = format!("/v1/blobs/{sha}");
-        let response = self
-            .client
-            .send(
-                Method::HEAD,
-                &path,
-                HeaderMap::new(),
-                Vec::new(),
-                Some(self.signer()),
-            )
-            .await
-            .map_err(transient)?;
+        let response = self.signed_without_body(Method::HEAD, &path).await?;
         let mut offset = match response.status() {
             StatusCode::OK => return Ok(()),
             StatusCode::NOT_FOUND => received(&response),
@@ -605,17 +613,7 @@ impl Syncer {
         loop {
             let since = self.cursor()?;
             let path = format!("/v1/changes?since={since}");
-            let response = self
-                .client
-                .send(
-                    Method::GET,
-                    &path,
-                    HeaderMap::new(),
-                    Vec::new(),
-                    Some(self.signer()),
-                )
-                .await
-                .map_err(transient)?;
+            let response = self.signed_without_body(Method::GET, &path).await?;
             if !response.status().is_success() {
                 return Err(transient(Client::refusal(response).await));
             }
