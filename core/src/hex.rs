@@ -21,6 +21,15 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A lowercase hex SHA-256: the only name a content-addressed blob may have, on the phone and
+/// on the server.
+pub fn is_sha256_name(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

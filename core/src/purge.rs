@@ -234,26 +234,19 @@ impl Purger {
                         purged_at
                  FROM receipts ORDER BY confirmed_at, record_id",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    Receipt {
-                        record_kind: RecordKind::Household,
-                        record_id: r.get(1)?,
-                        agent_id: r.get(2)?,
-                        status: r.get(3)?,
-                        created_at: r.get(4)?,
-                        confirmed_at: r.get(5)?,
-                        purged_at: r.get(6)?,
-                    },
-                ))
-            })?;
+            let mut rows = stmt.query([])?;
             let mut out = Vec::new();
-            for row in rows {
-                let (kind, mut receipt) = row?;
-                receipt.record_kind =
-                    RecordKind::parse(&kind).ok_or(Error::Corrupt("receipt kind"))?;
-                out.push(receipt);
+            while let Some(r) = rows.next()? {
+                let kind: String = r.get(0)?;
+                out.push(Receipt {
+                    record_kind: RecordKind::parse(&kind).ok_or(Error::Corrupt("receipt kind"))?,
+                    record_id: r.get(1)?,
+                    agent_id: r.get(2)?,
+                    status: r.get(3)?,
+                    created_at: r.get(4)?,
+                    confirmed_at: r.get(5)?,
+                    purged_at: r.get(6)?,
+                });
             }
             Ok(out)
         })

@@ -20,11 +20,7 @@ use crate::error::ApiError;
 use crate::{db, AppState};
 
 fn check_name(sha256: &str) -> Result<(), ApiError> {
-    let ok = sha256.len() == 64
-        && sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
+    if perlinsos_core::hex::is_sha256_name(sha256) {
         Ok(())
     } else {
         Err(ApiError(ErrorCode::BodyInvalid))

@@ -261,19 +261,15 @@ impl EvidenceBook {
         })
     }
 
-    /// Rows matching `filter` (which uses ?1 and ?2), within the agent's scope when set.
-    fn query(
-        &self,
-        conn: &Connection,
-        filter: &str,
-        a: &str,
-        b: &str,
-    ) -> Result<Vec<EvidenceRecord>> {
+    /// Rows matching `filter`, whose parameters start at ?2 (?1 is the agent's scope).
+    fn query(&self, conn: &Connection, filter: &str, args: &[&str]) -> Result<Vec<EvidenceRecord>> {
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM evidence WHERE {filter} AND (?3 IS NULL OR agent_id = ?3) \
+            "SELECT {COLUMNS} FROM evidence WHERE (?1 IS NULL OR agent_id = ?1) AND {filter} \
              ORDER BY created_at, id"
         ))?;
-        let mut rows = stmt.query(params![a, b, self.agent])?;
+        let mut values: Vec<Option<&str>> = vec![self.agent.as_deref()];
+        values.extend(args.iter().map(|a| Some(*a)));
+        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
             out.push(self.row(row)?);
@@ -286,16 +282,15 @@ impl EvidenceBook {
         self.store.read(|conn| {
             self.query(
                 conn,
-                "record_kind = ?1 AND record_id = ?2",
-                record_kind,
-                record_id,
+                "record_kind = ?2 AND record_id = ?3",
+                &[record_kind, record_id],
             )
         })
     }
 
     pub fn get(&self, evidence_id: &str) -> Result<EvidenceRecord> {
         self.store
-            .read(|conn| self.query(conn, "id = ?1 AND ?2 = ?2", evidence_id, ""))?
+            .read(|conn| self.query(conn, "id = ?2", &[evidence_id]))?
             .pop()
             .ok_or_else(|| Error::invalid("evidence", ErrorCode::EvidenceNotFound))
     }

@@ -27,11 +27,7 @@ fn cell(sha256_hex: &str) -> Cell<'_> {
 
 /// Only a lowercase hex SHA-256 names a blob: nothing else reaches the file system.
 fn check_name(sha256_hex: &str) -> Result<()> {
-    let ok = sha256_hex.len() == 64
-        && sha256_hex
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    if ok {
+    if crate::hex::is_sha256_name(sha256_hex) {
         Ok(())
     } else {
         Err(Error::invalid("evidence", ErrorCode::EvidenceNotFound))
