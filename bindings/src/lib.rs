@@ -1,8 +1,10 @@
-//! The uniffi facade: newtypes that convert and delegate, nothing that decides. The bindings
-//! issue grows it to the whole API; today: the NIK check, and the phone with its agents' PINs.
+//! The uniffi facade: newtypes that convert and delegate, nothing that decides: the phone and
+//! its agents' PINs, registration, PMT preview, evidence, sanggahan, resident mode and sync.
 mod evidence;
 mod phone;
 mod pmt;
+mod registration;
+mod resident;
 mod sanggahan;
 mod sync;
 
@@ -12,8 +14,10 @@ use perlinsos_core::{Date, ErrorCode};
 pub use evidence::EvidenceInfo;
 pub use phone::{AgentSession, Phone};
 pub use pmt::{pmt_preview, pmt_questions, PmtAnswer, PmtPreview, PmtQuestion};
+pub use registration::{registration_choices, DraftView, HouseholdForm, MemberForm, VisitForm};
+pub use resident::ResidentSession;
 pub use sanggahan::{RecipientView, SanggahanFiling, SanggahanPhoto, SanggahanView};
-pub use sync::{Enrollment, SyncListener, SyncReport};
+pub use sync::{Enrollment, OutboxView, SyncListener, SyncReport};
 
 uniffi::setup_scaffolding!();
 
@@ -69,6 +73,47 @@ impl From<perlinsos_core::Error> for ApiError {
                 code: "STORAGE".into(),
             },
         }
+    }
+}
+
+/// A refused unlock (wrong PIN, locked profile) with the attempts left and when to retry.
+fn unlock_error(
+    error: perlinsos_core::Error,
+    refusal: perlinsos_core::session::Refusal,
+) -> ApiError {
+    match error.field_errors().first() {
+        Some(first) => ApiError::Unlock {
+            code: refusal.code.as_str().to_owned(),
+            reason: first.message.clone(),
+            attempts_left: refusal.attempts_left,
+            retry_at_ms: refusal.retry_at,
+        },
+        None => ApiError::from(error),
+    }
+}
+
+impl ApiError {
+    /// An answer that is not one of the offered choices (the UI offers only valid ones).
+    fn choice(field: &str) -> ApiError {
+        ApiError::Invalid {
+            code: "CHOICE_UNKNOWN".into(),
+            reason: "Pilihan tidak dikenal; pilih dari daftar.".into(),
+            field: field.to_owned(),
+        }
+    }
+}
+
+/// A choice from its id (the core's snake_case name).
+fn choice<T: serde::de::DeserializeOwned>(field: &str, id: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(id.to_owned()))
+        .map_err(|_| ApiError::choice(field))
+}
+
+/// The id of a choice, as [`choice`] reads it.
+fn choice_id<T: serde::Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(id)) => id,
+        _ => String::new(),
     }
 }
 

@@ -1,13 +1,13 @@
 //! The phone: its database and device identity, and its agents' profiles behind their PINs.
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use perlinsos_core::date::now_millis;
 use perlinsos_core::session::device::Device;
 use perlinsos_core::session::{self, Agents};
 use perlinsos_core::store::Store;
 
-use crate::ApiError;
+use crate::{unlock_error, ApiError};
 
 #[derive(uniffi::Object)]
 pub struct Phone {
@@ -18,6 +18,10 @@ pub struct Phone {
 }
 
 impl Phone {
+    pub(crate) fn agents(&self) -> &Agents {
+        &self.agents
+    }
+
     /// Where evidence blobs live, beside the database.
     pub(crate) fn blob_dir(&self) -> PathBuf {
         self.dir.join("evidence")
@@ -62,23 +66,15 @@ impl Phone {
             .try_into()
             .map_err(|_| ApiError::from(perlinsos_core::ErrorCode::SessionRecoveryInvalid))?;
         let session = self.agents.enroll(&agent_id, &pin, &recovery)?;
-        Ok(Arc::new(AgentSession { inner: session }))
+        Ok(Arc::new(AgentSession::new(session)))
     }
 
     /// Unlocks an agent's profile. A wrong PIN or a locked profile is `ApiException.Unlock`
     /// with the attempts left and when to try again.
     pub fn unlock(&self, agent_id: String, pin: String) -> Result<Arc<AgentSession>, ApiError> {
         match self.agents.unlock(&agent_id, &pin) {
-            Ok(session) => Ok(Arc::new(AgentSession { inner: session })),
-            Err((error, refusal)) => Err(match error.field_errors().first() {
-                Some(first) => ApiError::Unlock {
-                    code: refusal.code.as_str().to_owned(),
-                    reason: first.message.clone(),
-                    attempts_left: refusal.attempts_left,
-                    retry_at_ms: refusal.retry_at,
-                },
-                None => ApiError::from(error),
-            }),
+            Ok(session) => Ok(Arc::new(AgentSession::new(session))),
+            Err((error, refusal)) => Err(unlock_error(error, refusal)),
         }
     }
 
@@ -101,28 +97,53 @@ impl Phone {
 
 #[derive(uniffi::Object)]
 pub struct AgentSession {
-    inner: session::AgentSession,
+    agent_id: String,
+    /// Emptied when the phone is handed to a resident.
+    inner: Mutex<Option<session::AgentSession>>,
 }
 
 impl AgentSession {
+    pub(crate) fn new(inner: session::AgentSession) -> AgentSession {
+        AgentSession {
+            agent_id: inner.agent_id.clone(),
+            inner: Mutex::new(Some(inner)),
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<session::AgentSession>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The agent's cipher, while the session is unlocked (SESSION_IDLE_LOCKED otherwise).
     pub(crate) fn cipher(&self) -> Result<Arc<perlinsos_core::crypt::Cipher>, ApiError> {
-        Ok(self.inner.cipher()?)
+        match self.slot().as_ref() {
+            Some(session) => Ok(session.cipher()?),
+            None => Err(ApiError::from(perlinsos_core::ErrorCode::SessionIdleLocked)),
+        }
+    }
+
+    /// Moves the session out (into resident mode); the object stays, locked.
+    pub(crate) fn take(&self) -> Result<session::AgentSession, ApiError> {
+        self.slot()
+            .take()
+            .ok_or_else(|| ApiError::from(perlinsos_core::ErrorCode::SessionIdleLocked))
     }
 }
 
 #[uniffi::export]
 impl AgentSession {
     pub fn agent_id(&self) -> String {
-        self.inner.agent_id.clone()
+        self.agent_id.clone()
     }
 
     /// Locks now: the session's keys are dropped from memory.
     pub fn lock(&self) {
-        self.inner.lock();
+        if let Some(session) = self.slot().as_ref() {
+            session.lock();
+        }
     }
 
     pub fn is_locked(&self) -> bool {
-        self.inner.is_locked()
+        self.slot().as_ref().is_none_or(|s| s.is_locked())
     }
 }

@@ -115,7 +115,14 @@ pub fn pmt_preview(
     answers: HashMap<String, PmtAnswer>,
 ) -> Result<PmtPreview, ApiError> {
     let model = Model::parse(model_json.as_bytes())?;
-    let answers: pmt::Answers = answers
+    Ok(PmtPreview::from(pmt::preview(
+        &model,
+        &answers_of(answers),
+    )?))
+}
+
+pub(crate) fn answers_of(answers: HashMap<String, PmtAnswer>) -> pmt::Answers {
+    answers
         .into_iter()
         .map(|(id, a)| {
             let answer = match a {
@@ -125,55 +132,60 @@ pub fn pmt_preview(
             };
             (id, answer)
         })
-        .collect();
-    Ok(match pmt::preview(&model, &answers)? {
-        Preview::LogLinear {
-            model_id,
-            model_version,
-            illustrative,
-            estimate,
-            desil,
-            desil_probabilities,
-            probability_desil_1_4,
-            contributions: list,
-            explanation,
-            ..
-        } => PmtPreview {
-            model_id: model_id.to_string(),
-            model_version,
-            illustrative,
-            estimate: Some(estimate),
-            desil: Some(desil),
-            desil_probabilities,
-            probability_desil_1_4: Some(probability_desil_1_4),
-            line: None,
-            score: None,
-            likelihood: None,
-            contributions: contributions(&list),
-            explanation,
-        },
-        Preview::Scorecard {
-            model_id,
-            model_version,
-            illustrative,
-            line,
-            score,
-            likelihood,
-            contributions: list,
-            explanation,
-        } => PmtPreview {
-            model_id: model_id.to_string(),
-            model_version,
-            illustrative,
-            estimate: None,
-            desil: None,
-            desil_probabilities: Vec::new(),
-            probability_desil_1_4: None,
-            line: Some(line),
-            score: Some(score),
-            likelihood: Some(likelihood),
-            contributions: contributions(&list),
-            explanation,
-        },
-    })
+        .collect()
+}
+
+impl From<Preview> for PmtPreview {
+    fn from(preview: Preview) -> PmtPreview {
+        match preview {
+            Preview::LogLinear {
+                model_id,
+                model_version,
+                illustrative,
+                estimate,
+                desil,
+                desil_probabilities,
+                probability_desil_1_4,
+                contributions: list,
+                explanation,
+                ..
+            } => PmtPreview {
+                model_id: model_id.to_string(),
+                model_version,
+                illustrative,
+                estimate: Some(estimate),
+                desil: Some(desil),
+                desil_probabilities,
+                probability_desil_1_4: Some(probability_desil_1_4),
+                line: None,
+                score: None,
+                likelihood: None,
+                contributions: contributions(&list),
+                explanation,
+            },
+            Preview::Scorecard {
+                model_id,
+                model_version,
+                illustrative,
+                line,
+                score,
+                likelihood,
+                contributions: list,
+                explanation,
+            } => PmtPreview {
+                model_id: model_id.to_string(),
+                model_version,
+                illustrative,
+                estimate: None,
+                desil: None,
+                desil_probabilities: Vec::new(),
+                probability_desil_1_4: None,
+                line: Some(line),
+                score: Some(score),
+                likelihood: Some(likelihood),
+                contributions: contributions(&list),
+                explanation,
+            },
+        }
+    }
 }

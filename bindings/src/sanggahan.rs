@@ -6,10 +6,10 @@ use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::evidence::Gps;
 use perlinsos_core::registration::Address;
-use perlinsos_core::sanggahan::{Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook};
+use perlinsos_core::sanggahan::{Filing, FilingPhoto, PhotoRole, Reporter, SanggahanBook};
 
 use crate::phone::{AgentSession, Phone};
-use crate::ApiError;
+use crate::{choice, choice_id, ApiError};
 
 #[derive(Debug, uniffi::Record)]
 pub struct RecipientView {
@@ -46,18 +46,30 @@ pub struct SanggahanPhoto {
 }
 
 #[derive(Debug, uniffi::Record)]
+pub struct StatusChange {
+    pub status: String,
+    pub label: String,
+    pub at_ms: i64,
+    /// phone or server.
+    pub source: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, uniffi::Record)]
 pub struct SanggahanView {
     pub id: String,
     pub recipient_id: String,
     /// diajukan, diterima, diverifikasi, ditolak, kedaluwarsa or ditarik.
     pub status: String,
+    /// The status in Bahasa Indonesia.
+    pub status_label: String,
     pub created_at_ms: i64,
     /// Photos that look like evidence of another sanggahan on this phone.
     pub reused_photos: u32,
 }
 
 impl Phone {
-    fn sanggahan_book(&self, session: &AgentSession) -> Result<SanggahanBook, ApiError> {
+    pub(crate) fn sanggahan_book(&self, session: &AgentSession) -> Result<SanggahanBook, ApiError> {
         let cipher = session.cipher()?;
         let evidence = EvidenceBook::open(self.store.clone(), cipher.clone(), self.blob_dir())?;
         Ok(SanggahanBook::new(
@@ -71,11 +83,56 @@ impl Phone {
     }
 }
 
-fn view(s: perlinsos_core::sanggahan::Summary) -> SanggahanView {
+pub(crate) fn core_filing(agent_id: String, filing: SanggahanFiling) -> Result<Filing, ApiError> {
+    Ok(Filing {
+        id: None,
+        agent_id,
+        recipient_id: filing.recipient_id,
+        reporter: Reporter {
+            nik: filing.reporter_nik,
+            full_name: filing.reporter_name,
+            address: Address {
+                kelurahan_code: filing.kelurahan_code,
+                rt: filing.rt,
+                rw: filing.rw,
+                street: filing.street,
+            },
+        },
+        reason: choice("reason", &filing.reason)?,
+        statement: filing.statement,
+    })
+}
+
+/// The photos as taken now, with their roles and locations.
+pub(crate) fn filing_photos(photos: &[SanggahanPhoto]) -> Vec<FilingPhoto<'_>> {
+    let now = now_millis();
+    photos
+        .iter()
+        .map(|p| FilingPhoto {
+            bytes: &p.bytes,
+            role: if p.house {
+                PhotoRole::RumahPenerima
+            } else {
+                PhotoRole::Lainnya
+            },
+            captured_at: now,
+            gps: match (p.latitude, p.longitude) {
+                (Some(latitude), Some(longitude)) => Some(Gps {
+                    latitude,
+                    longitude,
+                }),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
+pub(crate) fn view(s: perlinsos_core::sanggahan::Summary) -> SanggahanView {
     SanggahanView {
         id: s.id,
         recipient_id: s.recipient_id,
         status: s.status.as_str().to_owned(),
+        status_label: s.status.label().to_owned(),
         created_at_ms: s.created_at,
         reused_photos: s.reused_photos.len() as u32,
     }
@@ -103,10 +160,7 @@ impl Phone {
             .recipients(&kelurahan_code)?
             .into_iter()
             .map(|r| RecipientView {
-                programme: serde_json::to_value(r.programme)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                programme: choice_id(r.programme),
                 id: r.id,
                 name: r.name,
                 masked_nik: r.masked_nik,
@@ -123,52 +177,32 @@ impl Phone {
         filing: SanggahanFiling,
         photos: Vec<SanggahanPhoto>,
     ) -> Result<SanggahanView, ApiError> {
-        let reason: Reason = serde_json::from_value(serde_json::Value::String(filing.reason))
-            .map_err(|_| ApiError::Invalid {
-                code: "SANGGAHAN_REASON_UNKNOWN".into(),
-                reason: "Alasan sanggahan tidak dikenal; pilih dari daftar.".into(),
-                field: "reason".into(),
-            })?;
-        let now = now_millis();
-        let photos: Vec<FilingPhoto<'_>> = photos
-            .iter()
-            .map(|p| FilingPhoto {
-                bytes: &p.bytes,
-                role: if p.house {
-                    PhotoRole::RumahPenerima
-                } else {
-                    PhotoRole::Lainnya
-                },
-                captured_at: now,
-                gps: match (p.latitude, p.longitude) {
-                    (Some(latitude), Some(longitude)) => Some(Gps {
-                        latitude,
-                        longitude,
-                    }),
-                    _ => None,
-                },
-            })
-            .collect();
-        let core_filing = Filing {
-            id: None,
-            agent_id: session.agent_id(),
-            recipient_id: filing.recipient_id,
-            reporter: Reporter {
-                nik: filing.reporter_nik,
-                full_name: filing.reporter_name,
-                address: Address {
-                    kelurahan_code: filing.kelurahan_code,
-                    rt: filing.rt,
-                    rw: filing.rw,
-                    street: filing.street,
-                },
-            },
-            reason,
-            statement: filing.statement,
-        };
+        let filing = core_filing(session.agent_id(), filing)?;
         Ok(view(
-            self.sanggahan_book(&session)?.file(&core_filing, &photos)?,
+            self.sanggahan_book(&session)?
+                .file(&filing, &filing_photos(&photos))?,
         ))
+    }
+
+    /// Every status the sanggahan has had, oldest first, with the district's reason for a
+    /// refusal.
+    pub fn sanggahan_history(
+        &self,
+        session: Arc<AgentSession>,
+        sanggahan_id: String,
+    ) -> Result<Vec<StatusChange>, ApiError> {
+        Ok(self
+            .sanggahan_book(&session)?
+            .history(&sanggahan_id)?
+            .into_iter()
+            .map(|t| StatusChange {
+                status: t.status.as_str().to_owned(),
+                label: t.status.label().to_owned(),
+                at_ms: t.at,
+                source: t.source.as_str().to_owned(),
+                reason: t.reason,
+            })
+            .collect())
     }
 
     /// The agent's sanggahan, newest first (never the reporter).

@@ -68,6 +68,22 @@ pub struct SyncReport {
     pub changes_applied: u64,
 }
 
+/// What the sync screen shows: how many entries wait, and those the server refused for good.
+#[derive(Debug, uniffi::Record)]
+pub struct OutboxView {
+    pub pending: u64,
+    pub parked: Vec<ParkedItem>,
+}
+
+#[derive(Debug, uniffi::Record)]
+pub struct ParkedItem {
+    /// household, sanggahan_filed, audit_entry, ...
+    pub kind: String,
+    pub record_id: String,
+    /// The server's code and its Indonesian text.
+    pub reason: String,
+}
+
 #[derive(Debug, uniffi::Record)]
 pub struct Enrollment {
     pub agent_id: String,
@@ -76,6 +92,27 @@ pub struct Enrollment {
 
 #[uniffi::export]
 impl Phone {
+    pub fn outbox(&self) -> Result<OutboxView, ApiError> {
+        let status = sync::outbox_status(&self.store)?;
+        Ok(OutboxView {
+            pending: status.pending as u64,
+            parked: status
+                .parked
+                .into_iter()
+                .map(|p| ParkedItem {
+                    kind: p.kind,
+                    record_id: p.entity_id,
+                    reason: p.reason,
+                })
+                .collect(),
+        })
+    }
+
+    /// Puts the parked entries back in the queue (after the district fixed the cause).
+    pub fn retry_parked(&self) -> Result<u64, ApiError> {
+        Ok(sync::retry_parked(&self.store)? as u64)
+    }
+
     /// Enrolls this phone with the district server using an operator's one-time code.
     pub async fn enroll_with_server(
         self: Arc<Self>,

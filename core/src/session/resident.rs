@@ -74,6 +74,10 @@ impl AgentSession {
 }
 
 impl ResidentSession {
+    pub fn agent_id(&self) -> &str {
+        &self.agent_id
+    }
+
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -119,6 +119,79 @@ pub fn enrollment(store: &Store) -> Result<Option<Enrollment>> {
     })
 }
 
+/// The PMT models sync brought, verified again against the district key as they are loaded
+/// (a file edited on the phone is not trusted); none before enrollment.
+pub fn received_models(store: &Store) -> Result<Vec<crate::pmt::model::Model>> {
+    let Some(enrollment) = enrollment(store)? else {
+        return Ok(Vec::new());
+    };
+    let key = crate::hex::decode(&enrollment.district_public_key)
+        .ok_or(Error::Corrupt("district key"))?;
+    let trusted = [crate::pmt::signed::TrustedKey {
+        key_id: "district".to_owned(),
+        public_key: key,
+    }];
+    let files: Vec<String> = store.read(|conn| {
+        let mut stmt = conn.prepare("SELECT signed FROM models ORDER BY id, version")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    })?;
+    files
+        .iter()
+        .map(|file| crate::pmt::signed::verify(file.as_bytes(), &trusted))
+        .collect()
+}
+
+/// What waits to go up, and what the server refused for good with its reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxStatus {
+    pub pending: usize,
+    pub parked: Vec<Parked>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parked {
+    pub kind: String,
+    pub entity_id: String,
+    /// The wire code and its Indonesian text.
+    pub reason: String,
+}
+
+/// The outbox as the sync screen shows it.
+pub fn outbox_status(store: &Store) -> Result<OutboxStatus> {
+    store.read(|conn| {
+        let pending = conn.query_row(
+            "SELECT count(*) FROM outbox WHERE status = 'pending'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as usize;
+        let mut stmt = conn.prepare(
+            "SELECT kind, entity_id, coalesce(park_reason, '') FROM outbox
+             WHERE status = 'parked' ORDER BY created_at, id",
+        )?;
+        let parked = stmt
+            .query_map([], |r| {
+                Ok(Parked {
+                    kind: r.get(0)?,
+                    entity_id: r.get(1)?,
+                    reason: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(OutboxStatus { pending, parked })
+    })
+}
+
+/// Parked entries go back to the queue (the agent pressed "kirim ulang").
+pub fn retry_parked(store: &Store) -> Result<usize> {
+    store.write(|tx| {
+        Ok(tx.execute(
+            "UPDATE outbox SET status = 'pending', park_reason = NULL WHERE status = 'parked'",
+            [],
+        )?)
+    })
+}
+
 /// Enrolls this phone with an operator's one-time code.
 pub async fn enroll(
     store: &Store,
@@ -515,16 +588,6 @@ impl Syncer {
         }
         tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
         Ok(())
-    }
-
-    /// Parked entries go back to the queue (the agent pressed "kirim ulang").
-    pub fn retry_parked(&self) -> Result<usize> {
-        self.store.write(|tx| {
-            Ok(tx.execute(
-                "UPDATE outbox SET status = 'pending', park_reason = NULL WHERE status = 'parked'",
-                [],
-            )?)
-        })
     }
 
     /// A signed request with an empty body (HEAD of a blob, GET of changes).
