@@ -53,6 +53,17 @@ enum Command {
     ImportRecipients { file: PathBuf },
     /// Counts of devices, codes, blobs and records by kind.
     Status,
+    /// The district's decision on a sanggahan; it reaches the phone on its next sync.
+    Review {
+        #[arg(long)]
+        sanggahan: String,
+        /// diverifikasi or ditolak
+        #[arg(long, value_parser = ["diverifikasi", "ditolak"])]
+        decision: String,
+        /// Required for ditolak: the resident reads it.
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -117,6 +128,25 @@ fn run(cli: Cli) -> Result<(), String> {
             let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
             let count = operator::import_recipients(&state, &bytes)?;
             println!("imported {count} recipients");
+            Ok(())
+        }
+        Command::Review {
+            sanggahan,
+            decision,
+            reason,
+        } => {
+            let reason = reason.filter(|r| !r.trim().is_empty());
+            if decision == "ditolak" && reason.is_none() {
+                return Err("ditolak needs --reason".into());
+            }
+            operator::set_status(
+                &state,
+                "sanggahan",
+                &sanggahan,
+                &decision,
+                reason.as_deref(),
+            )?;
+            println!("{sanggahan} {decision}");
             Ok(())
         }
         Command::Status => {
