@@ -161,8 +161,9 @@ need_kotlin() {
     fi
 }
 
-# The Kotlin tests: the generated bindings and bindings/kotlin-tests compiled in one kotlinc
-# call (it is slow to start), run by JUnit's console launcher against the real library.
+# The Kotlin tests: the generated bindings, the app's view-models (android/viewmodels) and
+# bindings/kotlin-tests compiled in one kotlinc call (it is slow to start), run by JUnit's
+# console launcher against the real library.
 cmd_kotlin_test() {
     need_kotlin
     cmd_bindings
@@ -175,7 +176,8 @@ cmd_kotlin_test() {
     rm -rf "$out" && mkdir -p "$out"
     log "kotlinc (generated bindings + bindings/kotlin-tests)"
     "$KOTLIN_HOME/bin/kotlinc" -nowarn -cp "$cp" -d "$out/classes" \
-        "$CARGO_TARGET_DIR/bindings/kotlin" bindings/kotlin-tests 2>&1 | grep -v '^warning' || true
+        "$CARGO_TARGET_DIR/bindings/kotlin" android/viewmodels/src/main/kotlin bindings/kotlin-tests 2>&1 |
+        grep -v '^warning' || true
     [ -d "$out/classes" ] || { log "kotlinc failed"; exit 1; }
     log "Kotlin tests on the JVM (real libperlinsos_ffi.so)"
     local report="$out/report"

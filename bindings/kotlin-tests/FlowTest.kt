@@ -16,6 +16,10 @@ import kotlin.test.assertTrue
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import id.perlinsos.viewmodels.SanggahanListViewModel
+import id.perlinsos.viewmodels.SyncViewModel
+import id.perlinsos.viewmodels.UnlockState
+import id.perlinsos.viewmodels.UnlockViewModel
 import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.HouseholdForm
 import uniffi.perlinsos_ffi.MemberForm
@@ -68,6 +72,12 @@ class FlowTest {
 
         val phone = Phone.open(Files.createTempDirectory("perlinsos-phone").toString(), "ks".toByteArray())
         var session = phone.enrollAgent("agen-01", pin, ByteArray(32) { 7 })
+        // The PIN screen's view-model shows the core's refusal as it is.
+        val unlock = UnlockViewModel(phone, "agen-01")
+        unlock.submit("111111")
+        assertEquals(UnlockState.Refused("PIN salah.", 9, null), unlock.state.value)
+        unlock.submit(pin)
+        assertTrue(unlock.state.value is UnlockState.Unlocked)
         phone.enrollWithServer(url, code)
         assertTrue(phone.pmtModels().isEmpty(), "no model before the first sync")
         phone.sync(session, url, 5u, null)
@@ -132,20 +142,29 @@ class FlowTest {
         assertFailsWith<ApiException.Unlock> { resident.leave("000000") }
         session = resident.leave(pin)
 
-        val report = phone.sync(session, url, 5u, null)
-        assertEquals(0uL, report.parked)
-        assertEquals(0uL, phone.outbox().pending)
-        assertTrue(phone.outbox().parked.isEmpty())
+        // The sync screen's view-model drives it and shows progress and what waits.
+        val syncScreen = SyncViewModel(phone, session, url, this)
+        assertTrue(syncScreen.state.value.pending > 0)
+        syncScreen.start()
+        syncScreen.join()
+        val synced = syncScreen.state.value
+        assertEquals(false, synced.running)
+        assertTrue(synced.message!!.startsWith("Terkirim"), synced.message)
+        assertEquals(0L, synced.pending)
+        assertTrue(synced.parked.isEmpty())
+        assertTrue(synced.sentBytes > 0 && synced.sentBytes == synced.totalBytes, "$synced")
 
         // The district refuses it with a reason; the phone hears it on its next sync.
         operator("review", "--sanggahan", filed.id, "--decision", "ditolak", "--reason", "Penerima sudah diverifikasi ulang.")
-        phone.sync(session, url, 5u, null)
-        val mine = phone.sanggahanList(session).single()
+        syncScreen.start()
+        syncScreen.join()
+        val list = SanggahanListViewModel(phone, session)
+        list.refresh()
+        val mine = list.lines.value.single()
         assertEquals("ditolak", mine.status)
         assertEquals("Ditolak oleh dinas", mine.statusLabel)
-        val last = phone.sanggahanHistory(session, filed.id).last()
-        assertEquals("server", last.source)
-        assertEquals("Penerima sudah diverifikasi ulang.", last.reason)
+        assertEquals("Penerima sudah diverifikasi ulang.", mine.reason)
+        assertEquals("server", phone.sanggahanHistory(session, filed.id).last().source)
         assertTrue(phone.verifyAuditTrail() > 10u)
         val counts = operator("status").lines()
         assertTrue("entries.household.registered\t1" in counts, counts.joinToString())
