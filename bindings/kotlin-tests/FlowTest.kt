@@ -33,30 +33,16 @@ import uniffi.perlinsos_ffi.pmtQuestions
 import uniffi.perlinsos_ffi.registrationChoices
 
 class FlowTest {
-    private val bin = System.getenv("PERLINSOS_SERVER_BIN") ?: error("PERLINSOS_SERVER_BIN not set")
-    private val data = Files.createTempDirectory("perlinsos-server").toString()
-    private var server: Process? = null
-    private val kelurahan = "52.71.01.1004"
-    private val pin = "482913"
-
-    private fun operator(vararg args: String): String {
-        val process = ProcessBuilder(listOf(bin, "--data", data) + args.toList()).start()
-        val out = process.inputStream.bufferedReader().readText()
-        assertEquals(0, process.waitFor(), process.errorStream.bufferedReader().readText())
-        return out.trim()
-    }
-
-    private fun serve(): String {
-        val process = ProcessBuilder(bin, "--data", data, "serve", "--listen", "127.0.0.1:0").start()
-        server = process
-        val line = process.inputStream.bufferedReader().readLine() ?: error("server did not start")
-        return "http://" + line.removePrefix("listening on ").trim()
-    }
+    private val server = TestServer()
+    private val data = server.data
+    private fun operator(vararg args: String) = server.operator(*args)
+    private fun serve() = server.serve()
 
     @AfterTest
-    fun stopServer() {
-        server?.destroy()
-    }
+    fun stopServer() = server.stop()
+
+    private val kelurahan = "52.71.01.1004"
+    private val pin = "482913"
 
     @Test
     fun registerPreviewPhotographFileSyncAndSeeTheDecision() = runBlocking {
