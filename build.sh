@@ -133,12 +133,15 @@ cmd_fuzz() {
 }
 
 cmd_bindings() {
+    generate_bindings bindgen "$CARGO_TARGET_DIR/bindings/kotlin"
+}
+# generate_bindings FEATURES OUT: the host library with FEATURES, and its Kotlin bindings in OUT.
+generate_bindings() {
     need_rust
-    cargo build --locked -p perlinsos-ffi --features bindgen
-    local out="$CARGO_TARGET_DIR/bindings/kotlin"
+    cargo build --locked -p perlinsos-ffi --features "$1"
     "$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --library --no-format \
-        "$CARGO_TARGET_DIR/debug/libperlinsos_ffi.so" --language kotlin --out-dir "$out"
-    log "Kotlin bindings in $out"
+        "$CARGO_TARGET_DIR/debug/libperlinsos_ffi.so" --language kotlin --out-dir "$2"
+    log "Kotlin bindings in $2"
 }
 
 # kotlinc from the npm package kotlin-compiler (it carries kotlin-stdlib, kotlin-test and
@@ -166,7 +169,9 @@ need_kotlin() {
 # console launcher against the real library.
 cmd_kotlin_test() {
     need_kotlin
-    cmd_bindings
+    # The tests' library has the test hooks (a panic on purpose); the app's never does.
+    local bindings="$CARGO_TARGET_DIR/bindings/kotlin-test-hooks"
+    generate_bindings bindgen,test-hooks "$bindings"
     # The sync test starts a real server.
     cargo build --locked -p perlinsos-server --bin perlinsos-server
     export PERLINSOS_SERVER_BIN="$CARGO_TARGET_DIR/debug/perlinsos-server"
@@ -176,7 +181,7 @@ cmd_kotlin_test() {
     rm -rf "$out" && mkdir -p "$out"
     log "kotlinc (generated bindings + bindings/kotlin-tests)"
     "$KOTLIN_HOME/bin/kotlinc" -nowarn -cp "$cp" -d "$out/classes" \
-        "$CARGO_TARGET_DIR/bindings/kotlin" android/viewmodels/src/main/kotlin bindings/kotlin-tests 2>&1 |
+        "$bindings" android/viewmodels/src/main/kotlin bindings/kotlin-tests 2>&1 |
         grep -v '^warning' || true
     [ -d "$out/classes" ] || { log "kotlinc failed"; exit 1; }
     log "Kotlin tests on the JVM (real libperlinsos_ffi.so)"

@@ -7,6 +7,8 @@ mod registration;
 mod resident;
 mod sanggahan;
 mod sync;
+#[cfg(feature = "test-hooks")]
+mod test_hooks;
 
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
