@@ -1,0 +1,61 @@
+// The app's single graph: the phone (opened once, off the main thread), the agent's current
+// session and the agent enrolled on this phone. Screens take what they need from here.
+package id.perlinsos.app
+
+import android.app.Application
+import android.content.Context
+import java.io.File
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.launch
+import uniffi.perlinsos_ffi.AgentSession
+import uniffi.perlinsos_ffi.ApiException
+import uniffi.perlinsos_ffi.Phone
+
+sealed interface PhoneState {
+    data object Opening : PhoneState
+    data class Ready(val phone: Phone) : PhoneState
+    data class Failed(val code: String) : PhoneState
+}
+
+class AppGraph(private val app: Application) {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+    private val _phone = MutableStateFlow<PhoneState>(PhoneState.Opening)
+    val phone: StateFlow<PhoneState> = _phone.asStateFlow()
+
+    /** The unlocked agent's session; replaced when resident mode hands the phone back. */
+    val session = MutableStateFlow<AgentSession?>(null)
+
+    val serverUrl: String = BuildConfig.SERVER_URL
+
+    /** The agent enrolled on this phone (written when the operator enrolls the device). */
+    val agentId: String?
+        get() = app.getSharedPreferences("perlinsos", Context.MODE_PRIVATE).getString("agent_id", null)
+
+    init {
+        scope.launch {
+            _phone.value = try {
+                val dir = File(app.filesDir, "perlinsos").path
+                PhoneState.Ready(Phone.open(dir, PlatformSecret.load(app)))
+            } catch (e: ApiException.Internal) {
+                PhoneState.Failed(e.code)
+            } catch (e: Exception) {
+                PhoneState.Failed(e.javaClass.simpleName)
+            }
+        }
+    }
+}
+
+class PerlinsosApp : Application() {
+    lateinit var graph: AppGraph
+        private set
+
+    override fun onCreate() {
+        super.onCreate()
+        graph = AppGraph(this)
+    }
+}
