@@ -111,6 +111,25 @@ CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
 CREATE TABLE IF NOT EXISTS changes (
     cursor INTEGER PRIMARY KEY AUTOINCREMENT, kelurahan_code TEXT, device_id TEXT,
     body TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS operators (
+    username TEXT PRIMARY KEY, role TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL,
+    iterations INTEGER NOT NULL, created_at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS operator_sessions (
+    token_hash BLOB PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS login_throttle (
+    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, blocked_until INTEGER NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS operator_audit (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, username TEXT NOT NULL,
+    action TEXT NOT NULL, record_id TEXT, detail TEXT) STRICT;
+CREATE TABLE IF NOT EXISTS sanggahan_decisions (
+    sanggahan_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT,
+    decided_at INTEGER NOT NULL, decided_by TEXT NOT NULL) STRICT;
+CREATE TABLE IF NOT EXISTS evidence_index (
+    sha256 TEXT NOT NULL, record_kind TEXT NOT NULL, record_id TEXT NOT NULL,
+    device_id TEXT NOT NULL, phash INTEGER NOT NULL, PRIMARY KEY (sha256, record_id)) STRICT;
+CREATE TABLE IF NOT EXISTS recipients (
+    id TEXT PRIMARY KEY, kelurahan_code TEXT NOT NULL, body TEXT NOT NULL) STRICT;
 ";
 
 const POSTGRES_SCHEMA: &str = "
@@ -135,6 +154,25 @@ CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
 CREATE TABLE IF NOT EXISTS changes (
     cursor BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kelurahan_code TEXT,
     device_id TEXT, body TEXT NOT NULL, at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS operators (
+    username TEXT PRIMARY KEY, role TEXT NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,
+    iterations BIGINT NOT NULL, created_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS operator_sessions (
+    token_hash BYTEA PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
+    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_throttle (
+    key TEXT PRIMARY KEY, failures BIGINT NOT NULL, blocked_until BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS operator_audit (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at BIGINT NOT NULL,
+    username TEXT NOT NULL, action TEXT NOT NULL, record_id TEXT, detail TEXT);
+CREATE TABLE IF NOT EXISTS sanggahan_decisions (
+    sanggahan_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT,
+    decided_at BIGINT NOT NULL, decided_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS evidence_index (
+    sha256 TEXT NOT NULL, record_kind TEXT NOT NULL, record_id TEXT NOT NULL,
+    device_id TEXT NOT NULL, phash BIGINT NOT NULL, PRIMARY KEY (sha256, record_id));
+CREATE TABLE IF NOT EXISTS recipients (
+    id TEXT PRIMARY KEY, kelurahan_code TEXT NOT NULL, body TEXT NOT NULL);
 ";
 
 pub enum Db {

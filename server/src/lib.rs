@@ -3,11 +3,15 @@
 //! lists, statuses). Storage is SQLite in the data folder; blobs are files named by SHA-256.
 pub mod auth;
 pub mod blobs;
+pub mod console;
 pub mod db;
 pub mod enroll;
 pub mod error;
 pub mod operator;
 pub mod outbox;
+pub mod registrations;
+pub mod review;
+pub mod staff_audit;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,6 +44,8 @@ pub struct AppState {
     pub district_key: Arc<Ed25519KeyPair>,
     /// One blob upload writes at a time: a request delivered twice must not interleave.
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Console cookies marked Secure even without a TLS proxy header (`serve --secure-cookies`).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -66,6 +72,7 @@ impl AppState {
             clock,
             district_key: Arc::new(operator::district_key(data_dir)?),
             blob_lock: Arc::new(tokio::sync::Mutex::new(())),
+            secure_cookies: false,
         })
     }
 }
@@ -81,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/outbox", post(outbox::push))
         .route("/v1/changes", get(changes))
         .route("/v1/openapi.json", get(openapi))
+        .merge(console::routes())
         .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES as usize + 1024))
         .with_state(state)
 }
@@ -160,7 +168,22 @@ async fn changes(
     }))
 }
 
-/// Serves until the listener fails or the process is stopped.
+/// Serves until the listener fails or the process is stopped. Sanggahan past their 14 days
+/// lapse at start and then every ten minutes, as well as whenever the console reads them.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).await
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            let state = sweeper.clone();
+            match tokio::task::spawn_blocking(move || review::expire_overdue(&state)).await {
+                Ok(Ok(n)) if n > 0 => tracing::info!(event = "sanggahan_lapsed", count = n),
+                Ok(Err(e)) => tracing::warn!(event = "lapse_failed", error = %e.0),
+                _ => {}
+            }
+        }
+    });
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).await
 }

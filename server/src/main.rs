@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use perlinsos_server::{operator, AppState};
+use perlinsos_server::console::accounts::{self, Role};
+use perlinsos_server::{operator, registrations, review, staff_audit, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -30,11 +31,47 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Adds an account (or resets its password and role); the password is read from the
+    /// first line of standard input, never from the command line.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["peninjau", "admin"])]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
-    /// Serves the sync API.
+    /// Serves the sync API and the review console (/review).
     Serve {
         #[arg(long, env = "PERLINSOS_LISTEN", default_value = "127.0.0.1:8750")]
         listen: String,
+        /// Mark console cookies Secure even without an X-Forwarded-Proto: https proxy header.
+        #[arg(long, env = "PERLINSOS_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Console accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Sanggahan still undecided 14 days after filing become kedaluwarsa (serve does this by
+    /// itself every ten minutes).
+    Expire,
+    /// The registrations as CSV for SIKS-NG (columns in docs/siks-ng-export.md).
+    ExportRegistrations {
+        #[arg(long)]
+        kelurahan: Option<String>,
+        /// Written here (created only if absent); stdout when not given.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The newest entries of the operators' audit log.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
     /// Prints a one-time enrollment code for an agent's phone.
     EnrollCode {
@@ -91,7 +128,17 @@ fn run(cli: Cli) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot open {}: {e}", cli.data.display()))?;
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            secure_cookies,
+        } => {
+            let mut state = state;
+            state.secure_cookies = secure_cookies;
+            if let Ok(n) = review::expire_overdue(&state) {
+                if n > 0 {
+                    tracing::info!(event = "sanggahan_lapsed", count = n);
+                }
+            }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -135,18 +182,79 @@ fn run(cli: Cli) -> Result<(), String> {
             decision,
             reason,
         } => {
-            let reason = reason.filter(|r| !r.trim().is_empty());
-            if decision == "ditolak" && reason.is_none() {
-                return Err("ditolak needs --reason".into());
-            }
-            operator::set_status(
+            let status = review::decide(&state, "cli", &sanggahan, &decision, reason.as_deref())
+                .map_err(|r| format!("{}: {}", r.code, r.message))?;
+            println!("{sanggahan} {}", status.as_str());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { username, role },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| e.to_string())?;
+            let role = Role::parse(&role).ok_or("role: peninjau or admin")?;
+            accounts::add(
                 &state,
-                "sanggahan",
-                &sanggahan,
-                &decision,
-                reason.as_deref(),
+                &username,
+                role,
+                password.trim_end_matches(['\r', '\n']),
             )?;
-            println!("{sanggahan} {decision}");
+            println!("{username} ({})", role.as_str());
+            Ok(())
+        }
+        Command::Expire => {
+            let n = review::expire_overdue(&state).map_err(|e| e.0)?;
+            println!("{n} kedaluwarsa");
+            Ok(())
+        }
+        Command::ExportRegistrations { kelurahan, out } => {
+            let households = registrations::list(&state, kelurahan.as_deref()).map_err(|e| e.0)?;
+            let csv = registrations::csv(&households);
+            let now = perlinsos_server::now_millis();
+            state
+                .db
+                .write(|tx| {
+                    staff_audit::record(
+                        tx,
+                        now,
+                        "cli",
+                        "registrations_exported",
+                        kelurahan.as_deref(),
+                        Some(&format!("{} keluarga", households.len())),
+                    )
+                })
+                .map_err(|e| e.0)?;
+            match out {
+                Some(path) => {
+                    use std::io::Write;
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    file.write_all(&csv).map_err(|e| e.to_string())?;
+                    eprintln!("{} keluarga -> {}", households.len(), path.display());
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&csv)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        }
+        Command::Audit { limit } => {
+            let entries = state
+                .db
+                .read(|tx| staff_audit::recent(tx, limit))
+                .map_err(|e| e.0)?;
+            for line in entries {
+                let record = line.record_id.unwrap_or_default();
+                println!("{}\t{}\t{}\t{record}", line.at, line.username, line.action);
+            }
             Ok(())
         }
         Command::Status => {

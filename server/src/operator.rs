@@ -123,9 +123,29 @@ pub fn import_recipients(state: &AppState, file: &[u8]) -> OpResult<usize> {
     for (kelurahan, rows) in by_kelurahan {
         let change = Change::Recipients {
             kelurahan_code: kelurahan.to_owned(),
-            rows: serde_json::Value::Array(rows),
+            rows: serde_json::Value::Array(rows.clone()),
         };
-        add_change(state, Some(kelurahan), None, &change)?;
+        let body = serde_json::to_string(&change).map_err(|e| e.to_string())?;
+        let now = (state.clock)();
+        // The console shows a sanggahan's recipient as this list has it.
+        state
+            .db
+            .write(|tx| {
+                for row in &rows {
+                    tx.execute(
+                        "INSERT INTO recipients (id, kelurahan_code, body) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (id) DO UPDATE SET kelurahan_code = excluded.kelurahan_code,
+                                                        body = excluded.body",
+                        &[
+                            db::text(row["id"].as_str().unwrap_or_default()),
+                            db::text(kelurahan),
+                            db::text(row.to_string()),
+                        ],
+                    )?;
+                }
+                db::add_change(tx, Some(kelurahan), None, &body, now).map(drop)
+            })
+            .map_err(|e| e.0)?;
     }
     Ok(checked.len())
 }

@@ -193,6 +193,21 @@ fn apply(
             db::int(now),
         ],
     )?;
+    let record_kind = match entry.kind.as_str() {
+        outbox_kind::HOUSEHOLD_REGISTERED => Some("household"),
+        outbox_kind::SANGGAHAN_FILED => Some("sanggahan"),
+        _ => None,
+    };
+    if let Some(record_kind) = record_kind {
+        crate::review::index_evidence(
+            state,
+            tx,
+            &device.device_id,
+            record_kind,
+            &entry.entity_id,
+            &entry.body,
+        )?;
+    }
     Ok(Outcome::Accepted)
 }
 

@@ -1,6 +1,7 @@
 //! Shared pieces of the end-to-end tests and their helper processes.
 use perlinsos_core::registration::Draft;
 
+pub mod field;
 pub mod proxy;
 
 /// The data key of every fault-test device (test data only).

@@ -110,7 +110,7 @@ pub fn preview_for_line(model: &Model, answers: &Answers, line: &str) -> Result<
     Scorer::new(Arc::new(model.clone()))?.preview_for_line(answers, line)
 }
 
-fn format_number(n: f64) -> String {
+pub fn format_number(n: f64) -> String {
     if n.fract() == 0.0 {
         format!("{n:.0}")
     } else {

@@ -47,6 +47,25 @@ pub enum Reason {
     Lainnya,
 }
 
+impl Reason {
+    /// What the resident chose and the district officer reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Mampu => "Mampu, tidak layak menerima bantuan",
+            Reason::Pindah => "Sudah pindah",
+            Reason::Meninggal => "Sudah meninggal dunia",
+            Reason::DataGanda => "Terdaftar ganda",
+            Reason::TidakDikenal => "Tidak dikenal di kelurahan ini",
+            Reason::Lainnya => "Lainnya",
+        }
+    }
+
+    /// The wire name (`mampu`, `data_ganda`, ...), as the phone sends it.
+    pub fn parse(text: &str) -> Option<Reason> {
+        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhotoRole {

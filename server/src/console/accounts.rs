@@ -1,0 +1,252 @@
+//! Operator accounts: reviewers (peninjau) and admins, passwords kept as salted PBKDF2-HMAC-
+//! SHA256 (slow on purpose), and a login that slows down after wrong passwords: each name and
+//! each address is blocked for a while after a few failures, longer every time.
+use std::num::NonZeroU32;
+
+use ring::pbkdf2;
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::db::{self, DbError, Tx};
+use crate::staff_audit;
+use crate::AppState;
+
+/// OWASP's current floor for PBKDF2-HMAC-SHA256; stored per account so it can grow.
+pub const ITERATIONS: u32 = 600_000;
+const SALT_BYTES: usize = 16;
+const HASH_BYTES: usize = 32;
+/// Wrong passwords allowed before a block.
+pub const FREE_FAILURES: i64 = 5;
+const FIRST_BLOCK_MS: i64 = 30_000;
+const LONGEST_BLOCK_MS: i64 = 15 * 60_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Reviews and decides; never sees who reported.
+    Peninjau,
+    /// Also sees the reporter and manages accounts.
+    Admin,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "peninjau" => Some(Role::Peninjau),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Peninjau => "peninjau",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub username: String,
+    pub role: Role,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LoginRefused {
+    /// Wrong name or password (never which of the two).
+    Wrong,
+    /// Too many failures: try again after this many seconds.
+    Blocked {
+        seconds: i64,
+    },
+    Storage,
+}
+
+impl From<DbError> for LoginRefused {
+    fn from(_: DbError) -> LoginRefused {
+        LoginRefused::Storage
+    }
+}
+
+fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; HASH_BYTES] {
+    let mut out = [0; HASH_BYTES];
+    let iterations = NonZeroU32::new(iterations.max(1)).unwrap_or(NonZeroU32::MIN);
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        iterations,
+        salt,
+        password.as_bytes(),
+        &mut out,
+    );
+    out
+}
+
+fn valid_username(name: &str) -> bool {
+    (3..=32).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// Adds (or resets the password and role of) an account.
+pub fn add(state: &AppState, username: &str, role: Role, password: &str) -> Result<(), String> {
+    if !valid_username(username) {
+        return Err("nama pengguna: 3-32 huruf kecil, angka, titik atau tanda minus".into());
+    }
+    if password.chars().count() < 12 {
+        return Err("kata sandi paling sedikit 12 karakter".into());
+    }
+    let mut salt = [0u8; SALT_BYTES];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| "no randomness".to_owned())?;
+    let hash = derive(password, &salt, ITERATIONS);
+    let now = (state.clock)();
+    state
+        .db
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO operators (username, role, salt, hash, iterations, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (username) DO UPDATE SET role = excluded.role,
+                    salt = excluded.salt, hash = excluded.hash, iterations = excluded.iterations",
+                &[
+                    db::text(username),
+                    db::text(role.as_str()),
+                    db::blob(salt.to_vec()),
+                    db::blob(hash.to_vec()),
+                    db::int(ITERATIONS as i64),
+                    db::int(now),
+                ],
+            )?;
+            // A changed password ends the account's open sessions.
+            tx.execute(
+                "DELETE FROM operator_sessions WHERE username = ?1",
+                &[db::text(username)],
+            )?;
+            staff_audit::record(
+                tx,
+                now,
+                "cli",
+                "operator_added",
+                Some(username),
+                Some(role.as_str()),
+            )
+        })
+        .map_err(|e| e.0)
+}
+
+fn blocked_until(tx: &mut dyn Tx, key: &str) -> Result<i64, DbError> {
+    Ok(tx
+        .query_one(
+            "SELECT blocked_until FROM login_throttle WHERE key = ?1",
+            &[db::text(key)],
+        )?
+        .map(|r| r[0].int())
+        .unwrap_or(0))
+}
+
+fn note_failure(tx: &mut dyn Tx, key: &str, now: i64) -> Result<(), DbError> {
+    let failures = tx
+        .query_one(
+            "SELECT failures FROM login_throttle WHERE key = ?1",
+            &[db::text(key)],
+        )?
+        .map(|r| r[0].int())
+        .unwrap_or(0)
+        + 1;
+    let over = failures - FREE_FAILURES;
+    let block = if over >= 0 {
+        (FIRST_BLOCK_MS << over.min(10)).min(LONGEST_BLOCK_MS)
+    } else {
+        0
+    };
+    tx.execute(
+        "INSERT INTO login_throttle (key, failures, blocked_until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
+                                         blocked_until = excluded.blocked_until",
+        &[db::text(key), db::int(failures), db::int(now + block)],
+    )
+    .map(drop)
+}
+
+/// Checks a login. A blocked name or address is refused before the password is looked at,
+/// even a right one; every outcome is in the audit log.
+pub fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<Operator, LoginRefused> {
+    let now = (state.clock)();
+    let keys = [format!("user:{username}"), format!("addr:{address}")];
+    let (account, until) = state.db.read(|tx| {
+        let mut until = 0;
+        for key in &keys {
+            until = until.max(blocked_until(tx, key)?);
+        }
+        let account = tx.query_one(
+            "SELECT role, salt, hash, iterations FROM operators WHERE username = ?1",
+            &[db::text(username)],
+        )?;
+        Ok((account, until))
+    })?;
+    if until > now {
+        return Err(LoginRefused::Blocked {
+            seconds: (until - now + 999) / 1000,
+        });
+    }
+    // An unknown name costs the same hashing as a wrong password.
+    let (role, salt, stored, iterations) = match &account {
+        Some(r) => (
+            r[0].text().and_then(|t| Role::parse(&t)),
+            r[1].blob().unwrap_or_default(),
+            r[2].blob().unwrap_or_default(),
+            r[3].int() as u32,
+        ),
+        None => (None, vec![0; SALT_BYTES], vec![1; HASH_BYTES], ITERATIONS),
+    };
+    let iterations = NonZeroU32::new(iterations).unwrap_or(NonZeroU32::MIN);
+    // ring's verify compares in constant time.
+    let matches = pbkdf2::verify(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        iterations,
+        &salt,
+        password.as_bytes(),
+        &stored,
+    )
+    .is_ok();
+    // The failure is committed too: the closure succeeds with the refusal inside.
+    let outcome: Result<Result<Operator, LoginRefused>, DbError> =
+        state.db.write(|tx| match role.filter(|_| matches) {
+            Some(role) => {
+                tx.execute(
+                    "DELETE FROM login_throttle WHERE key = ?1",
+                    &[db::text(keys[0].as_str())],
+                )?;
+                staff_audit::record(tx, now, username, "login", None, None)?;
+                Ok(Ok(Operator {
+                    username: username.to_owned(),
+                    role,
+                }))
+            }
+            None => {
+                for key in &keys {
+                    note_failure(tx, key, now)?;
+                }
+                // The name tried is not logged: it may be a password typed in the wrong box.
+                staff_audit::record(tx, now, "-", "login_failed", None, None)?;
+                Ok(Err(LoginRefused::Wrong))
+            }
+        });
+    outcome.map_err(LoginRefused::from)?
+}
+
+pub fn role_of(tx: &mut dyn Tx, username: &str) -> Result<Option<Role>, DbError> {
+    Ok(tx
+        .query_one(
+            "SELECT role FROM operators WHERE username = ?1",
+            &[db::text(username)],
+        )?
+        .and_then(|r| r[0].text())
+        .and_then(|t| Role::parse(&t)))
+}

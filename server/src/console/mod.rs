@@ -1,0 +1,747 @@
+//! The district officers' review console at `/review`: server-rendered pages in Bahasa
+//! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
+//! sanggahan with its evidence and the decision form, registrations and their CSV export.
+pub mod accounts;
+pub mod html;
+pub mod web_session;
+
+use std::fmt::Write;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use perlinsos_core::sanggahan::{Reason, Status};
+use serde::Deserialize;
+
+use self::accounts::{LoginRefused, Role};
+use self::html::{esc, kelurahan, page, time};
+use self::web_session::{Session, COOKIE, LOGIN_COOKIE};
+use crate::{registrations, review, staff_audit, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/review",
+            get(|| async { Redirect::to("/review/sanggahan") }),
+        )
+        .route("/review/console.css", get(css))
+        .route("/review/login", get(login_form).post(login))
+        .route("/review/logout", post(logout))
+        .route("/review/sanggahan", get(list_page))
+        .route("/review/sanggahan/{id}", get(detail_page))
+        .route("/review/sanggahan/{id}/putusan", post(decide))
+        .route("/review/bukti/{sha256}", get(photo))
+        .route("/review/registrasi", get(registrations_page))
+        .route("/review/registrasi.csv", get(registrations_csv))
+        .layer(axum::middleware::map_response(harden))
+}
+
+/// Nothing from elsewhere, no framing, no caching of personal data, no referrer leaks.
+async fn harden(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+fn html(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+fn error_page(status: StatusCode, session: Option<&Session>, message: &str) -> Response {
+    let who = session.map(|s| (&s.operator, s.csrf.as_str()));
+    html(
+        status,
+        page(
+            "Tidak dapat diproses",
+            who,
+            &format!("<p class=\"error\">{}</p>", esc(message)),
+        ),
+    )
+}
+
+fn storage_error() -> Response {
+    error_page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        None,
+        "Basis data server tidak dapat dibaca saat ini. Coba lagi sebentar lagi.",
+    )
+}
+
+/// The request's live session, or the response that refuses it (the login page for a page,
+/// 401 for anything else).
+fn require(state: &AppState, headers: &HeaderMap, page: bool) -> Result<Session, Box<Response>> {
+    match web_session::current(state, headers) {
+        Ok(Some(session)) => Ok(session),
+        Ok(None) if page => Err(Box::new(Redirect::to("/review/login").into_response())),
+        Ok(None) => Err(Box::new(error_page(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "Silakan masuk terlebih dahulu.",
+        ))),
+        Err(_) => Err(Box::new(storage_error())),
+    }
+}
+
+fn csrf_refused(session: &Session) -> Response {
+    error_page(
+        StatusCode::FORBIDDEN,
+        Some(session),
+        "Formulir ditolak: token keamanan (CSRF) tidak cocok. Muat ulang halaman lalu coba lagi.",
+    )
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        html::CSS,
+    )
+        .into_response()
+}
+
+fn login_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: Option<&str>,
+) -> Response {
+    let token = web_session::random_token();
+    let error = message
+        .map(|m| format!("<p class=\"error\">{}</p>", esc(m)))
+        .unwrap_or_default();
+    let body = format!(
+        "{error}<form method=\"post\" action=\"/review/login\" class=\"box\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
+         <label>Nama pengguna <input type=\"text\" name=\"username\" autocomplete=\"username\" required></label>\
+         <label>Kata sandi <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\
+         <button type=\"submit\">Masuk</button></form>"
+    );
+    let cookie = web_session::set_cookie(state, headers, LOGIN_COOKIE, &token, 3600);
+    let mut response = html(status, page("Masuk", None, &body));
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_page(&state, &headers, StatusCode::OK, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let expected = web_session::cookie_value(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if !web_session::token_matches(expected, form.csrf.as_deref()) {
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("Formulir masuk kedaluwarsa atau tidak sah. Silakan coba lagi."),
+        );
+    }
+    let address = peer
+        .map(|Extension(ConnectInfo(a))| a.ip().to_string())
+        .unwrap_or_default();
+    let username = form.username.trim().to_lowercase();
+    let checked = {
+        let state = state.clone();
+        tokio::task::spawn_blocking(move || {
+            accounts::login(&state, &username, &form.password, &address)
+        })
+        .await
+        .unwrap_or(Err(LoginRefused::Storage))
+    };
+    match checked {
+        Ok(operator) => match web_session::start(&state, &operator.username) {
+            Ok(token) => {
+                let cookie = web_session::set_cookie(
+                    &state,
+                    &headers,
+                    COOKIE,
+                    &token,
+                    web_session::lifetime_seconds(),
+                );
+                tracing::info!(event = "console_login", role = operator.role.as_str());
+                let mut response = Redirect::to("/review/sanggahan").into_response();
+                if let Ok(value) = HeaderValue::from_str(&cookie) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+                response
+            }
+            Err(_) => storage_error(),
+        },
+        Err(LoginRefused::Wrong) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some("Nama pengguna atau kata sandi salah."),
+        ),
+        Err(LoginRefused::Blocked { seconds }) => login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(&format!(
+                "Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {seconds} detik."
+            )),
+        ),
+        Err(LoginRefused::Storage) => storage_error(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
+        return csrf_refused(&session);
+    }
+    if web_session::end(&state, &headers).is_err() {
+        return storage_error();
+    }
+    let mut response = Redirect::to("/review/login").into_response();
+    let cookie = web_session::set_cookie(&state, &headers, COOKIE, "", 0);
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[derive(Deserialize)]
+struct ListFilter {
+    status: Option<String>,
+    kelurahan: Option<String>,
+}
+
+fn reason_label(reason: &str) -> &str {
+    Reason::parse(reason).map(Reason::label).unwrap_or(reason)
+}
+
+fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> String {
+    let mut out = format!("<option value=\"\">{}</option>", esc(none));
+    for (value, label) in all {
+        let chosen = if selected == Some(value.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<option value=\"{}\"{chosen}>{}</option>",
+            esc(value),
+            esc(label)
+        );
+    }
+    out
+}
+
+async fn list_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<ListFilter>,
+) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    // Lapses are applied before anyone reads the list, so it never shows a stale status.
+    if review::expire_overdue(&state).is_err() {
+        return storage_error();
+    }
+    let status = filter
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(Status::parse);
+    let chosen_kelurahan = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
+    let (Ok(lines), Ok(every)) = (
+        review::list(&state, status, chosen_kelurahan),
+        review::list(&state, None, None),
+    ) else {
+        return storage_error();
+    };
+    let mut places: Vec<String> = every.iter().map(|l| l.kelurahan_code.clone()).collect();
+    places.sort();
+    places.dedup();
+    let places: Vec<(String, String)> = places
+        .into_iter()
+        .map(|k| {
+            let name = perlinsos_core::identity::wilayah::region_name(&k).unwrap_or_default();
+            (k.clone(), format!("{name} ({k})"))
+        })
+        .collect();
+    let statuses: Vec<(String, String)> = Status::ALL
+        .iter()
+        .filter(|s| **s != Status::Diajukan)
+        .map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
+        .collect();
+    let mut body = format!(
+        "<form method=\"get\" class=\"box\"><label>Status <select name=\"status\">{}</select></label>\
+         <label>Kelurahan <select name=\"kelurahan\">{}</select></label><button>Tampilkan</button></form>",
+        options(status.map(Status::as_str), &statuses, "Semua status"),
+        options(chosen_kelurahan, &places, "Semua kelurahan"),
+    );
+    if lines.is_empty() {
+        body.push_str("<p>Tidak ada sanggahan.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>Sanggahan</th><th>Kelurahan</th><th>Penerima</th><th>Alasan</th>\
+             <th>Diajukan</th><th>Status</th><th>Sisa waktu</th></tr></thead><tbody>",
+        );
+        for l in &lines {
+            let left = match l.days_left {
+                Some(0) => "<span class=\"warn\">hari terakhir</span>".to_owned(),
+                Some(d) if d <= 3 => format!("<span class=\"warn\">{d} hari</span>"),
+                Some(d) => format!("{d} hari"),
+                None => "—".to_owned(),
+            };
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"/review/sanggahan/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td><td>{left}</td></tr>",
+                kelurahan(&l.kelurahan_code),
+                esc(&l.recipient_id),
+                esc(reason_label(&l.reason)),
+                time(l.filed_at),
+                esc(l.status.as_str()),
+                id = esc(&l.id),
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    let title = format!("Sanggahan ({})", lines.len());
+    html(
+        StatusCode::OK,
+        page(&title, Some((&session.operator, &session.csrf)), &body),
+    )
+}
+
+fn detail_body(d: &review::Detail, session: &Session, message: Option<&str>) -> String {
+    let mut body = String::new();
+    if let Some(m) = message {
+        let _ = write!(body, "<p class=\"error\">{}</p>", esc(m));
+    }
+    let left = match d.line.days_left {
+        Some(days) => format!("{days} hari lagi dari 14"),
+        None => "—".into(),
+    };
+    let _ = write!(
+        body,
+        "<div class=\"box\"><dl><dt>Status</dt><dd id=\"status\">{} — {}</dd><dt>Sisa waktu</dt><dd>{left}</dd>\
+         <dt>Kelurahan</dt><dd>{}</dd><dt>Alasan</dt><dd>{}</dd><dt>Pernyataan pelapor</dt><dd>{}</dd>\
+         <dt>Diajukan</dt><dd>{}</dd><dt>Agen / perangkat</dt><dd>{} / {}</dd>",
+        esc(d.line.status.as_str()),
+        esc(d.line.status.label()),
+        kelurahan(&d.line.kelurahan_code),
+        esc(reason_label(&d.line.reason)),
+        esc(&d.statement),
+        time(d.line.filed_at),
+        esc(&d.agent_id),
+        esc(&d.device_id),
+    );
+    if let Some(reason) = &d.decision_reason {
+        let _ = write!(body, "<dt>Alasan putusan</dt><dd>{}</dd>", esc(reason));
+    }
+    if let Some(by) = &d.decided_by {
+        let _ = write!(body, "<dt>Diputus oleh</dt><dd>{}</dd>", esc(by));
+    }
+    // The reporter is protected: only an admin sees who it is.
+    let reporter = if session.operator.role == Role::Admin {
+        format!(
+            "{} (NIK {})",
+            esc(&d.reporter.full_name),
+            esc(&d.reporter.nik)
+        )
+    } else {
+        "<em>disembunyikan (hanya admin)</em>".to_owned()
+    };
+    let _ = write!(
+        body,
+        "<dt>Pelapor</dt><dd id=\"reporter\">{reporter}</dd><dt>Sanggahan lain dari pelapor yang sama</dt>\
+         <dd id=\"reporter-others\">{}</dd></dl></div>",
+        d.reporter_other_filings
+    );
+    body.push_str("<h2>Penerima yang disanggah</h2><div class=\"box\">");
+    match &d.recipient {
+        Some(r) => {
+            let field = |k: &str| esc(r.get(k).and_then(|v| v.as_str()).unwrap_or(""));
+            let number = |k: &str| r.get(k).and_then(|v| v.as_i64()).unwrap_or(0);
+            let _ = write!(
+                body,
+                "<dl><dt>Nama</dt><dd>{}</dd><dt>NIK</dt><dd>{}</dd><dt>Program</dt><dd>{}</dd>\
+                 <dt>RT/RW</dt><dd>{:03}/{:03}</dd></dl>",
+                field("name"),
+                field("nik"),
+                field("programme"),
+                number("rt"),
+                number("rw"),
+            );
+        }
+        None => {
+            let _ = write!(
+                body,
+                "<p>{} (tidak ada di daftar penerima yang diimpor ke server ini)</p>",
+                esc(&d.line.recipient_id)
+            );
+        }
+    }
+    body.push_str("</div><h2>Bukti foto</h2><div class=\"photos\">");
+    for p in &d.photos {
+        let check = if p.attestation_valid {
+            "<span class=\"ok\">Atestasi sah: foto utuh, ditandatangani perangkat agen</span>"
+        } else {
+            "<span class=\"warn\">Atestasi TIDAK sah: foto atau tanda tangan tidak cocok</span>"
+        };
+        let place = match p.gps {
+            Some(g) => format!("{:.5}, {:.5}", g.latitude, g.longitude),
+            None => "tidak ada".into(),
+        };
+        let _ = write!(
+            body,
+            "<figure class=\"box\"><img src=\"/review/bukti/{sha}\" alt=\"Bukti foto\" loading=\"lazy\">\
+             <figcaption><p class=\"attestation\">{check}</p><p>Diambil {} · koordinat {place}</p>",
+            time(p.captured_at),
+            sha = esc(&p.sha256),
+        );
+        if p.near_duplicates.is_empty() {
+            body.push_str("<p class=\"duplicates\">Tidak ada foto serupa di catatan lain.</p>");
+        } else {
+            body.push_str(
+                "<p class=\"duplicates warn\">Foto serupa ditemukan di catatan lain:</p><ul>",
+            );
+            for n in &p.near_duplicates {
+                let target = if n.record_kind == "sanggahan" {
+                    format!(
+                        "<a href=\"/review/sanggahan/{id}\">sanggahan {id}</a>",
+                        id = esc(&n.record_id)
+                    )
+                } else {
+                    format!("{} {}", esc(&n.record_kind), esc(&n.record_id))
+                };
+                let _ = write!(
+                    body,
+                    "<li>{target}, perangkat {}, jarak {}</li>",
+                    esc(&n.device_id),
+                    n.distance
+                );
+            }
+            body.push_str("</ul>");
+        }
+        body.push_str("</figcaption></figure>");
+    }
+    if d.photos.is_empty() {
+        body.push_str("<p>Tidak ada foto.</p>");
+    }
+    body.push_str("</div>");
+    if d.line.status.is_open() {
+        let _ = write!(
+            body,
+            "<h2>Putusan</h2><form method=\"post\" action=\"/review/sanggahan/{}/putusan\" class=\"box\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <label><input type=\"radio\" name=\"decision\" value=\"diverifikasi\" required> Diverifikasi (sanggahan benar)</label>\
+             <label><input type=\"radio\" name=\"decision\" value=\"ditolak\"> Ditolak</label>\
+             <label>Alasan (wajib bila ditolak; dibaca oleh pelapor) <textarea name=\"reason\" rows=\"3\" maxlength=\"500\"></textarea></label>\
+             <button type=\"submit\" id=\"decide\">Simpan putusan</button></form>",
+            esc(&d.line.id),
+            esc(&session.csrf),
+        );
+    }
+    body
+}
+
+async fn detail_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if review::expire_overdue(&state).is_err() {
+        return storage_error();
+    }
+    match review::detail(&state, &id) {
+        Ok(Some(d)) => {
+            let title = format!("Sanggahan {}", d.line.id);
+            let body = detail_body(&d, &session, None);
+            html(
+                StatusCode::OK,
+                page(&title, Some((&session.operator, &session.csrf)), &body),
+            )
+        }
+        Ok(None) => error_page(
+            StatusCode::NOT_FOUND,
+            Some(&session),
+            review::NOT_FOUND.message,
+        ),
+        Err(_) => storage_error(),
+    }
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    csrf: Option<String>,
+    decision: Option<String>,
+    reason: Option<String>,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let session = match require(&state, &headers, false) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
+        return csrf_refused(&session);
+    }
+    let decided = {
+        let state = state.clone();
+        let operator = session.operator.username.clone();
+        let id = id.clone();
+        tokio::task::spawn_blocking(move || {
+            review::decide(
+                &state,
+                &operator,
+                &id,
+                form.decision.as_deref().unwrap_or(""),
+                form.reason.as_deref(),
+            )
+        })
+        .await
+        .unwrap_or(Err(review::STORAGE))
+    };
+    match decided {
+        Ok(status) => {
+            tracing::info!(event = "sanggahan_decided", status = status.as_str());
+            Redirect::to(&format!("/review/sanggahan/{id}")).into_response()
+        }
+        Err(refusal) => match review::detail(&state, &id) {
+            Ok(Some(d)) => {
+                let body = detail_body(&d, &session, Some(refusal.message));
+                let status = if refusal == review::NOT_FOUND {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                };
+                html(
+                    status,
+                    page(
+                        &format!("Sanggahan {id}"),
+                        Some((&session.operator, &session.csrf)),
+                        &body,
+                    ),
+                )
+            }
+            _ => error_page(StatusCode::NOT_FOUND, Some(&session), refusal.message),
+        },
+    }
+}
+
+/// Evidence photos, to logged-in officers only, and only photos that are evidence of a record.
+async fn photo(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(sha): Path<String>,
+) -> Response {
+    if let Err(refused) = require(&state, &headers, false) {
+        return *refused;
+    }
+    let known = sha.len() == 64
+        && sha.bytes().all(|b| b.is_ascii_hexdigit())
+        && state
+            .db
+            .read(|tx| {
+                tx.exists(
+                    "SELECT 1 FROM evidence_index WHERE sha256 = ?1",
+                    &[crate::db::text(sha.as_str())],
+                )
+            })
+            .unwrap_or(false);
+    if !known {
+        return error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan.");
+    }
+    let path = crate::blobs::blob_path(&state, &sha);
+    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        _ => error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan."),
+    }
+}
+
+#[derive(Deserialize)]
+struct KelurahanFilter {
+    kelurahan: Option<String>,
+}
+
+async fn registrations_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<KelurahanFilter>,
+) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
+    let (Ok(households), Ok(every)) = (
+        registrations::list(&state, chosen),
+        registrations::list(&state, None),
+    ) else {
+        return storage_error();
+    };
+    let mut places: Vec<String> = every.iter().map(|h| h.kelurahan_code.clone()).collect();
+    places.sort();
+    places.dedup();
+    let places: Vec<(String, String)> = places
+        .into_iter()
+        .map(|k| {
+            let name = perlinsos_core::identity::wilayah::region_name(&k).unwrap_or_default();
+            (k.clone(), format!("{name} ({k})"))
+        })
+        .collect();
+    let export = match chosen {
+        Some(k) => format!("/review/registrasi.csv?kelurahan={}", esc(k)),
+        None => "/review/registrasi.csv".to_owned(),
+    };
+    let mut body = format!(
+        "<form method=\"get\" class=\"box\"><label>Kelurahan <select name=\"kelurahan\">{}</select></label>\
+         <button>Tampilkan</button> <a href=\"{export}\" id=\"export\">Unduh CSV untuk SIKS-NG</a></form>\
+         <p>Perkiraan PMT di bawah adalah pratinjau di ponsel; peringkat resmi ditetapkan BPS.</p>",
+        options(chosen, &places, "Semua kelurahan"),
+    );
+    body.push_str(
+        "<table><thead><tr><th>Keluarga</th><th>Kepala keluarga</th><th>Kelurahan</th><th>RT/RW</th>\
+         <th>Anggota</th><th>Perkiraan pengeluaran/kapita</th><th>Desil (pratinjau)</th><th>IKD</th>\
+         <th>Terdaftar</th><th>Agen</th></tr></thead><tbody>",
+    );
+    for h in &households {
+        let estimate = h
+            .pmt
+            .as_ref()
+            .and_then(|p| p.estimate)
+            .map(|e| format!("Rp{}", perlinsos_core::pmt::format_number(e.round())))
+            .unwrap_or_else(|| "—".into());
+        let desil = h
+            .pmt
+            .as_ref()
+            .and_then(|p| p.desil)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "—".into());
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:03}/{:03}</td><td>{}</td><td>{estimate}</td>\
+             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&h.id),
+            esc(&h.head_name),
+            kelurahan(&h.kelurahan_code),
+            h.rt,
+            h.rw,
+            h.members.len(),
+            esc(&h.ikd_summary()),
+            time(h.registered_at),
+            esc(&h.agent_id),
+        );
+    }
+    body.push_str("</tbody></table>");
+    let title = format!("Registrasi keluarga ({})", households.len());
+    html(
+        StatusCode::OK,
+        page(&title, Some((&session.operator, &session.csrf)), &body),
+    )
+}
+
+async fn registrations_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(filter): Query<KelurahanFilter>,
+) -> Response {
+    let session = match require(&state, &headers, false) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
+    let Ok(households) = registrations::list(&state, chosen) else {
+        return storage_error();
+    };
+    // An export of personal data is an action of its own in the audit log.
+    let now = (state.clock)();
+    let logged = state.db.write(|tx| {
+        staff_audit::record(
+            tx,
+            now,
+            &session.operator.username,
+            "registrations_exported",
+            chosen,
+            Some(&format!("{} keluarga", households.len())),
+        )
+    });
+    if logged.is_err() {
+        return storage_error();
+    }
+    let name = format!("registrasi-{}.csv", chosen.unwrap_or("semua"));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "")),
+            ),
+        ],
+        registrations::csv(&households),
+    )
+        .into_response()
+}

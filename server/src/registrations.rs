@@ -1,0 +1,212 @@
+//! The households that phones registered, as the console lists them and as the CSV that
+//! operators upload to SIKS-NG (columns in docs/siks-ng-export.md). The body is the phone's
+//! `RegisteredHousehold`; it is read as JSON so an older phone's record still lists.
+use perlinsos_core::registration::model::{IkdStatus, Relation};
+use perlinsos_protocol::outbox_kind;
+use serde_json::Value as Json;
+
+use crate::db::{self, DbError};
+use crate::AppState;
+
+#[derive(Debug, Clone)]
+pub struct Household {
+    pub id: String,
+    pub agent_id: String,
+    pub kk: String,
+    pub kelurahan_code: String,
+    pub rt: i64,
+    pub rw: i64,
+    pub street: String,
+    pub registered_at: i64,
+    pub head_name: String,
+    pub members: Vec<Member>,
+    pub pmt: Option<Pmt>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: String,
+    pub nik: String,
+    pub full_name: String,
+    pub relation: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub ikd: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pmt {
+    pub model_id: String,
+    pub model_version: i64,
+    pub illustrative: bool,
+    /// Log-linear models: Rp per capita per month and the desil.
+    pub estimate: Option<f64>,
+    pub desil: Option<i64>,
+}
+
+impl Household {
+    /// "3 dari 4 sudah aktif": IKD among the members whose status was recorded.
+    pub fn ikd_summary(&self) -> String {
+        let recorded = self.members.iter().filter(|m| m.ikd.is_some()).count();
+        let active = self
+            .members
+            .iter()
+            .filter(|m| m.ikd.as_deref() == Some(IkdStatus::SudahAktif.label()))
+            .count();
+        format!("{active} dari {recorded} sudah aktif")
+    }
+}
+
+fn text(v: &Json, key: &str) -> String {
+    v.get(key).and_then(Json::as_str).unwrap_or("").to_owned()
+}
+
+fn label<T: serde::de::DeserializeOwned>(
+    v: Option<&Json>,
+    name: impl Fn(T) -> String,
+) -> Option<String> {
+    serde_json::from_value::<T>(v?.clone()).ok().map(name)
+}
+
+fn parse(body: &Json) -> Option<Household> {
+    let address = body.get("address")?;
+    let members: Vec<Member> = body
+        .get("members")?
+        .as_array()?
+        .iter()
+        .map(|m| Member {
+            id: text(m, "id"),
+            nik: text(m, "nik"),
+            full_name: text(m, "full_name"),
+            relation: label(m.get("relation"), |r: Relation| r.label().to_owned())
+                .unwrap_or_default(),
+            sex: text(m, "sex"),
+            birth_date: text(m, "birth_date"),
+            ikd: label(m.get("ikd"), |s: IkdStatus| s.label().to_owned()),
+        })
+        .collect();
+    let head = text(body, "head_member_id");
+    let pmt = body.get("pmt").filter(|p| !p.is_null()).map(|p| {
+        let preview = p.get("preview").cloned().unwrap_or(Json::Null);
+        Pmt {
+            model_id: text(p, "model_id"),
+            model_version: p.get("model_version").and_then(Json::as_i64).unwrap_or(0),
+            illustrative: preview
+                .get("illustrative")
+                .and_then(Json::as_bool)
+                .unwrap_or(true),
+            estimate: preview.get("estimate").and_then(Json::as_f64),
+            desil: preview.get("desil").and_then(Json::as_i64),
+        }
+    });
+    Some(Household {
+        id: text(body, "id"),
+        agent_id: text(body, "agent_id"),
+        kk: text(body, "kk"),
+        kelurahan_code: text(address, "kelurahan_code"),
+        rt: address.get("rt").and_then(Json::as_i64).unwrap_or(0),
+        rw: address.get("rw").and_then(Json::as_i64).unwrap_or(0),
+        street: text(address, "street"),
+        registered_at: body
+            .get("registered_at")
+            .and_then(Json::as_i64)
+            .unwrap_or(0),
+        head_name: members
+            .iter()
+            .find(|m| m.id == head)
+            .map(|m| m.full_name.clone())
+            .unwrap_or_default(),
+        members,
+        pmt,
+    })
+}
+
+/// The registered households, oldest first, optionally of one kelurahan.
+pub fn list(state: &AppState, kelurahan: Option<&str>) -> Result<Vec<Household>, DbError> {
+    let rows = state.db.read(|tx| {
+        tx.query(
+            "SELECT body, kelurahan_code FROM entries WHERE kind = ?1 ORDER BY created_at",
+            &[db::text(outbox_kind::HOUSEHOLD_REGISTERED)],
+        )
+    })?;
+    Ok(rows
+        .iter()
+        .filter(|r| kelurahan.is_none_or(|k| r[1].text().as_deref() == Some(k)))
+        .filter_map(|r| serde_json::from_str::<Json>(&r[0].text()?).ok())
+        .filter_map(|b| parse(&b))
+        .collect())
+}
+
+pub const CSV_COLUMNS: [&str; 20] = [
+    "id_keluarga",
+    "no_kk",
+    "kode_kelurahan",
+    "nama_kelurahan",
+    "rt",
+    "rw",
+    "alamat",
+    "id_anggota",
+    "nik",
+    "nama",
+    "hubungan_keluarga",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "status_ikd",
+    "model_pmt",
+    "versi_model_pmt",
+    "model_ilustratif",
+    "perkiraan_pengeluaran_per_kapita",
+    "perkiraan_desil",
+    "tanggal_registrasi",
+];
+
+/// A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
+fn cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// One row per member (SIKS-NG takes people, grouped by KK), UTF-8, comma-separated.
+pub fn csv(households: &[Household]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let _ = writer.write_record(CSV_COLUMNS);
+    for h in households {
+        let place =
+            perlinsos_core::identity::wilayah::region_name(&h.kelurahan_code).unwrap_or_default();
+        for m in &h.members {
+            let pmt = h.pmt.as_ref();
+            let row = [
+                h.id.clone(),
+                h.kk.clone(),
+                h.kelurahan_code.clone(),
+                place.to_owned(),
+                format!("{:03}", h.rt),
+                format!("{:03}", h.rw),
+                h.street.clone(),
+                m.id.clone(),
+                m.nik.clone(),
+                m.full_name.clone(),
+                m.relation.clone(),
+                m.sex.clone(),
+                m.birth_date.clone(),
+                m.ikd.clone().unwrap_or_default(),
+                pmt.map(|p| p.model_id.clone()).unwrap_or_default(),
+                pmt.map(|p| p.model_version.to_string()).unwrap_or_default(),
+                pmt.map(|p| if p.illustrative { "ya" } else { "tidak" }.to_owned())
+                    .unwrap_or_default(),
+                pmt.and_then(|p| p.estimate)
+                    .map(|e| format!("{e:.0}"))
+                    .unwrap_or_default(),
+                pmt.and_then(|p| p.desil)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                perlinsos_core::date::Date::of_unix_millis(h.registered_at).to_string(),
+            ];
+            let _ = writer.write_record(row.iter().map(|v| cell(v)));
+        }
+    }
+    writer.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,471 @@
+//! What a district officer reviews: the sanggahan that phones sent, with their evidence, and
+//! the decision on each (which reaches the phone on its next sync); the 14-day lapse; the
+//! registrations, for the operators who upload them to SIKS-NG. The web console and the CLI
+//! both call these, so a decision is the same whichever way it is made.
+use perlinsos_core::evidence::attest::{self, Attestation};
+use perlinsos_core::evidence::phash;
+use perlinsos_core::evidence::Gps;
+use perlinsos_core::sanggahan::lifecycle::{Status, VERIFY_WITHIN_MS};
+use perlinsos_protocol::outbox_kind;
+use perlinsos_protocol::wire::Change;
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use crate::blobs::blob_path;
+use crate::db::{self, DbError, Tx};
+use crate::staff_audit;
+use crate::AppState;
+
+/// Why a decision was refused, in the officer's language, with a stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+impl Refusal {
+    const fn new(code: &'static str, message: &'static str) -> Refusal {
+        Refusal { code, message }
+    }
+}
+
+pub const NOT_FOUND: Refusal = Refusal::new("REVIEW_NOT_FOUND", "Sanggahan tidak ditemukan.");
+pub const ALREADY_CLOSED: Refusal = Refusal::new(
+    "REVIEW_CLOSED",
+    "Sanggahan ini sudah tidak menunggu putusan (sudah diputus, ditarik, atau kedaluwarsa).",
+);
+pub const DECISION_INVALID: Refusal = Refusal::new(
+    "REVIEW_DECISION_INVALID",
+    "Putusan harus diverifikasi atau ditolak.",
+);
+pub const REASON_REQUIRED: Refusal = Refusal::new(
+    "REVIEW_REASON_REQUIRED",
+    "Alasan penolakan wajib diisi (dibaca oleh pelapor), paling banyak 500 karakter.",
+);
+pub const STORAGE: Refusal = Refusal::new(
+    "REVIEW_STORAGE",
+    "Gagal menyimpan; tidak ada yang berubah. Coba lagi.",
+);
+
+impl From<DbError> for Refusal {
+    fn from(_: DbError) -> Refusal {
+        STORAGE
+    }
+}
+
+const MAX_REASON_CHARS: usize = 500;
+pub const SYSTEM: &str = "sistem";
+
+/// The part of a sanggahan entry the console reads (the phone's `wire_entry`).
+#[derive(Deserialize)]
+struct Body {
+    recipient_id: String,
+    kelurahan_code: String,
+    reporter: Reporter,
+    reason: String,
+    statement: String,
+    filed_at: i64,
+    #[serde(default)]
+    evidence: Vec<EvidenceRef>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Reporter {
+    pub nik: String,
+    pub full_name: String,
+}
+
+/// Never the reporter's identity in a log or a panic message.
+impl std::fmt::Debug for Reporter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Reporter(..)")
+    }
+}
+
+#[derive(Deserialize)]
+struct EvidenceRef {
+    sha256: String,
+    attestation: Attestation,
+}
+
+/// One line of the list.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub id: String,
+    pub kelurahan_code: String,
+    pub recipient_id: String,
+    pub reason: String,
+    pub filed_at: i64,
+    pub status: Status,
+    /// Whole days left of the 14 (0 on the last day), for open ones.
+    pub days_left: Option<i64>,
+}
+
+/// One photo of a sanggahan, with what the server found about it.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub sha256: String,
+    pub attestation_valid: bool,
+    pub captured_at: i64,
+    pub gps: Option<Gps>,
+    /// Other records (on any phone) holding a near-identical photo.
+    pub near_duplicates: Vec<NearDuplicate>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NearDuplicate {
+    pub record_kind: String,
+    pub record_id: String,
+    pub device_id: String,
+    pub distance: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub line: Line,
+    pub statement: String,
+    pub reporter: Reporter,
+    /// Other sanggahan the same reporter filed (by NIK, on any phone).
+    pub reporter_other_filings: usize,
+    /// The recipient's row as the district's list has it (NIK masked), if imported here.
+    pub recipient: Option<Json>,
+    pub photos: Vec<Photo>,
+    pub device_id: String,
+    pub agent_id: String,
+    pub decision_reason: Option<String>,
+    pub decided_by: Option<String>,
+}
+
+fn days_left(filed_at: i64, now: i64) -> i64 {
+    (filed_at + VERIFY_WITHIN_MS - now).max(0) / perlinsos_core::purge::DAY_MS
+}
+
+/// The status the server holds: its decision, a withdrawal from the phone, or `diterima`.
+fn status_of(tx: &mut dyn Tx, id: &str) -> Result<(Status, Option<Vec<db::Value>>), DbError> {
+    if let Some(row) = tx.query_one(
+        "SELECT status, reason, decided_by FROM sanggahan_decisions WHERE sanggahan_id = ?1",
+        &[db::text(id)],
+    )? {
+        let status = row[0]
+            .text()
+            .and_then(|s| Status::parse(&s))
+            .unwrap_or(Status::Diterima);
+        return Ok((status, Some(row)));
+    }
+    let withdrawn = tx.exists(
+        "SELECT 1 FROM entries WHERE kind = ?1 AND entity_id = ?2",
+        &[db::text(outbox_kind::SANGGAHAN_WITHDRAWN), db::text(id)],
+    )?;
+    Ok((
+        if withdrawn {
+            Status::Ditarik
+        } else {
+            Status::Diterima
+        },
+        None,
+    ))
+}
+
+fn filed_rows(tx: &mut dyn Tx, id: Option<&str>) -> Result<Vec<db::Row>, DbError> {
+    let (sql, params) = match id {
+        Some(id) => (
+            "SELECT entity_id, body, device_id FROM entries WHERE kind = ?1 AND entity_id = ?2",
+            vec![db::text(outbox_kind::SANGGAHAN_FILED), db::text(id)],
+        ),
+        None => (
+            "SELECT entity_id, body, device_id FROM entries WHERE kind = ?1 ORDER BY created_at",
+            vec![db::text(outbox_kind::SANGGAHAN_FILED)],
+        ),
+    };
+    tx.query(sql, &params)
+}
+
+fn parse_body(row: &db::Row) -> Option<Body> {
+    serde_json::from_str(&row[1].text()?).ok()
+}
+
+fn line(tx: &mut dyn Tx, id: String, body: &Body, now: i64) -> Result<Line, DbError> {
+    let (status, _) = status_of(tx, &id)?;
+    Ok(Line {
+        days_left: status.is_open().then(|| days_left(body.filed_at, now)),
+        id,
+        kelurahan_code: body.kelurahan_code.clone(),
+        recipient_id: body.recipient_id.clone(),
+        reason: body.reason.clone(),
+        filed_at: body.filed_at,
+        status,
+    })
+}
+
+/// The sanggahan, oldest first, optionally of one status and one kelurahan.
+pub fn list(
+    state: &AppState,
+    status: Option<Status>,
+    kelurahan: Option<&str>,
+) -> Result<Vec<Line>, DbError> {
+    let now = (state.clock)();
+    state.db.read(|tx| {
+        let mut out = Vec::new();
+        for row in filed_rows(tx, None)? {
+            let Some(body) = parse_body(&row) else {
+                continue;
+            };
+            if kelurahan.is_some_and(|k| k != body.kelurahan_code) {
+                continue;
+            }
+            let line = line(tx, row[0].text().unwrap_or_default(), &body, now)?;
+            if status.is_none_or(|s| s == line.status) {
+                out.push(line);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Everything the detail page shows; None when there is no such sanggahan.
+pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
+    let now = (state.clock)();
+    let found = state.db.read(|tx| {
+        let Some(row) = filed_rows(tx, Some(id))?.into_iter().next() else {
+            return Ok(None);
+        };
+        let Some(body) = parse_body(&row) else {
+            return Ok(None);
+        };
+        let device_id = row[2].text().unwrap_or_default();
+        let device = db::device(tx, &device_id)?;
+        let line = line(tx, id.to_owned(), &body, now)?;
+        let (_, decision) = status_of(tx, id)?;
+        let others = filed_rows(tx, None)?
+            .iter()
+            .filter(|r| r[0].text().as_deref() != Some(id))
+            .filter_map(parse_body)
+            .filter(|b| b.reporter.nik == body.reporter.nik)
+            .count();
+        let recipient = tx
+            .query_one(
+                "SELECT body FROM recipients WHERE id = ?1",
+                &[db::text(body.recipient_id.as_str())],
+            )?
+            .and_then(|r| serde_json::from_str(&r[0].text()?).ok());
+        let index = tx.query(
+            "SELECT sha256, record_kind, record_id, device_id, phash FROM evidence_index",
+            &[],
+        )?;
+        Ok(Some((
+            body, device, line, decision, others, recipient, index,
+        )))
+    })?;
+    let Some((body, device, line, decision, others, recipient, index)) = found else {
+        return Ok(None);
+    };
+    let photos = body
+        .evidence
+        .iter()
+        .map(|e| photo(state, e, device.as_ref(), id, &index))
+        .collect();
+    Ok(Some(Detail {
+        line,
+        statement: body.statement,
+        reporter: body.reporter,
+        reporter_other_filings: others,
+        recipient,
+        photos,
+        agent_id: device
+            .as_ref()
+            .map(|d| d.agent_id.clone())
+            .unwrap_or_default(),
+        device_id: device.map(|d| d.device_id).unwrap_or_default(),
+        decision_reason: decision.as_ref().and_then(|r| r[1].text()),
+        decided_by: decision.as_ref().and_then(|r| r[2].text()),
+    }))
+}
+
+/// Checks the photo on disk against its attestation now (not only at upload), and searches
+/// every other record's photos with the server's own hash of this one.
+fn photo(
+    state: &AppState,
+    evidence: &EvidenceRef,
+    device: Option<&db::Device>,
+    record_id: &str,
+    index: &[db::Row],
+) -> Photo {
+    let jpeg = std::fs::read(blob_path(state, &evidence.sha256)).ok();
+    let attestation_valid = match (&jpeg, device) {
+        (Some(jpeg), Some(device)) => {
+            attest::verify(&evidence.attestation, jpeg, &device.public_key).is_ok()
+                && evidence.attestation.device_id == device.device_id
+                && evidence.attestation.sha256 == evidence.sha256
+        }
+        _ => false,
+    };
+    let own = index
+        .iter()
+        .find(|r| r[0].text().as_deref() == Some(evidence.sha256.as_str()))
+        .map(|r| r[4].int() as u64);
+    let near_duplicates = match own {
+        Some(own) => index
+            .iter()
+            .filter(|r| r[2].text().as_deref() != Some(record_id))
+            .filter_map(|r| {
+                let distance = phash::distance(own, r[4].int() as u64);
+                phash::is_near_duplicate(own, r[4].int() as u64).then(|| NearDuplicate {
+                    record_kind: r[1].text().unwrap_or_default(),
+                    record_id: r[2].text().unwrap_or_default(),
+                    device_id: r[3].text().unwrap_or_default(),
+                    distance,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Photo {
+        sha256: evidence.sha256.clone(),
+        attestation_valid,
+        captured_at: evidence.attestation.captured_at,
+        gps: evidence.attestation.gps,
+        near_duplicates,
+    }
+}
+
+/// Records an officer's decision and queues it for the phone that sent the sanggahan, in one
+/// transaction with the audit entry. Only an open one (diterima, within its 14 days) can be
+/// decided; a refusal changes nothing.
+pub fn decide(
+    state: &AppState,
+    operator: &str,
+    id: &str,
+    decision: &str,
+    reason: Option<&str>,
+) -> Result<Status, Refusal> {
+    let status = match Status::parse(decision) {
+        Some(s @ (Status::Diverifikasi | Status::Ditolak)) => s,
+        _ => return Err(DECISION_INVALID),
+    };
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+        || (status == Status::Ditolak && reason.is_none())
+    {
+        return Err(REASON_REQUIRED);
+    }
+    expire_overdue(state)?;
+    let now = (state.clock)();
+    state.db.write(|tx| {
+        let row = filed_rows(tx, Some(id))?
+            .into_iter()
+            .next()
+            .ok_or(NOT_FOUND)?;
+        if !status_of(tx, id)?.0.is_open() {
+            return Err(ALREADY_CLOSED);
+        }
+        close(
+            tx,
+            id,
+            &row[2].text().unwrap_or_default(),
+            status,
+            reason,
+            operator,
+            now,
+        )?;
+        Ok(status)
+    })
+}
+
+fn close(
+    tx: &mut dyn Tx,
+    id: &str,
+    device_id: &str,
+    status: Status,
+    reason: Option<&str>,
+    operator: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO sanggahan_decisions (sanggahan_id, status, reason, decided_at, decided_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[
+            db::text(id),
+            db::text(status.as_str()),
+            db::opt_text(reason),
+            db::int(now),
+            db::text(operator),
+        ],
+    )?;
+    let change = Change::Status {
+        record_kind: "sanggahan".into(),
+        record_id: id.to_owned(),
+        status: status.as_str().to_owned(),
+        at: now,
+        reason: reason.map(str::to_owned),
+    };
+    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
+    db::add_change(tx, None, Some(device_id), &body, now)?;
+    staff_audit::record(
+        tx,
+        now,
+        operator,
+        &format!("sanggahan_{}", status.as_str()),
+        Some(id),
+        None,
+    )
+}
+
+/// Every sanggahan still open 14 days after filing becomes kedaluwarsa, here and (on its next
+/// sync) on the phone. Returns how many lapsed.
+pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
+    let now = (state.clock)();
+    state.db.write(|tx| {
+        let mut lapsed = 0;
+        for row in filed_rows(tx, None)? {
+            let Some(body) = parse_body(&row) else {
+                continue;
+            };
+            let id = row[0].text().unwrap_or_default();
+            if body.filed_at + VERIFY_WITHIN_MS <= now && status_of(tx, &id)?.0.is_open() {
+                let device = row[2].text().unwrap_or_default();
+                close(tx, &id, &device, Status::Kedaluwarsa, None, SYSTEM, now)?;
+                lapsed += 1;
+            }
+        }
+        Ok(lapsed)
+    })
+}
+
+/// Indexes the photos of an accepted record with the server's own perceptual hash, inside the
+/// transaction that stores the record. A photo that does not decode is left out of the search
+/// (its attestation was already checked).
+pub fn index_evidence(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    device_id: &str,
+    record_kind: &str,
+    record_id: &str,
+    body: &Json,
+) -> Result<(), DbError> {
+    let Some(evidence) = body.get("evidence").and_then(Json::as_array) else {
+        return Ok(());
+    };
+    for item in evidence {
+        let Some(sha) = item.get("sha256").and_then(Json::as_str) else {
+            continue;
+        };
+        let Ok(jpeg) = std::fs::read(blob_path(state, sha)) else {
+            continue;
+        };
+        let Ok(pixels) = perlinsos_core::evidence::decode_jpeg(&jpeg) else {
+            continue;
+        };
+        tx.execute(
+            "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            &[
+                db::text(sha),
+                db::text(record_kind),
+                db::text(record_id),
+                db::text(device_id),
+                db::int(phash::hash(&pixels) as i64),
+            ],
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! A district server on a loopback socket with a clock the test can move, and agents' phones
+//! (the real core: SQLite file, keys, evidence, outbox) that enroll with it, register, take
+//! sanggahan with photos and sync. Shared by the review-console and browser tests.
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::book::EvidenceBook;
+use perlinsos_core::evidence::Gps;
+use perlinsos_core::registration::Registry;
+use perlinsos_core::sample::Generator;
+use perlinsos_core::sanggahan::{
+    Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook, Status,
+};
+use perlinsos_core::session::device::Device;
+use perlinsos_core::session::Agents;
+use perlinsos_core::store::Store;
+use perlinsos_core::sync::{self, Report, Syncer};
+use perlinsos_core::Date;
+use perlinsos_server::{operator, AppState};
+
+pub const HOUSE: Gps = Gps {
+    latitude: -8.5833,
+    longitude: 116.1167,
+};
+
+pub struct Server {
+    _dir: tempfile::TempDir,
+    pub state: AppState,
+    pub url: String,
+    /// Added to the real time on the server's clock (the 14-day lapse, login blocks).
+    pub offset_ms: Arc<AtomicI64>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let offset_ms = Arc::new(AtomicI64::new(0));
+        let mut state = crate::server_state(dir.path());
+        let offset = offset_ms.clone();
+        state.clock = Arc::new(move || now_millis() + offset.load(Ordering::SeqCst));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        tokio::spawn(perlinsos_server::serve(listener, state.clone()));
+        Server {
+            _dir: dir,
+            state,
+            url,
+            offset_ms,
+        }
+    }
+
+    pub fn advance_days(&self, days: i64) {
+        self.offset_ms
+            .fetch_add(days * perlinsos_core::purge::DAY_MS, Ordering::SeqCst);
+    }
+
+    pub fn reset_clock(&self) {
+        self.offset_ms.store(0, Ordering::SeqCst);
+    }
+
+    /// Two recipients per kelurahan of `scope`, `R-<index>` and `R-<index>b`, for sanggahan to
+    /// target.
+    pub fn import_recipients(&self, scope: &[&str]) {
+        let mut csv = String::from("recipient_id,kelurahan_code,programme,name,nik,rt,rw\n");
+        for (i, kelurahan) in scope.iter().enumerate() {
+            csv += &format!("R-{i},{kelurahan},PKH,Baiq Nurul,5271010101900{i:03},1,2\n");
+            csv += &format!("R-{i}b,{kelurahan},BPNT,Lalu Ahmad,5271010101910{i:03},3,2\n");
+        }
+        operator::import_recipients(&self.state, csv.as_bytes()).expect("recipients");
+    }
+}
+
+pub struct FieldPhone {
+    dir: tempfile::TempDir,
+    pub store: Arc<Store>,
+    pub device: Arc<Device>,
+    cipher: Arc<perlinsos_core::crypt::Cipher>,
+    pub agent_id: String,
+}
+
+impl FieldPhone {
+    /// A new phone, its agent enrolled on it, the phone enrolled with `server` for `scope` and
+    /// synced once.
+    pub async fn enrolled(server: &Server, agent_id: &str, scope: &[&str]) -> FieldPhone {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Arc::new(Store::open(dir.path().join("device.db")).expect("store"));
+        let device = Arc::new(Device::open_or_create(&store, b"keystore").expect("device"));
+        let agents = Agents::new(store.clone(), b"keystore", Arc::new(now_millis));
+        let session = agents.enroll(agent_id, "482913", &[5; 32]).expect("agent");
+        let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
+        let code =
+            operator::enroll_code(&server.state, agent_id, &scope, 3_600_000).expect("enroll code");
+        sync::enroll(&store, &device, &server.url, &code)
+            .await
+            .expect("enrolled");
+        let phone = FieldPhone {
+            cipher: session.cipher().expect("cipher"),
+            dir,
+            store,
+            device,
+            agent_id: agent_id.to_owned(),
+        };
+        // The first sync brings what the district published (recipient lists, models).
+        phone.sync(&server.url).await;
+        phone
+    }
+
+    fn blob_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("evidence")
+    }
+
+    pub fn registry(&self) -> Registry {
+        Registry::new(self.store.clone(), self.cipher.clone())
+            .for_agent(&self.agent_id)
+            .with_audit(self.device.signer())
+    }
+
+    pub fn sanggahan(&self) -> SanggahanBook {
+        let evidence = EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())
+            .expect("evidence");
+        SanggahanBook::new(
+            self.store.clone(),
+            self.cipher.clone(),
+            evidence,
+            Arc::new(now_millis),
+            &self.device,
+        )
+    }
+
+    pub fn syncer(&self, url: &str) -> Syncer {
+        Syncer::new(
+            self.store.clone(),
+            self.device.clone(),
+            self.cipher.clone(),
+            self.blob_dir(),
+            url,
+            Arc::new(now_millis),
+        )
+        .expect("syncer")
+    }
+
+    pub async fn sync(&self, url: &str) -> Report {
+        self.syncer(url).sync().await.expect("sync")
+    }
+
+    /// A household of `size` from the sample generator (wherever it draws it).
+    pub fn register(&self, seed: u64, size: usize) -> String {
+        let now = now_millis();
+        let mut generator = Generator::new(seed, Date::of_unix_millis(now));
+        generator
+            .household(&self.agent_id, size, now)
+            .register(&self.registry(), now)
+            .expect("registered")
+    }
+
+    /// A sanggahan by a synthetic resident (drawn with `seed`) against the recipient that
+    /// `Server::import_recipients(scope)` listed for the resident's own kelurahan, with photos
+    /// of the recipient's house. Returns its id and the kelurahan.
+    pub fn file_sanggahan(&self, seed: u64, scope: &[&str], photos: &[&[u8]]) -> (String, String) {
+        self.file_against(seed, scope, photos, "")
+    }
+
+    /// As `file_sanggahan`, against the recipient `R-<index><suffix>`.
+    pub fn file_against(
+        &self,
+        seed: u64,
+        scope: &[&str],
+        photos: &[&[u8]],
+        suffix: &str,
+    ) -> (String, String) {
+        let now = now_millis();
+        let mut generator = Generator::new(seed, Date::of_unix_millis(now));
+        let (sample, place) = loop {
+            let sample = generator.household(&self.agent_id, 1, now);
+            let kelurahan = sample.household.address.kelurahan_code.clone();
+            if let Some(place) = scope.iter().position(|k| *k == kelurahan) {
+                break (sample, place);
+            }
+        };
+        let photos: Vec<FilingPhoto<'_>> = photos
+            .iter()
+            .map(|bytes| FilingPhoto {
+                bytes,
+                role: PhotoRole::RumahPenerima,
+                captured_at: now,
+                gps: Some(HOUSE),
+            })
+            .collect();
+        let id = self
+            .sanggahan()
+            .file(
+                &Filing {
+                    id: None,
+                    agent_id: self.agent_id.clone(),
+                    recipient_id: format!("R-{place}{suffix}"),
+                    reporter: Reporter {
+                        nik: sample.members[0].nik.clone(),
+                        full_name: sample.members[0].full_name.clone(),
+                        address: sample.household.address.clone(),
+                    },
+                    reason: Reason::Mampu,
+                    statement: "Rumahnya bertingkat dan punya mobil baru tahun ini.".into(),
+                },
+                &photos,
+            )
+            .expect("filed")
+            .id;
+        (id, scope[place].to_owned())
+    }
+
+    pub fn status(&self, sanggahan_id: &str) -> Status {
+        self.sanggahan()
+            .get(sanggahan_id)
+            .expect("sanggahan")
+            .summary
+            .status
+    }
+}

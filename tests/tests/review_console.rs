@@ -1,0 +1,485 @@
+//! The review console over real HTTP on loopback, with sanggahan that phones' cores filed and
+//! synced: no page without a session, the reviewer never sees the reporter, a forged form
+//! changes nothing, wrong passwords are slowed, decisions and lapses reach the phone, photos
+//! that turn up on other phones are flagged, and the registrations export for SIKS-NG.
+use perlinsos_core::sanggahan::Status;
+use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_server::console::accounts::{self, Role};
+use perlinsos_server::registrations::CSV_COLUMNS;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+
+const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
+const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+const SCOPE: &[&str] = perlinsos_core::sample::KELURAHAN.split_at(8).0;
+const PASSWORD: &str = "kata-sandi-yang-panjang";
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+fn csrf_of(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    page[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn cookie_of(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+struct Console {
+    http: reqwest::Client,
+    base: String,
+    session: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+}
+
+impl Console {
+    fn new(server: &Server) -> Console {
+        Console {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: server.url.clone(),
+            session: None,
+        }
+    }
+
+    async fn read(response: reqwest::Response) -> Page {
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let mut request = self.http.get(format!("{}{path}", self.base));
+        if let Some(s) = &self.session {
+            request = request.header(COOKIE, format!("perlinsos_review={s}"));
+        }
+        Console::read(request.send().await.unwrap()).await
+    }
+
+    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(pairs));
+        if let Some(s) = &self.session {
+            request = request.header(COOKIE, format!("perlinsos_review={s}"));
+        }
+        Console::read(request.send().await.unwrap()).await
+    }
+
+    /// The login form's round trip; keeps the session cookie when it succeeds.
+    async fn login(&mut self, username: &str, password: &str) -> Page {
+        let form_page = self
+            .http
+            .get(format!("{}/review/login", self.base))
+            .send()
+            .await
+            .unwrap();
+        let login_cookie = cookie_of(&form_page, "perlinsos_login").expect("login cookie");
+        let token = login_cookie["perlinsos_login=".len()..]
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let response = self
+            .http
+            .post(format!("{}/review/login", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header(COOKIE, format!("perlinsos_login={token}"))
+            .body(form(&[
+                ("csrf", &token),
+                ("username", username),
+                ("password", password),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        if let Some(cookie) = cookie_of(&response, "perlinsos_review") {
+            assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+            self.session = Some(
+                cookie["perlinsos_review=".len()..]
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        Console::read(response).await
+    }
+}
+
+fn add_accounts(server: &Server) {
+    accounts::add(&server.state, "peninjau01", Role::Peninjau, PASSWORD).unwrap();
+    accounts::add(&server.state, "admin01", Role::Admin, PASSWORD).unwrap();
+}
+
+/// A server with recipients and accounts, and a phone that filed one sanggahan and synced it.
+async fn filed() -> (Server, FieldPhone, String) {
+    let server = Server::start().await;
+    server.import_recipients(SCOPE);
+    add_accounts(&server);
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let (id, _) = phone.file_sanggahan(11, SCOPE, &[CAM3]);
+    phone.sync(&server.url).await;
+    assert_eq!(phone.status(&id), Status::Diterima);
+    (server, phone, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_refuses_a_request_without_a_live_session() {
+    let (server, _phone, id) = filed().await;
+    let sha: String = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx
+                .query_one("SELECT sha256 FROM evidence_index", &[])?
+                .unwrap()[0]
+                .text()
+                .unwrap())
+        })
+        .unwrap();
+    let mut anonymous = Console::new(&server);
+    for forged in [None, Some("0".repeat(64))] {
+        anonymous.session = forged;
+        for page in [
+            "/review/sanggahan",
+            &format!("/review/sanggahan/{id}"),
+            "/review/registrasi",
+        ] {
+            let page = anonymous.get(page).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER);
+            assert_eq!(page.location.as_deref(), Some("/review/login"));
+        }
+        for path in [
+            format!("/review/bukti/{sha}"),
+            "/review/registrasi.csv".into(),
+        ] {
+            assert_eq!(
+                anonymous.get(&path).await.status,
+                StatusCode::UNAUTHORIZED,
+                "{path}"
+            );
+        }
+        let post = anonymous
+            .post(
+                &format!("/review/sanggahan/{id}/putusan"),
+                &[("decision", "diverifikasi")],
+            )
+            .await;
+        assert_eq!(post.status, StatusCode::UNAUTHORIZED);
+    }
+    // A session ends after 8 hours.
+    let mut officer = Console::new(&server);
+    assert_eq!(
+        officer.login("peninjau01", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        officer.get("/review/sanggahan").await.status,
+        StatusCode::OK
+    );
+    server
+        .offset_ms
+        .store(8 * 3_600_000 + 1_000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        officer.get("/review/sanggahan").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let decided: i64 = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM sanggahan_decisions")
+        .unwrap();
+    assert_eq!(decided, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_decides_without_seeing_the_reporter_and_a_forged_form_changes_nothing() {
+    let (server, phone, id) = filed().await;
+    let reporter = phone.sanggahan().get(&id).unwrap().reporter;
+    let path = format!("/review/sanggahan/{id}");
+
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let page = admin.get(&path).await;
+    assert!(
+        page.body.contains(&reporter.nik),
+        "an admin sees the reporter"
+    );
+
+    let mut reviewer = Console::new(&server);
+    reviewer.login("peninjau01", PASSWORD).await;
+    let list = reviewer.get("/review/sanggahan?status=diterima").await;
+    assert!(
+        list.body.contains(&id) && list.body.contains("13 hari"),
+        "{}",
+        list.body
+    );
+    let page = reviewer.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains(&reporter.nik) && !page.body.contains(&reporter.full_name));
+    assert!(page.body.contains("disembunyikan"));
+    assert!(page.body.contains("Atestasi sah"));
+    assert!(
+        page.body.contains("Baiq Nurul"),
+        "the recipient as the list has it"
+    );
+    let csrf = csrf_of(&page.body);
+
+    // No token, a wrong token, another session's token: refused, nothing decided.
+    let admin_csrf = csrf_of(&admin.get(&path).await.body);
+    for token in [None, Some("f".repeat(64)), Some(admin_csrf)] {
+        let mut pairs = vec![("decision", "diverifikasi")];
+        if let Some(t) = &token {
+            pairs.push(("csrf", t));
+        }
+        let refused = reviewer.post(&format!("{path}/putusan"), &pairs).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(refused.body.contains("CSRF"));
+    }
+    assert_eq!(
+        server
+            .state
+            .db
+            .scalar("SELECT count(*) FROM sanggahan_decisions")
+            .unwrap(),
+        0
+    );
+
+    // A refusal needs a reason the resident will read.
+    let refused = reviewer
+        .post(
+            &format!("{path}/putusan"),
+            &[("csrf", &csrf), ("decision", "ditolak")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Alasan penolakan wajib diisi"));
+    let reason = "Penerima masih memenuhi syarat menurut verifikasi lapangan.";
+    let done = reviewer
+        .post(
+            &format!("{path}/putusan"),
+            &[("csrf", &csrf), ("decision", "ditolak"), ("reason", reason)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let again = reviewer
+        .post(
+            &format!("{path}/putusan"),
+            &[("csrf", &csrf), ("decision", "diverifikasi")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("sudah tidak menunggu putusan"));
+
+    phone.sync(&server.url).await;
+    assert_eq!(phone.status(&id), Status::Ditolak);
+    let history = phone.sanggahan().history(&id).unwrap();
+    assert_eq!(history.last().unwrap().reason.as_deref(), Some(reason));
+    let audit: i64 = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE username = 'peninjau01' AND action = 'sanggahan_ditolak'")
+        .unwrap();
+    assert_eq!(audit, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_are_slowed_even_for_the_right_one() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut console = Console::new(&server);
+    for _ in 0..accounts::FREE_FAILURES {
+        let page = console.login("peninjau01", "bukan-kata-sandinya").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(page.body.contains("Nama pengguna atau kata sandi salah."));
+    }
+    let blocked = console.login("peninjau01", PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(blocked.body.contains("Coba lagi dalam 30 detik"));
+    assert!(console.session.is_none());
+    // The wait doubles with every further failure.
+    server
+        .offset_ms
+        .fetch_add(31_000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        console.login("peninjau01", "salah-lagi").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let longer = console.login("peninjau01", PASSWORD).await;
+    assert!(
+        longer.body.contains("Coba lagi dalam 60 detik"),
+        "{}",
+        longer.body
+    );
+    server
+        .offset_ms
+        .fetch_add(61_000, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        console.login("peninjau01", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(console.session.is_some());
+    // A login form without its token is refused before any password is checked.
+    let forged = console
+        .http
+        .post(format!("{}/review/login", server.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("username", "peninjau01"), ("password", PASSWORD)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecided_sanggahan_lapses_after_14_days_here_and_on_the_phone() {
+    let (server, phone, id) = filed().await;
+    server.advance_days(15);
+    let mut reviewer = Console::new(&server);
+    reviewer.login("peninjau01", PASSWORD).await;
+    let list = reviewer.get("/review/sanggahan?status=kedaluwarsa").await;
+    assert!(list.body.contains(&id), "{}", list.body);
+    let csrf = csrf_of(&list.body);
+    let late = reviewer
+        .post(
+            &format!("/review/sanggahan/{id}/putusan"),
+            &[("csrf", &csrf), ("decision", "diverifikasi")],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The phone's signed requests carry today's time: back to it before the sync.
+    server.reset_clock();
+    phone.sync(&server.url).await;
+    assert_eq!(phone.status(&id), Status::Kedaluwarsa);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_from_other_phones_and_repeat_reporters_are_flagged() {
+    let server = Server::start().await;
+    server.import_recipients(SCOPE);
+    add_accounts(&server);
+    let first = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let second = FieldPhone::enrolled(&server, "agen-02", SCOPE).await;
+    let (a, _) = first.file_sanggahan(21, SCOPE, &[CAM3]);
+    // The same reporter again, with a different photo.
+    let (b, _) = first.file_against(21, SCOPE, &[CAM2], "b");
+    // Another phone, the same house photo at another size: other bytes, the same picture.
+    let resized = perlinsos_e2e::photo_sized(CAM3, 800);
+    let (c, _) = second.file_sanggahan(33, SCOPE, &[&resized]);
+    first.sync(&server.url).await;
+    second.sync(&server.url).await;
+
+    let mut reviewer = Console::new(&server);
+    reviewer.login("peninjau01", PASSWORD).await;
+    let page = reviewer.get(&format!("/review/sanggahan/{a}")).await;
+    assert!(page.body.contains("Foto serupa ditemukan"), "{}", page.body);
+    assert!(page.body.contains(&format!("sanggahan {c}")));
+    assert!(
+        !page.body.contains(&format!("sanggahan {b}")),
+        "a different photo is not flagged"
+    );
+    assert!(page.body.contains("<dd id=\"reporter-others\">1</dd>"));
+    let other = reviewer.get(&format!("/review/sanggahan/{c}")).await;
+    assert!(other.body.contains("<dd id=\"reporter-others\">0</dd>"));
+    assert!(other.body.contains(&format!("sanggahan {a}")));
+    // The photo itself, to a logged-in officer.
+    let sha = page
+        .body
+        .split("/review/bukti/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let photo = reviewer
+        .http
+        .get(format!("{}/review/bukti/{sha}", server.url))
+        .header(
+            COOKIE,
+            format!("perlinsos_review={}", reviewer.session.as_ref().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.headers()["content-type"], "image/jpeg");
+    assert!(photo.bytes().await.unwrap().starts_with(&[0xFF, 0xD8]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registrations_are_listed_and_exported_for_siks_ng() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let every: Vec<&str> = perlinsos_core::sample::KELURAHAN.to_vec();
+    let phone = FieldPhone::enrolled(&server, "agen-01", &every).await;
+    let ids = [phone.register(41, 3), phone.register(42, 2)];
+    phone.sync(&server.url).await;
+    let members: usize = ids
+        .iter()
+        .map(|id| phone.registry().household(id).unwrap().members.len())
+        .sum();
+    let nik = phone.registry().household(&ids[0]).unwrap().members[0]
+        .input
+        .nik
+        .clone();
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let page = officer.get("/review/registrasi").await;
+    assert!(page.body.contains("Registrasi keluarga (2)"));
+    assert!(page.body.contains("peringkat resmi ditetapkan BPS"));
+    let csv = officer.get("/review/registrasi.csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], CSV_COLUMNS.join(","));
+    assert_eq!(lines.len(), 1 + members);
+    assert!(csv.body.contains(&nik));
+    let exported: i64 = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE action = 'registrations_exported'")
+        .unwrap();
+    assert_eq!(exported, 1);
+}
