@@ -82,6 +82,10 @@ cmd_test() {
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
         --test sync_kill 2>&1 | tee -a "$out"
+    # aarch64: the core's and the bindings' tests under qemu-user, and the library's size
+    # (about 12 minutes with a warm target dir; bench/ARM-REPORT.md).
+    log "ARM (aarch64): cross-build, tests under qemu, library size"
+    tools/arm.sh 2>&1 | tee -a "$out"
     awk '/^test result:/ { p += $4; f += $6 } /^kotlin: / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"
@@ -207,8 +211,9 @@ case "${1:-}" in
     fuzz) shift; cmd_fuzz "$@" ;;
     bindings) shift; cmd_bindings "$@" ;;
     kotlin-test) shift; cmd_kotlin_test "$@" ;;
+    arm) shift; tools/arm.sh "$@" ;;
     *)
-        echo "usage: ./build.sh test | demo | bench | fuzz [SECONDS] | bindings" >&2
+        echo "usage: ./build.sh test | demo | bench | fuzz [SECONDS] | bindings | arm [armv7]" >&2
         exit 2
         ;;
 esac

@@ -204,7 +204,7 @@ breakdown() {
 mib() { awk -v b="$1" 'BEGIN { printf "%.2f", b / 1048576 }'; }
 
 write_report() {
-    local a=aarch64 host_so="$HOME/.cache/perlinsos/target/release/libperlinsos_ffi.so"
+    local a=aarch64
     {
         echo "# ARM build report"
         echo
@@ -224,10 +224,6 @@ write_report() {
         if [ -n "${R[armv7.size]:-}" ]; then
             s=${R[armv7.size]}
             echo "| armv7 (armeabi-v7a) | $s | $(mib "$s") | — | — |"
-        fi
-        if [ -f "$host_so" ]; then
-            s=$(stat -c %s "$host_so")
-            echo "| x86_64 host (\`./build.sh bench\`, built $(date -u -r "$host_so" '+%Y-%m-%d %H:%M UTC'); not rebuilt here, may be older than this tree) | $s | $(mib "$s") | | |"
         fi
         echo
         echo "Anchors: Mozilla application-services megazord 6.5 MB on arm64; libsignal 8.1 MiB on arm64."
@@ -301,6 +297,8 @@ write_report() {
         aarch64-linux-gnu-nm -S -C -t d --size-sort "${R[$a.dist]}/libperlinsos_ffi.unstripped.so" |
             tail -12 | awk '{ n = $4; for (i = 5; i <= NF; i++) n = n " " $i; printf "%8d %s %s\n", $2, $3, substr(n, 1, 110) }' | sort -rn
         echo '```'
+        echo
+        cat bench/arm-size-notes.md
     } >"$REPORT"
 }
 

@@ -12,7 +12,14 @@ impl Phone {
     /// Appends an audit entry inside a write transaction, then panics before it commits.
     pub fn test_panic_during_write(&self) -> Result<(), ApiError> {
         self.store.write(|tx| {
-            audit::append(tx, self.device.key(), "test", Action::Sync, None, now_millis())?;
+            audit::append(
+                tx,
+                self.device.key(),
+                "test",
+                Action::Sync,
+                None,
+                now_millis(),
+            )?;
             panic!("test hook: panic inside a write transaction");
         })?;
         Ok(())
