@@ -74,6 +74,8 @@ cmd_test() {
     cargo fmt --all -- --check
     log "cargo clippy --all-targets -- -D warnings"
     cargo clippy --workspace --all-targets --locked -- -D warnings
+    # The review console's browser test drives Debian's Chromium through chromedriver.
+    apt_install chromium chromium-driver
     log "cargo test (every crate: unit, property, migration, at-rest, kill, CLI, server)"
     local out; out=$(mktemp)
     cargo test --workspace --locked 2>&1 | tee "$out"

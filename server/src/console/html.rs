@@ -13,7 +13,7 @@ table{border-collapse:collapse;width:100%;background:#fff}th,td{border:1px solid
 th{background:#eef3f6}.warn{color:#a40000;font-weight:600}.ok{color:#1d6b2f;font-weight:600}\
 .box{background:#fff;border:1px solid #ccc;padding:.8rem;margin:.8rem 0}img{max-width:100%;height:auto;border:1px solid #999}\
 .photos{display:grid;grid-template-columns:repeat(auto-fill,minmax(18rem,1fr));gap:1rem}\
-label{display:block;margin:.4rem 0}textarea,input[type=text],input[type=password]{width:100%;max-width:30rem;padding:.3rem}\
+label{display:block;margin:.4rem 0}textarea{display:block}textarea,input[type=text],input[type=password]{width:100%;max-width:30rem;padding:.3rem}\
 button{padding:.4rem .9rem}.error{background:#fde8e8;border:1px solid #a40000;padding:.6rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}";
 
