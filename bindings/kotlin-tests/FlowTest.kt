@@ -110,7 +110,7 @@ class FlowTest {
         assertTrue(phone.drafts(session).isEmpty())
         assertNotNull(phone.household(session, household).pmt)
 
-        val houseBytes = File("core/data/photos/cam2_wood.jpg").readBytes()
+        val houseBytes = photoTakenToday("cam2_wood.jpg")
         phone.capturePhoto(session, "household", household, houseBytes, -8.5833, 116.1167)
 
         // The resident files a sanggahan in resident mode; the agent's PIN takes the phone back.

@@ -26,7 +26,7 @@ class SanggahanTest {
         assertEquals("527101******0001", list.single().maskedNik)
         assertEquals("PKH", list.single().programme)
 
-        val house = SanggahanPhoto(File("core/data/photos/cam2_wood.jpg").readBytes(), true, -8.5833, 116.1167)
+        val house = SanggahanPhoto(photoTakenToday("cam2_wood.jpg"), true, -8.5833, 116.1167)
         fun filing(statement: String) = SanggahanFiling(
             recipientId = "R-1", reporterNik = "5271015705900002", reporterName = "Baiq Rahmawati",
             kelurahanCode = "52.71.01.1004", rt = 1u, rw = 2u, street = "Gg. Melati No. 3",

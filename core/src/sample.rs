@@ -290,3 +290,63 @@ impl SampleHousehold {
         registry.submit(&draft)
     }
 }
+
+/// A copy of a camera JPEG whose EXIF dates say it was taken on `day`. The sample photos were
+/// taken on a fixed day and sanggahan evidence must be recent (30 days), so tests and the demo
+/// that file "today" restamp them. The dates keep their length: nothing else in the file moves.
+pub fn photo_taken_on(jpeg: &[u8], day: Date) -> Vec<u8> {
+    let mut out = jpeg.to_vec();
+    if !out.starts_with(&[0xFF, 0xD8]) {
+        return out;
+    }
+    let stamp = format!("{:04}:{:02}:{:02}", day.year(), day.month(), day.day());
+    // The segments before the image data: APP0 (JFIF), APP1 (EXIF, XMP), ...
+    let mut at = 2;
+    while at + 4 <= out.len() && out[at] == 0xFF && (0xE0..=0xEF).contains(&out[at + 1]) {
+        let end =
+            (at + 2 + usize::from(u16::from_be_bytes([out[at + 2], out[at + 3]]))).min(out.len());
+        if out[at + 1] == 0xE1 {
+            let mut i = at + 4;
+            while i + 19 <= end {
+                if is_exif_time(&out[i..i + 19]) {
+                    out[i..i + 10].copy_from_slice(stamp.as_bytes());
+                    i += 19;
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        at = end;
+    }
+    out
+}
+
+/// "YYYY:MM:DD HH:MM:SS"
+fn is_exif_time(text: &[u8]) -> bool {
+    text.iter().enumerate().all(|(i, c)| match i {
+        4 | 7 | 13 | 16 => *c == b':',
+        10 => *c == b' ',
+        _ => c.is_ascii_digit(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restamped_photo_reads_as_taken_on_the_new_day() {
+        let camera = include_bytes!("../data/photos/cam2_wood.jpg");
+        let day = Date::new(2027, 3, 9).unwrap();
+        let restamped = photo_taken_on(camera, day);
+        assert_eq!(restamped.len(), camera.len());
+        let normalized =
+            crate::evidence::ingest(&restamped, &crate::evidence::Options::default()).unwrap();
+        assert_eq!(
+            normalized.captured_at.as_deref().and_then(|t| t.get(..10)),
+            Some("2027-03-09")
+        );
+        // Not a JPEG with EXIF first: returned as it was.
+        assert_eq!(photo_taken_on(b"\x89PNG....", day), b"\x89PNG....");
+    }
+}

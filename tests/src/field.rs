@@ -180,7 +180,13 @@ impl FieldPhone {
                 break (sample, place);
             }
         };
-        let photos: Vec<FilingPhoto<'_>> = photos
+        // The sample photos' camera dates are fixed; evidence must be recent.
+        let today = Date::of_unix_millis(now);
+        let restamped: Vec<Vec<u8>> = photos
+            .iter()
+            .map(|p| perlinsos_core::sample::photo_taken_on(p, today))
+            .collect();
+        let photos: Vec<FilingPhoto<'_>> = restamped
             .iter()
             .map(|bytes| FilingPhoto {
                 bytes,

@@ -334,7 +334,10 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
                 statement: "Rumahnya bertingkat dan punya mobil baru tahun ini.".into(),
             },
             &[FilingPhoto {
-                bytes: CAM3,
+                bytes: &perlinsos_core::sample::photo_taken_on(
+                    CAM3,
+                    Date::of_unix_millis(now_millis()),
+                ),
                 role: PhotoRole::RumahPenerima,
                 captured_at: now_millis(),
                 gps: Some(HOUSE),

@@ -111,12 +111,28 @@ fn jpeg(bytes: &[u8], long_side: u32) -> Result<Decoded> {
     })
 }
 
+/// Width and height from a PNG's first chunk, when it is the IHDR where the format puts it.
+fn png_header_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let ihdr = bytes.get(12..24)?;
+    if &ihdr[..4] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(ihdr[4..8].try_into().ok()?);
+    let height = u32::from_be_bytes(ihdr[8..12].try_into().ok()?);
+    Some((width, height))
+}
+
 fn png(bytes: &[u8]) -> Result<Decoded> {
     use png::{BitDepth, ColorType, Decoder, Limits, Transformations};
     // The whole frame at 8 bits with alpha, plus the decoder's own buffers.
     let limits = Limits {
         bytes: (MAX_PIXELS * 4) as usize + (8 << 20),
     };
+    // The header's size is checked before the decoder sees it: on 32-bit ARM the decoder's
+    // own buffer arithmetic overflows first and would call a pixel bomb merely corrupt.
+    if let Some((width, height)) = png_header_size(bytes) {
+        check_dimensions(width, height)?;
+    }
     let mut decoder = Decoder::new_with_limits(Cursor::new(bytes), limits);
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
     let mut reader = decoder.read_info().map_err(|_| corrupt())?;
