@@ -1,5 +1,7 @@
-// The screens and the routes between them. Every screen past the PIN needs the agent's
-// session; without one (locked, or handed to a resident and not yet back) the PIN screen shows.
+// The screens and the routes between them. A phone with no enrolled agent starts at enrollment.
+// Every screen past the PIN needs the agent's session; without one (locked, or handed to a
+// resident and not yet back) the PIN screen shows. A phone whose district step is still open
+// shows enrollment again after the PIN, until it is done or the agent chooses later.
 package id.perlinsos.app
 
 import androidx.compose.foundation.layout.Box
@@ -9,6 +11,9 @@ import androidx.compose.material3.CircularProgressIndicator
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
@@ -20,6 +25,7 @@ import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
+import id.perlinsos.app.screens.EnrollScreen
 import id.perlinsos.app.screens.PreviewScreen
 import id.perlinsos.app.screens.ResidentHouseholdScreen
 import id.perlinsos.app.screens.SanggahanFormScreen
@@ -60,13 +66,24 @@ fun PerlinsosNavHost(graph: AppGraph) {
         }
         is PhoneState.Ready -> {
             val session by graph.session.collectAsStateWithLifecycle()
-            val agentId = graph.agentId
+            val enrolledAgent by graph.agentId.collectAsStateWithLifecycle()
+            val districtPending by graph.districtPending.collectAsStateWithLifecycle()
+            // The agent chose to connect the phone to the district later: asked again next start.
+            var districtLater by rememberSaveable { mutableStateOf(false) }
+            val onEnrolled: (String, AgentSession?, Boolean) -> Unit = { id, opened, pending ->
+                graph.enrolled(id, pending)
+                if (opened != null) graph.session.value = opened
+                if (pending) districtLater = true
+            }
+            val agentId = enrolledAgent
             val current = session
             when {
-                agentId == null -> Centered { Text(stringResource(R.string.not_enrolled), Modifier.padding(24.dp)) }
+                agentId == null -> EnrollScreen(state.phone, graph.serverUrl, enrolledAgentId = null, onEnrolled = onEnrolled)
                 // Not isLocked(): in resident mode the agent's session is emptied on purpose and
                 // the resident's screen must stay; a lock the core reports sends the agent here.
                 current == null -> UnlockScreen(state.phone, agentId, onUnlocked = { graph.session.value = it })
+                districtPending && !districtLater ->
+                    EnrollScreen(state.phone, graph.serverUrl, enrolledAgentId = agentId, onEnrolled = onEnrolled)
                 else -> Screens(graph, state.phone, current, onLocked = { graph.session.value = null })
             }
         }

@@ -1,5 +1,6 @@
 // The app's single graph: the phone (opened once, off the main thread), the agent's current
-// session and the agent enrolled on this phone. Screens take what they need from here.
+// session and the agent enrolled on this phone (kept in the app's preferences with whether the
+// phone still has to be enrolled with the district). Screens take what they need from here.
 package id.perlinsos.app
 
 import android.app.Application
@@ -32,9 +33,22 @@ class AppGraph(private val app: Application) {
 
     val serverUrl: String = BuildConfig.SERVER_URL
 
-    /** The agent enrolled on this phone (written when the operator enrolls the device). */
-    val agentId: String?
-        get() = app.getSharedPreferences("perlinsos", Context.MODE_PRIVATE).getString("agent_id", null)
+    private val prefs = app.getSharedPreferences("perlinsos", Context.MODE_PRIVATE)
+    private val _agentId = MutableStateFlow(prefs.getString(AGENT_ID, null))
+    private val _districtPending = MutableStateFlow(prefs.getBoolean(DISTRICT_PENDING, false))
+
+    /** The agent enrolled on this phone (written by the enrollment screen); null on a fresh install. */
+    val agentId: StateFlow<String?> = _agentId.asStateFlow()
+
+    /** The agent went on without the district server: the phone still has to be enrolled there. */
+    val districtPending: StateFlow<Boolean> = _districtPending.asStateFlow()
+
+    /** Keeps what the enrollment screen finished: the agent, and whether the district step is open. */
+    fun enrolled(agentId: String, districtPending: Boolean) {
+        prefs.edit().putString(AGENT_ID, agentId).putBoolean(DISTRICT_PENDING, districtPending).apply()
+        _agentId.value = agentId
+        _districtPending.value = districtPending
+    }
 
     init {
         scope.launch {
@@ -49,6 +63,9 @@ class AppGraph(private val app: Application) {
         }
     }
 }
+
+private const val AGENT_ID = "agent_id"
+private const val DISTRICT_PENDING = "district_pending"
 
 class PerlinsosApp : Application() {
     lateinit var graph: AppGraph

@@ -10,6 +10,7 @@ import androidx.lifecycle.viewModelScope
 import androidx.lifecycle.viewmodel.compose.viewModel
 import androidx.lifecycle.viewmodel.initializer
 import androidx.lifecycle.viewmodel.viewModelFactory
+import id.perlinsos.viewmodels.EnrollmentViewModel
 import id.perlinsos.viewmodels.HouseholdWizardViewModel
 import id.perlinsos.viewmodels.PmtPreviewViewModel
 import id.perlinsos.viewmodels.Problem
@@ -43,6 +44,11 @@ class UnlockScreenModel(phone: Phone, agentId: String) : ViewModel() {
     fun submit(pin: String) {
         viewModelScope.launch(Dispatchers.IO) { unlock.submit(pin) }
     }
+}
+
+/** First run (`enrolledAgentId` null), or an enrolled agent's phone still to be enrolled with the district. */
+class EnrollScreenModel(phone: Phone, serverUrl: String, enrolledAgentId: String?) : ViewModel() {
+    val enrollment = EnrollmentViewModel(phone, serverUrl, viewModelScope, enrolledAgentId = enrolledAgentId)
 }
 
 class VisitsScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
