@@ -38,11 +38,25 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
-    /// Runs the end-to-end example: a day of assisted registrations on a real device store
+    /// The field-day demo, end to end: an embedded district server, two agents' phones
+    /// registering households offline, sync through a faulty 3G-shaped link, the district's
+    /// decisions, and a final check that the server holds exactly what the phones sent
+    /// (exit 1 if it does not)
     Demo {
-        /// Keep the device database here (default: a temporary directory)
+        /// Households each of the two agents registers
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=5000))]
+        households: u32,
+        /// Seed of the synthetic people, answers and network faults
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Folder for the server's and the phones' data (new or empty; default: a temporary
+        /// folder, removed at the end unless --keep)
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Leave the server running (until Ctrl-C) to look at it: its status and its review
+        /// console, with an admin account made for the demo
+        #[arg(long)]
+        keep: bool,
     },
 }
 
@@ -121,7 +135,17 @@ fn main() -> ExitCode {
         Command::Kk {
             command: CheckCommand::Check { numbers, file },
         } => check::run(check::Kind::Kk, numbers, file),
-        Command::Demo { dir } => demo::run(dir),
+        Command::Demo {
+            households,
+            seed,
+            dir,
+            keep,
+        } => demo::run(demo::Options {
+            households: households as usize,
+            seed,
+            dir,
+            keep,
+        }),
         Command::Evidence {
             command:
                 EvidenceCommand::Ingest {

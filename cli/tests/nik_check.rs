@@ -125,17 +125,3 @@ fn kk_check_reports_issue_date_and_region() {
     assert_eq!(reports[0]["kabupaten"], "Kota Mataram");
     assert_eq!(reports[1]["error"]["code"], "KK_SERIAL_ZERO");
 }
-
-#[test]
-fn demo_runs_end_to_end() {
-    let output = perlinsos(&["demo"], None);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let text = String::from_utf8(output.stdout).unwrap();
-    assert!(text.contains("At rest: 0 of 18"));
-    assert!(text.contains("NIK_REGISTERED_ELSEWHERE"));
-}

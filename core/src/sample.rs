@@ -204,16 +204,29 @@ impl Generator {
         }
     }
 
-    /// A household of `size` members (at least 1): head, spouse, then children.
+    /// A household of `size` members (at least 1): head, spouse, then children, in one of the
+    /// pilot's kelurahan.
     pub fn household(
         &mut self,
         agent_id: &str,
         size: usize,
         visit_time: Millis,
     ) -> SampleHousehold {
-        self.counter += 1;
         let kelurahan = *self.rng.pick(KELURAHAN);
-        let kecamatan: String = kelurahan[..8].replace('.', "");
+        self.household_in(kelurahan, agent_id, size, visit_time)
+    }
+
+    /// As `household`, in the kelurahan `PP.KK.CC.DDDD` (its members' NIKs and the KK issued
+    /// in its kecamatan).
+    pub fn household_in(
+        &mut self,
+        kelurahan: &str,
+        agent_id: &str,
+        size: usize,
+        visit_time: Millis,
+    ) -> SampleHousehold {
+        self.counter += 1;
+        let kecamatan: String = kelurahan.get(..8).unwrap_or_default().replace('.', "");
         let family = *self.rng.pick(FAMILY);
         let mut members = vec![self.member(
             &kecamatan,
@@ -300,9 +313,13 @@ pub fn photo_taken_on(jpeg: &[u8], day: Date) -> Vec<u8> {
         return out;
     }
     let stamp = format!("{:04}:{:02}:{:02}", day.year(), day.month(), day.day());
-    // The segments before the image data: APP0 (JFIF), APP1 (EXIF, XMP), ...
+    // The segments before the image data: APP0 (JFIF), APP1 (EXIF, XMP), ..., and comments
+    // (COM, which GIMP writes before the EXIF segment).
     let mut at = 2;
-    while at + 4 <= out.len() && out[at] == 0xFF && (0xE0..=0xEF).contains(&out[at + 1]) {
+    while at + 4 <= out.len()
+        && out[at] == 0xFF
+        && ((0xE0..=0xEF).contains(&out[at + 1]) || out[at + 1] == 0xFE)
+    {
         let end =
             (at + 2 + usize::from(u16::from_be_bytes([out[at + 2], out[at + 3]]))).min(out.len());
         if out[at + 1] == 0xE1 {
@@ -336,16 +353,22 @@ mod tests {
 
     #[test]
     fn a_restamped_photo_reads_as_taken_on_the_new_day() {
-        let camera = include_bytes!("../data/photos/cam2_wood.jpg");
         let day = Date::new(2027, 3, 9).unwrap();
-        let restamped = photo_taken_on(camera, day);
-        assert_eq!(restamped.len(), camera.len());
-        let normalized =
-            crate::evidence::ingest(&restamped, &crate::evidence::Options::default()).unwrap();
-        assert_eq!(
-            normalized.captured_at.as_deref().and_then(|t| t.get(..10)),
-            Some("2027-03-09")
-        );
+        // cam3 has a comment segment (GIMP) between JFIF and EXIF.
+        for camera in [
+            &include_bytes!("../data/photos/cam1_kleiber_o6.jpg")[..],
+            &include_bytes!("../data/photos/cam2_wood.jpg")[..],
+            &include_bytes!("../data/photos/cam3_ladybird.jpg")[..],
+        ] {
+            let restamped = photo_taken_on(camera, day);
+            assert_eq!(restamped.len(), camera.len());
+            let normalized =
+                crate::evidence::ingest(&restamped, &crate::evidence::Options::default()).unwrap();
+            assert_eq!(
+                normalized.captured_at.as_deref().and_then(|t| t.get(..10)),
+                Some("2027-03-09")
+            );
+        }
         // Not a JPEG with EXIF first: returned as it was.
         assert_eq!(photo_taken_on(b"\x89PNG....", day), b"\x89PNG....");
     }

@@ -20,7 +20,7 @@ use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Report, Syncer};
 use perlinsos_core::Date;
-use perlinsos_e2e::proxy::{FaultMix, Proxy, Shape};
+use perlinsos_netsim::{FaultMix, Proxy, Shape};
 use perlinsos_server::{operator, AppState};
 
 const HOUSEHOLDS: usize = 1_000;
@@ -144,7 +144,9 @@ async fn run(label: &'static str, shape: Option<Shape>, cut_percent: u64) -> Row
         cut_response: cut_percent - cut_percent / 2,
         ..FaultMix::NONE
     };
-    let proxy = Proxy::start(server_addr, 0xBE7C4, mix, shape).await;
+    let proxy = Proxy::start(server_addr, 0xBE7C4, mix, shape)
+        .await
+        .unwrap();
     let syncer = Syncer::new(
         phone.store.clone(),
         phone.device.clone(),

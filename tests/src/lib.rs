@@ -2,7 +2,6 @@
 use perlinsos_core::registration::Draft;
 
 pub mod field;
-pub mod proxy;
 
 /// The data key of every fault-test device (test data only).
 pub const TEST_KEY: [u8; 32] = [9; 32];

@@ -18,8 +18,8 @@ use perlinsos_core::session::Agents;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Syncer};
 use perlinsos_core::Date;
-use perlinsos_e2e::proxy::{FaultMix, Proxy};
 use perlinsos_e2e::{attach_household_photo, photo_sized};
+use perlinsos_netsim::{FaultMix, Proxy};
 use perlinsos_server::{operator, AppState};
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
@@ -95,7 +95,9 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
                 photos += 1;
             }
         }
-        let proxy = Proxy::start(server_addr, 0xC0FFEE ^ run as u64, FaultMix::HOSTILE, None).await;
+        let proxy = Proxy::start(server_addr, 0xC0FFEE ^ run as u64, FaultMix::HOSTILE, None)
+            .await
+            .unwrap();
         let syncer = Syncer::new(
             store.clone(),
             device.clone(),

@@ -1,8 +1,9 @@
-//! A fault-injecting TCP proxy between the phone and the server. Each client connection gets
-//! one seeded fault (or none): the connection is cut part-way through the request or the
-//! response, delayed, answered 500/502/503 without reaching the server, or its first request
-//! is delivered to the server twice. It can also shape the link like a poor 3G connection
-//! (bandwidth, round-trip delay, a share of connections cut).
+//! perlinsos-netsim: a fault-injecting TCP proxy between a phone and the district server, for
+//! the sync tests and the field-day demo. Each client connection gets one seeded fault (or
+//! none): the connection is cut part-way through the request or the response, delayed,
+//! answered 500/502/503 without reaching the server, or its first request is delivered to the
+//! server twice. It can also shape the link like a poor 3G connection (bandwidth, round-trip
+//! delay, a share of connections cut). The same seed draws the same faults in the same order.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -64,6 +65,16 @@ pub struct Shape {
     pub cut_percent_per_64k: u64,
 }
 
+impl Shape {
+    /// A weak 3G cell at the edge of town: 384 kbit/s, 200 ms round trip, 2% of every 64 KiB
+    /// sent cut.
+    pub const POOR_3G: Shape = Shape {
+        bits_per_second: 384_000,
+        round_trip_ms: 200,
+        cut_percent_per_64k: 2,
+    };
+}
+
 #[derive(Debug, Default)]
 pub struct Stats {
     pub connections: AtomicU64,
@@ -72,9 +83,17 @@ pub struct Stats {
     pub bytes_down: AtomicU64,
 }
 
+/// A running proxy; it stops accepting connections when dropped.
 pub struct Proxy {
     pub addr: std::net::SocketAddr,
     pub stats: Arc<Stats>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
 }
 
 struct Config {
@@ -115,14 +134,16 @@ impl Config {
 }
 
 impl Proxy {
+    /// Listens on a free loopback port and forwards to `upstream`, drawing each connection's
+    /// fault from `mix` with a generator seeded by `seed`.
     pub async fn start(
         upstream: std::net::SocketAddr,
         seed: u64,
         mix: FaultMix,
         shape: Option<Shape>,
-    ) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
+    ) -> std::io::Result<Proxy> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
         let stats = Arc::new(Stats::default());
         let config = Arc::new(Config {
             upstream,
@@ -131,7 +152,7 @@ impl Proxy {
             shape,
             stats: stats.clone(),
         });
-        tokio::spawn(async move {
+        let accept = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let config = config.clone();
                 tokio::spawn(async move {
@@ -139,7 +160,11 @@ impl Proxy {
                 });
             }
         });
-        Proxy { addr, stats }
+        Ok(Proxy {
+            addr,
+            stats,
+            accept,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -326,5 +351,111 @@ where
         }
         sent += n;
         counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An upstream that answers every request with a fixed 5-byte body.
+    async fn upstream() -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if read_request(&mut socket).await.is_ok() {
+                        let _ = socket
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhalo!")
+                            .await;
+                        let _ = socket.shutdown().await;
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    async fn exchange(proxy: &Proxy, request: &[u8]) -> Vec<u8> {
+        let mut client = TcpStream::connect(proxy.addr).await.unwrap();
+        client.write_all(request).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = client.read_to_end(&mut answer).await;
+        answer
+    }
+
+    const REQUEST: &[u8] = b"POST /v1/outbox HTTP/1.1\r\ncontent-length: 4\r\n\r\ndata";
+
+    #[tokio::test]
+    async fn a_clean_link_passes_both_ways_and_counts_the_bytes() {
+        let proxy = Proxy::start(upstream().await, 1, FaultMix::NONE, None)
+            .await
+            .unwrap();
+        let answer = exchange(&proxy, REQUEST).await;
+        assert!(answer.ends_with(b"halo!"));
+        assert_eq!(
+            proxy.stats.bytes_up.load(Ordering::Relaxed),
+            REQUEST.len() as u64
+        );
+        assert_eq!(
+            proxy.stats.bytes_down.load(Ordering::Relaxed),
+            answer.len() as u64
+        );
+        assert_eq!(proxy.stats.faults.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_status_fault_is_answered_by_the_proxy_itself() {
+        let mix = FaultMix {
+            status: 100,
+            ..FaultMix::NONE
+        };
+        let proxy = Proxy::start(upstream().await, 2, mix, None).await.unwrap();
+        let answer = exchange(&proxy, REQUEST).await;
+        assert!(answer.starts_with(b"HTTP/1.1 50"), "{answer:?}");
+        assert_eq!(proxy.stats.faults.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_shaped_link_takes_the_round_trip_and_the_bandwidth() {
+        let shape = Shape {
+            bits_per_second: 80_000,
+            round_trip_ms: 100,
+            cut_percent_per_64k: 0,
+        };
+        let proxy = Proxy::start(upstream().await, 3, FaultMix::NONE, Some(shape))
+            .await
+            .unwrap();
+        let big = format!(
+            "PUT /v1/blobs/x HTTP/1.1\r\ncontent-length: 2000\r\n\r\n{}",
+            "x".repeat(2000)
+        );
+        let start = std::time::Instant::now();
+        let answer = exchange(&proxy, big.as_bytes()).await;
+        assert!(answer.ends_with(b"halo!"));
+        // Handshake (100 ms) + half a round trip each way + ~2 kB at 10 kB/s (200 ms).
+        assert!(
+            start.elapsed() >= Duration::from_millis(350),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn the_same_seed_draws_the_same_faults() {
+        let draws = |seed| {
+            let config = Config {
+                upstream: "127.0.0.1:1".parse().unwrap(),
+                rng: Mutex::new(Rng::new(seed)),
+                mix: FaultMix::HOSTILE,
+                shape: None,
+                stats: Arc::new(Stats::default()),
+            };
+            (0..50).map(|_| config.draw()).collect::<Vec<_>>()
+        };
+        assert_eq!(draws(7), draws(7));
+        assert_ne!(draws(7), draws(8));
+        assert!(draws(7).contains(&Fault::None));
     }
 }
