@@ -95,7 +95,8 @@ cmd_test() {
 
 cmd_demo() {
     need_rust
-    cargo build --locked -p perlinsos-cli --bin perlinsos
+    # The demo runs the real perlinsos-server binary for the officer's decisions.
+    cargo build --locked -p perlinsos-cli --bin perlinsos -p perlinsos-server --bin perlinsos-server
     "$CARGO_TARGET_DIR/debug/perlinsos" demo "$@"
 }
 
