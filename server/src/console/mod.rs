@@ -260,6 +260,18 @@ fn reason_label(reason: &str) -> &str {
     Reason::parse(reason).map(Reason::label).unwrap_or(reason)
 }
 
+/// The kelurahan that occur, once each, sorted by code, as (code, "Name (code)").
+fn kelurahan_choices<'a>(codes: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
+    let unique: std::collections::BTreeSet<&str> = codes.collect();
+    unique
+        .into_iter()
+        .map(|k| {
+            let name = perlinsos_core::identity::wilayah::region_name(k).unwrap_or_default();
+            (k.to_owned(), format!("{name} ({k})"))
+        })
+        .collect()
+}
+
 fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> String {
     let mut out = format!("<option value=\"\">{}</option>", esc(none));
     for (value, label) in all {
@@ -303,16 +315,7 @@ async fn list_page(
     ) else {
         return storage_error();
     };
-    let mut places: Vec<String> = every.iter().map(|l| l.kelurahan_code.clone()).collect();
-    places.sort();
-    places.dedup();
-    let places: Vec<(String, String)> = places
-        .into_iter()
-        .map(|k| {
-            let name = perlinsos_core::identity::wilayah::region_name(&k).unwrap_or_default();
-            (k.clone(), format!("{name} ({k})"))
-        })
-        .collect();
+    let places = kelurahan_choices(every.iter().map(|l| l.kelurahan_code.as_str()));
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
         .filter(|s| **s != Status::Diajukan)
@@ -643,16 +646,7 @@ async fn registrations_page(
     ) else {
         return storage_error();
     };
-    let mut places: Vec<String> = every.iter().map(|h| h.kelurahan_code.clone()).collect();
-    places.sort();
-    places.dedup();
-    let places: Vec<(String, String)> = places
-        .into_iter()
-        .map(|k| {
-            let name = perlinsos_core::identity::wilayah::region_name(&k).unwrap_or_default();
-            (k.clone(), format!("{name} ({k})"))
-        })
-        .collect();
+    let places = kelurahan_choices(every.iter().map(|h| h.kelurahan_code.as_str()));
     let export = match chosen {
         Some(k) => format!("/review/registrasi.csv?kelurahan={}", esc(k)),
         None => "/review/registrasi.csv".to_owned(),
