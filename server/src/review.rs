@@ -197,12 +197,8 @@ fn line(tx: &mut dyn Tx, id: String, body: &Body, now: i64) -> Result<Line, DbEr
     })
 }
 
-/// The sanggahan, oldest first, optionally of one status and one kelurahan.
-pub fn list(
-    state: &AppState,
-    status: Option<Status>,
-    kelurahan: Option<&str>,
-) -> Result<Vec<Line>, DbError> {
+/// Every sanggahan, oldest first.
+pub fn list(state: &AppState) -> Result<Vec<Line>, DbError> {
     let now = (state.clock)();
     state.db.read(|tx| {
         let mut out = Vec::new();
@@ -210,13 +206,7 @@ pub fn list(
             let Some(body) = parse_body(&row) else {
                 continue;
             };
-            if kelurahan.is_some_and(|k| k != body.kelurahan_code) {
-                continue;
-            }
-            let line = line(tx, row[0].text().unwrap_or_default(), &body, now)?;
-            if status.is_none_or(|s| s == line.status) {
-                out.push(line);
-            }
+            out.push(line(tx, row[0].text().unwrap_or_default(), &body, now)?);
         }
         Ok(out)
     })

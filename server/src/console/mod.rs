@@ -309,12 +309,15 @@ async fn list_page(
         .filter(|s| !s.is_empty())
         .and_then(Status::parse);
     let chosen_kelurahan = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    let (Ok(lines), Ok(every)) = (
-        review::list(&state, status, chosen_kelurahan),
-        review::list(&state, None, None),
-    ) else {
+    // One read: the filter's choices come from every sanggahan, the table from the chosen.
+    let Ok(every) = review::list(&state) else {
         return storage_error();
     };
+    let lines: Vec<&review::Line> = every
+        .iter()
+        .filter(|l| status.is_none_or(|s| s == l.status))
+        .filter(|l| chosen_kelurahan.is_none_or(|k| k == l.kelurahan_code))
+        .collect();
     let places = kelurahan_choices(every.iter().map(|l| l.kelurahan_code.as_str()));
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
@@ -640,12 +643,14 @@ async fn registrations_page(
         Err(r) => return *r,
     };
     let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    let (Ok(households), Ok(every)) = (
-        registrations::list(&state, chosen),
-        registrations::list(&state, None),
-    ) else {
+    // One read: the filter's choices come from every household, the table from the chosen.
+    let Ok(every) = registrations::list(&state, None) else {
         return storage_error();
     };
+    let households: Vec<&registrations::Household> = every
+        .iter()
+        .filter(|h| chosen.is_none_or(|k| k == h.kelurahan_code))
+        .collect();
     let places = kelurahan_choices(every.iter().map(|h| h.kelurahan_code.as_str()));
     let export = match chosen {
         Some(k) => format!("/review/registrasi.csv?kelurahan={}", esc(k)),
