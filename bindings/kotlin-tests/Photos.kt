@@ -12,9 +12,12 @@ fun photoTakenToday(name: String): ByteArray {
     if (bytes.size < 4 || bytes[0] != 0xFF.toByte() || bytes[1] != 0xD8.toByte()) return bytes
     val today = LocalDate.now()
     val stamp = "%04d:%02d:%02d".format(today.year, today.monthValue, today.dayOfMonth).toByteArray()
-    // The segments before the image data: APP0 (JFIF), APP1 (EXIF, XMP), ...
+    // The segments before the image data: APP0 (JFIF), APP1 (EXIF, XMP), ..., and comments
+    // (COM, which GIMP writes before the EXIF segment of cam3_ladybird.jpg).
     var at = 2
-    while (at + 4 <= bytes.size && bytes[at] == 0xFF.toByte() && (bytes[at + 1].toInt() and 0xF0) == 0xE0) {
+    while (at + 4 <= bytes.size && bytes[at] == 0xFF.toByte() &&
+        ((bytes[at + 1].toInt() and 0xF0) == 0xE0 || bytes[at + 1] == 0xFE.toByte())
+    ) {
         val length = ((bytes[at + 2].toInt() and 0xFF) shl 8) or (bytes[at + 3].toInt() and 0xFF)
         val end = minOf(bytes.size, at + 2 + length)
         if (bytes[at + 1] == 0xE1.toByte()) {
