@@ -19,26 +19,69 @@ use crate::auth::{hex, verify};
 use crate::error::ApiError;
 use crate::{db, AppState};
 
-fn check_name(sha256: &str) -> Result<(), ApiError> {
-    if perlinsos_core::hex::is_sha256_name(sha256) {
-        Ok(())
-    } else {
-        Err(ApiError(ErrorCode::BodyInvalid))
+/// A blob's name: its SHA-256 as 64 lowercase hex digits. The only way to a path in the blob
+/// folder, so a name that came from outside (a URL, a record's evidence list) can never point
+/// the server at `/dev/zero`, a FIFO or a file outside its data folder.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobName(String);
+
+impl BlobName {
+    pub fn parse(text: &str) -> Option<BlobName> {
+        perlinsos_core::hex::is_sha256_name(text).then(|| BlobName(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
-pub fn blob_path(state: &AppState, sha256: &str) -> PathBuf {
-    state.data_dir.join("blobs").join(sha256)
+impl std::fmt::Display for BlobName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
-fn partial_path(state: &AppState, sha256: &str) -> PathBuf {
-    state.data_dir.join("blobs").join("partial").join(sha256)
+fn check_name(sha256: &str) -> Result<BlobName, ApiError> {
+    BlobName::parse(sha256).ok_or(ApiError(ErrorCode::BodyInvalid))
 }
 
-fn received(state: &AppState, sha256: &str) -> u64 {
-    fs::metadata(partial_path(state, sha256))
+pub fn blob_path(state: &AppState, name: &BlobName) -> PathBuf {
+    state.data_dir.join("blobs").join(name.as_str())
+}
+
+fn partial_path(state: &AppState, name: &BlobName) -> PathBuf {
+    state
+        .data_dir
+        .join("blobs")
+        .join("partial")
+        .join(name.as_str())
+}
+
+fn received(state: &AppState, name: &BlobName) -> u64 {
+    fs::metadata(partial_path(state, name))
         .map(|m| m.len())
         .unwrap_or(0)
+}
+
+/// A stored blob's bytes, read only if it is a regular file no larger than any blob the server
+/// takes (None when it is not there). Callers run this off the async workers and outside write
+/// transactions.
+pub fn read_stored(state: &AppState, name: &BlobName) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let path = blob_path(state, name);
+    let meta = match fs::symlink_metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !meta.file_type().is_file() || meta.len() > MAX_BLOB_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(&path)?
+        .take(MAX_BLOB_BYTES)
+        .read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 fn with_header(status: StatusCode, name: &'static str, value: u64) -> Response {
@@ -57,8 +100,8 @@ pub async fn head(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     verify(&state, &method, &uri, &headers, b"")?;
-    check_name(&sha256)?;
-    if let Some(length) = state.db.read(|c| db::blob_length(c, &sha256))? {
+    let name = check_name(&sha256)?;
+    if let Some(length) = state.db.read(|c| db::blob_length(c, name.as_str()))? {
         return Ok(with_header(
             StatusCode::OK,
             HEADER_BLOB_LENGTH,
@@ -68,7 +111,7 @@ pub async fn head(
     Ok(with_header(
         StatusCode::NOT_FOUND,
         HEADER_BLOB_RECEIVED,
-        received(&state, &sha256),
+        received(&state, &name),
     ))
 }
 
@@ -89,7 +132,7 @@ pub async fn put(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let device = verify(&state, &method, &uri, &headers, &body)?;
-    check_name(&sha256)?;
+    let name = check_name(&sha256)?;
     let offset = number(&headers, HEADER_BLOB_OFFSET)?;
     let length = number(&headers, HEADER_BLOB_LENGTH)?;
     if length > MAX_BLOB_BYTES {
@@ -103,9 +146,10 @@ pub async fn put(
             stored as u64,
         ));
     }
-    let partial = partial_path(&state, &sha256);
-    let have = received(&state, &sha256);
-    if offset != have || offset + body.len() as u64 > length {
+    let partial = partial_path(&state, &name);
+    let have = received(&state, &name);
+    let end = offset.checked_add(body.len() as u64);
+    if offset != have || end.is_none_or(|end| end > length) {
         let mut response = ApiError(ErrorCode::BlobOffsetInvalid).into_response();
         response
             .headers_mut()
@@ -136,7 +180,7 @@ pub async fn put(
         tracing::warn!(event = "blob_hash_mismatch", device = %device.device_id);
         return Err(ApiError(ErrorCode::BlobHashMismatch));
     }
-    let target = blob_path(&state, &sha256);
+    let target = blob_path(&state, &name);
     fs::rename(&partial, &target)?;
     File::open(state.data_dir.join("blobs"))?.sync_all()?;
     let now = (state.clock)();

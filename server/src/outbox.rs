@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
 use perlinsos_core::evidence::attest::{self, Attestation};
+use perlinsos_core::evidence::phash;
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::signing::audit_entry_text;
 use perlinsos_protocol::wire::{
@@ -20,7 +21,7 @@ use ring::signature::{UnparsedPublicKey, ED25519};
 use serde::Deserialize;
 
 use crate::auth::{hex, unhex, verify};
-use crate::blobs::blob_path;
+use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
 use crate::AppState;
@@ -94,7 +95,39 @@ pub async fn push(
         return Err(ApiError(ErrorCode::BatchTooLarge));
     }
     let now = (state.clock)();
-    let results = state.db.write(|tx| {
+    let worker = state.clone();
+    let device_id = device.device_id.clone();
+    // Photo reads, attestation checks and the database work block: off the async workers.
+    let results = tokio::task::spawn_blocking(move || apply_batch(&worker, &device, &request, now))
+        .await
+        .map_err(|_| ApiError(ErrorCode::Internal))??;
+    let accepted = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Accepted)
+        .count();
+    tracing::info!(
+        event = "outbox_batch",
+        device = %device_id,
+        entries = results.len(),
+        accepted
+    );
+    Ok(Json(PushResponse { results }))
+}
+
+fn apply_batch(
+    state: &AppState,
+    device: &Device,
+    request: &PushRequest,
+    now: i64,
+) -> Result<Vec<EntryResult>, ApiError> {
+    // Stored blobs never change (they are named by their hash), so their photos are read and
+    // checked before the write transaction, which then holds the lock only for the rows.
+    let evidence: Vec<Result<Vec<CheckedPhoto>, ErrorCode>> = request
+        .entries
+        .iter()
+        .map(|entry| read_evidence(state, device, entry))
+        .collect::<Result<_, _>>()?;
+    state.db.write(|tx| {
         // The chain as this transaction sees it: a copy of this request delivered twice may
         // have moved it since the signature was checked.
         let current =
@@ -102,8 +135,8 @@ pub async fn push(
         let start = (current.audit_seq, current.audit_hash.clone());
         let mut chain = start.clone();
         let mut results = Vec::with_capacity(request.entries.len());
-        for entry in &request.entries {
-            let outcome = apply(&state, tx, &device, entry, &mut chain, now)?;
+        for (entry, photos) in request.entries.iter().zip(&evidence) {
+            let outcome = apply(tx, device, entry, photos, &mut chain, now)?;
             results.push(EntryResult {
                 id: entry.id.clone(),
                 outcome,
@@ -120,25 +153,14 @@ pub async fn push(
             )?;
         }
         Ok::<_, ApiError>(results)
-    })?;
-    let accepted = results
-        .iter()
-        .filter(|r| r.outcome == Outcome::Accepted)
-        .count();
-    tracing::info!(
-        event = "outbox_batch",
-        device = %device.device_id,
-        entries = results.len(),
-        accepted
-    );
-    Ok(Json(PushResponse { results }))
+    })
 }
 
 fn apply(
-    state: &AppState,
     tx: &mut dyn Tx,
     device: &Device,
     entry: &PushEntry,
+    photos: &Result<Vec<CheckedPhoto>, ErrorCode>,
     chain: &mut (i64, Option<Vec<u8>>),
     now: i64,
 ) -> Result<Outcome, ApiError> {
@@ -174,8 +196,18 @@ fn apply(
         if !in_scope {
             return Ok(rejected(ErrorCode::OutOfScope));
         }
-        if let Some(code) = check_evidence(state, tx, device, entry)? {
-            return Ok(rejected(code));
+    }
+    let photos = match photos {
+        Ok(photos) => photos,
+        Err(code) => return Ok(rejected(*code)),
+    };
+    for photo in photos {
+        let stored = tx.exists(
+            "SELECT 1 FROM blobs WHERE sha256 = ?1",
+            &[db::text(photo.name.as_str())],
+        )?;
+        if !stored {
+            return Ok(rejected(ErrorCode::BlobMissing));
         }
     }
     tx.execute(
@@ -199,45 +231,88 @@ fn apply(
         _ => None,
     };
     if let Some(record_kind) = record_kind {
-        crate::review::index_evidence(
-            state,
-            tx,
-            &device.device_id,
-            record_kind,
-            &entry.entity_id,
-            &entry.body,
-        )?;
+        for photo in photos {
+            let Some(phash) = photo.phash else { continue };
+            crate::review::index_photo(
+                tx,
+                &photo.name,
+                record_kind,
+                &entry.entity_id,
+                &device.device_id,
+                phash,
+            )?;
+        }
     }
     Ok(Outcome::Accepted)
 }
 
-/// Every blob the record names is stored whole and attested by this device.
-fn check_evidence(
+/// A photo a record names, read and checked before the write transaction.
+struct CheckedPhoto {
+    name: BlobName,
+    /// The server's own perceptual hash, for the near-duplicate search; None when the photo
+    /// does not decode (its attestation still holds).
+    phash: Option<u64>,
+}
+
+/// Most photos one record may name (a sanggahan takes five; a household fewer).
+const MAX_EVIDENCE: usize = 10;
+
+/// The record's evidence list, checked: every name well formed, the same set as the blobs the
+/// entry declares (each once), each photo stored and attested by this device for exactly that
+/// hash. An outer error is the server's own (a read failed); an inner one refuses the entry.
+fn read_evidence(
     state: &AppState,
-    tx: &mut dyn Tx,
     device: &Device,
     entry: &PushEntry,
-) -> Result<Option<ErrorCode>, ApiError> {
-    let evidence: WithEvidence = serde_json::from_value(entry.body.clone()).unwrap_or_default();
-    for sha in &entry.blobs {
-        let stored = tx.exists(
-            "SELECT 1 FROM blobs WHERE sha256 = ?1",
-            &[db::text(sha.as_str())],
-        )?;
-        if !stored {
-            return Ok(Some(ErrorCode::BlobMissing));
+) -> Result<Result<Vec<CheckedPhoto>, ErrorCode>, ApiError> {
+    let listed: WithEvidence = match &entry.body {
+        serde_json::Value::Object(fields) if !fields.contains_key("evidence") => {
+            WithEvidence::default()
         }
-        let Some(item) = evidence.evidence.iter().find(|e| &e.sha256 == sha) else {
-            return Ok(Some(ErrorCode::AttestationInvalid));
-        };
-        let jpeg = std::fs::read(blob_path(state, sha))?;
-        if attest::verify(&item.attestation, &jpeg, &device.public_key).is_err()
-            || item.attestation.device_id != device.device_id
-        {
-            return Ok(Some(ErrorCode::AttestationInvalid));
+        serde_json::Value::Object(_) => match WithEvidence::deserialize(&entry.body) {
+            Ok(listed) => listed,
+            Err(_) => return Ok(Err(ErrorCode::BodyInvalid)),
+        },
+        _ => WithEvidence::default(),
+    };
+    if listed.evidence.len() > MAX_EVIDENCE || entry.blobs.len() > MAX_EVIDENCE {
+        return Ok(Err(ErrorCode::BodyInvalid));
+    }
+    let mut declared = std::collections::BTreeSet::new();
+    for sha in &entry.blobs {
+        match BlobName::parse(sha) {
+            Some(name) if declared.insert(name.clone()) => {}
+            _ => return Ok(Err(ErrorCode::BodyInvalid)),
         }
     }
-    Ok(None)
+    let mut named = std::collections::BTreeSet::new();
+    let mut items = Vec::with_capacity(listed.evidence.len());
+    for item in &listed.evidence {
+        match BlobName::parse(&item.sha256) {
+            Some(name) if named.insert(name.clone()) => items.push((name, item)),
+            _ => return Ok(Err(ErrorCode::BodyInvalid)),
+        }
+    }
+    if declared != named {
+        return Ok(Err(ErrorCode::AttestationInvalid));
+    }
+    let mut photos = Vec::with_capacity(items.len());
+    for (name, item) in items {
+        let Some(jpeg) = read_stored(state, &name)? else {
+            return Ok(Err(ErrorCode::BlobMissing));
+        };
+        if item.attestation.sha256 != name.as_str()
+            || item.attestation.device_id != device.device_id
+            || attest::verify(&item.attestation, &jpeg, &device.public_key).is_err()
+        {
+            return Ok(Err(ErrorCode::AttestationInvalid));
+        }
+        let phash = perlinsos_core::evidence::decode_jpeg(&jpeg)
+            .ok()
+            .map(|pixels| phash::hash(&pixels));
+        photos.push(CheckedPhoto { name, phash });
+    }
+    Ok(Ok(photos))
 }
 
 /// The next link of the device's audit chain, or why this entry is not it.

@@ -11,7 +11,7 @@ use perlinsos_protocol::wire::Change;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use crate::blobs::blob_path;
+use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, DbError, Tx};
 use crate::staff_audit;
 use crate::AppState;
@@ -249,10 +249,13 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
     let Some((body, device, line, decision, others, recipient, index)) = found else {
         return Ok(None);
     };
+    // A name that is not a hash (stored before the server checked them) is never read nor
+    // linked.
     let photos = body
         .evidence
         .iter()
-        .map(|e| photo(state, e, device.as_ref(), id, &index))
+        .filter_map(|e| Some((BlobName::parse(&e.sha256)?, e)))
+        .map(|(name, e)| photo(state, &name, e, device.as_ref(), id, &index))
         .collect();
     Ok(Some(Detail {
         line,
@@ -275,12 +278,13 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
 /// every other record's photos with the server's own hash of this one.
 fn photo(
     state: &AppState,
+    name: &BlobName,
     evidence: &EvidenceRef,
     device: Option<&db::Device>,
     record_id: &str,
     index: &[db::Row],
 ) -> Photo {
-    let jpeg = std::fs::read(blob_path(state, &evidence.sha256)).ok();
+    let jpeg = read_stored(state, name).ok().flatten();
     let attestation_valid = match (&jpeg, device) {
         (Some(jpeg), Some(device)) => {
             attest::verify(&evidence.attestation, jpeg, &device.public_key).is_ok()
@@ -291,7 +295,7 @@ fn photo(
     };
     let own = index
         .iter()
-        .find(|r| r[0].text().as_deref() == Some(evidence.sha256.as_str()))
+        .find(|r| r[0].text().as_deref() == Some(name.as_str()))
         .map(|r| r[4].int() as u64);
     let near_duplicates = match own {
         Some(own) => index
@@ -310,7 +314,7 @@ fn photo(
         None => Vec::new(),
     };
     Photo {
-        sha256: evidence.sha256.clone(),
+        sha256: name.as_str().to_owned(),
         attestation_valid,
         captured_at: evidence.attestation.captured_at,
         gps: evidence.attestation.gps,
@@ -421,41 +425,26 @@ pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
     })
 }
 
-/// Indexes the photos of an accepted record with the server's own perceptual hash, inside the
-/// transaction that stores the record. A photo that does not decode is left out of the search
-/// (its attestation was already checked).
-pub fn index_evidence(
-    state: &AppState,
+/// Indexes one photo of an accepted record with the server's own perceptual hash, inside the
+/// transaction that stores the record (the photo was read and hashed before it).
+pub fn index_photo(
     tx: &mut dyn Tx,
-    device_id: &str,
+    name: &BlobName,
     record_kind: &str,
     record_id: &str,
-    body: &Json,
+    device_id: &str,
+    phash: u64,
 ) -> Result<(), DbError> {
-    let Some(evidence) = body.get("evidence").and_then(Json::as_array) else {
-        return Ok(());
-    };
-    for item in evidence {
-        let Some(sha) = item.get("sha256").and_then(Json::as_str) else {
-            continue;
-        };
-        let Ok(jpeg) = std::fs::read(blob_path(state, sha)) else {
-            continue;
-        };
-        let Ok(pixels) = perlinsos_core::evidence::decode_jpeg(&jpeg) else {
-            continue;
-        };
-        tx.execute(
-            "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            &[
-                db::text(sha),
-                db::text(record_kind),
-                db::text(record_id),
-                db::text(device_id),
-                db::int(phash::hash(&pixels) as i64),
-            ],
-        )?;
-    }
+    tx.execute(
+        "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash)
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        &[
+            db::text(name.as_str()),
+            db::text(record_kind),
+            db::text(record_id),
+            db::text(device_id),
+            db::int(phash as i64),
+        ],
+    )?;
     Ok(())
 }

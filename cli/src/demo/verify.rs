@@ -336,9 +336,10 @@ pub fn check(district: &District, phones: &[Phone], days: &[AgentDay]) -> DemoRe
     let mut server_blobs = BTreeSet::new();
     for row in query(district, "SELECT sha256, length FROM blobs", &[])? {
         let sha = row[0].text().unwrap_or_default();
-        let path = perlinsos_server::blobs::blob_path(&district.state, &sha);
-        match std::fs::read(&path) {
-            Ok(bytes)
+        let stored = perlinsos_server::blobs::BlobName::parse(&sha)
+            .map(|name| perlinsos_server::blobs::read_stored(&district.state, &name));
+        match stored {
+            Some(Ok(Some(bytes)))
                 if bytes.len() as i64 == row[1].int()
                     && perlinsos_core::hex::encode(&perlinsos_core::evidence::sha256(&bytes))
                         == sha => {}

@@ -510,7 +510,12 @@ async fn detail_page(
     if review::expire_overdue(&state).is_err() {
         return storage_error();
     }
-    match review::detail(&state, &id) {
+    // The detail page reads the photos from disk: off the async workers.
+    let reader = state.clone();
+    let found = tokio::task::spawn_blocking(move || review::detail(&reader, &id))
+        .await
+        .unwrap_or_else(|_| Err(crate::db::DbError("detail task".into())));
+    match found {
         Ok(Some(d)) => {
             let title = format!("Sanggahan {}", d.line.id);
             let body = detail_body(&d, &session, None);
@@ -600,23 +605,23 @@ async fn photo(
     if let Err(refused) = require(&state, &headers, false) {
         return *refused;
     }
-    let known = sha.len() == 64
-        && sha.bytes().all(|b| b.is_ascii_hexdigit())
-        && state
-            .db
-            .read(|tx| {
-                tx.exists(
-                    "SELECT 1 FROM evidence_index WHERE sha256 = ?1",
-                    &[crate::db::text(sha.as_str())],
-                )
-            })
-            .unwrap_or(false);
+    let Some(name) = crate::blobs::BlobName::parse(&sha) else {
+        return error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan.");
+    };
+    let known = state
+        .db
+        .read(|tx| {
+            tx.exists(
+                "SELECT 1 FROM evidence_index WHERE sha256 = ?1",
+                &[crate::db::text(sha.as_str())],
+            )
+        })
+        .unwrap_or(false);
     if !known {
         return error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan.");
     }
-    let path = crate::blobs::blob_path(&state, &sha);
-    match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
-        Ok(Ok(bytes)) => (
+    match tokio::task::spawn_blocking(move || crate::blobs::read_stored(&state, &name)).await {
+        Ok(Ok(Some(bytes))) => (
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
                 (header::CACHE_CONTROL, "private, max-age=3600"),

@@ -1,0 +1,377 @@
+//! A hostile phone against the real server over loopback: an enrolled device whose requests
+//! are correctly signed, but whose records lie. Each attack is refused with its stable code and
+//! changes nothing. Runs on SQLite and (with `PERLINSOS_TEST_DATABASE_URL`) on PostgreSQL.
+use std::time::Duration;
+
+use perlinsos_core::date::now_millis;
+use perlinsos_core::evidence::{attest, ingest, Normalized, Options};
+use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_protocol::signing::{self, canonical_request};
+use perlinsos_protocol::wire::{ErrorCode, Outcome, PushEntry, PushRequest, PushResponse};
+use ring::digest::{digest, SHA256};
+
+const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
+const KELURAHAN: &str = "52.71.01.1004";
+
+fn hex(bytes: &[u8]) -> String {
+    perlinsos_core::hex::encode(bytes)
+}
+
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    perlinsos_core::crypt::random_bytes(&mut bytes).unwrap();
+    hex(&bytes)
+}
+
+/// Signed requests from `phone`'s own device key, with whatever body the attacker chooses.
+struct Hostile<'a> {
+    server: &'a Server,
+    phone: &'a FieldPhone,
+    http: reqwest::Client,
+}
+
+impl<'a> Hostile<'a> {
+    fn new(server: &'a Server, phone: &'a FieldPhone) -> Hostile<'a> {
+        Hostile {
+            server,
+            phone,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn signed_at(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        at: i64,
+    ) -> Vec<(&'static str, String)> {
+        let device = &self.phone.device;
+        let nonce = nonce();
+        let text = canonical_request(
+            method,
+            path,
+            &device.id,
+            at,
+            &nonce,
+            &hex(digest(&SHA256, body).as_ref()),
+        );
+        vec![
+            (signing::HEADER_DEVICE, device.id.clone()),
+            (signing::HEADER_TIMESTAMP, at.to_string()),
+            (signing::HEADER_NONCE, nonce),
+            (
+                signing::HEADER_SIGNATURE,
+                hex(device.key().sign(&text).as_ref()),
+            ),
+        ]
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: Vec<(&'static str, String)>,
+        body: Vec<u8>,
+    ) -> (reqwest::StatusCode, Vec<u8>) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.server.url))
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+
+    async fn push(&self, entries: Vec<PushEntry>) -> Vec<Outcome> {
+        let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
+        let headers = self.signed_at("POST", "/v1/outbox", &body, now_millis());
+        let (status, bytes) = self
+            .send(reqwest::Method::POST, "/v1/outbox", headers, body)
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        let answer: PushResponse = serde_json::from_slice(&bytes).unwrap();
+        answer.results.into_iter().map(|r| r.outcome).collect()
+    }
+
+    async fn upload(&self, photo: &Normalized) {
+        let path = format!("/v1/blobs/{}", photo.sha256_hex());
+        let mut headers = self.signed_at("PUT", &path, &photo.jpeg, now_millis());
+        headers.push(("x-perlinsos-blob-offset", "0".into()));
+        headers.push(("x-perlinsos-blob-length", photo.jpeg.len().to_string()));
+        let (status, _) = self
+            .send(reqwest::Method::PUT, &path, headers, photo.jpeg.clone())
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+    }
+
+    /// The phone's own pending entries, exactly as its sync would send them.
+    fn pending(&self) -> Vec<PushEntry> {
+        let json = self
+            .phone
+            .syncer(&self.server.url)
+            .wire_records()
+            .expect("records");
+        serde_json::from_slice(&json).unwrap()
+    }
+
+    /// A genuine household of this phone (registered in its own kelurahan), as sent.
+    fn household(&self, seed: u64) -> PushEntry {
+        let id = loop_register(self.phone, seed);
+        self.pending()
+            .into_iter()
+            .find(|e| e.entity_id == id && e.kind == "household.registered")
+            .expect("household entry")
+    }
+
+    fn attested(&self, photo: &Normalized, record_id: &str) -> serde_json::Value {
+        let attestation = attest::attest(
+            photo,
+            now_millis(),
+            None,
+            &self.phone.device.id,
+            record_id,
+            self.phone.device.key(),
+        )
+        .unwrap();
+        serde_json::to_value(attestation).unwrap()
+    }
+}
+
+/// Registers sample households until one falls in KELURAHAN (the phone's scope).
+fn loop_register(phone: &FieldPhone, seed: u64) -> String {
+    for s in seed.. {
+        let now = now_millis();
+        let mut generator =
+            perlinsos_core::sample::Generator::new(s, perlinsos_core::Date::of_unix_millis(now));
+        let sample = generator.household(&phone.agent_id, 2, now);
+        if sample.household.address.kelurahan_code == KELURAHAN {
+            return sample.register(&phone.registry(), now).expect("registered");
+        }
+    }
+    unreachable!()
+}
+
+fn refused(code: ErrorCode) -> Outcome {
+    Outcome::Rejected {
+        code,
+        reason: code.message().to_owned(),
+    }
+}
+
+fn count(server: &Server, sql: &str) -> i64 {
+    server.state.db.scalar(sql).unwrap()
+}
+
+fn photo(source: &[u8]) -> Normalized {
+    ingest(source, &Options::default()).unwrap()
+}
+
+/// Everything under the data folder, in bytes (the blob folder must not grow).
+fn data_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            data_bytes(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_names_that_are_paths_are_refused_and_never_read() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let genuine = hostile.household(1);
+
+    // A real JPEG outside the data folder, attested by this very device, and a FIFO that would
+    // block whoever opens it: named by path, neither may be read.
+    let outside = tempfile::tempdir().unwrap();
+    let stolen = photo(CAM3);
+    let stolen_path = outside.path().join("outside.jpg");
+    std::fs::write(&stolen_path, &stolen.jpeg).unwrap();
+    let fifo = outside.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let data_dir = server.state.data_dir.clone();
+    let before = data_bytes(&data_dir);
+    let relative = format!("../../../../../../../..{}", stolen_path.to_str().unwrap());
+    let names = [
+        "/dev/zero".to_owned(),
+        stolen_path.to_str().unwrap().to_owned(),
+        relative,
+        fifo.to_str().unwrap().to_owned(),
+        "../server.db".to_owned(),
+        // Uppercase hex is not a blob name either (blobs are named in lowercase).
+        stolen.sha256_hex().to_uppercase(),
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let mut attestation = hostile.attested(&stolen, &genuine.entity_id);
+        attestation["sha256"] = serde_json::Value::String(name.clone());
+        for declared in [vec![], vec![name.clone()]] {
+            let mut entry = genuine.clone();
+            entry.id = format!("{}-{i}-{}", genuine.id, declared.len());
+            entry.body["evidence"] =
+                serde_json::json!([{ "sha256": name, "attestation": attestation }]);
+            entry.blobs = declared;
+            let started = std::time::Instant::now();
+            let outcomes = hostile.push(vec![entry]).await;
+            assert_eq!(outcomes, vec![refused(ErrorCode::BodyInvalid)], "{i}");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "answered at once"
+            );
+        }
+    }
+    assert_eq!(count(&server, "SELECT count(*) FROM entries"), 0);
+    assert_eq!(count(&server, "SELECT count(*) FROM evidence_index"), 0);
+    assert!(
+        data_bytes(&data_dir) < before + 1024 * 1024,
+        "nothing was copied into the data folder"
+    );
+
+    // The blob route refuses a path too (the name is the URL's last segment).
+    let path = "/v1/blobs/..%2Fserver.db";
+    let headers = hostile.signed_at("HEAD", path, b"", now_millis());
+    let (status, _) = hostile
+        .send(reqwest::Method::HEAD, path, headers, vec![])
+        .await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The genuine record, untouched, still goes through.
+    assert_eq!(hostile.push(vec![genuine]).await, vec![Outcome::Accepted]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_must_be_the_declared_uploaded_blobs_attested_for_their_hash() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let genuine = hostile.household(1);
+    let house = photo(CAM2);
+    let sha = house.sha256_hex();
+    let with = |id: &str, evidence: serde_json::Value, blobs: Vec<String>| {
+        let mut entry = genuine.clone();
+        entry.id = format!("{}-{id}", genuine.id);
+        entry.body["evidence"] = evidence;
+        entry.blobs = blobs;
+        entry
+    };
+    let attested = hostile.attested(&house, &genuine.entity_id);
+    let item = serde_json::json!({ "sha256": sha, "attestation": attested });
+
+    // Not uploaded yet: the phone uploads first and tries again (transient).
+    let outcomes = hostile
+        .push(vec![with(
+            "a",
+            serde_json::json!([item]),
+            vec![sha.clone()],
+        )])
+        .await;
+    assert_eq!(outcomes, vec![refused(ErrorCode::BlobMissing)]);
+    hostile.upload(&house).await;
+
+    // Named in the body but not declared, declared but not named, named twice, an attestation
+    // made for another photo, or an evidence list that is not one.
+    let other = photo(CAM3);
+    let mut for_other = hostile.attested(&other, &genuine.entity_id);
+    for_other["sha256"] = serde_json::Value::String(sha.clone());
+    let cases = [
+        (
+            with("b", serde_json::json!([item]), vec![]),
+            ErrorCode::AttestationInvalid,
+        ),
+        (
+            with("c", serde_json::json!([]), vec![sha.clone()]),
+            ErrorCode::AttestationInvalid,
+        ),
+        (
+            with(
+                "d",
+                serde_json::json!([item, item]),
+                vec![sha.clone(), sha.clone()],
+            ),
+            ErrorCode::BodyInvalid,
+        ),
+        (
+            with(
+                "e",
+                serde_json::json!([{ "sha256": sha, "attestation": for_other }]),
+                vec![sha.clone()],
+            ),
+            ErrorCode::AttestationInvalid,
+        ),
+        (
+            with("f", serde_json::json!("x"), vec![]),
+            ErrorCode::BodyInvalid,
+        ),
+    ];
+    for (entry, code) in cases {
+        assert_eq!(hostile.push(vec![entry]).await, vec![refused(code)]);
+    }
+    assert_eq!(count(&server, "SELECT count(*) FROM entries"), 0);
+    assert_eq!(count(&server, "SELECT count(*) FROM evidence_index"), 0);
+
+    let outcomes = hostile
+        .push(vec![with(
+            "g",
+            serde_json::json!([item]),
+            vec![sha.clone()],
+        )])
+        .await;
+    assert_eq!(outcomes, vec![Outcome::Accepted]);
+    assert_eq!(count(&server, "SELECT count(*) FROM evidence_index"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_record_naming_a_path_is_neither_read_nor_linked_by_the_console() {
+    let server = Server::start().await;
+    let now = now_millis();
+    // As a record accepted before names were checked would lie in the database.
+    let body = serde_json::json!({
+        "id": "s-old", "recipient_id": "R-0", "kelurahan_code": KELURAHAN,
+        "reporter": { "nik": "5271014101900001", "full_name": "Baiq Nurul" },
+        "reason": "mampu", "statement": "Rumahnya bertingkat.", "filed_at": now,
+        "evidence": [
+            { "sha256": "../../review/registrasi.csv?kelurahan=x", "attestation": {
+                "version": 1, "sha256": "x", "phash": "0", "width": 1, "height": 1, "bytes": 1,
+                "captured_at": now, "gps": null, "device_id": "hp", "record_id": "s-old",
+                "signature": "00" } }
+        ],
+    });
+    server
+        .state
+        .db
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
+                                      created_at, received_at)
+                 VALUES ('e-old', 'hp', 'sanggahan.filed', 's-old', ?1, ?2, ?3, ?3)",
+                &[
+                    perlinsos_server::db::text(KELURAHAN),
+                    perlinsos_server::db::text(body.to_string()),
+                    perlinsos_server::db::int(now),
+                ],
+            )
+            .map(drop)
+        })
+        .unwrap();
+    let detail = perlinsos_server::review::detail(&server.state, "s-old")
+        .unwrap()
+        .expect("the sanggahan is listed");
+    assert!(detail.photos.is_empty(), "a path is not a photo");
+}
