@@ -154,6 +154,10 @@ pub enum ErrorCode {
     KindUnknown,
     AuditChainBroken,
     Internal,
+    /// Another record (of this kind) already has this id, or another device sent this entry id.
+    RecordIdTaken,
+    /// The record it acts on was filed by another device (or is not on the server).
+    RecordNotOwned,
 }
 
 impl ErrorCode {
@@ -193,6 +197,10 @@ impl ErrorCode {
             ErrorCode::KindUnknown => "Jenis data tidak dikenal server.",
             ErrorCode::AuditChainBroken => "Catatan audit ponsel tidak bersambung.",
             ErrorCode::Internal => "Server sedang bermasalah; ponsel akan mencoba lagi.",
+            ErrorCode::RecordIdTaken => "Kode data ini sudah dipakai data lain di server.",
+            ErrorCode::RecordNotOwned => {
+                "Data ini tidak dikirim dari ponsel ini, jadi tidak bisa diubah dari sini."
+            }
         }
     }
 }

@@ -174,7 +174,7 @@ fn apply(
         return Ok(if owner == device.device_id {
             Outcome::Duplicate
         } else {
-            rejected(ErrorCode::BodyInvalid)
+            rejected(ErrorCode::RecordIdTaken)
         });
     }
     if entry.id.is_empty() || entry.id.len() > 64 {
@@ -195,6 +195,9 @@ fn apply(
             .is_some_and(|k| device.scope.contains(k));
         if !in_scope {
             return Ok(rejected(ErrorCode::OutOfScope));
+        }
+        if let Some(code) = check_record(tx, device, entry)? {
+            return Ok(rejected(code));
         }
     }
     let photos = match photos {
@@ -244,6 +247,60 @@ fn apply(
         }
     }
     Ok(Outcome::Accepted)
+}
+
+/// What only the server can check of a record: the kelurahan its body names is the one on the
+/// envelope (which the device's scope admits), its id is not another record's, and a
+/// withdrawal comes from the device that filed the sanggahan.
+fn check_record(
+    tx: &mut dyn Tx,
+    device: &Device,
+    entry: &PushEntry,
+) -> Result<Option<ErrorCode>, ApiError> {
+    let envelope = entry.kelurahan_code.as_deref();
+    let body_kelurahan: &[&str] = match entry.kind.as_str() {
+        outbox_kind::HOUSEHOLD_REGISTERED => &["/address/kelurahan_code", "/visit/kelurahan_code"],
+        outbox_kind::SANGGAHAN_FILED => &["/kelurahan_code"],
+        _ => &[],
+    };
+    for pointer in body_kelurahan {
+        if entry.body.pointer(pointer).and_then(|v| v.as_str()) != envelope {
+            return Ok(Some(ErrorCode::OutOfScope));
+        }
+    }
+    let taken = tx.exists(
+        "SELECT 1 FROM entries WHERE kind = ?1 AND entity_id = ?2",
+        &[
+            db::text(entry.kind.as_str()),
+            db::text(entry.entity_id.as_str()),
+        ],
+    )?;
+    if taken {
+        return Ok(Some(ErrorCode::RecordIdTaken));
+    }
+    if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN {
+        let names_itself =
+            entry.body.get("sanggahan_id").and_then(|v| v.as_str()) == Some(&entry.entity_id);
+        if !names_itself {
+            return Ok(Some(ErrorCode::BodyInvalid));
+        }
+        let filed = tx.query_one(
+            "SELECT device_id, kelurahan_code FROM entries WHERE kind = ?1 AND entity_id = ?2",
+            &[
+                db::text(outbox_kind::SANGGAHAN_FILED),
+                db::text(entry.entity_id.as_str()),
+            ],
+        )?;
+        let Some(filed) = filed else {
+            return Ok(Some(ErrorCode::RecordNotOwned));
+        };
+        if filed[0].text().as_deref() != Some(device.device_id.as_str())
+            || filed[1].text().as_deref() != envelope
+        {
+            return Ok(Some(ErrorCode::RecordNotOwned));
+        }
+    }
+    Ok(None)
 }
 
 /// A photo a record names, read and checked before the write transaction.

@@ -375,3 +375,164 @@ async fn a_stored_record_naming_a_path_is_neither_read_nor_linked_by_the_console
         .expect("the sanggahan is listed");
     assert!(detail.photos.is_empty(), "a path is not a photo");
 }
+
+const OTHER_KELURAHAN: &str = "52.71.01.1005";
+
+fn withdrawal(id: &str, sanggahan_id: &str, kelurahan: &str) -> PushEntry {
+    PushEntry {
+        id: id.into(),
+        kind: "sanggahan.withdrawn".into(),
+        entity_id: sanggahan_id.into(),
+        body: serde_json::json!({ "sanggahan_id": sanggahan_id, "at": now_millis() }),
+        kelurahan_code: Some(kelurahan.into()),
+        blobs: vec![],
+        created_at: now_millis(),
+    }
+}
+
+fn server_status(server: &Server, id: &str) -> perlinsos_core::sanggahan::Status {
+    perlinsos_server::review::detail(&server.state, id)
+        .unwrap()
+        .expect("sanggahan")
+        .line
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_naming_another_kelurahan_than_its_envelope_is_out_of_scope() {
+    let server = Server::start().await;
+    server.import_recipients(&[KELURAHAN]);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let genuine = hostile.household(1);
+    let mut cases = Vec::new();
+    for pointer in ["address", "visit"] {
+        let mut entry = genuine.clone();
+        entry.id = format!("{}-{pointer}", genuine.id);
+        entry.body[pointer]["kelurahan_code"] = OTHER_KELURAHAN.into();
+        cases.push(entry);
+    }
+    let mut envelope_only = genuine.clone();
+    envelope_only.id = format!("{}-envelope", genuine.id);
+    envelope_only.kelurahan_code = Some(OTHER_KELURAHAN.into());
+    cases.push(envelope_only);
+
+    // A sanggahan the phone really filed and synced, sent again under new ids naming a
+    // kelurahan outside the device's scope in its body.
+    let (sanggahan_id, _) = phone.file_sanggahan(7, &[KELURAHAN], &[CAM2]);
+    let filed = hostile
+        .pending()
+        .into_iter()
+        .find(|e| e.entity_id == sanggahan_id)
+        .expect("filed entry");
+    phone.sync(&server.url).await;
+    let mut moved = filed.clone();
+    moved.id = format!("{}-moved", filed.id);
+    moved.entity_id = format!("{sanggahan_id}-2");
+    moved.body["kelurahan_code"] = OTHER_KELURAHAN.into();
+    cases.push(moved);
+
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
+    let outcomes = hostile.push(cases).await;
+    assert_eq!(outcomes, vec![refused(ErrorCode::OutOfScope); 4]);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM entries WHERE body LIKE '%52.71.01.1005%'"
+        ),
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
+    let server = Server::start().await;
+    server.import_recipients(&[KELURAHAN, OTHER_KELURAHAN]);
+    let owner = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let neighbour = FieldPhone::enrolled(&server, "agen-02", &[KELURAHAN]).await;
+    let stranger = FieldPhone::enrolled(&server, "agen-03", &[OTHER_KELURAHAN]).await;
+    let (sanggahan_id, _) = owner.file_sanggahan(7, &[KELURAHAN], &[CAM2]);
+    let household_id = loop_register(&owner, 1);
+    owner.sync(&server.url).await;
+    let open = perlinsos_core::sanggahan::Status::Diterima;
+    assert_eq!(server_status(&server, &sanggahan_id), open);
+
+    // Another device of the same kelurahan, a device of another one (naming its own
+    // kelurahan on the envelope), and a sanggahan that does not exist.
+    let by_neighbour = Hostile::new(&server, &neighbour)
+        .push(vec![
+            withdrawal("w-1", &sanggahan_id, KELURAHAN),
+            withdrawal("w-2", "tidak-ada", KELURAHAN),
+        ])
+        .await;
+    assert_eq!(by_neighbour, vec![refused(ErrorCode::RecordNotOwned); 2]);
+    let by_stranger = Hostile::new(&server, &stranger)
+        .push(vec![withdrawal("w-3", &sanggahan_id, OTHER_KELURAHAN)])
+        .await;
+    assert_eq!(by_stranger, vec![refused(ErrorCode::RecordNotOwned)]);
+    // The owner's withdrawal must name the sanggahan it withdraws.
+    let mut mismatched = withdrawal("w-4", &sanggahan_id, KELURAHAN);
+    mismatched.body["sanggahan_id"] = "lain".into();
+    assert_eq!(
+        Hostile::new(&server, &owner).push(vec![mismatched]).await,
+        vec![refused(ErrorCode::BodyInvalid)]
+    );
+    assert_eq!(server_status(&server, &sanggahan_id), open, "still open");
+
+    // A household under the owner's household id, and the owner's own entry id, from the
+    // neighbour: both refused, the owner's record unchanged.
+    let neighbour_hostile = Hostile::new(&server, &neighbour);
+    let mut reused = neighbour_hostile.household(40);
+    let theirs_before: String = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT body FROM entries WHERE entity_id = ?1",
+                    &[perlinsos_server::db::text(household_id.as_str())],
+                )?
+                .and_then(|r| r[0].text())
+                .unwrap_or_default())
+        })
+        .unwrap();
+    let owner_entry_id: String = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx
+                .query_one(
+                    "SELECT id FROM entries WHERE entity_id = ?1",
+                    &[perlinsos_server::db::text(household_id.as_str())],
+                )?
+                .and_then(|r| r[0].text())
+                .unwrap_or_default())
+        })
+        .unwrap();
+    let mut same_entry = reused.clone();
+    same_entry.id = owner_entry_id;
+    reused.entity_id = household_id.clone();
+    reused.id = format!("{}-reuse", reused.id);
+    assert_eq!(
+        neighbour_hostile.push(vec![reused, same_entry]).await,
+        vec![refused(ErrorCode::RecordIdTaken); 2]
+    );
+    let theirs_after: i64 = count(
+        &server,
+        &format!("SELECT count(*) FROM entries WHERE entity_id = '{household_id}'"),
+    );
+    assert_eq!(theirs_after, 1);
+    assert!(!theirs_before.is_empty());
+
+    // The owner's own withdrawal, through its real outbox, closes it.
+    owner.sanggahan().withdraw(&sanggahan_id).unwrap();
+    owner.sync(&server.url).await;
+    assert_eq!(
+        server_status(&server, &sanggahan_id),
+        perlinsos_core::sanggahan::Status::Ditarik
+    );
+}

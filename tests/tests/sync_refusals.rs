@@ -237,7 +237,12 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
             id: id.into(),
             kind: "household.registered".into(),
             entity_id: id.into(),
-            body: serde_json::json!({ "evidence": [{ "sha256": sha, "attestation": attestation }] }),
+            // The body names the kelurahan of its envelope (the server checks both).
+            body: serde_json::json!({
+                "address": { "kelurahan_code": "52.71.01.1004" },
+                "visit": { "kelurahan_code": "52.71.01.1004" },
+                "evidence": [{ "sha256": sha, "attestation": attestation }],
+            }),
             kelurahan_code: Some("52.71.01.1004".into()),
             blobs: vec![sha.clone()],
             created_at: now_millis(),
