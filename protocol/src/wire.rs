@@ -158,6 +158,8 @@ pub enum ErrorCode {
     RecordIdTaken,
     /// The record it acts on was filed by another device (or is not on the server).
     RecordNotOwned,
+    /// A time in the record is before the pilot began or ahead of the server's clock.
+    TimeInvalid,
 }
 
 impl ErrorCode {
@@ -198,6 +200,9 @@ impl ErrorCode {
             ErrorCode::AuditChainBroken => "Catatan audit ponsel tidak bersambung.",
             ErrorCode::Internal => "Server sedang bermasalah; ponsel akan mencoba lagi.",
             ErrorCode::RecordIdTaken => "Kode data ini sudah dipakai data lain di server.",
+            ErrorCode::TimeInvalid => {
+                "Waktu pada data ini tidak masuk akal; periksa tanggal dan jam ponsel."
+            }
             ErrorCode::RecordNotOwned => {
                 "Data ini tidak dikirim dari ponsel ini, jadi tidak bisa diubah dari sini."
             }

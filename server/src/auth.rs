@@ -55,7 +55,8 @@ pub fn verify(
         .verify(&text, &signature)
         .map_err(|_| ApiError(ErrorCode::SignatureInvalid))?;
     let now = (state.clock)();
-    if (now - timestamp).abs() > signing::MAX_CLOCK_SKEW_MS {
+    // abs_diff: a timestamp of i64::MIN must be refused, not overflow.
+    if now.abs_diff(timestamp) > signing::MAX_CLOCK_SKEW_MS.unsigned_abs() {
         return Err(ApiError(ErrorCode::RequestStale));
     }
     let fresh = state.db.write(|tx| {

@@ -9,6 +9,7 @@ pub mod enroll;
 pub mod error;
 pub mod operator;
 pub mod outbox;
+pub mod record_rules;
 pub mod registrations;
 pub mod review;
 pub mod staff_audit;

@@ -183,6 +183,9 @@ fn apply(
     if !outbox_kind::ALL.contains(&entry.kind.as_str()) {
         return Ok(rejected(ErrorCode::KindUnknown));
     }
+    if let Err(code) = crate::record_rules::check_times(entry, now) {
+        return Ok(rejected(code));
+    }
     if entry.kind == outbox_kind::AUDIT_APPENDED {
         match check_audit(device, &entry.body, chain) {
             Ok(next) => *chain = next,
@@ -398,7 +401,7 @@ fn check_audit(
         .verify(&hash, &signature)
         .map_err(|_| ErrorCode::SignatureInvalid)?;
     let expected_prev = chain.1.clone().unwrap_or_else(|| vec![0; 32]);
-    if entry.seq != chain.0 + 1 || prev != expected_prev {
+    if chain.0.checked_add(1) != Some(entry.seq) || prev != expected_prev {
         return Err(ErrorCode::AuditChainBroken);
     }
     Ok((entry.seq, Some(hash)))

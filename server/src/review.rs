@@ -136,8 +136,14 @@ pub struct Detail {
     pub decided_by: Option<String>,
 }
 
+/// The moment a sanggahan filed at `filed_at` lapses. Saturating: a row stored before times
+/// were checked may hold any number, and must not stop a sweep or a page.
+fn due_at(filed_at: i64) -> i64 {
+    filed_at.saturating_add(VERIFY_WITHIN_MS)
+}
+
 fn days_left(filed_at: i64, now: i64) -> i64 {
-    (filed_at + VERIFY_WITHIN_MS - now).max(0) / perlinsos_core::purge::DAY_MS
+    due_at(filed_at).saturating_sub(now).max(0) / perlinsos_core::purge::DAY_MS
 }
 
 /// The status the server holds: its decision, a withdrawal from the phone, or `diterima`.
@@ -415,7 +421,7 @@ pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
                 continue;
             };
             let id = row[0].text().unwrap_or_default();
-            if body.filed_at + VERIFY_WITHIN_MS <= now && status_of(tx, &id)?.0.is_open() {
+            if due_at(body.filed_at) <= now && status_of(tx, &id)?.0.is_open() {
                 let device = row[2].text().unwrap_or_default();
                 close(tx, &id, &device, Status::Kedaluwarsa, None, SYSTEM, now)?;
                 lapsed += 1;

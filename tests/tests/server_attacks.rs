@@ -536,3 +536,99 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
         perlinsos_core::sanggahan::Status::Ditarik
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
+    let server = Server::start().await;
+    server.import_recipients(&[KELURAHAN]);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+
+    // Signed requests dated at the ends of time: stale, not a panic.
+    for at in [i64::MIN, i64::MAX, 0] {
+        let path = "/v1/changes?since=0";
+        let headers = hostile.signed_at("GET", path, b"", at);
+        let (status, body) = hostile
+            .send(reqwest::Method::GET, path, headers, vec![])
+            .await;
+        assert_eq!(status, reqwest::StatusCode::UNAUTHORIZED, "{at}");
+        assert!(String::from_utf8_lossy(&body).contains("REQUEST_STALE"));
+    }
+
+    // Records dated far ahead or before the pilot: refused with their code.
+    let genuine = hostile.household(1);
+    let (sanggahan_id, _) = phone.file_sanggahan(7, &[KELURAHAN], &[CAM2]);
+    let filed = hostile
+        .pending()
+        .into_iter()
+        .find(|e| e.entity_id == sanggahan_id)
+        .expect("filed entry");
+    phone.sync(&server.url).await;
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
+    let mut cases = Vec::new();
+    for (i, bad) in [i64::MAX, i64::MIN, 1].into_iter().enumerate() {
+        let mut late = filed.clone();
+        late.id = format!("{}-t{i}", filed.id);
+        late.entity_id = format!("{sanggahan_id}-t{i}");
+        late.body["filed_at"] = bad.into();
+        cases.push(late);
+        let mut household = genuine.clone();
+        household.id = format!("{}-t{i}", genuine.id);
+        household.entity_id = format!("{}-t{i}", genuine.entity_id);
+        household.body["registered_at"] = bad.into();
+        cases.push(household);
+        let mut created = genuine.clone();
+        created.id = format!("{}-c{i}", genuine.id);
+        created.entity_id = format!("{}-c{i}", genuine.entity_id);
+        created.created_at = bad;
+        cases.push(created);
+    }
+    let outcomes = hostile.push(cases).await;
+    assert_eq!(outcomes, vec![refused(ErrorCode::TimeInvalid); 9]);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before
+    );
+
+    // A sanggahan stored before times were checked, filed at i64::MAX: the expiry sweep (run
+    // at start and before console pages), the list and the detail page still work, and the
+    // good sanggahan lapses as it should.
+    let mut body = filed.body.clone();
+    body["filed_at"] = i64::MAX.into();
+    body["id"] = "s-max".into();
+    server
+        .state
+        .db
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
+                                      created_at, received_at)
+                 VALUES ('e-max', ?1, 'sanggahan.filed', 's-max', ?2, ?3, ?4, ?4)",
+                &[
+                    perlinsos_server::db::text(phone.device.id.as_str()),
+                    perlinsos_server::db::text(KELURAHAN),
+                    perlinsos_server::db::text(body.to_string()),
+                    perlinsos_server::db::int(i64::MAX),
+                ],
+            )
+            .map(drop)
+        })
+        .unwrap();
+    server.advance_days(15);
+    assert_eq!(
+        perlinsos_server::review::expire_overdue(&server.state).unwrap(),
+        1
+    );
+    let lines = perlinsos_server::review::list(&server.state).unwrap();
+    assert_eq!(lines.len(), 2);
+    let max = perlinsos_server::review::detail(&server.state, "s-max")
+        .unwrap()
+        .expect("listed");
+    assert!(max.line.status.is_open());
+    assert_eq!(
+        server_status(&server, &sanggahan_id),
+        perlinsos_core::sanggahan::Status::Kedaluwarsa
+    );
+    assert!(perlinsos_server::console::html::time(i64::MAX).ends_with("WITA"));
+    assert!(perlinsos_server::console::html::time(i64::MIN).ends_with("WITA"));
+}

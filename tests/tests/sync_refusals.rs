@@ -241,6 +241,7 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
             body: serde_json::json!({
                 "address": { "kelurahan_code": "52.71.01.1004" },
                 "visit": { "kelurahan_code": "52.71.01.1004" },
+                "registered_at": now_millis(),
                 "evidence": [{ "sha256": sha, "attestation": attestation }],
             }),
             kelurahan_code: Some("52.71.01.1004".into()),
@@ -276,20 +277,21 @@ async fn an_audit_entry_that_does_not_continue_the_chain_is_refused() {
     let s = setup().await;
     let key = s.device.key();
     let entry = |seq: i64, prev: &[u8]| {
-        let text = signing::audit_entry_text(seq, 1, "agen-01", "unlock", None, &hex(prev));
+        let at = now_millis();
+        let text = signing::audit_entry_text(seq, at, "agen-01", "unlock", None, &hex(prev));
         let hash = digest(&SHA256, text.as_bytes()).as_ref().to_vec();
         PushEntry {
             id: format!("a-{seq}"),
             kind: "audit.appended".into(),
             entity_id: seq.to_string(),
             body: serde_json::json!({
-                "seq": seq, "at": 1, "agent_id": "agen-01", "action": "unlock",
+                "seq": seq, "at": at, "agent_id": "agen-01", "action": "unlock",
                 "record_id": null, "prev_hash": hex(prev), "hash": hex(&hash),
                 "signature": hex(key.sign(&hash).as_ref()),
             }),
             kelurahan_code: None,
             blobs: vec![],
-            created_at: 1,
+            created_at: at,
         }
     };
     let first = entry(1, &[0; 32]);

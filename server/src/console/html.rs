@@ -35,7 +35,8 @@ pub fn esc(text: &str) -> String {
 /// Unix milliseconds as "2026-11-29 10:05 WITA".
 pub fn time(millis: i64) -> String {
     const WITA_MS: i64 = 8 * 3_600_000;
-    let local = millis + WITA_MS;
+    // Saturating: a stored time from a phone may be any number.
+    let local = millis.saturating_add(WITA_MS);
     let date = perlinsos_core::date::Date::of_unix_millis(local);
     let minutes = local.rem_euclid(86_400_000) / 60_000;
     format!("{date} {:02}:{:02} WITA", minutes / 60, minutes % 60)
