@@ -160,6 +160,9 @@ pub enum ErrorCode {
     RecordNotOwned,
     /// A time in the record is before the pilot began or ahead of the server's clock.
     TimeInvalid,
+    /// The record breaks a rule the phone applies (NIK, names, dates, RT/RW, statement, photos):
+    /// the reason names the fields and their codes, never their values.
+    RecordInvalid,
 }
 
 impl ErrorCode {
@@ -200,6 +203,7 @@ impl ErrorCode {
             ErrorCode::AuditChainBroken => "Catatan audit ponsel tidak bersambung.",
             ErrorCode::Internal => "Server sedang bermasalah; ponsel akan mencoba lagi.",
             ErrorCode::RecordIdTaken => "Kode data ini sudah dipakai data lain di server.",
+            ErrorCode::RecordInvalid => "Data tidak lolos pemeriksaan server.",
             ErrorCode::TimeInvalid => {
                 "Waktu pada data ini tidak masuk akal; periksa tanggal dan jam ponsel."
             }

@@ -24,6 +24,7 @@ use crate::auth::{hex, unhex, verify};
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
+use crate::record_rules::{self, Checked};
 use crate::AppState;
 
 /// A gzip batch may not expand beyond this.
@@ -183,9 +184,15 @@ fn apply(
     if !outbox_kind::ALL.contains(&entry.kind.as_str()) {
         return Ok(rejected(ErrorCode::KindUnknown));
     }
-    if let Err(code) = crate::record_rules::check_times(entry, now) {
-        return Ok(rejected(code));
-    }
+    let checked = match record_rules::check_content(entry, now) {
+        Ok(checked) => checked,
+        Err(refusal) => {
+            return Ok(Outcome::Rejected {
+                code: refusal.code,
+                reason: refusal.reason,
+            })
+        }
+    };
     if entry.kind == outbox_kind::AUDIT_APPENDED {
         match check_audit(device, &entry.body, chain) {
             Ok(next) => *chain = next,
@@ -199,7 +206,7 @@ fn apply(
         if !in_scope {
             return Ok(rejected(ErrorCode::OutOfScope));
         }
-        if let Some(code) = check_record(tx, device, entry)? {
+        if let Some(code) = check_record(tx, device, entry, &checked)? {
             return Ok(rejected(code));
         }
     }
@@ -259,6 +266,7 @@ fn check_record(
     tx: &mut dyn Tx,
     device: &Device,
     entry: &PushEntry,
+    checked: &Checked,
 ) -> Result<Option<ErrorCode>, ApiError> {
     let envelope = entry.kelurahan_code.as_deref();
     let body_kelurahan: &[&str] = match entry.kind.as_str() {
@@ -280,6 +288,16 @@ fn check_record(
     )?;
     if taken {
         return Ok(Some(ErrorCode::RecordIdTaken));
+    }
+    if let Checked::Sanggahan(filed) = checked {
+        // The recipient is on the district's list, in the kelurahan the sanggahan names.
+        let listed = tx.query_one(
+            "SELECT kelurahan_code FROM recipients WHERE id = ?1",
+            &[db::text(filed.recipient_id.as_str())],
+        )?;
+        if listed.and_then(|r| r[0].text()).as_deref() != envelope {
+            return Ok(Some(ErrorCode::RecordInvalid));
+        }
     }
     if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN {
         let names_itself =

@@ -1,8 +1,17 @@
-//! Checks of a record's content that need no database: its times lie within a sane window of
+//! Checks of a record's content that need no database. Its times lie within a sane window of
 //! the server's clock, so no later sum (a 14-day deadline, a local-time conversion) can
-//! overflow and no record is dated in the year 292 million.
+//! overflow and no record is dated in the year 292 million; its body decodes into its type and
+//! passes the rules the phone applied (the phone's own functions, from core).
+use perlinsos_core::date::Date;
+use perlinsos_core::error::{ErrorCode as CoreCode, FieldError};
+use perlinsos_core::evidence::attest::Attestation;
+use perlinsos_core::purge::DAY_MS;
+use perlinsos_core::registration::model::RegisteredHousehold;
+use perlinsos_core::registration::validate;
+use perlinsos_core::sanggahan::{rules, Filing, PhotoRole, Reason, Reporter};
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::wire::{ErrorCode, PushEntry};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// 2020-01-01T00:00:00Z: nothing in this pilot happened earlier.
@@ -130,4 +139,201 @@ mod tests {
         );
         assert_eq!(check_times(&fine, NOW), Ok(()));
     }
+}
+
+/// Why a record was refused: a stable code and, for a rule broken, the fields and their codes
+/// (never their values: no NIK or name reaches a log or the phone's park reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub reason: String,
+}
+
+impl From<ErrorCode> for Refusal {
+    fn from(code: ErrorCode) -> Refusal {
+        Refusal {
+            code,
+            reason: code.message().to_owned(),
+        }
+    }
+}
+
+fn broken(errors: &[FieldError]) -> Refusal {
+    let fields: Vec<String> = errors
+        .iter()
+        .take(10)
+        .map(|e| format!("{} ({})", e.field, e.code.as_str()))
+        .collect();
+    Refusal {
+        code: ErrorCode::RecordInvalid,
+        reason: format!(
+            "{} Periksa: {}.",
+            ErrorCode::RecordInvalid.message(),
+            fields.join(", ")
+        ),
+    }
+}
+
+/// A record decoded into its type and checked with the phone's own rules.
+pub enum Checked {
+    Household(Box<RegisteredHousehold>),
+    Sanggahan(Box<FiledSanggahan>),
+    /// Withdrawals and audit entries: their checks need the database or the chain.
+    Other,
+}
+
+/// The part of a `sanggahan.filed` body the server reads.
+#[derive(Deserialize)]
+pub struct FiledSanggahan {
+    pub id: String,
+    pub recipient_id: String,
+    pub kelurahan_code: String,
+    pub reporter: Reporter,
+    pub reason: Reason,
+    pub statement: String,
+    pub photos: Vec<(String, PhotoRole)>,
+    pub filed_at: i64,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+#[derive(Deserialize)]
+pub struct EvidenceRef {
+    pub sha256: String,
+    pub attestation: Attestation,
+}
+
+#[derive(Deserialize)]
+struct AuditBody {
+    agent_id: String,
+    action: String,
+    record_id: Option<String>,
+}
+
+const MAX_ID_CHARS: usize = 64;
+
+fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
+    T::deserialize(body).map_err(|_| Refusal::from(ErrorCode::BodyInvalid))
+}
+
+fn plain_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_ID_CHARS
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// Decodes the entry's body into its type and applies the rules that need no database.
+pub fn check_content(entry: &PushEntry, now: i64) -> Result<Checked, Refusal> {
+    check_times(entry, now)?;
+    if !plain_id(&entry.entity_id) {
+        return Err(ErrorCode::BodyInvalid.into());
+    }
+    match entry.kind.as_str() {
+        outbox_kind::HOUSEHOLD_REGISTERED => {
+            let household: RegisteredHousehold = decode(&entry.body)?;
+            if household.id != entry.entity_id {
+                return Err(ErrorCode::BodyInvalid.into());
+            }
+            let errors = validate::check_registered(&household, now);
+            if !errors.is_empty() {
+                return Err(broken(&errors));
+            }
+            Ok(Checked::Household(Box::new(household)))
+        }
+        outbox_kind::SANGGAHAN_FILED => {
+            let filed: FiledSanggahan = decode(&entry.body)?;
+            if filed.id != entry.entity_id {
+                return Err(ErrorCode::BodyInvalid.into());
+            }
+            let errors = check_filed(&filed);
+            if !errors.is_empty() {
+                return Err(broken(&errors));
+            }
+            Ok(Checked::Sanggahan(Box::new(filed)))
+        }
+        outbox_kind::AUDIT_APPENDED => {
+            let audit: AuditBody = decode(&entry.body)?;
+            let mut errors = Vec::new();
+            for (field, text) in [
+                ("agent_id", audit.agent_id.as_str()),
+                ("action", audit.action.as_str()),
+                ("record_id", audit.record_id.as_deref().unwrap_or("-")),
+            ] {
+                if text.is_empty()
+                    || text.chars().count() > MAX_ID_CHARS
+                    || text.chars().any(char::is_control)
+                {
+                    errors.push(FieldError::new(field, CoreCode::TextTooLong));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(broken(&errors));
+            }
+            Ok(Checked::Other)
+        }
+        _ => Ok(Checked::Other),
+    }
+}
+
+/// The phone's rules of a filing, on the day it was filed, and its photos: as many as the
+/// roles it lists, at least one of the recipient's house, one with its location, all taken
+/// within the 30 days before filing.
+fn check_filed(filed: &FiledSanggahan) -> Vec<FieldError> {
+    let today = Date::of_unix_millis(filed.filed_at);
+    let filing = Filing {
+        id: Some(filed.id.clone()),
+        agent_id: String::new(),
+        recipient_id: filed.recipient_id.clone(),
+        reporter: filed.reporter.clone(),
+        reason: filed.reason,
+        statement: filed.statement.clone(),
+    };
+    let mut errors = rules::check_form(&filing, filed.evidence.len(), today);
+    if filed.reporter.address.kelurahan_code.trim() != filed.kelurahan_code {
+        errors.push(FieldError::new(
+            "reporter.address.kelurahan_code",
+            CoreCode::SanggahanOtherKelurahan,
+        ));
+    }
+    if !plain_id(&filed.recipient_id) {
+        errors.push(FieldError::new(
+            "recipient_id",
+            CoreCode::SanggahanRecipientUnknown,
+        ));
+    }
+    if filed.photos.len() != filed.evidence.len() {
+        errors.push(FieldError::new("photos", CoreCode::SanggahanPhotoMissing));
+    }
+    let house = filed
+        .photos
+        .iter()
+        .any(|(_, role)| *role == PhotoRole::RumahPenerima);
+    let located = filed.evidence.iter().any(|e| e.attestation.gps.is_some());
+    let house_located = house && located;
+    if !filed.evidence.is_empty() && !house_located {
+        errors.push(FieldError::new(
+            "photos",
+            CoreCode::SanggahanHousePhotoMissing,
+        ));
+    }
+    let oldest = filed
+        .filed_at
+        .saturating_sub(rules::PHOTO_MAX_AGE_DAYS.saturating_mul(DAY_MS));
+    for (i, e) in filed.evidence.iter().enumerate() {
+        let at = e.attestation.captured_at;
+        if at < oldest {
+            errors.push(FieldError::new(
+                format!("photos[{i}]"),
+                CoreCode::SanggahanPhotoTooOld,
+            ));
+        } else if at > filed.filed_at.saturating_add(CLOCK_SKEW_MS) {
+            errors.push(FieldError::new(
+                format!("photos[{i}]"),
+                CoreCode::SanggahanPhotoDateInvalid,
+            ));
+        }
+    }
+    errors
 }

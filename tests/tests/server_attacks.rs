@@ -429,7 +429,9 @@ async fn a_body_naming_another_kelurahan_than_its_envelope_is_out_of_scope() {
     let mut moved = filed.clone();
     moved.id = format!("{}-moved", filed.id);
     moved.entity_id = format!("{sanggahan_id}-2");
+    moved.body["id"] = moved.entity_id.clone().into();
     moved.body["kelurahan_code"] = OTHER_KELURAHAN.into();
+    moved.body["reporter"]["address"]["kelurahan_code"] = OTHER_KELURAHAN.into();
     cases.push(moved);
 
     let entries_before = count(&server, "SELECT count(*) FROM entries");
@@ -516,6 +518,7 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
     let mut same_entry = reused.clone();
     same_entry.id = owner_entry_id;
     reused.entity_id = household_id.clone();
+    reused.body["id"] = household_id.clone().into();
     reused.id = format!("{}-reuse", reused.id);
     assert_eq!(
         neighbour_hostile.push(vec![reused, same_entry]).await,
@@ -631,4 +634,155 @@ async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
     );
     assert!(perlinsos_server::console::html::time(i64::MAX).ends_with("WITA"));
     assert!(perlinsos_server::console::html::time(i64::MIN).ends_with("WITA"));
+}
+
+/// `entry` under fresh ids, changed by `change`.
+fn variant(entry: &PushEntry, tag: &str, change: impl FnOnce(&mut serde_json::Value)) -> PushEntry {
+    let mut out = entry.clone();
+    out.id = format!("{}-{tag}", entry.id);
+    out.entity_id = format!("{}-{tag}", entry.entity_id);
+    out.body["id"] = out.entity_id.clone().into();
+    change(&mut out.body);
+    out
+}
+
+fn refused_for(outcome: &Outcome, field: &str) -> bool {
+    matches!(outcome, Outcome::Rejected { code: ErrorCode::RecordInvalid, reason }
+        if reason.contains(field))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_breaking_the_phones_rules_are_refused_with_their_fields_and_no_values() {
+    let server = Server::start().await;
+    server.import_recipients(&[KELURAHAN]);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let genuine = hostile.household(1);
+    let nik = genuine.body["members"][0]["nik"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let name = genuine.body["members"][0]["full_name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let households = vec![
+        (
+            variant(&genuine, "nik", |b| {
+                b["members"][0]["nik"] = "0000000000000000".into()
+            }),
+            "members[0].nik",
+        ),
+        (
+            variant(&genuine, "bell", |b| {
+                b["members"][0]["full_name"] = "Baiq\u{7}Nurul".into()
+            }),
+            "members[0].full_name",
+        ),
+        (
+            variant(&genuine, "sex", |b| {
+                let sex = if b["members"][0]["sex"] == "L" {
+                    "P"
+                } else {
+                    "L"
+                };
+                b["members"][0]["sex"] = sex.into();
+            }),
+            "members[0].sex",
+        ),
+        (
+            variant(&genuine, "rt", |b| b["address"]["rt"] = 0.into()),
+            "household.address.rt",
+        ),
+        (
+            variant(&genuine, "street", |b| {
+                b["address"]["street"] = "Jl. Pejanggik\n=cmd".into()
+            }),
+            "household.address.street",
+        ),
+        (
+            variant(&genuine, "head", |b| b["head_member_id"] = "bukan".into()),
+            "head_member_id",
+        ),
+        (
+            variant(&genuine, "many", |b| {
+                let member = b["members"][1].clone();
+                let members = b["members"].as_array_mut().unwrap();
+                for i in 0..30 {
+                    let mut m = member.clone();
+                    m["id"] = format!("m-{i}").into();
+                    members.push(m);
+                }
+            }),
+            "members",
+        ),
+    ];
+    let (entries, fields): (Vec<_>, Vec<_>) = households.into_iter().unzip();
+    let outcomes = hostile.push(entries).await;
+    for (outcome, field) in outcomes.iter().zip(&fields) {
+        assert!(refused_for(outcome, field), "{field}: {outcome:?}");
+        let text = format!("{outcome:?}");
+        assert!(
+            !text.contains(&nik) && !text.contains(&name),
+            "no personal data"
+        );
+    }
+    // A birth date in the year 292 million is not even a date.
+    let far = variant(&genuine, "far", |b| {
+        b["members"][0]["birth_date"] = "292000000-01-01".into()
+    });
+    assert_eq!(
+        hostile.push(vec![far]).await,
+        vec![refused(ErrorCode::BodyInvalid)]
+    );
+
+    let (sanggahan_id, _) = phone.file_sanggahan(7, &[KELURAHAN], &[CAM2]);
+    let filed = hostile
+        .pending()
+        .into_iter()
+        .find(|e| e.entity_id == sanggahan_id)
+        .expect("filed entry");
+    phone.sync(&server.url).await;
+    let sanggahan = vec![
+        (
+            variant(&filed, "short", |b| b["statement"] = "Kaya.".into()),
+            "statement",
+        ),
+        (
+            variant(&filed, "reporter", |b| b["reporter"]["nik"] = "1234".into()),
+            "reporter.nik",
+        ),
+        (
+            variant(&filed, "nogps", |b| {
+                b["evidence"][0]["attestation"]["gps"] = serde_json::Value::Null
+            }),
+            "photos",
+        ),
+        (
+            variant(&filed, "old", |b| {
+                let at = b["filed_at"].as_i64().unwrap() - 31 * perlinsos_core::purge::DAY_MS;
+                b["evidence"][0]["attestation"]["captured_at"] = at.into();
+            }),
+            "photos[0]",
+        ),
+    ];
+    let (entries, fields): (Vec<_>, Vec<_>) = sanggahan.into_iter().unzip();
+    let outcomes = hostile.push(entries).await;
+    for (outcome, field) in outcomes.iter().zip(&fields) {
+        assert!(refused_for(outcome, field), "{field}: {outcome:?}");
+    }
+    // A recipient the district never listed.
+    let unlisted = variant(&filed, "unlisted", |b| b["recipient_id"] = "R-999".into());
+    assert_eq!(
+        hostile.push(vec![unlisted]).await,
+        vec![refused(ErrorCode::RecordInvalid)]
+    );
+    // None of it was stored: the genuine household and sanggahan only.
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count(*) FROM entries WHERE kind <> 'audit.appended'"
+        ),
+        2
+    );
 }

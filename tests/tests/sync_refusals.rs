@@ -230,20 +230,39 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
             .as_ref(),
     )
     .unwrap();
-    let entry = |id: &str, key: &Ed25519KeyPair| {
+    // A genuine household of this phone's kelurahan, as the server checks every record.
+    let cipher = Arc::new(
+        perlinsos_core::crypt::Cipher::new(&perlinsos_core::crypt::DataKey::from_bytes([1; 32]))
+            .unwrap(),
+    );
+    let registry =
+        perlinsos_core::registration::Registry::new(s.store.clone(), cipher).for_agent("agen-01");
+    let household = |seed: u64| {
+        for seed in seed.. {
+            let now = now_millis();
+            let mut generator = perlinsos_core::sample::Generator::new(
+                seed,
+                perlinsos_core::Date::of_unix_millis(now),
+            );
+            let sample = generator.household("agen-01", 2, now);
+            if sample.household.address.kelurahan_code == "52.71.01.1004" {
+                let id = sample.register(&registry, now).unwrap();
+                return serde_json::to_value(registry.household(&id).unwrap()).unwrap();
+            }
+        }
+        unreachable!()
+    };
+    let entry = |seed: u64, key: &Ed25519KeyPair| {
+        let mut body = household(seed);
+        let id = body["id"].as_str().unwrap().to_owned();
         let attestation =
-            attest::attest(&photo, now_millis(), None, &s.device.id, id, key).unwrap();
+            attest::attest(&photo, now_millis(), None, &s.device.id, &id, key).unwrap();
+        body["evidence"] = serde_json::json!([{ "sha256": sha, "attestation": attestation }]);
         PushEntry {
-            id: id.into(),
+            id: format!("e-{id}"),
             kind: "household.registered".into(),
-            entity_id: id.into(),
-            // The body names the kelurahan of its envelope (the server checks both).
-            body: serde_json::json!({
-                "address": { "kelurahan_code": "52.71.01.1004" },
-                "visit": { "kelurahan_code": "52.71.01.1004" },
-                "registered_at": now_millis(),
-                "evidence": [{ "sha256": sha, "attestation": attestation }],
-            }),
+            entity_id: id,
+            body,
             kelurahan_code: Some("52.71.01.1004".into()),
             blobs: vec![sha.clone()],
             created_at: now_millis(),
@@ -251,10 +270,7 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
     };
     let answer = s
         .push(
-            vec![
-                entry("e-forged", &other_key),
-                entry("e-real", s.device.key()),
-            ],
+            vec![entry(1, &other_key), entry(100, s.device.key())],
             "00000000000000000000000000000004",
         )
         .await;

@@ -242,7 +242,7 @@ pub struct RegisteredMember {
     pub ikd: Option<IkdStatus>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegisteredHousehold {
     pub id: String,
     /// The draft it was registered from; today always equal to `id`.

@@ -258,3 +258,66 @@ pub fn check_complete(draft: &Draft, today: Date, now: Millis) -> Errors {
     }
     errors
 }
+
+/// A registered household as the district server receives it: the rules of submission, on the
+/// day it was registered, plus what ties the record together (its head, its member ids, its
+/// agent), so a server refuses exactly what a phone would have.
+pub fn check_registered(household: &RegisteredHousehold, now: Millis) -> Errors {
+    let draft = Draft {
+        id: household.draft_id.clone(),
+        step: Step::Pmt,
+        revision: 0,
+        visit: household.visit.clone(),
+        household: Some(HouseholdInfo {
+            kk: household.kk.clone(),
+            address: household.address.clone(),
+        }),
+        members: household
+            .members
+            .iter()
+            .map(|m| Member {
+                id: m.id.clone(),
+                input: m.input.clone(),
+            })
+            .collect(),
+        consent: Some(household.consent.clone()),
+        ikd: household
+            .members
+            .iter()
+            .filter_map(|m| Some((m.id.clone(), m.ikd?)))
+            .collect(),
+        pmt: household.pmt.clone(),
+    };
+    let mut errors = Vec::new();
+    check_time(&mut errors, "registered_at", household.registered_at, now);
+    if !errors.is_empty() {
+        return errors;
+    }
+    errors.extend(check_complete(
+        &draft,
+        Date::of_unix_millis(household.registered_at),
+        now,
+    ));
+    let mut ids = HashSet::new();
+    for (i, member) in household.members.iter().enumerate() {
+        if member.id.is_empty() || member.id.len() > 64 || !ids.insert(member.id.as_str()) {
+            push(
+                &mut errors,
+                format!("members[{i}].id"),
+                ErrorCode::MemberNotFound,
+            );
+        }
+    }
+    let head_ok = household
+        .members
+        .iter()
+        .any(|m| m.id == household.head_member_id && m.input.relation == Relation::KepalaKeluarga);
+    if !head_ok {
+        push(&mut errors, "head_member_id", ErrorCode::HeadMissing);
+    }
+    if household.visit.agent_id != household.agent_id {
+        push(&mut errors, "agent_id", ErrorCode::AgentMissing);
+    }
+    check_text(&mut errors, "id", &household.id, MAX_SHORT_TEXT_CHARS);
+    errors
+}
