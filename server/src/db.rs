@@ -87,93 +87,12 @@ pub trait Tx {
     fn exists(&mut self, sql: &str, params: &[Value]) -> DbResult<bool> {
         Ok(!self.query(sql, params)?.is_empty())
     }
+
+    /// Several statements without parameters (migrations).
+    fn batch(&mut self, sql: &str) -> DbResult<()>;
+
+    fn is_postgres(&self) -> bool;
 }
-
-const SQLITE_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash BLOB PRIMARY KEY, agent_id TEXT NOT NULL, scope TEXT NOT NULL,
-    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_by TEXT) STRICT;
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, agent_id TEXT NOT NULL,
-    scope TEXT NOT NULL, enrolled_at INTEGER NOT NULL, audit_seq INTEGER NOT NULL DEFAULT 0,
-    audit_hash BLOB) STRICT;
-CREATE TABLE IF NOT EXISTS nonces (
-    device_id TEXT NOT NULL, nonce TEXT NOT NULL, at INTEGER NOT NULL,
-    PRIMARY KEY (device_id, nonce)) STRICT, WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS blobs (
-    sha256 TEXT PRIMARY KEY, length INTEGER NOT NULL, device_id TEXT NOT NULL,
-    stored_at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS entries (
-    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL,
-    kelurahan_code TEXT, body TEXT NOT NULL, created_at INTEGER NOT NULL,
-    received_at INTEGER NOT NULL) STRICT;
-CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
-CREATE TABLE IF NOT EXISTS changes (
-    cursor INTEGER PRIMARY KEY AUTOINCREMENT, kelurahan_code TEXT, device_id TEXT,
-    body TEXT NOT NULL, at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS operators (
-    username TEXT PRIMARY KEY, role TEXT NOT NULL, salt BLOB NOT NULL, hash BLOB NOT NULL,
-    iterations INTEGER NOT NULL, created_at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS operator_sessions (
-    token_hash BLOB PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
-    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS login_throttle (
-    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, blocked_until INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS operator_audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, username TEXT NOT NULL,
-    action TEXT NOT NULL, record_id TEXT, detail TEXT) STRICT;
-CREATE TABLE IF NOT EXISTS sanggahan_decisions (
-    sanggahan_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT,
-    decided_at INTEGER NOT NULL, decided_by TEXT NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS evidence_index (
-    sha256 TEXT NOT NULL, record_kind TEXT NOT NULL, record_id TEXT NOT NULL,
-    device_id TEXT NOT NULL, phash INTEGER NOT NULL, PRIMARY KEY (sha256, record_id)) STRICT;
-CREATE TABLE IF NOT EXISTS recipients (
-    id TEXT PRIMARY KEY, kelurahan_code TEXT NOT NULL, body TEXT NOT NULL) STRICT;
-";
-
-const POSTGRES_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS enroll_codes (
-    code_hash BYTEA PRIMARY KEY, agent_id TEXT NOT NULL, scope TEXT NOT NULL,
-    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_by TEXT);
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, public_key BYTEA NOT NULL, agent_id TEXT NOT NULL,
-    scope TEXT NOT NULL, enrolled_at BIGINT NOT NULL, audit_seq BIGINT NOT NULL DEFAULT 0,
-    audit_hash BYTEA);
-CREATE TABLE IF NOT EXISTS nonces (
-    device_id TEXT NOT NULL, nonce TEXT NOT NULL, at BIGINT NOT NULL,
-    PRIMARY KEY (device_id, nonce));
-CREATE TABLE IF NOT EXISTS blobs (
-    sha256 TEXT PRIMARY KEY, length BIGINT NOT NULL, device_id TEXT NOT NULL,
-    stored_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS entries (
-    id TEXT PRIMARY KEY, device_id TEXT NOT NULL, kind TEXT NOT NULL, entity_id TEXT NOT NULL,
-    kelurahan_code TEXT, body TEXT NOT NULL, created_at BIGINT NOT NULL,
-    received_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, entity_id);
-CREATE TABLE IF NOT EXISTS changes (
-    cursor BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kelurahan_code TEXT,
-    device_id TEXT, body TEXT NOT NULL, at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS operators (
-    username TEXT PRIMARY KEY, role TEXT NOT NULL, salt BYTEA NOT NULL, hash BYTEA NOT NULL,
-    iterations BIGINT NOT NULL, created_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS operator_sessions (
-    token_hash BYTEA PRIMARY KEY, username TEXT NOT NULL, csrf TEXT NOT NULL,
-    created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS login_throttle (
-    key TEXT PRIMARY KEY, failures BIGINT NOT NULL, blocked_until BIGINT NOT NULL);
-CREATE TABLE IF NOT EXISTS operator_audit (
-    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at BIGINT NOT NULL,
-    username TEXT NOT NULL, action TEXT NOT NULL, record_id TEXT, detail TEXT);
-CREATE TABLE IF NOT EXISTS sanggahan_decisions (
-    sanggahan_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT,
-    decided_at BIGINT NOT NULL, decided_by TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS evidence_index (
-    sha256 TEXT NOT NULL, record_kind TEXT NOT NULL, record_id TEXT NOT NULL,
-    device_id TEXT NOT NULL, phash BIGINT NOT NULL, PRIMARY KEY (sha256, record_id));
-CREATE TABLE IF NOT EXISTS recipients (
-    id TEXT PRIMARY KEY, kelurahan_code TEXT NOT NULL, body TEXT NOT NULL);
-";
 
 pub enum Db {
     Sqlite(Mutex<rusqlite::Connection>),
@@ -218,15 +137,13 @@ impl Db {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SQLITE_SCHEMA)?;
         Ok(Db::Sqlite(Mutex::new(conn)))
     }
 
     pub fn open_postgres(url: &str) -> DbResult<Db> {
         let url = url.to_owned();
         blocking(move || {
-            let mut client = postgres::Client::connect(&url, postgres::NoTls)?;
-            client.batch_execute(POSTGRES_SCHEMA)?;
+            let client = postgres::Client::connect(&url, postgres::NoTls)?;
             Ok(Db::Postgres(Mutex::new(Some(client))))
         })
     }
@@ -310,6 +227,14 @@ fn sqlite_params(params: &[Value]) -> Vec<rusqlite::types::Value> {
 }
 
 impl Tx for SqliteTx<'_> {
+    fn batch(&mut self, sql: &str) -> DbResult<()> {
+        Ok(self.0.execute_batch(sql)?)
+    }
+
+    fn is_postgres(&self) -> bool {
+        false
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
         let mut stmt = self.0.prepare_cached(sql)?;
         Ok(stmt.execute(rusqlite::params_from_iter(sqlite_params(params)))? as u64)
@@ -359,6 +284,14 @@ fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Syn
 }
 
 impl Tx for PostgresTx<'_, '_> {
+    fn batch(&mut self, sql: &str) -> DbResult<()> {
+        Ok(self.0.batch_execute(sql)?)
+    }
+
+    fn is_postgres(&self) -> bool {
+        true
+    }
+
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
@@ -440,17 +373,44 @@ pub fn add_change(
     body: &str,
     at: i64,
 ) -> DbResult<i64> {
+    let audience = match (device_id, kelurahan_code) {
+        (Some(device), _) => format!("d:{device}"),
+        (None, Some(kelurahan)) => format!("k:{kelurahan}"),
+        (None, None) => "all".to_owned(),
+    };
     let row = tx.query_one(
-        "INSERT INTO changes (kelurahan_code, device_id, body, at) VALUES (?1, ?2, ?3, ?4)
-         RETURNING cursor",
+        "INSERT INTO changes (kelurahan_code, device_id, body, at, audience)
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING cursor",
+        &[
+            opt_text(kelurahan_code),
+            opt_text(device_id),
+            text(body),
+            int(at),
+            text(audience),
+        ],
+    )?;
+    Ok(row.map(|r| r[0].int()).unwrap_or(0))
+}
+
+/// A change row as version 1 of the schema wrote it (no audience): migration tests only.
+#[doc(hidden)]
+pub fn add_change_v1(
+    tx: &mut dyn Tx,
+    kelurahan_code: Option<&str>,
+    device_id: Option<&str>,
+    body: &str,
+    at: i64,
+) -> DbResult<()> {
+    tx.execute(
+        "INSERT INTO changes (kelurahan_code, device_id, body, at) VALUES (?1, ?2, ?3, ?4)",
         &[
             opt_text(kelurahan_code),
             opt_text(device_id),
             text(body),
             int(at),
         ],
-    )?;
-    Ok(row.map(|r| r[0].int()).unwrap_or(0))
+    )
+    .map(drop)
 }
 
 pub fn blob_length(tx: &mut dyn Tx, sha256: &str) -> DbResult<Option<i64>> {

@@ -7,12 +7,15 @@ pub mod console;
 pub mod db;
 pub mod enroll;
 pub mod error;
+pub mod keys;
+pub mod migrate;
 pub mod operator;
 pub mod outbox;
 pub mod record_rules;
 pub mod registrations;
 pub mod review;
 pub mod staff_audit;
+pub mod stored;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -43,6 +46,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub clock: Clock,
     pub district_key: Arc<Ed25519KeyPair>,
+    /// The data key's derived keys (blind indexes), kept outside the database.
+    pub keys: Arc<keys::ServerKeys>,
     /// One blob upload writes at a time: a request delivered twice must not interleave.
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
     /// Console cookies marked Secure even without a TLS proxy header (`serve --secure-cookies`).
@@ -62,13 +67,23 @@ impl AppState {
         clock: Clock,
     ) -> std::io::Result<AppState> {
         std::fs::create_dir_all(data_dir.join("blobs").join("partial"))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for dir in [data_dir.to_path_buf(), data_dir.join("blobs")] {
+                std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
+        let keys = keys::ServerKeys::load(data_dir)?;
         let db = match database_url {
             Some(url) => db::Db::open_postgres(url),
             None => db::Db::open_sqlite(&data_dir.join("server.db")),
         }
         .map_err(|e| std::io::Error::other(e.0))?;
+        migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
         Ok(AppState {
             db: Arc::new(db),
+            keys: Arc::new(keys),
             data_dir: data_dir.to_path_buf(),
             clock,
             district_key: Arc::new(operator::district_key(data_dir)?),
@@ -125,41 +140,37 @@ async fn changes(
 ) -> Result<Json<ChangesResponse>, ApiError> {
     let device = auth::verify(&state, &method, &uri, &headers, b"")?;
     let since = since.since.unwrap_or(0).max(0);
-    // Changes for every device, for this device, or for a kelurahan in its scope; read in
-    // pages until a page of this device's changes is full.
-    let mut items = Vec::new();
-    let mut after = since;
-    let mut more = false;
-    loop {
-        let rows = state.db.read(|tx| {
-            tx.query(
-                "SELECT cursor, kelurahan_code, device_id, body FROM changes
-                 WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
-                &[db::int(after), db::int(CHANGES_PAGE * 4)],
-            )
-        })?;
-        let exhausted = (rows.len() as i64) < CHANGES_PAGE * 4;
-        for row in rows {
-            after = row[0].int();
-            let for_me = row[1].text().is_none_or(|k| device.scope.contains(&k))
-                && row[2].text().is_none_or(|d| d == device.device_id);
-            if !for_me {
-                continue;
-            }
-            if items.len() as i64 == CHANGES_PAGE {
-                more = true;
-                break;
-            }
-            let change = serde_json::from_str(&row[3].text().unwrap_or_default())
-                .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
-            items.push(ChangeItem {
-                cursor: after,
-                change,
-            });
+    // One indexed read per audience the device belongs to (everyone, itself, each kelurahan
+    // of its scope), each at most a page; merged by cursor, the first page of them is the
+    // answer. Other kelurahan's changes are never read.
+    let mut audiences = vec!["all".to_owned(), format!("d:{}", device.device_id)];
+    audiences.extend(device.scope.iter().map(|k| format!("k:{k}")));
+    let rows = state.db.read(|tx| {
+        let mut rows = Vec::new();
+        for audience in &audiences {
+            rows.extend(tx.query(
+                "SELECT cursor, body FROM changes WHERE audience = ?1 AND cursor > ?2
+                 ORDER BY cursor LIMIT ?3",
+                &[
+                    db::text(audience.as_str()),
+                    db::int(since),
+                    db::int(CHANGES_PAGE + 1),
+                ],
+            )?);
         }
-        if more || exhausted {
-            break;
-        }
+        Ok(rows)
+    })?;
+    let mut rows: Vec<(i64, String)> = rows
+        .into_iter()
+        .map(|r| (r[0].int(), r[1].text().unwrap_or_default()))
+        .collect();
+    rows.sort_by_key(|(cursor, _)| *cursor);
+    let more = rows.len() as i64 > CHANGES_PAGE;
+    let mut items = Vec::with_capacity(rows.len().min(CHANGES_PAGE as usize));
+    for (cursor, body) in rows.into_iter().take(CHANGES_PAGE as usize) {
+        let change = serde_json::from_str(&body)
+            .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
+        items.push(ChangeItem { cursor, change });
     }
     let cursor = items.last().map(|i| i.cursor).unwrap_or(since);
     Ok(Json(ChangesResponse {

@@ -24,8 +24,11 @@ use crate::auth::{hex, unhex, verify};
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
+use crate::keys::ServerKeys;
 use crate::record_rules::{self, Checked};
+use crate::stored;
 use crate::AppState;
+use perlinsos_core::sanggahan::lifecycle::Status;
 
 /// A gzip batch may not expand beyond this.
 const MAX_BATCH_BYTES: u64 = 32 * 1024 * 1024;
@@ -137,7 +140,7 @@ fn apply_batch(
         let mut chain = start.clone();
         let mut results = Vec::with_capacity(request.entries.len());
         for (entry, photos) in request.entries.iter().zip(&evidence) {
-            let outcome = apply(tx, device, entry, photos, &mut chain, now)?;
+            let outcome = apply(tx, &state.keys, device, entry, photos, &mut chain, now)?;
             results.push(EntryResult {
                 id: entry.id.clone(),
                 outcome,
@@ -159,6 +162,7 @@ fn apply_batch(
 
 fn apply(
     tx: &mut dyn Tx,
+    keys: &ServerKeys,
     device: &Device,
     entry: &PushEntry,
     photos: &Result<Vec<CheckedPhoto>, ErrorCode>,
@@ -238,6 +242,7 @@ fn apply(
             db::int(now),
         ],
     )?;
+    store_typed(tx, keys, device, entry, &checked, now)?;
     let record_kind = match entry.kind.as_str() {
         outbox_kind::HOUSEHOLD_REGISTERED => Some("household"),
         outbox_kind::SANGGAHAN_FILED => Some("sanggahan"),
@@ -257,6 +262,59 @@ fn apply(
         }
     }
     Ok(Outcome::Accepted)
+}
+
+/// The typed rows of an accepted record, in its transaction.
+fn store_typed(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    device: &Device,
+    entry: &PushEntry,
+    checked: &Checked,
+    now: i64,
+) -> Result<(), ApiError> {
+    match checked {
+        Checked::Household(household) => {
+            let found =
+                stored::insert_household(tx, keys, &device.device_id, &entry.id, household, now)?;
+            if found > 0 {
+                tracing::info!(event = "household_duplicate", device = %device.device_id, found);
+            }
+        }
+        Checked::Sanggahan(filed) => {
+            let new = stored::NewSanggahan {
+                id: &filed.id,
+                kelurahan_code: &filed.kelurahan_code,
+                recipient_id: &filed.recipient_id,
+                reason: filed.reason.as_str(),
+                reporter_nik: &filed.reporter.nik,
+                filed_at: filed.filed_at,
+            };
+            stored::insert_sanggahan(
+                tx,
+                keys,
+                &device.device_id,
+                &entry.id,
+                &new,
+                Status::Diterima,
+                now,
+            )?;
+        }
+        Checked::Other if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN => {
+            // A decision taken first stands (as on the phone, verified cannot be withdrawn).
+            tx.execute(
+                "UPDATE sanggahan SET status = ?2, status_at = ?3 WHERE id = ?1 AND status = ?4",
+                &[
+                    db::text(entry.entity_id.as_str()),
+                    db::text(Status::Ditarik.as_str()),
+                    db::int(now),
+                    db::text(Status::Diterima.as_str()),
+                ],
+            )?;
+        }
+        Checked::Other => {}
+    }
+    Ok(())
 }
 
 /// What only the server can check of a record: the kelurahan its body names is the one on the

@@ -5,8 +5,7 @@
 use perlinsos_core::evidence::attest::{self, Attestation};
 use perlinsos_core::evidence::phash;
 use perlinsos_core::evidence::Gps;
-use perlinsos_core::sanggahan::lifecycle::{Status, VERIFY_WITHIN_MS};
-use perlinsos_protocol::outbox_kind;
+use perlinsos_core::sanggahan::lifecycle::Status;
 use perlinsos_protocol::wire::Change;
 use serde::Deserialize;
 use serde_json::Value as Json;
@@ -14,6 +13,7 @@ use serde_json::Value as Json;
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, DbError, Tx};
 use crate::staff_audit;
+use crate::stored::due_at;
 use crate::AppState;
 
 /// Why a decision was refused, in the officer's language, with a stable code.
@@ -56,15 +56,11 @@ impl From<DbError> for Refusal {
 const MAX_REASON_CHARS: usize = 500;
 pub const SYSTEM: &str = "sistem";
 
-/// The part of a sanggahan entry the console reads (the phone's `wire_entry`).
+/// The part of a sanggahan entry the detail page reads from the record as received.
 #[derive(Deserialize)]
 struct Body {
-    recipient_id: String,
-    kelurahan_code: String,
     reporter: Reporter,
-    reason: String,
     statement: String,
-    filed_at: i64,
     #[serde(default)]
     evidence: Vec<EvidenceRef>,
 }
@@ -136,120 +132,180 @@ pub struct Detail {
     pub decided_by: Option<String>,
 }
 
-/// The moment a sanggahan filed at `filed_at` lapses. Saturating: a row stored before times
-/// were checked may hold any number, and must not stop a sweep or a page.
-fn due_at(filed_at: i64) -> i64 {
-    filed_at.saturating_add(VERIFY_WITHIN_MS)
-}
-
 fn days_left(filed_at: i64, now: i64) -> i64 {
     due_at(filed_at).saturating_sub(now).max(0) / perlinsos_core::purge::DAY_MS
 }
 
-/// The status the server holds: its decision, a withdrawal from the phone, or `diterima`.
-fn status_of(tx: &mut dyn Tx, id: &str) -> Result<(Status, Option<Vec<db::Value>>), DbError> {
-    if let Some(row) = tx.query_one(
-        "SELECT status, reason, decided_by FROM sanggahan_decisions WHERE sanggahan_id = ?1",
-        &[db::text(id)],
-    )? {
-        let status = row[0]
-            .text()
-            .and_then(|s| Status::parse(&s))
-            .unwrap_or(Status::Diterima);
-        return Ok((status, Some(row)));
+/// The status as of `now`: an open one past its due date reads as lapsed even before the
+/// sweeper has written it.
+fn effective(status: Status, due: i64, now: i64) -> Status {
+    if status == Status::Diterima && due <= now {
+        Status::Kedaluwarsa
+    } else {
+        status
     }
-    let withdrawn = tx.exists(
-        "SELECT 1 FROM entries WHERE kind = ?1 AND entity_id = ?2",
-        &[db::text(outbox_kind::SANGGAHAN_WITHDRAWN), db::text(id)],
-    )?;
-    Ok((
-        if withdrawn {
-            Status::Ditarik
-        } else {
-            Status::Diterima
-        },
-        None,
-    ))
 }
 
-fn filed_rows(tx: &mut dyn Tx, id: Option<&str>) -> Result<Vec<db::Row>, DbError> {
-    let (sql, params) = match id {
-        Some(id) => (
-            "SELECT entity_id, body, device_id FROM entries WHERE kind = ?1 AND entity_id = ?2",
-            vec![db::text(outbox_kind::SANGGAHAN_FILED), db::text(id)],
-        ),
-        None => (
-            "SELECT entity_id, body, device_id FROM entries WHERE kind = ?1 ORDER BY created_at",
-            vec![db::text(outbox_kind::SANGGAHAN_FILED)],
-        ),
-    };
-    tx.query(sql, &params)
-}
+const LINE_COLUMNS: &str =
+    "id, kelurahan_code, recipient_id, reason, filed_at, due_at, status, device_id";
 
-fn parse_body(row: &db::Row) -> Option<Body> {
-    serde_json::from_str(&row[1].text()?).ok()
-}
-
-fn line(tx: &mut dyn Tx, id: String, body: &Body, now: i64) -> Result<Line, DbError> {
-    let (status, _) = status_of(tx, &id)?;
-    Ok(Line {
-        days_left: status.is_open().then(|| days_left(body.filed_at, now)),
-        id,
-        kelurahan_code: body.kelurahan_code.clone(),
-        recipient_id: body.recipient_id.clone(),
-        reason: body.reason.clone(),
-        filed_at: body.filed_at,
+fn line_of(row: &db::Row, now: i64) -> Line {
+    let stored = row[6]
+        .text()
+        .and_then(|s| Status::parse(&s))
+        .unwrap_or(Status::Diterima);
+    let status = effective(stored, row[5].int(), now);
+    let filed_at = row[4].int();
+    Line {
+        id: row[0].text().unwrap_or_default(),
+        kelurahan_code: row[1].text().unwrap_or_default(),
+        recipient_id: row[2].text().unwrap_or_default(),
+        reason: row[3].text().unwrap_or_default(),
+        filed_at,
         status,
+        days_left: status.is_open().then(|| days_left(filed_at, now)),
+    }
+}
+
+/// Lines per console page.
+pub const PAGE_SIZE: usize = 50;
+
+/// Which sanggahan a list shows: a status (as of now), a kelurahan, a page (from 0).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub kelurahan: Option<String>,
+    pub page: usize,
+}
+
+pub struct ListPage {
+    pub lines: Vec<Line>,
+    pub more: bool,
+}
+
+/// One page of sanggahan, oldest first, filtered and paginated in SQL.
+pub fn list(state: &AppState, query: &ListQuery) -> Result<ListPage, DbError> {
+    let now = (state.clock)();
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    match query.status {
+        None => {}
+        Some(Status::Kedaluwarsa) => {
+            params.push(db::int(now));
+            conditions.push(format!(
+                "(status = 'kedaluwarsa' OR (status = 'diterima' AND due_at <= ?{}))",
+                params.len()
+            ));
+        }
+        Some(Status::Diterima) => {
+            params.push(db::int(now));
+            conditions.push(format!(
+                "status = 'diterima' AND due_at > ?{}",
+                params.len()
+            ));
+        }
+        Some(other) => {
+            params.push(db::text(other.as_str()));
+            conditions.push(format!("status = ?{}", params.len()));
+        }
+    }
+    if let Some(k) = &query.kelurahan {
+        params.push(db::text(k.as_str()));
+        conditions.push(format!("kelurahan_code = ?{}", params.len()));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let offset = query.page.saturating_mul(PAGE_SIZE);
+    params.push(db::int((PAGE_SIZE + 1) as i64));
+    params.push(db::int(offset.min(i64::MAX as usize) as i64));
+    let sql = format!(
+        "SELECT {LINE_COLUMNS} FROM sanggahan {filter} ORDER BY filed_at, id LIMIT ?{} OFFSET ?{}",
+        params.len() - 1,
+        params.len()
+    );
+    let rows = state.db.read(|tx| tx.query(&sql, &params))?;
+    let more = rows.len() > PAGE_SIZE;
+    Ok(ListPage {
+        lines: rows
+            .iter()
+            .take(PAGE_SIZE)
+            .map(|r| line_of(r, now))
+            .collect(),
+        more,
     })
 }
 
-/// Every sanggahan, oldest first.
-pub fn list(state: &AppState) -> Result<Vec<Line>, DbError> {
-    let now = (state.clock)();
-    state.db.read(|tx| {
-        let mut out = Vec::new();
-        for row in filed_rows(tx, None)? {
-            let Some(body) = parse_body(&row) else {
-                continue;
-            };
-            out.push(line(tx, row[0].text().unwrap_or_default(), &body, now)?);
-        }
-        Ok(out)
-    })
+/// The kelurahan that have sanggahan, for the list's filter.
+pub fn kelurahan_with_sanggahan(state: &AppState) -> Result<Vec<String>, DbError> {
+    let rows = state.db.read(|tx| {
+        tx.query(
+            "SELECT DISTINCT kelurahan_code FROM sanggahan ORDER BY kelurahan_code",
+            &[],
+        )
+    })?;
+    Ok(rows.iter().filter_map(|r| r[0].text()).collect())
+}
+
+fn sanggahan_row(tx: &mut dyn Tx, id: &str) -> Result<Option<db::Row>, DbError> {
+    tx.query_one(
+        &format!("SELECT {LINE_COLUMNS}, entry_id, reporter_index FROM sanggahan WHERE id = ?1"),
+        &[db::text(id)],
+    )
 }
 
 /// Everything the detail page shows; None when there is no such sanggahan.
 pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
     let now = (state.clock)();
     let found = state.db.read(|tx| {
-        let Some(row) = filed_rows(tx, Some(id))?.into_iter().next() else {
+        let Some(row) = sanggahan_row(tx, id)? else {
             return Ok(None);
         };
-        let Some(body) = parse_body(&row) else {
+        let body = tx
+            .query_one(
+                "SELECT body FROM entries WHERE id = ?1",
+                &[db::text(row[8].text().unwrap_or_default())],
+            )?
+            .and_then(|r| r[0].text())
+            .and_then(|text| serde_json::from_str::<Body>(&text).ok());
+        let Some(body) = body else {
             return Ok(None);
         };
-        let device_id = row[2].text().unwrap_or_default();
+        let device_id = row[7].text().unwrap_or_default();
         let device = db::device(tx, &device_id)?;
-        let line = line(tx, id.to_owned(), &body, now)?;
-        let (_, decision) = status_of(tx, id)?;
-        let others = filed_rows(tx, None)?
-            .iter()
-            .filter(|r| r[0].text().as_deref() != Some(id))
-            .filter_map(parse_body)
-            .filter(|b| b.reporter.nik == body.reporter.nik)
-            .count();
+        let decision = tx.query_one(
+            "SELECT status, reason, decided_by FROM sanggahan_decisions WHERE sanggahan_id = ?1",
+            &[db::text(id)],
+        )?;
+        let others = tx
+            .query_one(
+                "SELECT count(*) FROM sanggahan WHERE reporter_index = ?1 AND id <> ?2",
+                &[row[9].clone(), db::text(id)],
+            )?
+            .map(|r| r[0].int())
+            .unwrap_or(0);
         let recipient = tx
             .query_one(
                 "SELECT body FROM recipients WHERE id = ?1",
-                &[db::text(body.recipient_id.as_str())],
+                &[db::text(row[2].text().unwrap_or_default())],
             )?
             .and_then(|r| serde_json::from_str(&r[0].text()?).ok());
+        // The near-duplicate search compares with every indexed photo (a Hamming distance has
+        // no B-tree index); the table holds one small row per photo.
         let index = tx.query(
             "SELECT sha256, record_kind, record_id, device_id, phash FROM evidence_index",
             &[],
         )?;
         Ok(Some((
-            body, device, line, decision, others, recipient, index,
+            body,
+            device,
+            line_of(&row, now),
+            decision,
+            others,
+            recipient,
+            index,
         )))
     })?;
     let Some((body, device, line, decision, others, recipient, index)) = found else {
@@ -267,7 +323,7 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
         line,
         statement: body.statement,
         reporter: body.reporter,
-        reporter_other_filings: others,
+        reporter_other_filings: others.max(0) as usize,
         recipient,
         photos,
         agent_id: device
@@ -351,17 +407,14 @@ pub fn decide(
     expire_overdue(state)?;
     let now = (state.clock)();
     state.db.write(|tx| {
-        let row = filed_rows(tx, Some(id))?
-            .into_iter()
-            .next()
-            .ok_or(NOT_FOUND)?;
-        if !status_of(tx, id)?.0.is_open() {
+        let row = sanggahan_row(tx, id)?.ok_or(NOT_FOUND)?;
+        if !line_of(&row, now).status.is_open() {
             return Err(ALREADY_CLOSED);
         }
         close(
             tx,
             id,
-            &row[2].text().unwrap_or_default(),
+            &row[7].text().unwrap_or_default(),
             status,
             reason,
             operator,
@@ -372,6 +425,23 @@ pub fn decide(
 }
 
 fn close(
+    tx: &mut dyn Tx,
+    id: &str,
+    device_id: &str,
+    status: Status,
+    reason: Option<&str>,
+    operator: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    tx.execute(
+        "UPDATE sanggahan SET status = ?2, status_at = ?3 WHERE id = ?1",
+        &[db::text(id), db::text(status.as_str()), db::int(now)],
+    )?;
+    record_decision(tx, id, device_id, status, reason, operator, now)
+}
+
+/// The decision row, the phone's change and the operator's audit entry of a closed sanggahan.
+fn record_decision(
     tx: &mut dyn Tx,
     id: &str,
     device_id: &str,
@@ -411,23 +481,27 @@ fn close(
 }
 
 /// Every sanggahan still open 14 days after filing becomes kedaluwarsa, here and (on its next
-/// sync) on the phone. Returns how many lapsed.
+/// sync) on the phone: one indexed UPDATE, then the decision rows and the phones' changes of
+/// those it closed. Run by the sweeper (and before a decision), not on page views. Returns how
+/// many lapsed.
 pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
     let now = (state.clock)();
     state.db.write(|tx| {
-        let mut lapsed = 0;
-        for row in filed_rows(tx, None)? {
-            let Some(body) = parse_body(&row) else {
-                continue;
-            };
-            let id = row[0].text().unwrap_or_default();
-            if due_at(body.filed_at) <= now && status_of(tx, &id)?.0.is_open() {
-                let device = row[2].text().unwrap_or_default();
-                close(tx, &id, &device, Status::Kedaluwarsa, None, SYSTEM, now)?;
-                lapsed += 1;
-            }
+        let lapsed = tx.query(
+            "UPDATE sanggahan SET status = ?1, status_at = ?2
+             WHERE status = ?3 AND due_at <= ?2 RETURNING id, device_id",
+            &[
+                db::text(Status::Kedaluwarsa.as_str()),
+                db::int(now),
+                db::text(Status::Diterima.as_str()),
+            ],
+        )?;
+        for row in &lapsed {
+            let (id, device) = (row[0].text().unwrap_or_default(), row[1].text());
+            let device = device.unwrap_or_default();
+            record_decision(tx, &id, &device, Status::Kedaluwarsa, None, SYSTEM, now)?;
         }
-        Ok(lapsed)
+        Ok(lapsed.len())
     })
 }
 

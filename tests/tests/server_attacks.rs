@@ -166,6 +166,56 @@ fn refused(code: ErrorCode) -> Outcome {
     }
 }
 
+/// A sanggahan as the server stored it before it checked records: the entry and its typed
+/// row (as migration 0002 derives them), with whatever the body says.
+fn store_unchecked(
+    server: &Server,
+    entry_id: &str,
+    id: &str,
+    device_id: &str,
+    body: &serde_json::Value,
+    filed_at: i64,
+) {
+    use perlinsos_server::db;
+    let keys = server.state.keys.clone();
+    server
+        .state
+        .db
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
+                                      created_at, received_at)
+                 VALUES (?1, ?2, 'sanggahan.filed', ?3, ?4, ?5, ?6, ?6)",
+                &[
+                    db::text(entry_id),
+                    db::text(device_id),
+                    db::text(id),
+                    db::text(KELURAHAN),
+                    db::text(body.to_string()),
+                    db::int(filed_at),
+                ],
+            )?;
+            let new = perlinsos_server::stored::NewSanggahan {
+                id,
+                kelurahan_code: KELURAHAN,
+                recipient_id: "R-0",
+                reason: "mampu",
+                reporter_nik: "5271014101900001",
+                filed_at,
+            };
+            perlinsos_server::stored::insert_sanggahan(
+                tx,
+                &keys,
+                device_id,
+                entry_id,
+                &new,
+                perlinsos_core::sanggahan::Status::Diterima,
+                filed_at,
+            )
+        })
+        .unwrap();
+}
+
 fn count(server: &Server, sql: &str) -> i64 {
     server.state.db.scalar(sql).unwrap()
 }
@@ -353,23 +403,7 @@ async fn a_stored_record_naming_a_path_is_neither_read_nor_linked_by_the_console
                 "signature": "00" } }
         ],
     });
-    server
-        .state
-        .db
-        .write(|tx| {
-            tx.execute(
-                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
-                                      created_at, received_at)
-                 VALUES ('e-old', 'hp', 'sanggahan.filed', 's-old', ?1, ?2, ?3, ?3)",
-                &[
-                    perlinsos_server::db::text(KELURAHAN),
-                    perlinsos_server::db::text(body.to_string()),
-                    perlinsos_server::db::int(now),
-                ],
-            )
-            .map(drop)
-        })
-        .unwrap();
+    store_unchecked(&server, "e-old", "s-old", "hp", &body, now);
     let detail = perlinsos_server::review::detail(&server.state, "s-old")
         .unwrap()
         .expect("the sanggahan is listed");
@@ -599,31 +633,14 @@ async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
     let mut body = filed.body.clone();
     body["filed_at"] = i64::MAX.into();
     body["id"] = "s-max".into();
-    server
-        .state
-        .db
-        .write(|tx| {
-            tx.execute(
-                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
-                                      created_at, received_at)
-                 VALUES ('e-max', ?1, 'sanggahan.filed', 's-max', ?2, ?3, ?4, ?4)",
-                &[
-                    perlinsos_server::db::text(phone.device.id.as_str()),
-                    perlinsos_server::db::text(KELURAHAN),
-                    perlinsos_server::db::text(body.to_string()),
-                    perlinsos_server::db::int(i64::MAX),
-                ],
-            )
-            .map(drop)
-        })
-        .unwrap();
+    store_unchecked(&server, "e-max", "s-max", &phone.device.id, &body, i64::MAX);
     server.advance_days(15);
     assert_eq!(
         perlinsos_server::review::expire_overdue(&server.state).unwrap(),
         1
     );
-    let lines = perlinsos_server::review::list(&server.state).unwrap();
-    assert_eq!(lines.len(), 2);
+    let listed = perlinsos_server::review::list(&server.state, &Default::default()).unwrap();
+    assert_eq!(listed.lines.len(), 2);
     let max = perlinsos_server::review::detail(&server.state, "s-max")
         .unwrap()
         .expect("listed");

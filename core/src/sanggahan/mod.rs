@@ -61,6 +61,17 @@ impl Reason {
     }
 
     /// The wire name (`mampu`, `data_ganda`, ...), as the phone sends it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Mampu => "mampu",
+            Reason::Pindah => "pindah",
+            Reason::Meninggal => "meninggal",
+            Reason::DataGanda => "data_ganda",
+            Reason::TidakDikenal => "tidak_dikenal",
+            Reason::Lainnya => "lainnya",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Reason> {
         serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
     }

@@ -254,6 +254,8 @@ async fn logout(
 struct ListFilter {
     status: Option<String>,
     kelurahan: Option<String>,
+    /// The page, from 0.
+    halaman: Option<usize>,
 }
 
 fn reason_label(reason: &str) -> &str {
@@ -270,6 +272,46 @@ fn kelurahan_choices<'a>(codes: impl Iterator<Item = &'a str>) -> Vec<(String, S
             (k.to_owned(), format!("{name} ({k})"))
         })
         .collect()
+}
+
+/// Links to the previous and next page of a list, keeping its filter.
+fn pager(path: &str, filter: &[(&str, &str)], page: usize, more: bool) -> String {
+    let link = |to: usize, label: &str| {
+        let mut query: Vec<String> = filter
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_component(v)))
+            .collect();
+        query.push(format!("halaman={to}"));
+        format!(
+            "<a href=\"{path}?{}\">{}</a>",
+            esc(&query.join("&")),
+            esc(label)
+        )
+    };
+    let mut out = String::from("<p class=\"pager\">");
+    if page > 0 {
+        out.push_str(&link(page - 1, "« Sebelumnya"));
+        out.push(' ');
+    }
+    if more {
+        out.push_str(&link(page + 1, "Berikutnya »"));
+    }
+    out.push_str("</p>");
+    out
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986).
+fn url_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> String {
@@ -299,26 +341,32 @@ async fn list_page(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    // Lapses are applied before anyone reads the list, so it never shows a stale status.
-    if review::expire_overdue(&state).is_err() {
-        return storage_error();
-    }
     let status = filter
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(Status::parse);
     let chosen_kelurahan = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    // One read: the filter's choices come from every sanggahan, the table from the chosen.
-    let Ok(every) = review::list(&state) else {
+    let page_number = filter.halaman.unwrap_or(0);
+    let query = review::ListQuery {
+        status,
+        kelurahan: chosen_kelurahan.map(str::to_owned),
+        page: page_number,
+    };
+    // Filtered and paginated in SQL; an open one past its 14 days reads as lapsed.
+    let reader = state.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::db::DbError>((
+            review::list(&reader, &query)?,
+            review::kelurahan_with_sanggahan(&reader)?,
+        ))
+    })
+    .await;
+    let Ok(Ok((listed, with_sanggahan))) = found else {
         return storage_error();
     };
-    let lines: Vec<&review::Line> = every
-        .iter()
-        .filter(|l| status.is_none_or(|s| s == l.status))
-        .filter(|l| chosen_kelurahan.is_none_or(|k| k == l.kelurahan_code))
-        .collect();
-    let places = kelurahan_choices(every.iter().map(|l| l.kelurahan_code.as_str()));
+    let lines: Vec<&review::Line> = listed.lines.iter().collect();
+    let places = kelurahan_choices(with_sanggahan.iter().map(String::as_str));
     let statuses: Vec<(String, String)> = Status::ALL
         .iter()
         .filter(|s| **s != Status::Diajukan)
@@ -358,7 +406,20 @@ async fn list_page(
         }
         body.push_str("</tbody></table>");
     }
-    let title = format!("Sanggahan ({})", lines.len());
+    body.push_str(&pager(
+        "/review/sanggahan",
+        &[
+            ("status", status.map(Status::as_str).unwrap_or("")),
+            ("kelurahan", chosen_kelurahan.unwrap_or("")),
+        ],
+        page_number,
+        listed.more,
+    ));
+    let title = if page_number == 0 && !listed.more {
+        format!("Sanggahan ({})", lines.len())
+    } else {
+        format!("Sanggahan (halaman {})", page_number + 1)
+    };
     html(
         StatusCode::OK,
         page(&title, Some((&session.operator, &session.csrf)), &body),
@@ -507,9 +568,6 @@ async fn detail_page(
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if review::expire_overdue(&state).is_err() {
-        return storage_error();
-    }
     // The detail page reads the photos from disk: off the async workers.
     let reader = state.clone();
     let found = tokio::task::spawn_blocking(move || review::detail(&reader, &id))

@@ -1,0 +1,98 @@
+//! Numbered, append-only migrations, one runner for SQLite and PostgreSQL. The version lives
+//! in `schema_migrations`; every pending step runs in one transaction (DDL is transactional on
+//! both), so a failed upgrade leaves the database as it was. A database newer than this binary
+//! is refused rather than guessed at. A database made before migrations existed holds the
+//! tables of 0001 (which are created only if missing) and is upgraded from there.
+use crate::db::{self, Db, DbError, DbResult, Tx};
+use crate::keys::ServerKeys;
+
+type Backfill = fn(&mut dyn Tx, &ServerKeys) -> DbResult<()>;
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+    /// Rows the SQL cannot derive itself (typed rows decoded from stored records).
+    backfill: Option<Backfill>,
+}
+
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sqlite: include_str!("../migrations/sqlite/0001_initial.sql"),
+        postgres: include_str!("../migrations/postgres/0001_initial.sql"),
+        backfill: None,
+    },
+    Migration {
+        version: 2,
+        name: "typed_tables",
+        sqlite: include_str!("../migrations/sqlite/0002_typed_tables.sql"),
+        postgres: include_str!("../migrations/postgres/0002_typed_tables.sql"),
+        backfill: Some(crate::stored::backfill),
+    },
+];
+
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+/// The database's schema version (0 for an empty database).
+pub fn version(tx: &mut dyn Tx) -> DbResult<i64> {
+    Ok(tx
+        .query_one("SELECT max(version) FROM schema_migrations", &[])?
+        .map(|r| r[0].int())
+        .unwrap_or(0))
+}
+
+/// Brings the database to the latest version, up to `target` (tests stop early to make
+/// fixtures of an older schema). Returns the version it is at.
+pub fn run_to(db: &Db, keys: &ServerKeys, target: i64, now: i64) -> DbResult<i64> {
+    db.write(|tx| {
+        if tx.is_postgres() {
+            tx.batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);
+                 LOCK TABLE schema_migrations IN EXCLUSIVE MODE;",
+            )?;
+        } else {
+            tx.batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+                     STRICT;",
+            )?;
+        }
+        let current = version(tx)?;
+        if current > latest() {
+            return Err(DbError(format!(
+                "the database is at schema version {current}, newer than this server's {}: \
+                 run a newer perlinsos-server",
+                latest()
+            )));
+        }
+        for m in MIGRATIONS
+            .iter()
+            .filter(|m| m.version > current && m.version <= target)
+        {
+            tx.batch(if tx.is_postgres() {
+                m.postgres
+            } else {
+                m.sqlite
+            })
+            .map_err(|e| DbError(format!("migration {:04}_{}: {}", m.version, m.name, e.0)))?;
+            if let Some(backfill) = m.backfill {
+                backfill(tx, keys)?;
+            }
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                &[db::int(m.version), db::text(m.name), db::int(now)],
+            )?;
+        }
+        version(tx)
+    })
+}
+
+pub fn run(db: &Db, keys: &ServerKeys, now: i64) -> DbResult<i64> {
+    run_to(db, keys, latest(), now)
+}

@@ -1,0 +1,224 @@
+//! The typed rows the server keeps of each accepted record, next to the record as received
+//! (`entries`): households with their members' blind NIK indexes, sanggahan with their status
+//! and due date. What the console and the sweeper read comes from here, through indexes.
+//! The same NIK or KK arriving in two households is recorded as a duplicate for officers to
+//! resolve: both households are kept, nothing is merged or dropped.
+use perlinsos_core::registration::model::RegisteredHousehold;
+use perlinsos_core::sanggahan::lifecycle::{Status, VERIFY_WITHIN_MS};
+use perlinsos_protocol::outbox_kind;
+use serde::Deserialize;
+
+use crate::db::{self, DbResult, Tx};
+use crate::keys::{Blind, ServerKeys};
+
+/// A household's status while another one holds the same NIK or KK.
+pub const HOUSEHOLD_DUPLICATE: &str = "data_ganda";
+pub const HOUSEHOLD_ACCEPTED: &str = "diterima";
+
+/// The moment a sanggahan filed at `filed_at` lapses (saturating: rows stored before times
+/// were checked may hold any number).
+pub fn due_at(filed_at: i64) -> i64 {
+    filed_at.saturating_add(VERIFY_WITHIN_MS)
+}
+
+/// Stores the typed rows of an accepted household; returns how many other households share
+/// one of its NIKs or its KK (each pair recorded once, in both directions' favour).
+pub fn insert_household(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    device_id: &str,
+    entry_id: &str,
+    household: &RegisteredHousehold,
+    now: i64,
+) -> DbResult<usize> {
+    let kk_index = keys.blind(Blind::Kk, &household.kk);
+    let inserted = tx.execute(
+        "INSERT INTO households (id, entry_id, device_id, kelurahan_code, kk_index, member_count,
+                                 registered_at, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+        &[
+            db::text(household.id.as_str()),
+            db::text(entry_id),
+            db::text(device_id),
+            db::text(household.address.kelurahan_code.as_str()),
+            db::blob(kk_index.clone()),
+            db::int(household.members.len() as i64),
+            db::int(household.registered_at),
+            db::text(HOUSEHOLD_ACCEPTED),
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(0);
+    }
+    let mut others: Vec<(String, &'static str)> = Vec::new();
+    for row in tx.query(
+        "SELECT id FROM households WHERE kk_index = ?1 AND id <> ?2",
+        &[db::blob(kk_index), db::text(household.id.as_str())],
+    )? {
+        if let Some(id) = row[0].text() {
+            others.push((id, "kk"));
+        }
+    }
+    for member in &household.members {
+        let nik_index = keys.blind(Blind::Nik, &member.input.nik);
+        tx.execute(
+            "INSERT INTO household_members (household_id, member_id, nik_index)
+             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            &[
+                db::text(household.id.as_str()),
+                db::text(member.id.as_str()),
+                db::blob(nik_index.clone()),
+            ],
+        )?;
+        for row in tx.query(
+            "SELECT household_id FROM household_members
+             WHERE nik_index = ?1 AND household_id <> ?2",
+            &[db::blob(nik_index), db::text(household.id.as_str())],
+        )? {
+            if let Some(id) = row[0].text() {
+                if !others.iter().any(|(o, _)| *o == id) {
+                    others.push((id, "nik"));
+                }
+            }
+        }
+    }
+    for (other, basis) in &others {
+        tx.execute(
+            "INSERT INTO duplicates (household_id, other_id, basis, found_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            &[
+                db::text(household.id.as_str()),
+                db::text(other.as_str()),
+                db::text(*basis),
+                db::int(now),
+            ],
+        )?;
+        tx.execute(
+            "UPDATE households SET status = ?2 WHERE id = ?1 OR id = ?3",
+            &[
+                db::text(household.id.as_str()),
+                db::text(HOUSEHOLD_DUPLICATE),
+                db::text(other.as_str()),
+            ],
+        )?;
+    }
+    Ok(others.len())
+}
+
+/// What the typed sanggahan row needs of a filed record.
+pub struct NewSanggahan<'a> {
+    pub id: &'a str,
+    pub kelurahan_code: &'a str,
+    pub recipient_id: &'a str,
+    pub reason: &'a str,
+    pub reporter_nik: &'a str,
+    pub filed_at: i64,
+}
+
+pub fn insert_sanggahan(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    device_id: &str,
+    entry_id: &str,
+    s: &NewSanggahan<'_>,
+    status: Status,
+    status_at: i64,
+) -> DbResult<()> {
+    tx.execute(
+        "INSERT INTO sanggahan (id, entry_id, device_id, kelurahan_code, recipient_id, reason,
+                                reporter_index, filed_at, due_at, status, status_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+        &[
+            db::text(s.id),
+            db::text(entry_id),
+            db::text(device_id),
+            db::text(s.kelurahan_code),
+            db::text(s.recipient_id),
+            db::text(s.reason),
+            db::blob(keys.blind(Blind::Nik, s.reporter_nik)),
+            db::int(s.filed_at),
+            db::int(due_at(s.filed_at)),
+            db::text(status.as_str()),
+            db::int(status_at),
+        ],
+    )?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct OldSanggahan {
+    recipient_id: String,
+    kelurahan_code: String,
+    reporter: OldReporter,
+    reason: String,
+    filed_at: i64,
+}
+
+#[derive(Deserialize)]
+struct OldReporter {
+    nik: String,
+}
+
+/// Migration 0002: typed rows for the records already stored. A row that does not decode is
+/// left out of the typed tables (it stays in `entries`), and stops nothing.
+pub fn backfill(tx: &mut dyn Tx, keys: &ServerKeys) -> DbResult<()> {
+    let rows = tx.query(
+        "SELECT id, device_id, kind, entity_id, body, received_at FROM entries
+         WHERE kind = ?1 OR kind = ?2 ORDER BY received_at, id",
+        &[
+            db::text(outbox_kind::HOUSEHOLD_REGISTERED),
+            db::text(outbox_kind::SANGGAHAN_FILED),
+        ],
+    )?;
+    for row in rows {
+        let (entry_id, device_id) = (row[0].text().unwrap_or_default(), row[1].text());
+        let (kind, entity_id) = (row[2].text().unwrap_or_default(), row[3].text());
+        let (Some(device_id), Some(entity_id), Some(body)) = (device_id, entity_id, row[4].text())
+        else {
+            continue;
+        };
+        if kind == outbox_kind::HOUSEHOLD_REGISTERED {
+            if let Ok(household) = serde_json::from_str::<RegisteredHousehold>(&body) {
+                insert_household(tx, keys, &device_id, &entry_id, &household, row[5].int())?;
+            }
+            continue;
+        }
+        let Ok(old) = serde_json::from_str::<OldSanggahan>(&body) else {
+            continue;
+        };
+        let (status, at) = old_status(tx, &entity_id, old.filed_at)?;
+        let new = NewSanggahan {
+            id: &entity_id,
+            kelurahan_code: &old.kelurahan_code,
+            recipient_id: &old.recipient_id,
+            reason: &old.reason,
+            reporter_nik: &old.reporter.nik,
+            filed_at: old.filed_at,
+        };
+        insert_sanggahan(tx, keys, &device_id, &entry_id, &new, status, at)?;
+    }
+    Ok(())
+}
+
+/// A sanggahan's status as version 1 derived it: the district's decision, else a withdrawal,
+/// else diterima.
+fn old_status(tx: &mut dyn Tx, id: &str, filed_at: i64) -> DbResult<(Status, i64)> {
+    if let Some(row) = tx.query_one(
+        "SELECT status, decided_at FROM sanggahan_decisions WHERE sanggahan_id = ?1",
+        &[db::text(id)],
+    )? {
+        let status = row[0]
+            .text()
+            .and_then(|s| Status::parse(&s))
+            .unwrap_or(Status::Diterima);
+        return Ok((status, row[1].int()));
+    }
+    let withdrawn = tx.query_one(
+        "SELECT received_at FROM entries WHERE kind = ?1 AND entity_id = ?2",
+        &[db::text(outbox_kind::SANGGAHAN_WITHDRAWN), db::text(id)],
+    )?;
+    Ok(match withdrawn {
+        Some(row) => (Status::Ditarik, row[0].int()),
+        None => (Status::Diterima, filed_at),
+    })
+}

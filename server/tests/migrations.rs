@@ -1,0 +1,212 @@
+//! The migration runner on SQLite and (with `PERLINSOS_TEST_DATABASE_URL`) PostgreSQL: a
+//! version-1 database holding the frozen records of `fixtures/v1` is upgraded and its typed
+//! rows derived; a database made before migrations existed is adopted; one newer than the
+//! server is refused; running again changes nothing.
+use perlinsos_protocol::wire::PushEntry;
+use perlinsos_server::db::{self, Db, Tx};
+use perlinsos_server::keys::ServerKeys;
+use perlinsos_server::{migrate, record_rules};
+
+const HOUSEHOLD: &str = include_str!("fixtures/v1/household.registered.json");
+const SANGGAHAN: &str = include_str!("fixtures/v1/sanggahan.filed.json");
+const DAY_MS: i64 = 86_400_000;
+
+struct Backend {
+    name: &'static str,
+    db: Db,
+    _dir: tempfile::TempDir,
+}
+
+fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![Backend {
+        name: "sqlite",
+        db: Db::open_sqlite(&dir.path().join("server.db")).unwrap(),
+        _dir: dir,
+    }];
+    if let Ok(admin) = std::env::var("PERLINSOS_TEST_DATABASE_URL") {
+        if !admin.is_empty() {
+            let mut suffix = [0u8; 8];
+            perlinsos_core::crypt::random_bytes(&mut suffix).unwrap();
+            let name = format!("perlinsos_migr_{}", perlinsos_core::hex::encode(&suffix));
+            let url = Db::create_postgres_database(&admin, &name).unwrap();
+            out.push(Backend {
+                name: "postgres",
+                db: Db::open_postgres(&url).unwrap(),
+                _dir: tempfile::tempdir().unwrap(),
+            });
+        }
+    }
+    out
+}
+
+fn keys() -> ServerKeys {
+    ServerKeys::from_secret(&[7; 32])
+}
+
+fn fixture(text: &str) -> PushEntry {
+    serde_json::from_str(text).unwrap()
+}
+
+fn insert_entry(tx: &mut dyn Tx, device: &str, entry: &PushEntry) -> db::DbResult<()> {
+    tx.execute(
+        "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body, created_at,
+                              received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        &[
+            db::text(entry.id.as_str()),
+            db::text(device),
+            db::text(entry.kind.as_str()),
+            db::text(entry.entity_id.as_str()),
+            db::opt_text(entry.kelurahan_code.as_deref()),
+            db::text(entry.body.to_string()),
+            db::int(entry.created_at),
+        ],
+    )
+    .map(drop)
+}
+
+fn scalar(db: &Db, sql: &str) -> i64 {
+    db.scalar(sql).unwrap()
+}
+
+fn text(db: &Db, sql: &str) -> Vec<String> {
+    let sql = sql.to_owned();
+    db.read(move |tx| tx.query(&sql, &[]))
+        .unwrap()
+        .iter()
+        .map(|r| r[0].text().unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn the_frozen_version_1_records_still_decode_and_pass_the_rules() {
+    for text in [HOUSEHOLD, SANGGAHAN] {
+        let entry = fixture(text);
+        let checked = record_rules::check_content(&entry, entry.created_at);
+        assert!(checked.is_ok(), "{}: {:?}", entry.kind, checked.err());
+    }
+}
+
+#[test]
+fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
+    for b in backends() {
+        let keys = keys();
+        assert_eq!(
+            migrate::run_to(&b.db, &keys, 1, 1).unwrap(),
+            1,
+            "{}",
+            b.name
+        );
+        let household = fixture(HOUSEHOLD);
+        let sanggahan = fixture(SANGGAHAN);
+        // The same family registered again on another phone (same KK and NIKs).
+        let mut again = household.clone();
+        again.id = format!("{}-2", household.id);
+        again.entity_id = format!("{}-2", household.entity_id);
+        again.body["id"] = again.entity_id.clone().into();
+        let filed_at = sanggahan.body["filed_at"].as_i64().unwrap();
+        b.db.write(|tx| {
+            insert_entry(tx, "hp-1", &household)?;
+            insert_entry(tx, "hp-2", &again)?;
+            insert_entry(tx, "hp-1", &sanggahan)?;
+            // A record version 1 accepted unchecked: it stays, and stops nothing.
+            let mut broken = household.clone();
+            broken.id = "e-broken".into();
+            broken.entity_id = "h-broken".into();
+            broken.body = serde_json::json!({ "kk": 5 });
+            insert_entry(tx, "hp-1", &broken)?;
+            tx.execute(
+                "INSERT INTO sanggahan_decisions (sanggahan_id, status, reason, decided_at,
+                                                  decided_by)
+                 VALUES (?1, 'ditolak', 'Tidak terbukti.', ?2, 'peninjau01')",
+                &[
+                    db::text(sanggahan.entity_id.as_str()),
+                    db::int(filed_at + DAY_MS),
+                ],
+            )?;
+            db::add_change_v1(tx, Some("52.71.01.1004"), None, "{}", 1)?;
+            db::add_change_v1(tx, None, Some("hp-1"), "{}", 2)?;
+            db::add_change_v1(tx, None, None, "{}", 3)?;
+            Ok::<_, db::DbError>(())
+        })
+        .unwrap();
+
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), 2, "{}", b.name);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
+        assert_eq!(
+            scalar(&b.db, "SELECT count(*) FROM household_members"),
+            2 * household.body["members"].as_array().unwrap().len() as i64
+        );
+        assert_eq!(
+            text(&b.db, "SELECT DISTINCT status FROM households"),
+            vec!["data_ganda"]
+        );
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM duplicates"), 1);
+        assert_eq!(
+            text(&b.db, "SELECT status FROM sanggahan"),
+            vec!["ditolak"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            scalar(&b.db, "SELECT due_at - filed_at FROM sanggahan"),
+            14 * DAY_MS
+        );
+        assert_eq!(
+            text(&b.db, "SELECT audience FROM changes ORDER BY cursor"),
+            vec!["k:52.71.01.1004", "d:hp-1", "all"]
+        );
+        // No NIK in clear in the typed tables: blind indexes only.
+        let nik = household.body["members"][0]["nik"].as_str().unwrap();
+        let indexes: Vec<Vec<u8>> =
+            b.db.read(|tx| tx.query("SELECT nik_index FROM household_members", &[]))
+                .unwrap()
+                .iter()
+                .map(|r| r[0].blob().unwrap_or_default())
+                .collect();
+        assert!(indexes.iter().all(|i| i.len() == 16 && i != nik.as_bytes()));
+
+        // Again: nothing to do, nothing doubled.
+        assert_eq!(migrate::run(&b.db, &keys, 3).unwrap(), 2);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 2);
+    }
+}
+
+#[test]
+fn a_database_made_before_migrations_is_adopted() {
+    for b in backends() {
+        let schema = if b.name == "postgres" {
+            include_str!("../migrations/postgres/0001_initial.sql")
+        } else {
+            include_str!("../migrations/sqlite/0001_initial.sql")
+        };
+        let household = fixture(HOUSEHOLD);
+        b.db.write(|tx| {
+            tx.batch(schema)?;
+            insert_entry(tx, "hp-1", &household)
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys(), 1).unwrap(), 2, "{}", b.name);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 1);
+    }
+}
+
+#[test]
+fn a_database_newer_than_the_server_is_refused_and_left_alone() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run(&b.db, &keys, 1).unwrap();
+        b.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'x', 1)",
+                &[],
+            )
+        })
+        .unwrap();
+        let refused = migrate::run(&b.db, &keys, 2).unwrap_err();
+        assert!(refused.0.contains("newer"), "{}: {}", b.name, refused.0);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 3);
+    }
+}
