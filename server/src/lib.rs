@@ -5,6 +5,7 @@ pub mod auth;
 pub mod blobs;
 pub mod console;
 pub mod db;
+pub mod duplicates;
 pub mod enroll;
 pub mod error;
 pub mod keys;

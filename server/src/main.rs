@@ -210,7 +210,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::ExportRegistrations { kelurahan, out } => {
-            let households = registrations::list(&state, kelurahan.as_deref()).map_err(|e| e.0)?;
+            let (households, _) =
+                registrations::list(&state, kelurahan.as_deref(), None).map_err(|e| e.0)?;
             let csv = registrations::csv(&households);
             let now = perlinsos_server::now_millis();
             state

@@ -2,7 +2,6 @@
 //! operators upload to SIKS-NG (columns in docs/siks-ng-export.md). The body is the phone's
 //! `RegisteredHousehold`; it is read as JSON so an older phone's record still lists.
 use perlinsos_core::registration::model::{IkdStatus, Relation};
-use perlinsos_protocol::outbox_kind;
 use serde_json::Value as Json;
 
 use crate::db::{self, DbError};
@@ -21,6 +20,8 @@ pub struct Household {
     pub head_name: String,
     pub members: Vec<Member>,
     pub pmt: Option<Pmt>,
+    /// `diterima`, or `data_ganda` while another household holds one of its NIKs or its KK.
+    pub status: String,
 }
 
 #[derive(Debug, Clone)]
@@ -118,23 +119,71 @@ fn parse(body: &Json) -> Option<Household> {
             .unwrap_or_default(),
         members,
         pmt,
+        status: String::new(),
     })
 }
 
-/// The registered households, oldest first, optionally of one kelurahan.
-pub fn list(state: &AppState, kelurahan: Option<&str>) -> Result<Vec<Household>, DbError> {
+/// Households per console page.
+pub const PAGE_SIZE: usize = 50;
+
+/// The registered households, oldest first, optionally of one kelurahan: one page (from 0) of
+/// them, with whether more follow, or all of them for the export (`page` None). Read through
+/// the typed table's indexes; the bodies come from the records as received.
+pub fn list(
+    state: &AppState,
+    kelurahan: Option<&str>,
+    page: Option<usize>,
+) -> Result<(Vec<Household>, bool), DbError> {
+    let mut params = Vec::new();
+    let filter = match kelurahan {
+        Some(k) => {
+            params.push(db::text(k));
+            "WHERE h.kelurahan_code = ?1"
+        }
+        None => "",
+    };
+    let limit = match page {
+        Some(page) => {
+            params.push(db::int((PAGE_SIZE + 1) as i64));
+            params.push(db::int(
+                page.saturating_mul(PAGE_SIZE).min(i64::MAX as usize) as i64,
+            ));
+            format!("LIMIT ?{} OFFSET ?{}", params.len() - 1, params.len())
+        }
+        None => String::new(),
+    };
+    let sql = format!(
+        "SELECT e.body, h.status FROM households h JOIN entries e ON e.id = h.entry_id
+         {filter} ORDER BY h.registered_at, h.id {limit}"
+    );
+    let rows = state.db.read(|tx| tx.query(&sql, &params))?;
+    let more = page.is_some() && rows.len() > PAGE_SIZE;
+    let households = rows
+        .iter()
+        .take(if page.is_some() {
+            PAGE_SIZE
+        } else {
+            usize::MAX
+        })
+        .filter_map(|r| {
+            let body = serde_json::from_str::<Json>(&r[0].text()?).ok()?;
+            let mut household = parse(&body)?;
+            household.status = r[1].text().unwrap_or_default();
+            Some(household)
+        })
+        .collect();
+    Ok((households, more))
+}
+
+/// The kelurahan that have registrations, for the list's filter.
+pub fn kelurahan_with_households(state: &AppState) -> Result<Vec<String>, DbError> {
     let rows = state.db.read(|tx| {
         tx.query(
-            "SELECT body, kelurahan_code FROM entries WHERE kind = ?1 ORDER BY created_at",
-            &[db::text(outbox_kind::HOUSEHOLD_REGISTERED)],
+            "SELECT DISTINCT kelurahan_code FROM households ORDER BY kelurahan_code",
+            &[],
         )
     })?;
-    Ok(rows
-        .iter()
-        .filter(|r| kelurahan.is_none_or(|k| r[1].text().as_deref() == Some(k)))
-        .filter_map(|r| serde_json::from_str::<Json>(&r[0].text()?).ok())
-        .filter_map(|b| parse(&b))
-        .collect())
+    Ok(rows.iter().filter_map(|r| r[0].text()).collect())
 }
 
 pub const CSV_COLUMNS: [&str; 20] = [

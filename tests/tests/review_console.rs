@@ -186,6 +186,7 @@ async fn every_page_refuses_a_request_without_a_live_session() {
             "/review/sanggahan",
             &format!("/review/sanggahan/{id}"),
             "/review/registrasi",
+            "/review/data-ganda",
         ] {
             let page = anonymous.get(page).await;
             assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -206,6 +207,10 @@ async fn every_page_refuses_a_request_without_a_live_session() {
                 &format!("/review/sanggahan/{id}/putusan"),
                 &[("decision", "diverifikasi")],
             )
+            .await;
+        assert_eq!(post.status, StatusCode::UNAUTHORIZED);
+        let post = anonymous
+            .post("/review/data-ganda/1/putusan", &[("resolution", "berbeda")])
             .await;
         assert_eq!(post.status, StatusCode::UNAUTHORIZED);
     }
@@ -482,4 +487,103 @@ async fn registrations_are_listed_and_exported_for_siks_ng() {
         .scalar("SELECT count(*) FROM operator_audit WHERE action = 'registrations_exported'")
         .unwrap();
     assert_eq!(exported, 1);
+}
+
+fn receipt_status(phone: &FieldPhone, record_id: &str) -> Option<String> {
+    phone
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT status FROM receipts WHERE record_id = ?1",
+                [record_id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .ok()
+            .flatten())
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let first = FieldPhone::enrolled(&server, "agen-01", perlinsos_core::sample::KELURAHAN).await;
+    let second = FieldPhone::enrolled(&server, "agen-02", perlinsos_core::sample::KELURAHAN).await;
+    // The same seed draws the same family: the same KK and NIKs, on two phones.
+    let a = first.register(77, 4);
+    first.sync(&server.url).await;
+    let b = second.register(77, 4);
+    let report = second.sync(&server.url).await;
+    assert_eq!(report.records_accepted, 1, "both registrations are kept");
+    let statuses: Vec<String> = server
+        .state
+        .db
+        .read(|tx| tx.query("SELECT status FROM households ORDER BY id", &[]))
+        .unwrap()
+        .iter()
+        .map(|r| r[0].text().unwrap_or_default())
+        .collect();
+    assert_eq!(statuses, vec!["data_ganda", "data_ganda"]);
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let list = officer.get("/review/data-ganda").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains(&a) && list.body.contains(&b),
+        "{}",
+        list.body
+    );
+    assert!(list.body.contains("No. KK sama"));
+    let csrf = csrf_of(&list.body);
+    let id: i64 = server.state.db.scalar("SELECT id FROM duplicates").unwrap();
+    let path = format!("/review/data-ganda/{id}/putusan");
+    // A forged form (no token) and a resolution that is not one change nothing.
+    assert_eq!(
+        officer
+            .post(&path, &[("resolution", "berbeda")])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        officer
+            .post(&path, &[("csrf", &csrf), ("resolution", "hapus")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let decided = officer
+        .post(&path, &[("csrf", &csrf), ("resolution", "pertama_benar")])
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        officer
+            .post(&path, &[("csrf", &csrf), ("resolution", "berbeda")])
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "decided once"
+    );
+    assert!(officer
+        .get("/review/data-ganda")
+        .await
+        .body
+        .contains("Tidak ada data ganda"));
+    let audited = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE action = 'data_ganda_diputus'")
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    // Each phone learns its registration's outcome.
+    first.sync(&server.url).await;
+    second.sync(&server.url).await;
+    assert_eq!(receipt_status(&first, &a).as_deref(), Some("diterima"));
+    assert_eq!(
+        receipt_status(&second, &b).as_deref(),
+        Some("ganda_ditolak")
+    );
 }

@@ -35,3 +35,4 @@ CREATE TABLE duplicates (
     other_id TEXT NOT NULL, basis TEXT NOT NULL, found_at BIGINT NOT NULL, resolution TEXT,
     resolved_by TEXT, resolved_at BIGINT, UNIQUE (household_id, other_id));
 CREATE INDEX duplicates_by_resolution ON duplicates (resolution, found_at);
+CREATE INDEX duplicates_by_other ON duplicates (other_id);

@@ -35,3 +35,4 @@ CREATE TABLE duplicates (
     basis TEXT NOT NULL, found_at INTEGER NOT NULL, resolution TEXT, resolved_by TEXT,
     resolved_at INTEGER, UNIQUE (household_id, other_id)) STRICT;
 CREATE INDEX duplicates_by_resolution ON duplicates (resolution, found_at);
+CREATE INDEX duplicates_by_other ON duplicates (other_id);

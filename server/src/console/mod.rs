@@ -2,6 +2,7 @@
 //! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
 //! sanggahan with its evidence and the decision form, registrations and their CSV export.
 pub mod accounts;
+mod duplicates;
 pub mod html;
 pub mod web_session;
 
@@ -36,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/review/bukti/{sha256}", get(photo))
         .route("/review/registrasi", get(registrations_page))
         .route("/review/registrasi.csv", get(registrations_csv))
+        .route("/review/data-ganda", get(duplicates::list_page))
+        .route("/review/data-ganda/{id}/putusan", post(duplicates::decide))
         .layer(axum::middleware::map_response(harden))
 }
 
@@ -694,6 +697,8 @@ async fn photo(
 #[derive(Deserialize)]
 struct KelurahanFilter {
     kelurahan: Option<String>,
+    /// The page, from 0.
+    halaman: Option<usize>,
 }
 
 async fn registrations_page(
@@ -706,15 +711,20 @@ async fn registrations_page(
         Err(r) => return *r,
     };
     let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    // One read: the filter's choices come from every household, the table from the chosen.
-    let Ok(every) = registrations::list(&state, None) else {
+    let page_number = filter.halaman.unwrap_or(0);
+    let reader = state.clone();
+    let wanted = chosen.map(str::to_owned);
+    let found = tokio::task::spawn_blocking(move || {
+        Ok::<_, crate::db::DbError>((
+            registrations::list(&reader, wanted.as_deref(), Some(page_number))?,
+            registrations::kelurahan_with_households(&reader)?,
+        ))
+    })
+    .await;
+    let Ok(Ok(((households, more), with_households))) = found else {
         return storage_error();
     };
-    let households: Vec<&registrations::Household> = every
-        .iter()
-        .filter(|h| chosen.is_none_or(|k| k == h.kelurahan_code))
-        .collect();
-    let places = kelurahan_choices(every.iter().map(|h| h.kelurahan_code.as_str()));
+    let places = kelurahan_choices(with_households.iter().map(String::as_str));
     let export = match chosen {
         Some(k) => format!("/review/registrasi.csv?kelurahan={}", esc(k)),
         None => "/review/registrasi.csv".to_owned(),
@@ -728,7 +738,7 @@ async fn registrations_page(
     body.push_str(
         "<table><thead><tr><th>Keluarga</th><th>Kepala keluarga</th><th>Kelurahan</th><th>RT/RW</th>\
          <th>Anggota</th><th>Perkiraan pengeluaran/kapita</th><th>Desil (pratinjau)</th><th>IKD</th>\
-         <th>Terdaftar</th><th>Agen</th></tr></thead><tbody>",
+         <th>Terdaftar</th><th>Agen</th><th>Status</th></tr></thead><tbody>",
     );
     for h in &households {
         let estimate = h
@@ -746,7 +756,7 @@ async fn registrations_page(
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:03}/{:03}</td><td>{}</td><td>{estimate}</td>\
-             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&h.id),
             esc(&h.head_name),
             kelurahan(&h.kelurahan_code),
@@ -756,10 +766,25 @@ async fn registrations_page(
             esc(&h.ikd_summary()),
             time(h.registered_at),
             esc(&h.agent_id),
+            if h.status == crate::stored::HOUSEHOLD_DUPLICATE {
+                "<a href=\"/review/data-ganda\" class=\"warn\">Data ganda</a>"
+            } else {
+                "Diterima"
+            },
         );
     }
     body.push_str("</tbody></table>");
-    let title = format!("Registrasi keluarga ({})", households.len());
+    body.push_str(&pager(
+        "/review/registrasi",
+        &[("kelurahan", chosen.unwrap_or(""))],
+        page_number,
+        more,
+    ));
+    let title = if page_number == 0 && !more {
+        format!("Registrasi keluarga ({})", households.len())
+    } else {
+        format!("Registrasi keluarga (halaman {})", page_number + 1)
+    };
     html(
         StatusCode::OK,
         page(&title, Some((&session.operator, &session.csrf)), &body),
@@ -776,7 +801,7 @@ async fn registrations_csv(
         Err(r) => return *r,
     };
     let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    let Ok(households) = registrations::list(&state, chosen) else {
+    let Ok((households, _)) = registrations::list(&state, chosen, None) else {
         return storage_error();
     };
     // An export of personal data is an action of its own in the audit log.

@@ -1,0 +1,137 @@
+//! The "Data ganda" pages: pairs of households sharing a NIK or KK, and the officer's decision.
+use std::fmt::Write;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::html::{esc, kelurahan, page, time};
+use super::{csrf_refused, error_page, html, pager, require, storage_error, web_session};
+use crate::duplicates::{self, Pair, Side};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub(super) struct PageQuery {
+    halaman: Option<usize>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct DecisionForm {
+    csrf: Option<String>,
+    resolution: Option<String>,
+}
+
+fn side_cells(s: &Side) -> String {
+    format!(
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        esc(&s.household_id),
+        kelurahan(&s.kelurahan_code),
+        esc(&s.agent_id),
+        time(s.registered_at),
+    )
+}
+
+fn pair_row(p: &Pair, csrf: &str) -> String {
+    let basis = if p.basis == "kk" {
+        "No. KK sama"
+    } else {
+        "NIK sama"
+    };
+    format!(
+        "<tr><td>{basis}</td>{}{}<td><form method=\"post\" action=\"/review/data-ganda/{id}/putusan\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <select name=\"resolution\"><option value=\"berbeda\">Dua keluarga berbeda (keduanya sah)</option>\
+         <option value=\"pertama_benar\">Satu keluarga: registrasi pertama yang benar</option>\
+         <option value=\"kedua_benar\">Satu keluarga: registrasi kedua yang benar</option></select>\
+         <button>Putuskan</button></form></td></tr>",
+        side_cells(&p.first),
+        side_cells(&p.second),
+        id = p.id,
+        csrf = esc(csrf),
+    )
+}
+
+pub(super) async fn list_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let page_number = query.halaman.unwrap_or(0);
+    let reader = state.clone();
+    let found =
+        tokio::task::spawn_blocking(move || duplicates::open_pairs(&reader, page_number)).await;
+    let Ok(Ok((pairs, more))) = found else {
+        return storage_error();
+    };
+    let mut body = String::from(
+        "<p>Keluarga dengan NIK atau No. KK yang sama, dari registrasi yang berbeda (dua agen atau \
+         dua ponsel). Keduanya disimpan sampai diputus; ponsel agen menerima hasilnya.</p>",
+    );
+    if pairs.is_empty() {
+        body.push_str("<p>Tidak ada data ganda yang menunggu putusan.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>Kesamaan</th><th>Registrasi pertama</th><th>Kelurahan</th>\
+             <th>Agen</th><th>Terdaftar</th><th>Registrasi kedua</th><th>Kelurahan</th><th>Agen</th>\
+             <th>Terdaftar</th><th>Putusan</th></tr></thead><tbody>",
+        );
+        for p in &pairs {
+            let _ = write!(body, "{}", pair_row(p, &session.csrf));
+        }
+        body.push_str("</tbody></table>");
+    }
+    body.push_str(&pager("/review/data-ganda", &[], page_number, more));
+    html(
+        StatusCode::OK,
+        page(
+            "Data ganda",
+            Some((&session.operator, &session.csrf)),
+            &body,
+        ),
+    )
+}
+
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let session = match require(&state, &headers, false) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
+        return csrf_refused(&session);
+    }
+    let operator = session.operator.username.clone();
+    let resolution = form.resolution.unwrap_or_default();
+    let decided = tokio::task::spawn_blocking(move || {
+        duplicates::resolve(&state, &operator, id, &resolution)
+    })
+    .await;
+    match decided {
+        Ok(Ok(resolution)) => {
+            tracing::info!(
+                event = "duplicate_resolved",
+                resolution = resolution.as_str()
+            );
+            Redirect::to("/review/data-ganda").into_response()
+        }
+        Ok(Err(refusal)) => {
+            let status = if refusal == duplicates::NOT_FOUND {
+                StatusCode::NOT_FOUND
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            error_page(status, Some(&session), refusal.message)
+        }
+        Err(_) => storage_error(),
+    }
+}
