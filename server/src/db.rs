@@ -75,6 +75,18 @@ pub fn blob(v: impl Into<Vec<u8>>) -> Value {
 
 pub type Row = Vec<Value>;
 
+/// When Some, every statement run with parameters is recorded here (the query-plan test
+/// drives the request paths and then EXPLAINs what they ran). Never set by the server.
+#[doc(hidden)]
+pub static QUERY_LOG: Mutex<Option<Vec<(String, Vec<Value>)>>> = Mutex::new(None);
+
+fn log_query(sql: &str, params: &[Value]) {
+    let mut log = lock(&QUERY_LOG);
+    if let Some(log) = log.as_mut() {
+        log.push((sql.to_owned(), params.to_vec()));
+    }
+}
+
 /// One open transaction, whichever the database.
 pub trait Tx {
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
@@ -236,12 +248,14 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        log_query(sql, params);
         let mut stmt = self.0.prepare_cached(sql)?;
         Ok(stmt.execute(rusqlite::params_from_iter(sqlite_params(params)))? as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
         use rusqlite::types::ValueRef;
+        log_query(sql, params);
         let mut stmt = self.0.prepare_cached(sql)?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(sqlite_params(params)))?;
@@ -293,6 +307,7 @@ impl Tx for PostgresTx<'_, '_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        log_query(sql, params);
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref() as _).collect();
@@ -301,6 +316,7 @@ impl Tx for PostgresTx<'_, '_> {
 
     fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
         use postgres::types::Type;
+        log_query(sql, params);
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref() as _).collect();

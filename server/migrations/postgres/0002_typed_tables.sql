@@ -16,6 +16,7 @@ CREATE TABLE sanggahan (
     status TEXT NOT NULL, status_at BIGINT NOT NULL);
 CREATE INDEX sanggahan_by_status_due ON sanggahan (status, due_at);
 CREATE INDEX sanggahan_by_filed ON sanggahan (filed_at, id);
+CREATE INDEX sanggahan_by_status_filed ON sanggahan (status, filed_at, id);
 CREATE INDEX sanggahan_by_kelurahan ON sanggahan (kelurahan_code, filed_at, id);
 CREATE INDEX sanggahan_by_reporter ON sanggahan (reporter_index);
 CREATE TABLE households (

@@ -1,0 +1,146 @@
+//! No table scans in request paths. The real request paths run (phones enroll, register, file
+//! a sanggahan with a photo and sync; the console's lists, detail, decisions, data ganda and
+//! export; the sweeps) while the server records every statement; then each recorded read,
+//! update and delete is EXPLAINed on the same database. On PostgreSQL (with sequential scans
+//! disabled, so any that remains is one no index can replace) a `Seq Scan` fails the test; on
+//! SQLite a plain `SCAN` of a table does. The near-duplicate photo search is the one read
+//! that compares with every row: a Hamming distance has no B-tree index.
+use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_server::db::{self, Tx, Value};
+use perlinsos_server::{duplicates, registrations, review};
+
+const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+
+/// Statements allowed to read a whole table, and why.
+const KNOWN_SCANS: &[&str] = &[
+    // Near-duplicate photos: every photo's perceptual hash against this one.
+    "SELECT sha256, record_kind, record_id, device_id, phash FROM evidence_index",
+];
+
+fn plan(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> db::DbResult<Vec<String>> {
+    let (prefix, column) = if tx.is_postgres() {
+        ("EXPLAIN ", 0)
+    } else {
+        ("EXPLAIN QUERY PLAN ", 3)
+    };
+    Ok(tx
+        .query(&format!("{prefix}{sql}"), params)?
+        .iter()
+        .filter_map(|r| r[column].text())
+        .collect())
+}
+
+fn scans(lines: &[String], postgres: bool) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| {
+            let l = l.trim_start_matches(|c: char| c == ' ' || c == '-' || c == '>');
+            if postgres {
+                l.starts_with("Seq Scan")
+            } else {
+                l.starts_with("SCAN ") && !l.contains(" USING ")
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_request_path_reads_through_an_index() {
+    let server = Server::start().await;
+    let scope = perlinsos_core::sample::KELURAHAN;
+    server.import_recipients(scope);
+    *db::QUERY_LOG.lock().unwrap() = Some(Vec::new());
+
+    let first = FieldPhone::enrolled(&server, "agen-01", scope).await;
+    let second = FieldPhone::enrolled(&server, "agen-02", scope).await;
+    first.register(77, 4);
+    first.register(5, 3);
+    let (sanggahan, _) = first.file_sanggahan(7, scope, &[CAM2]);
+    first.sync(&server.url).await;
+    second.register(77, 4);
+    second.sync(&server.url).await;
+    first.sanggahan().withdraw(&sanggahan).unwrap();
+    first.sync(&server.url).await;
+    let (other, _) = second.file_sanggahan(9, scope, &[CAM2]);
+    second.sync(&server.url).await;
+
+    let state = &server.state;
+    for query in [
+        review::ListQuery::default(),
+        review::ListQuery {
+            status: Some(perlinsos_core::sanggahan::Status::Kedaluwarsa),
+            kelurahan: Some(scope[0].to_owned()),
+            page: 2,
+        },
+        review::ListQuery {
+            status: Some(perlinsos_core::sanggahan::Status::Diterima),
+            ..Default::default()
+        },
+        review::ListQuery {
+            status: Some(perlinsos_core::sanggahan::Status::Ditolak),
+            ..Default::default()
+        },
+    ] {
+        review::list(state, &query).unwrap();
+    }
+    review::kelurahan_with_sanggahan(state).unwrap();
+    review::detail(state, &other).unwrap().expect("detail");
+    review::decide(
+        state,
+        "peninjau01",
+        &other,
+        "ditolak",
+        Some("Tidak terbukti."),
+    )
+    .unwrap();
+    review::expire_overdue(state).unwrap();
+    registrations::list(state, Some(scope[0]), Some(0)).unwrap();
+    registrations::list(state, None, Some(3)).unwrap();
+    registrations::kelurahan_with_households(state).unwrap();
+    let (pairs, _) = duplicates::open_pairs(state, 0).unwrap();
+    duplicates::resolve(state, "peninjau01", pairs[0].id, "berbeda").unwrap();
+    first.sync(&server.url).await;
+
+    let log = db::QUERY_LOG.lock().unwrap().take().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    let statements: Vec<(String, Vec<Value>)> = log
+        .into_iter()
+        .filter(|(sql, _)| {
+            let head = sql.trim_start().to_ascii_uppercase();
+            (head.starts_with("SELECT") || head.starts_with("UPDATE") || head.starts_with("DELETE"))
+                && !head.starts_with("SELECT MAX(VERSION)")
+        })
+        .filter(|(sql, _)| seen.insert(sql.clone()))
+        .collect();
+    assert!(statements.len() > 20, "the paths ran: {}", statements.len());
+    let failures = state
+        .db
+        .write(|tx| {
+            let postgres = tx.is_postgres();
+            if postgres {
+                tx.batch("SET LOCAL enable_seqscan = off")?;
+            }
+            let mut failures = Vec::new();
+            for (sql, params) in &statements {
+                let lines = plan(tx, sql, params)?;
+                let found = scans(&lines, postgres);
+                if std::env::var("PLANS").is_ok() {
+                    eprintln!("{sql}\n  {}", lines.join("\n  "));
+                }
+                let known = KNOWN_SCANS
+                    .iter()
+                    .any(|k| sql.split_whitespace().eq(k.split_whitespace()));
+                if !found.is_empty() && !known {
+                    failures.push(format!("{sql}\n  {}", lines.join("\n  ")));
+                }
+            }
+            Ok::<_, db::DbError>(failures)
+        })
+        .unwrap();
+    assert!(
+        failures.is_empty(),
+        "table scans:\n{}",
+        failures.join("\n\n")
+    );
+}
