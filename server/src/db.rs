@@ -78,7 +78,10 @@ pub type Row = Vec<Value>;
 /// When Some, every statement run with parameters is recorded here (the query-plan test
 /// drives the request paths and then EXPLAINs what they ran). Never set by the server.
 #[doc(hidden)]
-pub static QUERY_LOG: Mutex<Option<Vec<(String, Vec<Value>)>>> = Mutex::new(None);
+pub static QUERY_LOG: Mutex<Option<Vec<LoggedQuery>>> = Mutex::new(None);
+
+/// A statement and its parameters, as run.
+pub type LoggedQuery = (String, Vec<Value>);
 
 fn log_query(sql: &str, params: &[Value]) {
     let mut log = lock(&QUERY_LOG);
