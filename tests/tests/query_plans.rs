@@ -34,7 +34,7 @@ fn scans(lines: &[String], postgres: bool) -> Vec<String> {
     lines
         .iter()
         .filter(|l| {
-            let l = l.trim_start_matches(|c: char| c == ' ' || c == '-' || c == '>');
+            let l = l.trim_start_matches([' ', '-', '>']);
             if postgres {
                 l.starts_with("Seq Scan")
             } else {
