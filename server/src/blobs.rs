@@ -63,25 +63,87 @@ fn received(state: &AppState, name: &BlobName) -> u64 {
         .unwrap_or(0)
 }
 
-/// A stored blob's bytes, read only if it is a regular file no larger than any blob the server
-/// takes (None when it is not there). Callers run this off the async workers and outside write
+fn blob_context(name: &BlobName) -> String {
+    format!("blob\n{}", name.as_str())
+}
+
+/// AES-GCM's version byte, nonce and tag around a sealed blob.
+const SEAL_OVERHEAD: u64 = 1 + 12 + 16;
+
+/// A stored blob's bytes, opened: read only if it is a regular file no larger than a sealed
+/// blob can be (None when it is not there). A file from before blobs were sealed is accepted
+/// when its bytes hash to its name. Callers run this off the async workers and outside write
 /// transactions.
 pub fn read_stored(state: &AppState, name: &BlobName) -> std::io::Result<Option<Vec<u8>>> {
+    let Some(raw) = read_file(&blob_path(state, name), MAX_BLOB_BYTES + SEAL_OVERHEAD)? else {
+        return Ok(None);
+    };
+    if let Some(plain) = state.keys.open(&blob_context(name), &raw) {
+        return Ok(Some(plain));
+    }
+    Ok(is_named_by(&raw, name).then_some(raw))
+}
+
+fn is_named_by(bytes: &[u8], name: &BlobName) -> bool {
+    let mut context = Context::new(&SHA256);
+    context.update(bytes);
+    hex(context.finish().as_ref()) == name.as_str()
+}
+
+fn read_file(path: &std::path::Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
-    let path = blob_path(state, name);
-    let meta = match fs::symlink_metadata(&path) {
+    let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    if !meta.file_type().is_file() || meta.len() > MAX_BLOB_BYTES {
+    if !meta.file_type().is_file() || meta.len() > limit {
         return Ok(None);
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    File::open(&path)?
-        .take(MAX_BLOB_BYTES)
-        .read_to_end(&mut bytes)?;
+    File::open(path)?.take(limit).read_to_end(&mut bytes)?;
     Ok(Some(bytes))
+}
+
+/// Writes `plain` sealed to the blob's place, atomically (a temporary file, then a rename),
+/// mode 0600.
+fn write_sealed(state: &AppState, name: &BlobName, plain: &[u8]) -> std::io::Result<()> {
+    let sealed = state.keys.seal(&blob_context(name), plain)?;
+    let temp = state
+        .data_dir
+        .join("blobs")
+        .join("partial")
+        .join(format!("{}.sealing", name.as_str()));
+    {
+        let mut options = OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp)?;
+        file.write_all(&sealed)?;
+        file.sync_all()?;
+    }
+    fs::rename(&temp, blob_path(state, name))?;
+    File::open(state.data_dir.join("blobs"))?.sync_all()
+}
+
+/// Seals the blobs an earlier version stored in clear (at start-up). Returns how many.
+pub fn seal_clear_blobs(state: &AppState) -> std::io::Result<usize> {
+    let mut sealed = 0;
+    for entry in fs::read_dir(state.data_dir.join("blobs"))? {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().and_then(BlobName::parse) else {
+            continue;
+        };
+        let Some(raw) = read_file(&entry.path(), MAX_BLOB_BYTES + SEAL_OVERHEAD)? else {
+            continue;
+        };
+        if state.keys.open(&blob_context(&name), &raw).is_none() && is_named_by(&raw, &name) {
+            write_sealed(state, &name, &raw)?;
+            sealed += 1;
+        }
+    }
+    Ok(sealed)
 }
 
 fn with_header(status: StatusCode, name: &'static str, value: u64) -> Response {
@@ -157,10 +219,11 @@ pub async fn put(
         return Ok(response);
     }
     {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&partial)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&partial)?;
         file.write_all(&body)?;
         file.sync_all()?;
     }
@@ -180,9 +243,9 @@ pub async fn put(
         tracing::warn!(event = "blob_hash_mismatch", device = %device.device_id);
         return Err(ApiError(ErrorCode::BlobHashMismatch));
     }
-    let target = blob_path(&state, &name);
-    fs::rename(&partial, &target)?;
-    File::open(state.data_dir.join("blobs"))?.sync_all()?;
+    // Whole and verified: kept sealed, and the clear upload removed.
+    write_sealed(&state, &name, &bytes)?;
+    fs::remove_file(&partial)?;
     let now = (state.clock)();
     state.db.write(|tx| {
         tx.execute(

@@ -152,6 +152,8 @@ impl Db {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Freed pages are zeroed: a value once in clear does not linger in the file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         Ok(Db::Sqlite(Mutex::new(conn)))
     }
 
@@ -211,6 +213,15 @@ impl Db {
                 Ok(value)
             }),
         }
+    }
+
+    /// SQLite: moves the WAL's pages into the database file and empties the WAL (after a
+    /// migration that sealed what was in clear). PostgreSQL: nothing.
+    pub fn checkpoint(&self) -> DbResult<()> {
+        if let Db::Sqlite(conn) = self {
+            lock(conn).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+        Ok(())
     }
 
     /// Reads (in a transaction, for one consistent view).
@@ -385,8 +396,10 @@ pub fn prune_nonces(tx: &mut dyn Tx, before: i64) -> DbResult<u64> {
     tx.execute("DELETE FROM nonces WHERE at < ?1", &[int(before)])
 }
 
+/// Queues a change for the phones (everyone, one kelurahan or one device), sealed at rest.
 pub fn add_change(
     tx: &mut dyn Tx,
+    keys: &crate::keys::ServerKeys,
     kelurahan_code: Option<&str>,
     device_id: Option<&str>,
     body: &str,
@@ -397,15 +410,16 @@ pub fn add_change(
         (None, Some(kelurahan)) => format!("k:{kelurahan}"),
         (None, None) => "all".to_owned(),
     };
+    let sealed = crate::stored::seal_text(keys, crate::stored::CHANGE_CONTEXT, body)?;
     let row = tx.query_one(
-        "INSERT INTO changes (kelurahan_code, device_id, body, at, audience)
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING cursor",
+        "INSERT INTO changes (kelurahan_code, device_id, body, at, audience, sealed)
+         VALUES (?1, ?2, '', ?3, ?4, ?5) RETURNING cursor",
         &[
             opt_text(kelurahan_code),
             opt_text(device_id),
-            text(body),
             int(at),
             text(audience),
+            blob(sealed),
         ],
     )?;
     Ok(row.map(|r| r[0].int()).unwrap_or(0))

@@ -169,7 +169,7 @@ pub fn resolve(
             } else {
                 HOUSEHOLD_ACCEPTED
             };
-            set_status(tx, household, status, now)?;
+            set_status(tx, &state.keys, household, status, now)?;
         }
         staff_audit::record(
             tx,
@@ -193,7 +193,13 @@ fn still_paired(tx: &mut dyn Tx, household: &str) -> Result<bool, DbError> {
     )
 }
 
-fn set_status(tx: &mut dyn Tx, household: &str, status: &str, now: i64) -> Result<(), DbError> {
+fn set_status(
+    tx: &mut dyn Tx,
+    keys: &crate::keys::ServerKeys,
+    household: &str,
+    status: &str,
+    now: i64,
+) -> Result<(), DbError> {
     let device = tx
         .query_one(
             "UPDATE households SET status = ?2 WHERE id = ?1 RETURNING device_id",
@@ -215,6 +221,6 @@ fn set_status(tx: &mut dyn Tx, household: &str, status: &str, now: i64) -> Resul
         reason,
     };
     let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, None, Some(&device), &body, now)?;
+    db::add_change(tx, keys, None, Some(&device), &body, now)?;
     Ok(())
 }

@@ -2,20 +2,31 @@
 //! (`PERLINSOS_DATA_KEY`, 64 hex digits) or in `data.key` in the data folder (created mode
 //! 0600 on first start). Blind indexes for NIK and KK are keyed HMACs derived from it, so the
 //! database alone does not tell whose NIK a row holds, nor can its indexes be rebuilt from a
-//! list of NIKs without the key.
+//! list of NIKs without the key. Records, changes, recipient lists, photos and the district's
+//! signing key are sealed at rest with AES-256-GCM under another key derived from it.
+//!
+//! Rotation: a sealed value starts with its key version (1 today). To rotate, a later version
+//! of the server derives keys from a new secret under version 2, keeps the old secret to open
+//! version-1 values, and reseals them in a migration; blind indexes are rebuilt the same way.
 use std::io::Write;
 use std::path::Path;
 
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::hkdf::{Salt, HKDF_SHA256};
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroize;
 
 pub const KEY_FILE: &str = "data.key";
 pub const KEY_ENV: &str = "PERLINSOS_DATA_KEY";
 
 pub struct ServerKeys {
     blind: hmac::Key,
+    seal: LessSafeKey,
 }
+
+/// The version byte that starts every sealed value.
+const SEAL_VERSION: u8 = 1;
 
 /// Blind-index domains: a KK number and a NIK of the same digits index differently.
 #[derive(Debug, Clone, Copy)]
@@ -44,14 +55,22 @@ impl ring::hkdf::KeyType for Len32 {
 impl ServerKeys {
     pub fn from_secret(secret: &[u8; 32]) -> ServerKeys {
         let prk = Salt::new(HKDF_SHA256, b"perlinsos/server/v1").extract(secret);
-        let mut blind = [0u8; 32];
-        let filled = prk
-            .expand(&[b"blind-index"], Len32)
-            .and_then(|okm| okm.fill(&mut blind));
-        // HKDF-SHA256 always yields 32 bytes; expand only fails for lengths over 8160.
-        debug_assert!(filled.is_ok());
+        let derive = |info: &[u8]| {
+            let mut key = [0u8; 32];
+            let filled = prk
+                .expand(&[info], Len32)
+                .and_then(|okm| okm.fill(&mut key));
+            // HKDF-SHA256 always yields 32 bytes; expand only fails for lengths over 8160.
+            debug_assert!(filled.is_ok());
+            key
+        };
+        let mut seal = derive(b"sealed-at-rest");
+        let unbound = UnboundKey::new(&AES_256_GCM, &seal);
+        seal.zeroize();
         ServerKeys {
-            blind: hmac::Key::new(hmac::HMAC_SHA256, &blind),
+            blind: hmac::Key::new(hmac::HMAC_SHA256, &derive(b"blind-index")),
+            // A 32-byte key always fits AES-256-GCM.
+            seal: LessSafeKey::new(unbound.unwrap_or_else(|_| unreachable!("32-byte key"))),
         }
     }
 
@@ -91,6 +110,44 @@ impl ServerKeys {
         Ok(ServerKeys::from_secret(&secret))
     }
 
+    /// `plaintext` sealed with a fresh random nonce; `context` (what the value is, and whose)
+    /// is bound as associated data, so a sealed value moved to another row does not open.
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> std::io::Result<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| std::io::Error::other("no randomness"))?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + plaintext.len() + 16);
+        out.push(SEAL_VERSION);
+        out.extend_from_slice(&nonce);
+        let mut body = plaintext.to_vec();
+        self.seal
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut body,
+            )
+            .map_err(|_| std::io::Error::other("seal failed"))?;
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// The plaintext of a value sealed for `context`, or None if it is not one.
+    pub fn open(&self, context: &str, sealed: &[u8]) -> Option<Vec<u8>> {
+        let (&version, rest) = sealed.split_first()?;
+        if version != SEAL_VERSION || rest.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut body = body.to_vec();
+        let plain = self
+            .seal
+            .open_in_place(nonce, Aad::from(context.as_bytes()), &mut body)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+
     /// The blind index of a NIK or KK (canonical digits), for look-ups by equality.
     pub fn blind(&self, domain: Blind, value: &str) -> Vec<u8> {
         let canonical = perlinsos_core::identity::canonical(value);
@@ -117,6 +174,28 @@ mod tests {
             a.blind(Blind::Nik, nik),
             a.blind(Blind::Nik, "5271014101900002")
         );
+    }
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_context() {
+        let a = ServerKeys::from_secret(&[1; 32]);
+        let b = ServerKeys::from_secret(&[2; 32]);
+        let sealed = a.seal("entry\ne1", b"Baiq Nurul").unwrap();
+        assert!(!sealed.windows(4).any(|w| w == b"Baiq"));
+        assert_eq!(a.open("entry\ne1", &sealed).unwrap(), b"Baiq Nurul");
+        assert!(
+            a.open("entry\ne2", &sealed).is_none(),
+            "moved to another row"
+        );
+        assert!(b.open("entry\ne1", &sealed).is_none(), "another key");
+        assert_ne!(
+            sealed,
+            a.seal("entry\ne1", b"Baiq Nurul").unwrap(),
+            "fresh nonce"
+        );
+        for cut in 0..sealed.len() {
+            assert!(a.open("entry\ne1", &sealed[..cut]).is_none());
+        }
     }
 
     #[test]

@@ -47,10 +47,12 @@ pub struct AppState {
     pub data_dir: PathBuf,
     pub clock: Clock,
     pub district_key: Arc<Ed25519KeyPair>,
-    /// The data key's derived keys (blind indexes), kept outside the database.
+    /// The data key's derived keys (blind indexes, sealing at rest), kept outside the database.
     pub keys: Arc<keys::ServerKeys>,
     /// One blob upload writes at a time: a request delivered twice must not interleave.
     pub blob_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The PostgreSQL database, when not the embedded SQLite (its dump is scanned in tests).
+    pub database_url: Option<String>,
     /// Console cookies marked Secure even without a TLS proxy header (`serve --secure-cookies`).
     pub secure_cookies: bool,
 }
@@ -71,26 +73,52 @@ impl AppState {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            for dir in [data_dir.to_path_buf(), data_dir.join("blobs")] {
+            let blobs = data_dir.join("blobs");
+            for dir in [data_dir.to_path_buf(), blobs.join("partial"), blobs] {
                 std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
             }
         }
         let keys = keys::ServerKeys::load(data_dir)?;
+        let district_key = operator::district_key(data_dir, &keys)?;
         let db = match database_url {
             Some(url) => db::Db::open_postgres(url),
-            None => db::Db::open_sqlite(&data_dir.join("server.db")),
+            None => {
+                // SQLite gives its WAL and shared-memory files the database file's mode.
+                private_file(&data_dir.join("server.db"))?;
+                db::Db::open_sqlite(&data_dir.join("server.db"))
+            }
         }
         .map_err(|e| std::io::Error::other(e.0))?;
         migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
-        Ok(AppState {
+        db.checkpoint().map_err(|e| std::io::Error::other(e.0))?;
+        let state = AppState {
             db: Arc::new(db),
             keys: Arc::new(keys),
             data_dir: data_dir.to_path_buf(),
             clock,
-            district_key: Arc::new(operator::district_key(data_dir)?),
+            district_key: Arc::new(district_key),
             blob_lock: Arc::new(tokio::sync::Mutex::new(())),
             secure_cookies: false,
-        })
+            database_url: database_url.map(str::to_owned),
+        };
+        let sealed = blobs::seal_clear_blobs(&state)?;
+        if sealed > 0 {
+            tracing::info!(event = "blobs_sealed", count = sealed);
+        }
+        Ok(state)
+    }
+}
+
+/// Creates `path` empty with mode 0600 if it does not exist (a file's mode is set at creation).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -150,7 +178,7 @@ async fn changes(
         let mut rows = Vec::new();
         for audience in &audiences {
             rows.extend(tx.query(
-                "SELECT cursor, body FROM changes WHERE audience = ?1 AND cursor > ?2
+                "SELECT cursor, body, sealed FROM changes WHERE audience = ?1 AND cursor > ?2
                  ORDER BY cursor LIMIT ?3",
                 &[
                     db::text(audience.as_str()),
@@ -163,7 +191,15 @@ async fn changes(
     })?;
     let mut rows: Vec<(i64, String)> = rows
         .into_iter()
-        .map(|r| (r[0].int(), r[1].text().unwrap_or_default()))
+        .map(|r| {
+            let body = stored::open_text(
+                &state.keys,
+                stored::CHANGE_CONTEXT,
+                r[1].text(),
+                r[2].blob(),
+            );
+            (r[0].int(), body.unwrap_or_default())
+        })
         .collect();
     rows.sort_by_key(|(cursor, _)| *cursor);
     let more = rows.len() as i64 > CHANGES_PAGE;

@@ -32,6 +32,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0002_typed_tables.sql"),
         backfill: Some(crate::stored::backfill),
     },
+    Migration {
+        version: 3,
+        name: "sealed_at_rest",
+        sqlite: include_str!("../migrations/sqlite/0003_sealed_at_rest.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sealed_at_rest.sql"),
+        backfill: Some(crate::stored::seal_existing),
+    },
 ];
 
 pub fn latest() -> i64 {

@@ -12,6 +12,7 @@ use ring::signature::Ed25519KeyPair;
 
 use crate::db;
 use crate::enroll::code_hash;
+use crate::keys::ServerKeys;
 use crate::AppState;
 
 pub type OpResult<T> = Result<T, String>;
@@ -21,26 +22,51 @@ const KEY_FILE: &str = "district-key.pk8";
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 pub const DISTRICT_KEY_ID: &str = "district";
 
-/// The district's signing key, made on first start and kept in the data folder (mode 0600).
-pub fn district_key(data_dir: &Path) -> std::io::Result<Ed25519KeyPair> {
+const KEY_CONTEXT: &str = "district-key";
+
+/// The district's signing key, made on first start and kept in the data folder sealed under
+/// the server's data key (mode 0600). A key file from before sealing (plain PKCS#8) is sealed
+/// in place.
+pub fn district_key(data_dir: &Path, keys: &ServerKeys) -> std::io::Result<Ed25519KeyPair> {
     let path = data_dir.join(KEY_FILE);
     let pkcs8 = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
+        Ok(bytes) => match keys.open(KEY_CONTEXT, &bytes) {
+            Some(pkcs8) => pkcs8,
+            None if Ed25519KeyPair::from_pkcs8(&bytes).is_ok() => {
+                write_key(&path, &keys.seal(KEY_CONTEXT, &bytes)?, true)?;
+                bytes
+            }
+            None => return Err(std::io::Error::other(
+                "district key does not open with this data key (PERLINSOS_DATA_KEY or data.key)",
+            )),
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
                 .map_err(|_| std::io::Error::other("key generation failed"))?;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(&path)?;
-            file.write_all(doc.as_ref())?;
-            file.sync_all()?;
+            write_key(&path, &keys.seal(KEY_CONTEXT, doc.as_ref())?, false)?;
             doc.as_ref().to_vec()
         }
         Err(e) => return Err(e),
     };
     Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| std::io::Error::other("district key unreadable"))
+}
+
+/// Writes a key file (0600) through a temporary file and a rename.
+fn write_key(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
+    let temp = path.with_extension("tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    if !replace && path.exists() {
+        return Err(std::io::Error::other(
+            "district key appeared while creating it",
+        ));
+    }
+    std::fs::rename(&temp, path)
 }
 
 /// A one-time code (valid `ttl_ms`) that enrolls one device for `agent_id` in `scope`.
@@ -132,18 +158,21 @@ pub fn import_recipients(state: &AppState, file: &[u8]) -> OpResult<usize> {
             .db
             .write(|tx| {
                 for row in &rows {
+                    let id = row["id"].as_str().unwrap_or_default();
+                    let sealed = crate::stored::seal_text(
+                        &state.keys,
+                        &crate::stored::recipient_context(id),
+                        &row.to_string(),
+                    )?;
                     tx.execute(
-                        "INSERT INTO recipients (id, kelurahan_code, body) VALUES (?1, ?2, ?3)
+                        "INSERT INTO recipients (id, kelurahan_code, body, sealed)
+                         VALUES (?1, ?2, '', ?3)
                          ON CONFLICT (id) DO UPDATE SET kelurahan_code = excluded.kelurahan_code,
-                                                        body = excluded.body",
-                        &[
-                            db::text(row["id"].as_str().unwrap_or_default()),
-                            db::text(kelurahan),
-                            db::text(row.to_string()),
-                        ],
+                                                        body = '', sealed = excluded.sealed",
+                        &[db::text(id), db::text(kelurahan), db::blob(sealed)],
                     )?;
                 }
-                db::add_change(tx, Some(kelurahan), None, &body, now).map(drop)
+                db::add_change(tx, &state.keys, Some(kelurahan), None, &body, now).map(drop)
             })
             .map_err(|e| e.0)?;
     }
@@ -195,7 +224,7 @@ fn add_change(
     let now = (state.clock)();
     state
         .db
-        .write(|tx| db::add_change(tx, kelurahan, device, &body, now).map(drop))
+        .write(|tx| db::add_change(tx, &state.keys, kelurahan, device, &body, now).map(drop))
         .map_err(|e| e.0)
 }
 

@@ -227,19 +227,25 @@ fn apply(
             return Ok(rejected(ErrorCode::BlobMissing));
         }
     }
+    // The record as received, for audit: sealed, never in clear.
+    let sealed = stored::seal_text(
+        keys,
+        &stored::entry_context(&entry.id),
+        &entry.body.to_string(),
+    )?;
     tx.execute(
         "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body, created_at,
-                              received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                              received_at, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8)",
         &[
             db::text(entry.id.as_str()),
             db::text(device.device_id.as_str()),
             db::text(entry.kind.as_str()),
             db::text(entry.entity_id.as_str()),
             db::opt_text(entry.kelurahan_code.as_deref()),
-            db::text(entry.body.to_string()),
             db::int(entry.created_at),
             db::int(now),
+            db::blob(sealed),
         ],
     )?;
     store_typed(tx, keys, device, entry, &checked, now)?;

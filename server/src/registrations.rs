@@ -153,7 +153,7 @@ pub fn list(
         None => String::new(),
     };
     let sql = format!(
-        "SELECT e.body, h.status FROM households h JOIN entries e ON e.id = h.entry_id
+        "SELECT e.body, h.status, e.sealed, e.id FROM households h JOIN entries e ON e.id = h.entry_id
          {filter} ORDER BY h.registered_at, h.id {limit}"
     );
     let rows = state.db.read(|tx| tx.query(&sql, &params))?;
@@ -166,7 +166,10 @@ pub fn list(
             usize::MAX
         })
         .filter_map(|r| {
-            let body = serde_json::from_str::<Json>(&r[0].text()?).ok()?;
+            let entry_id = r[3].text()?;
+            let context = crate::stored::entry_context(&entry_id);
+            let text = crate::stored::open_text(&state.keys, &context, r[0].text(), r[2].blob())?;
+            let body = serde_json::from_str::<Json>(&text).ok()?;
             let mut household = parse(&body)?;
             household.status = r[1].text().unwrap_or_default();
             Some(household)

@@ -12,6 +12,7 @@ use serde_json::Value as Json;
 
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, DbError, Tx};
+use crate::keys::ServerKeys;
 use crate::staff_audit;
 use crate::stored::due_at;
 use crate::AppState;
@@ -263,12 +264,7 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
         let Some(row) = sanggahan_row(tx, id)? else {
             return Ok(None);
         };
-        let body = tx
-            .query_one(
-                "SELECT body FROM entries WHERE id = ?1",
-                &[db::text(row[8].text().unwrap_or_default())],
-            )?
-            .and_then(|r| r[0].text())
+        let body = crate::stored::entry_body(tx, &state.keys, &row[8].text().unwrap_or_default())?
             .and_then(|text| serde_json::from_str::<Body>(&text).ok());
         let Some(body) = body else {
             return Ok(None);
@@ -286,12 +282,17 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
             )?
             .map(|r| r[0].int())
             .unwrap_or(0);
+        let recipient_id = row[2].text().unwrap_or_default();
         let recipient = tx
             .query_one(
-                "SELECT body FROM recipients WHERE id = ?1",
-                &[db::text(row[2].text().unwrap_or_default())],
+                "SELECT body, sealed FROM recipients WHERE id = ?1",
+                &[db::text(recipient_id.as_str())],
             )?
-            .and_then(|r| serde_json::from_str(&r[0].text()?).ok());
+            .and_then(|r| {
+                let context = crate::stored::recipient_context(&recipient_id);
+                crate::stored::open_text(&state.keys, &context, r[0].text(), r[1].blob())
+            })
+            .and_then(|text| serde_json::from_str(&text).ok());
         // The near-duplicate search compares with every indexed photo (a Hamming distance has
         // no B-tree index); the table holds one small row per photo.
         let index = tx.query(
@@ -411,45 +412,47 @@ pub fn decide(
         if !line_of(&row, now).status.is_open() {
             return Err(ALREADY_CLOSED);
         }
-        close(
-            tx,
+        let closing = Closing {
             id,
-            &row[7].text().unwrap_or_default(),
+            device_id: &row[7].text().unwrap_or_default(),
             status,
             reason,
             operator,
             now,
-        )?;
+        };
+        close(tx, &state.keys, &closing)?;
         Ok(status)
     })
 }
 
-fn close(
-    tx: &mut dyn Tx,
-    id: &str,
-    device_id: &str,
+/// A sanggahan being closed: by whom, how, and for which phone.
+struct Closing<'a> {
+    id: &'a str,
+    device_id: &'a str,
     status: Status,
-    reason: Option<&str>,
-    operator: &str,
+    reason: Option<&'a str>,
+    operator: &'a str,
     now: i64,
-) -> Result<(), DbError> {
+}
+
+fn close(tx: &mut dyn Tx, keys: &ServerKeys, c: &Closing<'_>) -> Result<(), DbError> {
     tx.execute(
         "UPDATE sanggahan SET status = ?2, status_at = ?3 WHERE id = ?1",
-        &[db::text(id), db::text(status.as_str()), db::int(now)],
+        &[db::text(c.id), db::text(c.status.as_str()), db::int(c.now)],
     )?;
-    record_decision(tx, id, device_id, status, reason, operator, now)
+    record_decision(tx, keys, c)
 }
 
 /// The decision row, the phone's change and the operator's audit entry of a closed sanggahan.
-fn record_decision(
-    tx: &mut dyn Tx,
-    id: &str,
-    device_id: &str,
-    status: Status,
-    reason: Option<&str>,
-    operator: &str,
-    now: i64,
-) -> Result<(), DbError> {
+fn record_decision(tx: &mut dyn Tx, keys: &ServerKeys, c: &Closing<'_>) -> Result<(), DbError> {
+    let Closing {
+        id,
+        device_id,
+        status,
+        reason,
+        operator,
+        now,
+    } = *c;
     tx.execute(
         "INSERT INTO sanggahan_decisions (sanggahan_id, status, reason, decided_at, decided_by)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -469,7 +472,7 @@ fn record_decision(
         reason: reason.map(str::to_owned),
     };
     let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, None, Some(device_id), &body, now)?;
+    db::add_change(tx, keys, None, Some(device_id), &body, now)?;
     staff_audit::record(
         tx,
         now,
@@ -499,7 +502,15 @@ pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
         for row in &lapsed {
             let (id, device) = (row[0].text().unwrap_or_default(), row[1].text());
             let device = device.unwrap_or_default();
-            record_decision(tx, &id, &device, Status::Kedaluwarsa, None, SYSTEM, now)?;
+            let closing = Closing {
+                id: &id,
+                device_id: &device,
+                status: Status::Kedaluwarsa,
+                reason: None,
+                operator: SYSTEM,
+                now,
+            };
+            record_decision(tx, &state.keys, &closing)?;
         }
         Ok(lapsed.len())
     })

@@ -222,3 +222,77 @@ fn old_status(tx: &mut dyn Tx, id: &str, filed_at: i64) -> DbResult<(Status, i64
         None => (Status::Diterima, filed_at),
     })
 }
+
+/// What a sealed value is, bound as its associated data.
+pub fn entry_context(entry_id: &str) -> String {
+    format!("entry\n{entry_id}")
+}
+
+pub const CHANGE_CONTEXT: &str = "change";
+
+pub fn recipient_context(id: &str) -> String {
+    format!("recipient\n{id}")
+}
+
+pub fn seal_text(keys: &ServerKeys, context: &str, text: &str) -> DbResult<Vec<u8>> {
+    keys.seal(context, text.as_bytes())
+        .map_err(|e| crate::db::DbError(e.to_string()))
+}
+
+/// A stored text: its sealed column opened, or (a row from before sealing) its clear one.
+pub fn open_text(
+    keys: &ServerKeys,
+    context: &str,
+    clear: Option<String>,
+    sealed: Option<Vec<u8>>,
+) -> Option<String> {
+    match sealed {
+        Some(sealed) => String::from_utf8(keys.open(context, &sealed)?).ok(),
+        None => clear.filter(|c| !c.is_empty()),
+    }
+}
+
+/// Migration 0003: seals what earlier versions kept in clear and empties the clear columns.
+pub fn seal_existing(tx: &mut dyn Tx, keys: &ServerKeys) -> DbResult<()> {
+    for row in tx.query("SELECT id, body FROM entries WHERE sealed IS NULL", &[])? {
+        let id = row[0].text().unwrap_or_default();
+        let sealed = seal_text(
+            keys,
+            &entry_context(&id),
+            &row[1].text().unwrap_or_default(),
+        )?;
+        tx.execute(
+            "UPDATE entries SET sealed = ?2, body = '' WHERE id = ?1",
+            &[db::text(id), db::blob(sealed)],
+        )?;
+    }
+    for row in tx.query("SELECT cursor, body FROM changes WHERE sealed IS NULL", &[])? {
+        let sealed = seal_text(keys, CHANGE_CONTEXT, &row[1].text().unwrap_or_default())?;
+        tx.execute(
+            "UPDATE changes SET sealed = ?2, body = '' WHERE cursor = ?1",
+            &[row[0].clone(), db::blob(sealed)],
+        )?;
+    }
+    for row in tx.query("SELECT id, body FROM recipients WHERE sealed IS NULL", &[])? {
+        let id = row[0].text().unwrap_or_default();
+        let sealed = seal_text(
+            keys,
+            &recipient_context(&id),
+            &row[1].text().unwrap_or_default(),
+        )?;
+        tx.execute(
+            "UPDATE recipients SET sealed = ?2, body = '' WHERE id = ?1",
+            &[db::text(id), db::blob(sealed)],
+        )?;
+    }
+    Ok(())
+}
+
+/// The body of a stored entry (the record as received), opened.
+pub fn entry_body(tx: &mut dyn Tx, keys: &ServerKeys, entry_id: &str) -> DbResult<Option<String>> {
+    let row = tx.query_one(
+        "SELECT body, sealed FROM entries WHERE id = ?1",
+        &[db::text(entry_id)],
+    )?;
+    Ok(row.and_then(|r| open_text(keys, &entry_context(entry_id), r[0].text(), r[1].blob())))
+}

@@ -132,7 +132,7 @@ fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
         })
         .unwrap();
 
-        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), 2, "{}", b.name);
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), 3, "{}", b.name);
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
         assert_eq!(
             scalar(&b.db, "SELECT count(*) FROM household_members"),
@@ -168,9 +168,27 @@ fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
         assert!(indexes.iter().all(|i| i.len() == 16 && i != nik.as_bytes()));
 
         // Again: nothing to do, nothing doubled.
-        assert_eq!(migrate::run(&b.db, &keys, 3).unwrap(), 2);
+        assert_eq!(migrate::run(&b.db, &keys, 3).unwrap(), 3);
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
-        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 2);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 3);
+
+        // 0003 sealed what version 1 kept in clear, and it opens with the key.
+        assert_eq!(
+            scalar(
+                &b.db,
+                "SELECT count(*) FROM entries WHERE body <> '' OR sealed IS NULL"
+            ),
+            0
+        );
+        let opened =
+            b.db.read(|tx| perlinsos_server::stored::entry_body(tx, &keys, &household.id))
+                .unwrap()
+                .expect("opens");
+        assert!(opened.contains(nik));
+        assert_eq!(
+            scalar(&b.db, "SELECT count(*) FROM changes WHERE body <> ''"),
+            0
+        );
     }
 }
 
@@ -188,7 +206,7 @@ fn a_database_made_before_migrations_is_adopted() {
             insert_entry(tx, "hp-1", &household)
         })
         .unwrap();
-        assert_eq!(migrate::run(&b.db, &keys(), 1).unwrap(), 2, "{}", b.name);
+        assert_eq!(migrate::run(&b.db, &keys(), 1).unwrap(), 3, "{}", b.name);
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 1);
     }
 }
@@ -207,6 +225,6 @@ fn a_database_newer_than_the_server_is_refused_and_left_alone() {
         .unwrap();
         let refused = migrate::run(&b.db, &keys, 2).unwrap_err();
         assert!(refused.0.contains("newer"), "{}: {}", b.name, refused.0);
-        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 3);
+        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 4);
     }
 }

@@ -475,13 +475,6 @@ async fn a_body_naming_another_kelurahan_than_its_envelope_is_out_of_scope() {
         count(&server, "SELECT count(*) FROM entries"),
         entries_before
     );
-    assert_eq!(
-        count(
-            &server,
-            "SELECT count(*) FROM entries WHERE body LIKE '%52.71.01.1005%'"
-        ),
-        0
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -523,19 +516,22 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
     // neighbour: both refused, the owner's record unchanged.
     let neighbour_hostile = Hostile::new(&server, &neighbour);
     let mut reused = neighbour_hostile.household(40);
-    let theirs_before: String = server
-        .state
-        .db
-        .read(|tx| {
-            Ok(tx
-                .query_one(
-                    "SELECT body FROM entries WHERE entity_id = ?1",
-                    &[perlinsos_server::db::text(household_id.as_str())],
-                )?
-                .and_then(|r| r[0].text())
-                .unwrap_or_default())
-        })
-        .unwrap();
+    let sealed_of = |id: &str| -> Vec<u8> {
+        server
+            .state
+            .db
+            .read(|tx| {
+                Ok(tx
+                    .query_one(
+                        "SELECT sealed FROM entries WHERE entity_id = ?1",
+                        &[perlinsos_server::db::text(id)],
+                    )?
+                    .and_then(|r| r[0].blob())
+                    .unwrap_or_default())
+            })
+            .unwrap()
+    };
+    let theirs_before = sealed_of(&household_id);
     let owner_entry_id: String = server
         .state
         .db
@@ -564,6 +560,11 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
     );
     assert_eq!(theirs_after, 1);
     assert!(!theirs_before.is_empty());
+    assert_eq!(
+        sealed_of(&household_id),
+        theirs_before,
+        "the owner's record unchanged"
+    );
 
     // The owner's own withdrawal, through its real outbox, closes it.
     owner.sanggahan().withdraw(&sanggahan_id).unwrap();

@@ -346,7 +346,15 @@ async fn the_phone_refuses_a_model_the_district_did_not_sign() {
     s.state
         .db
         .write(|tx| {
-            db::add_change(tx, None, None, &serde_json::to_string(&change).unwrap(), 1).map(drop)
+            db::add_change(
+                tx,
+                &s.state.keys,
+                None,
+                None,
+                &serde_json::to_string(&change).unwrap(),
+                1,
+            )
+            .map(drop)
         })
         .map_err(|e: db::DbError| e.0)
         .unwrap();

@@ -71,10 +71,18 @@ fn entries(
     let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for row in query(
         district,
-        "SELECT entity_id, body FROM entries WHERE device_id = ?1 AND kind = ?2",
+        "SELECT entity_id, body, sealed, id FROM entries WHERE device_id = ?1 AND kind = ?2",
         &[db::text(device_id), db::text(kind)],
     )? {
-        let body = serde_json::from_str(&row[1].text().unwrap_or_default()).unwrap_or(Value::Null);
+        // The server keeps what it received sealed; the demo opens it with the server's key.
+        let context = perlinsos_server::stored::entry_context(&row[3].text().unwrap_or_default());
+        let text = perlinsos_server::stored::open_text(
+            &district.state.keys,
+            &context,
+            row[1].text(),
+            row[2].blob(),
+        );
+        let body = serde_json::from_str(&text.unwrap_or_default()).unwrap_or(Value::Null);
         out.entry(row[0].text().unwrap_or_default())
             .or_default()
             .push(body);
