@@ -110,19 +110,32 @@ pub trait Tx {
 }
 
 pub enum Db {
-    Sqlite(Mutex<rusqlite::Connection>),
+    /// One writer connection, and readers opened as needed (WAL lets them read while it
+    /// writes).
+    Sqlite {
+        writer: Mutex<rusqlite::Connection>,
+        readers: Mutex<Vec<rusqlite::Connection>>,
+        path: std::path::PathBuf,
+    },
+    /// A pool of connections (r2d2): transactions of different requests run side by side;
+    /// what must not interleave takes a row lock or a transaction-scoped advisory lock.
     /// Always Some until dropped (see `Drop`).
-    Postgres(Mutex<Option<postgres::Client>>),
+    Postgres(Option<PgPool>),
 }
 
+pub type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+
+/// Connections in the PostgreSQL pool: room for both cores' request threads, the sweeper
+/// and the console, well under the server's default of 100.
+const PG_POOL_SIZE: u32 = 8;
+
 impl Drop for Db {
-    /// The postgres client closes through its own runtime: on a plain thread, not on an async
-    /// worker where the server may be dropped.
+    /// The postgres clients close through their own runtimes: on a plain thread, not on an
+    /// async worker where the server may be dropped.
     fn drop(&mut self) {
-        if let Db::Postgres(client) = self {
-            let client = client.get_mut().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(client) = client {
-                let _ = std::thread::spawn(move || drop(client)).join();
+        if let Db::Postgres(pool) = self {
+            if let Some(pool) = pool.take() {
+                let _ = std::thread::spawn(move || drop(pool)).join();
             }
         }
     }
@@ -146,22 +159,38 @@ fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
+fn sqlite_connection(path: &Path) -> DbResult<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // Freed pages are zeroed: a value once in clear does not linger in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    Ok(conn)
+}
+
 impl Db {
     pub fn open_sqlite(path: &Path) -> DbResult<Db> {
-        let conn = rusqlite::Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        // Freed pages are zeroed: a value once in clear does not linger in the file.
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        Ok(Db::Sqlite(Mutex::new(conn)))
+        let writer = sqlite_connection(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        Ok(Db::Sqlite {
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn open_postgres(url: &str) -> DbResult<Db> {
         let url = url.to_owned();
         blocking(move || {
-            let client = postgres::Client::connect(&url, postgres::NoTls)?;
-            Ok(Db::Postgres(Mutex::new(Some(client))))
+            let config: postgres::Config = url.parse()?;
+            let manager = r2d2_postgres::PostgresConnectionManager::new(config, postgres::NoTls);
+            let pool = r2d2::Pool::builder()
+                .max_size(PG_POOL_SIZE)
+                .min_idle(Some(1))
+                .connection_timeout(std::time::Duration::from_secs(10))
+                .build(manager)
+                .map_err(|e| DbError(format!("postgres pool: {e}")))?;
+            Ok(Db::Postgres(Some(pool)))
         })
     }
 
@@ -192,8 +221,8 @@ impl Db {
         f: impl FnOnce(&mut dyn Tx) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         match self {
-            Db::Sqlite(conn) => {
-                let mut conn = lock(conn);
+            Db::Sqlite { writer, .. } => {
+                let mut conn = lock(writer);
                 let tx = conn
                     .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                     .map_err(DbError::from)?;
@@ -202,11 +231,13 @@ impl Db {
                 tx.commit().map_err(DbError::from)?;
                 Ok(value)
             }
-            Db::Postgres(client) => blocking(|| {
-                let mut guard = lock(client);
-                let client = guard
-                    .as_mut()
+            Db::Postgres(pool) => blocking(|| {
+                let pool = pool
+                    .as_ref()
                     .ok_or_else(|| DbError("postgres: closed".into()))?;
+                let mut client = pool
+                    .get()
+                    .map_err(|e| DbError(format!("postgres pool: {e}")))?;
                 let mut tx = client.transaction().map_err(DbError::from)?;
                 let value = f(&mut PostgresTx(&mut tx))?;
                 tx.commit().map_err(DbError::from)?;
@@ -218,15 +249,31 @@ impl Db {
     /// SQLite: moves the WAL's pages into the database file and empties the WAL (after a
     /// migration that sealed what was in clear). PostgreSQL: nothing.
     pub fn checkpoint(&self) -> DbResult<()> {
-        if let Db::Sqlite(conn) = self {
-            lock(conn).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        if let Db::Sqlite { writer, .. } = self {
+            lock(writer).execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
         Ok(())
     }
 
-    /// Reads (in a transaction, for one consistent view).
+    /// Reads (in a transaction, for one consistent view). On SQLite a reader connection, so
+    /// reads do not wait for the writer.
     pub fn read<T: Send>(&self, f: impl FnOnce(&mut dyn Tx) -> DbResult<T> + Send) -> DbResult<T> {
-        self.write(f)
+        let Db::Sqlite { readers, path, .. } = self else {
+            return self.write(f);
+        };
+        let reader = lock(readers).pop();
+        let mut conn = match reader {
+            Some(conn) => conn,
+            None => sqlite_connection(path)?,
+        };
+        let value = {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)?;
+            let value = f(&mut SqliteTx(&tx))?;
+            tx.commit()?;
+            value
+        };
+        lock(readers).push(conn);
+        Ok(value)
     }
 
     /// The first column of the first row of `sql`, as an integer (counts, in tests and
@@ -366,6 +413,35 @@ pub struct Device {
     pub audit_hash: Option<Vec<u8>>,
 }
 
+/// Holds, until the transaction ends, a lock named by `key` (PostgreSQL: a transaction-scoped
+/// advisory lock; SQLite: nothing, its one writer already serializes writes). Two requests
+/// that must not interleave (the same NIK, the change feed's order) take the same key.
+pub fn serialize_on(tx: &mut dyn Tx, key: &[u8]) -> DbResult<()> {
+    if !tx.is_postgres() {
+        return Ok(());
+    }
+    let digest = ring::digest::digest(&ring::digest::SHA256, key);
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&digest.as_ref()[..8]);
+    // execute: the function returns void, which no column type here reads.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(?1)",
+        &[int(i64::from_be_bytes(id))],
+    )?;
+    Ok(())
+}
+
+/// Locks a device's row until the transaction ends (its audit chain moves one batch at a time).
+pub fn lock_device(tx: &mut dyn Tx, device_id: &str) -> DbResult<()> {
+    if tx.is_postgres() {
+        tx.execute(
+            "SELECT 1 FROM devices WHERE device_id = ?1 FOR UPDATE",
+            &[text(device_id)],
+        )?;
+    }
+    Ok(())
+}
+
 pub fn device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
     let row = tx.query_one(
         "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash
@@ -411,6 +487,9 @@ pub fn add_change(
         (None, None) => "all".to_owned(),
     };
     let sealed = crate::stored::seal_text(keys, crate::stored::CHANGE_CONTEXT, body)?;
+    // Cursors must become visible in order, or a phone reading past a later one would never
+    // see an earlier one committed after it: one change-writer at a time, until commit.
+    serialize_on(tx, b"changes")?;
     let row = tx.query_one(
         "INSERT INTO changes (kelurahan_code, device_id, body, at, audience, sealed)
          VALUES (?1, ?2, '', ?3, ?4, ?5) RETURNING cursor",

@@ -36,7 +36,13 @@ pub async fn enroll(
     let device_id = request.device_id.clone();
     let (agent_id, scope_json) = state.db.write(|tx| {
         let Some(code) = tx.query_one(
-            "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1",
+            // FOR UPDATE (PostgreSQL): one code, one device, even when two phones race.
+            if tx.is_postgres() {
+                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1
+                 FOR UPDATE"
+            } else {
+                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1"
+            },
             &[db::blob(hash.clone())],
         )?
         else {

@@ -134,6 +134,12 @@ fn apply_batch(
     state.db.write(|tx| {
         // The chain as this transaction sees it: a copy of this request delivered twice may
         // have moved it since the signature was checked.
+        db::lock_device(tx, &device.device_id)?;
+        // Every lock the batch's records will take, taken first and in one order, so two
+        // batches never wait on each other in a cycle.
+        for key in batch_locks(&state.keys, request) {
+            db::serialize_on(tx, &key)?;
+        }
         let current =
             db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
         let start = (current.audit_seq, current.audit_hash.clone());
@@ -158,6 +164,31 @@ fn apply_batch(
         }
         Ok::<_, ApiError>(results)
     })
+}
+
+/// The advisory-lock keys of a batch (record ids, and the NIK and KK blind indexes of its
+/// households), sorted; the same keys `check_record` and `stored::insert_household` take.
+fn batch_locks(keys: &ServerKeys, request: &PushRequest) -> Vec<Vec<u8>> {
+    use crate::keys::Blind;
+    let mut out = Vec::new();
+    for entry in &request.entries {
+        out.push(format!("record\n{}\n{}", entry.kind, entry.entity_id).into_bytes());
+        if entry.kind != outbox_kind::HOUSEHOLD_REGISTERED {
+            continue;
+        }
+        if let Some(kk) = entry.body.get("kk").and_then(|v| v.as_str()) {
+            out.push(keys.blind(Blind::Kk, kk));
+        }
+        let members = entry.body.get("members").and_then(|v| v.as_array());
+        for member in members.into_iter().flatten() {
+            if let Some(nik) = member.get("nik").and_then(|v| v.as_str()) {
+                out.push(keys.blind(Blind::Nik, nik));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn apply(
@@ -343,6 +374,11 @@ fn check_record(
             return Ok(Some(ErrorCode::OutOfScope));
         }
     }
+    // Two devices sending the same record id at once: one waits for the other's commit.
+    db::serialize_on(
+        tx,
+        format!("record\n{}\n{}", entry.kind, entry.entity_id).as_bytes(),
+    )?;
     let taken = tx.exists(
         "SELECT 1 FROM entries WHERE kind = ?1 AND entity_id = ?2",
         &[

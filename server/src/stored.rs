@@ -32,6 +32,19 @@ pub fn insert_household(
     now: i64,
 ) -> DbResult<usize> {
     let kk_index = keys.blind(Blind::Kk, &household.kk);
+    // Two phones sending the same family at once must see each other: each NIK and the KK is
+    // locked (in a fixed order) until the household is committed.
+    let mut locks: Vec<Vec<u8>> = household
+        .members
+        .iter()
+        .map(|m| keys.blind(Blind::Nik, &m.input.nik))
+        .chain(std::iter::once(kk_index.clone()))
+        .collect();
+    locks.sort();
+    locks.dedup();
+    for key in &locks {
+        db::serialize_on(tx, key)?;
+    }
     let inserted = tx.execute(
         "INSERT INTO households (id, entry_id, device_id, kelurahan_code, kk_index, member_count,
                                  registered_at, status)

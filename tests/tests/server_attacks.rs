@@ -804,3 +804,46 @@ async fn records_breaking_the_phones_rules_are_refused_with_their_fields_and_no_
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_phones_racing_with_one_family_or_one_record_id_lose_no_duplicate_and_take_no_id_twice()
+{
+    let server = Server::start().await;
+    let a = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let b = FieldPhone::enrolled(&server, "agen-02", &[KELURAHAN]).await;
+    let (ha, hb) = (Hostile::new(&server, &a), Hostile::new(&server, &b));
+    for round in 0..8u64 {
+        // The same family on both phones, sent at the same moment.
+        // Seeds far apart: each search for a household of KELURAHAN starts afresh.
+        let seed = 100_000 + round * 10_000;
+        let first = ha.household(seed);
+        let same_family = {
+            let id = loop_register(&b, seed);
+            hb.pending()
+                .into_iter()
+                .find(|e| e.entity_id == id && e.kind == "household.registered")
+                .unwrap()
+        };
+        assert_eq!(first.body["kk"], same_family.body["kk"], "the same family");
+        let (x, y) = tokio::join!(ha.push(vec![first.clone()]), hb.push(vec![same_family]));
+        assert_eq!((x, y), (vec![Outcome::Accepted], vec![Outcome::Accepted]));
+        assert_eq!(
+            count(&server, "SELECT count(*) FROM duplicates"),
+            round as i64 + 1,
+            "round {round}: the pair is found whichever commits first"
+        );
+        // One record id from both phones at once: exactly one takes it.
+        let mine = ha.household(seed + 3_000);
+        let mut theirs = hb.household(seed + 6_000);
+        theirs.entity_id = mine.entity_id.clone();
+        theirs.body["id"] = mine.entity_id.clone().into();
+        let (x, y) = tokio::join!(ha.push(vec![mine]), hb.push(vec![theirs]));
+        let mut outcomes = vec![x[0].clone(), y[0].clone()];
+        outcomes.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(
+            outcomes,
+            vec![Outcome::Accepted, refused(ErrorCode::RecordIdTaken)],
+            "round {round}"
+        );
+    }
+}
