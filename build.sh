@@ -121,6 +121,10 @@ cmd_bench() {
     # Sync: 1,000 households and 100 photos, straight and through a 3G-shaped proxy.
     export PERLINSOS_SYNC_BENCH_REPORT="${PERLINSOS_SYNC_BENCH_REPORT:-$PWD/bench/SYNC-REPORT.md}"
     cargo bench --locked -p perlinsos-e2e --bench sync
+    # Ingest at a field day's peak: 50 phones at once into PostgreSQL, against plain INSERTs.
+    export PERLINSOS_INGEST_BENCH_REPORT="${PERLINSOS_INGEST_BENCH_REPORT:-$PWD/bench/INGEST-REPORT.md}"
+    start_test_postgres
+    cargo bench --locked -p perlinsos-e2e --bench ingest
 }
 
 cmd_fuzz() {

@@ -420,15 +420,55 @@ pub fn serialize_on(tx: &mut dyn Tx, key: &[u8]) -> DbResult<()> {
     if !tx.is_postgres() {
         return Ok(());
     }
+    // execute: the function returns void, which no column type here reads.
+    tx.execute("SELECT pg_advisory_xact_lock(?1)", &[int(lock_id(key))])?;
+    Ok(())
+}
+
+/// `serialize_on` for several keys in one statement, in the order given (callers sort them).
+pub fn serialize_on_all(tx: &mut dyn Tx, keys: &[Vec<u8>]) -> DbResult<()> {
+    if !tx.is_postgres() || keys.is_empty() {
+        return Ok(());
+    }
+    // The lock ids are numbers this function computed, written into the statement as literals.
+    let ids: Vec<String> = keys.iter().map(|k| format!("({})", lock_id(k))).collect();
+    tx.execute(
+        &format!(
+            "SELECT pg_advisory_xact_lock(k) FROM (VALUES {}) AS v(k)",
+            ids.join(", ")
+        ),
+        &[],
+    )?;
+    Ok(())
+}
+
+fn lock_id(key: &[u8]) -> i64 {
     let digest = ring::digest::digest(&ring::digest::SHA256, key);
     let mut id = [0u8; 8];
     id.copy_from_slice(&digest.as_ref()[..8]);
-    // execute: the function returns void, which no column type here reads.
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(?1)",
-        &[int(i64::from_be_bytes(id))],
-    )?;
-    Ok(())
+    i64::from_be_bytes(id)
+}
+
+/// The device that sent each of `ids` the server already holds.
+pub fn entry_owners(
+    tx: &mut dyn Tx,
+    ids: &[&str],
+) -> DbResult<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(200) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let params: Vec<Value> = chunk.iter().map(|id| text(*id)).collect();
+        let sql = format!(
+            "SELECT id, device_id FROM entries WHERE id IN ({})",
+            marks.join(", ")
+        );
+        for row in tx.query(&sql, &params)? {
+            if let (Some(id), Some(device)) = (row[0].text(), row[1].text()) {
+                out.insert(id, device);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Locks a device's row until the transaction ends (its audit chain moves one batch at a time).

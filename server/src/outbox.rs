@@ -137,16 +137,29 @@ fn apply_batch(
         db::lock_device(tx, &device.device_id)?;
         // Every lock the batch's records will take, taken first and in one order, so two
         // batches never wait on each other in a cycle.
-        for key in batch_locks(&state.keys, request) {
-            db::serialize_on(tx, &key)?;
-        }
+        db::serialize_on_all(tx, &batch_locks(&state.keys, request))?;
+        // Which of the batch's entry ids the server already holds, and from which device, in
+        // one read (entries applied in this batch are added as they go).
+        let ids: Vec<&str> = request.entries.iter().map(|e| e.id.as_str()).collect();
+        let mut known = db::entry_owners(tx, &ids)?;
         let current =
             db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
         let start = (current.audit_seq, current.audit_hash.clone());
         let mut chain = start.clone();
         let mut results = Vec::with_capacity(request.entries.len());
         for (entry, photos) in request.entries.iter().zip(&evidence) {
-            let outcome = apply(tx, &state.keys, device, entry, photos, &mut chain, now)?;
+            // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
+            let outcome = match known.get(&entry.id) {
+                Some(owner) if *owner == device.device_id => Outcome::Duplicate,
+                Some(_) => rejected(ErrorCode::RecordIdTaken),
+                None => {
+                    let outcome = apply(tx, &state.keys, device, entry, photos, &mut chain, now)?;
+                    if outcome == Outcome::Accepted {
+                        known.insert(entry.id.clone(), device.device_id.clone());
+                    }
+                    outcome
+                }
+            };
             results.push(EntryResult {
                 id: entry.id.clone(),
                 outcome,
@@ -172,6 +185,10 @@ fn batch_locks(keys: &ServerKeys, request: &PushRequest) -> Vec<Vec<u8>> {
     use crate::keys::Blind;
     let mut out = Vec::new();
     for entry in &request.entries {
+        // Audit entries are the device's own chain, under its row lock.
+        if entry.kind == outbox_kind::AUDIT_APPENDED {
+            continue;
+        }
         out.push(format!("record\n{}\n{}", entry.kind, entry.entity_id).into_bytes());
         if entry.kind != outbox_kind::HOUSEHOLD_REGISTERED {
             continue;
@@ -200,19 +217,6 @@ fn apply(
     chain: &mut (i64, Option<Vec<u8>>),
     now: i64,
 ) -> Result<Outcome, ApiError> {
-    let known = tx
-        .query_one(
-            "SELECT device_id FROM entries WHERE id = ?1",
-            &[db::text(entry.id.as_str())],
-        )?
-        .and_then(|r| r[0].text());
-    if let Some(owner) = known {
-        return Ok(if owner == device.device_id {
-            Outcome::Duplicate
-        } else {
-            rejected(ErrorCode::RecordIdTaken)
-        });
-    }
     if entry.id.is_empty() || entry.id.len() > 64 {
         return Ok(rejected(ErrorCode::BodyInvalid));
     }

@@ -1,0 +1,327 @@
+//! Ingest at a field day's peak (`./build.sh bench`, never a timed test): 50 phones at once,
+//! each pushing 200 households of 5 members with their audit entries through the real HTTP API
+//! on loopback, into PostgreSQL. Side by side in the same run: plain INSERTs of the same rows
+//! (the records as JSON, one typed row per household and per member) through the same driver
+//! and pool, with no validation and no sealing. Reports households/s, the ratio and the batch
+//! latencies to PERLINSOS_INGEST_BENCH_REPORT (default bench/INGEST-REPORT.md). Needs
+//! PERLINSOS_TEST_DATABASE_URL (`./build.sh bench` starts a throw-away cluster).
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use perlinsos_core::crypt::{Cipher, DataKey};
+use perlinsos_core::date::now_millis;
+use perlinsos_core::registration::Registry;
+use perlinsos_core::sample::Generator;
+use perlinsos_core::session::device::Device;
+use perlinsos_core::store::Store;
+use perlinsos_core::sync::{self, Syncer};
+use perlinsos_core::Date;
+use perlinsos_protocol::signing::{self, canonical_request};
+use perlinsos_protocol::wire::{Outcome, PushEntry, PushRequest, PushResponse};
+use perlinsos_server::db::{self, Db};
+use perlinsos_server::{operator, AppState};
+use ring::digest::{digest, SHA256};
+
+const PHONES: usize = 50;
+const HOUSEHOLDS: usize = 200;
+const MEMBERS: usize = 5;
+/// The phone's own batch size (core::sync::BATCH).
+const BATCH: usize = perlinsos_core::sync::BATCH;
+const KELURAHAN: &str = "52.71.01.1004";
+
+struct Phone {
+    _dir: tempfile::TempDir,
+    device: Arc<Device>,
+    entries: Vec<PushEntry>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    perlinsos_core::hex::encode(bytes)
+}
+
+async fn phone(url: &str, state: &AppState, index: usize) -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
+    let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
+    let agent = format!("agen-{index:02}");
+    let code = operator::enroll_code(state, &agent, &[KELURAHAN.to_owned()], 3_600_000).unwrap();
+    sync::enroll(&store, &device, url, &code).await.unwrap();
+    let registry = Registry::new(store.clone(), cipher.clone())
+        .for_agent(&agent)
+        .with_audit(device.signer());
+    let mut generator = Generator::new(10_000 + index as u64, Date::of_unix_millis(now_millis()));
+    let mut registered = 0;
+    while registered < HOUSEHOLDS {
+        let now = now_millis();
+        let sample = generator.household(&agent, MEMBERS, now);
+        if sample.household.address.kelurahan_code != KELURAHAN {
+            continue;
+        }
+        sample.register(&registry, now).unwrap();
+        registered += 1;
+    }
+    let syncer = Syncer::new(
+        store.clone(),
+        device.clone(),
+        cipher,
+        dir.path().join("evidence"),
+        url,
+        Arc::new(now_millis),
+    )
+    .unwrap();
+    let entries = serde_json::from_slice(&syncer.wire_records().unwrap()).unwrap();
+    Phone {
+        _dir: dir,
+        device,
+        entries,
+    }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Pushes the phone's entries in its batches, as its sync would; returns each batch's time.
+async fn push_all(http: reqwest::Client, url: String, phone: Arc<Phone>) -> Vec<Duration> {
+    let mut times = Vec::new();
+    for batch in phone.entries.chunks(BATCH) {
+        let body = gzip(
+            &serde_json::to_vec(&PushRequest {
+                entries: batch.to_vec(),
+            })
+            .unwrap(),
+        );
+        let mut nonce = [0u8; 16];
+        perlinsos_core::crypt::random_bytes(&mut nonce).unwrap();
+        let (nonce, at) = (hex(&nonce), now_millis());
+        let text = canonical_request(
+            "POST",
+            "/v1/outbox",
+            &phone.device.id,
+            at,
+            &nonce,
+            &hex(digest(&SHA256, &body).as_ref()),
+        );
+        let started = Instant::now();
+        let response = http
+            .post(format!("{url}/v1/outbox"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "gzip")
+            .header(signing::HEADER_DEVICE, phone.device.id.as_str())
+            .header(signing::HEADER_TIMESTAMP, at.to_string())
+            .header(signing::HEADER_NONCE, nonce)
+            .header(
+                signing::HEADER_SIGNATURE,
+                hex(phone.device.key().sign(&text).as_ref()),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+        let answer: PushResponse = response.json().await.unwrap();
+        times.push(started.elapsed());
+        for r in &answer.results {
+            assert_eq!(r.outcome, Outcome::Accepted, "{}", r.id);
+        }
+    }
+    times
+}
+
+/// The same rows as plain INSERTs through the same driver and pool: the records as JSON, one
+/// row per household and per member, in transactions of a phone batch, 50 writers at once.
+fn plain_inserts(url: &str, phones: &[Arc<Phone>]) -> Duration {
+    let db = Arc::new(Db::open_postgres(url).unwrap());
+    db.write(|tx| {
+        tx.batch(
+            "CREATE TABLE plain_entries (id TEXT PRIMARY KEY, device_id TEXT NOT NULL,
+                 kind TEXT NOT NULL, entity_id TEXT NOT NULL, body TEXT NOT NULL);
+             CREATE TABLE plain_households (id TEXT PRIMARY KEY, kk TEXT NOT NULL,
+                 kelurahan_code TEXT NOT NULL);
+             CREATE TABLE plain_members (household_id TEXT NOT NULL, member_id TEXT NOT NULL,
+                 nik TEXT NOT NULL, PRIMARY KEY (household_id, member_id));
+             CREATE INDEX plain_members_nik ON plain_members (nik);
+             CREATE INDEX plain_households_kk ON plain_households (kk);",
+        )
+    })
+    .unwrap();
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for phone in phones {
+            let db = db.clone();
+            s.spawn(move || {
+                for batch in phone.entries.chunks(BATCH) {
+                    db.write(|tx| {
+                        for e in batch {
+                            tx.execute(
+                                "INSERT INTO plain_entries (id, device_id, kind, entity_id, body)
+                                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                                &[
+                                    db::text(e.id.as_str()),
+                                    db::text(phone.device.id.as_str()),
+                                    db::text(e.kind.as_str()),
+                                    db::text(e.entity_id.as_str()),
+                                    db::text(e.body.to_string()),
+                                ],
+                            )?;
+                            if e.kind != "household.registered" {
+                                continue;
+                            }
+                            tx.execute(
+                                "INSERT INTO plain_households (id, kk, kelurahan_code)
+                                 VALUES (?1, ?2, ?3)",
+                                &[
+                                    db::text(e.entity_id.as_str()),
+                                    db::text(e.body["kk"].as_str().unwrap_or_default()),
+                                    db::text(KELURAHAN),
+                                ],
+                            )?;
+                            for m in e.body["members"].as_array().into_iter().flatten() {
+                                tx.execute(
+                                    "INSERT INTO plain_members (household_id, member_id, nik)
+                                     VALUES (?1, ?2, ?3)",
+                                    &[
+                                        db::text(e.entity_id.as_str()),
+                                        db::text(m["id"].as_str().unwrap_or_default()),
+                                        db::text(m["nik"].as_str().unwrap_or_default()),
+                                    ],
+                                )?;
+                            }
+                        }
+                        Ok::<_, db::DbError>(())
+                    })
+                    .unwrap();
+                }
+            });
+        }
+    });
+    started.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() {
+    let admin = std::env::var("PERLINSOS_TEST_DATABASE_URL")
+        .expect("PERLINSOS_TEST_DATABASE_URL: ./build.sh bench starts a PostgreSQL cluster");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut suffix = [0u8; 6];
+    perlinsos_core::crypt::random_bytes(&mut suffix).unwrap();
+    let name = format!("perlinsos_ingest_{}", hex(&suffix));
+    let url = Db::create_postgres_database(&admin, &name).unwrap();
+    let plain_url = Db::create_postgres_database(&admin, &format!("{name}_plain")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = runtime.block_on(async {
+        let state = AppState::open_with(
+            dir.path(),
+            Some(&url),
+            Arc::new(perlinsos_server::now_millis),
+        )
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(perlinsos_server::serve(listener, state.clone()));
+        eprintln!("ingest: {PHONES} phones registering {HOUSEHOLDS} households each");
+        let mut phones = Vec::new();
+        for i in 0..PHONES {
+            phones.push(Arc::new(phone(&base, &state, i).await));
+        }
+        let entries: usize = phones.iter().map(|p| p.entries.len()).sum();
+        let http = reqwest::Client::new();
+        let started = Instant::now();
+        let tasks: Vec<_> = phones
+            .iter()
+            .map(|p| tokio::spawn(push_all(http.clone(), base.clone(), p.clone())))
+            .collect();
+        let mut times = Vec::new();
+        for t in tasks {
+            times.extend(t.await.unwrap());
+        }
+        let http_elapsed = started.elapsed();
+        let stored = state.db.scalar("SELECT count(*) FROM households").unwrap();
+        assert_eq!(
+            stored as usize,
+            PHONES * HOUSEHOLDS,
+            "every household stored once"
+        );
+        let plain_phones = phones.clone();
+        let plain_url = plain_url.clone();
+        let plain = tokio::task::spawn_blocking(move || plain_inserts(&plain_url, &plain_phones))
+            .await
+            .unwrap();
+        times.sort();
+        let version = state
+            .db
+            .read(|tx| tx.query_one("SHOW server_version", &[]))
+            .unwrap()
+            .and_then(|r| r[0].text())
+            .unwrap_or_default();
+        (entries, http_elapsed, plain, times, version)
+    });
+    let (entries, http_elapsed, plain, times, version) = report;
+    let households = (PHONES * HOUSEHOLDS) as f64;
+    let http_rate = households / http_elapsed.as_secs_f64();
+    let plain_rate = households / plain.as_secs_f64();
+    let mut out = String::new();
+    let _ = writeln!(out, "# Ingest at a field day's peak\n");
+    let _ = writeln!(
+        out,
+        "Measured by `./build.sh bench` (`tests/benches/ingest.rs`) on this machine (2 cores), \
+         server and PostgreSQL {} on loopback (throw-away cluster, fsync off), {} UTC.\n",
+        version,
+        perlinsos_core::date::Date::of_unix_millis(now_millis())
+    );
+    let _ = writeln!(
+        out,
+        "{PHONES} phones at once, each {HOUSEHOLDS} households of {MEMBERS} members plus its \
+         audit entries ({entries} entries in all), pushed in the phone's batches of {BATCH} \
+         (gzip, signed) through `POST /v1/outbox`: decoded, checked with the phone's rules, \
+         scope, ownership and duplicates, sealed at rest, typed rows and blind indexes written.\n"
+    );
+    let _ = writeln!(out, "| path | time | households/s |");
+    let _ = writeln!(out, "|---|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| real HTTP API | {:.2} s | {:.0} |",
+        http_elapsed.as_secs_f64(),
+        http_rate
+    );
+    let _ = writeln!(
+        out,
+        "| plain INSERTs, same rows, same driver and pool (no validation, no sealing) | {:.2} s | {:.0} |",
+        plain.as_secs_f64(),
+        plain_rate
+    );
+    let _ = writeln!(
+        out,
+        "\nRatio (API / plain): {:.2}x. Floor: 1,000 households/s through the API.\n",
+        http_rate / plain_rate
+    );
+    let _ = writeln!(
+        out,
+        "Batch latency through the API ({} batches): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms.",
+        times.len(),
+        percentile(&times, 0.5).as_secs_f64() * 1000.0,
+        percentile(&times, 0.99).as_secs_f64() * 1000.0,
+        times
+            .last()
+            .map(|t| t.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    );
+    print!("{out}");
+    let path = std::env::var("PERLINSOS_INGEST_BENCH_REPORT")
+        .unwrap_or_else(|_| "bench/INGEST-REPORT.md".into());
+    std::fs::write(&path, out).unwrap();
+    drop(runtime);
+}
