@@ -449,6 +449,35 @@ fn lock_id(key: &[u8]) -> i64 {
     i64::from_be_bytes(id)
 }
 
+/// Stores received entries (rows of id, device, kind, entity, kelurahan, created, received,
+/// sealed body), many in one statement.
+pub fn insert_entries(tx: &mut dyn Tx, rows: &[Vec<Value>]) -> DbResult<()> {
+    const COLUMNS: usize = 8;
+    for chunk in rows.chunks(100) {
+        let mut groups = Vec::with_capacity(chunk.len());
+        let mut params = Vec::with_capacity(chunk.len() * COLUMNS);
+        for row in chunk {
+            let at = params.len();
+            let marks: Vec<String> = (1..=COLUMNS).map(|i| format!("?{}", at + i)).collect();
+            // The clear body column stays empty: the record is kept sealed.
+            groups.push(format!(
+                "({}, {}, {}, {}, {}, '', {}, {}, {})",
+                marks[0], marks[1], marks[2], marks[3], marks[4], marks[5], marks[6], marks[7]
+            ));
+            params.extend(row.iter().cloned());
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body,
+                                      created_at, received_at, sealed) VALUES {}",
+                groups.join(", ")
+            ),
+            &params,
+        )?;
+    }
+    Ok(())
+}
+
 /// The device that sent each of `ids` the server already holds.
 pub fn entry_owners(
     tx: &mut dyn Tx,

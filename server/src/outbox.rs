@@ -145,7 +145,10 @@ fn apply_batch(
         let current =
             db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
         let start = (current.audit_seq, current.audit_hash.clone());
-        let mut chain = start.clone();
+        let mut chain = Chain {
+            head: start.clone(),
+            rows: Vec::new(),
+        };
         let mut results = Vec::with_capacity(request.entries.len());
         for (entry, photos) in request.entries.iter().zip(&evidence) {
             // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
@@ -165,6 +168,9 @@ fn apply_batch(
                 outcome,
             });
         }
+        // The batch's audit entries, in one statement.
+        db::insert_entries(tx, &chain.rows)?;
+        let chain = chain.head;
         if chain != start {
             tx.execute(
                 "UPDATE devices SET audit_seq = ?2, audit_hash = ?3 WHERE device_id = ?1",
@@ -214,7 +220,7 @@ fn apply(
     device: &Device,
     entry: &PushEntry,
     photos: &Result<Vec<CheckedPhoto>, ErrorCode>,
-    chain: &mut (i64, Option<Vec<u8>>),
+    chain: &mut Chain,
     now: i64,
 ) -> Result<Outcome, ApiError> {
     if entry.id.is_empty() || entry.id.len() > 64 {
@@ -233,8 +239,8 @@ fn apply(
         }
     };
     if entry.kind == outbox_kind::AUDIT_APPENDED {
-        match check_audit(device, &entry.body, chain) {
-            Ok(next) => *chain = next,
+        match check_audit(device, &entry.body, &chain.head) {
+            Ok(next) => chain.head = next,
             Err(code) => return Ok(rejected(code)),
         }
     } else {
@@ -268,21 +274,22 @@ fn apply(
         &stored::entry_context(&entry.id),
         &entry.body.to_string(),
     )?;
-    tx.execute(
-        "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body, created_at,
-                              received_at, sealed)
-         VALUES (?1, ?2, ?3, ?4, ?5, '', ?6, ?7, ?8)",
-        &[
-            db::text(entry.id.as_str()),
-            db::text(device.device_id.as_str()),
-            db::text(entry.kind.as_str()),
-            db::text(entry.entity_id.as_str()),
-            db::opt_text(entry.kelurahan_code.as_deref()),
-            db::int(entry.created_at),
-            db::int(now),
-            db::blob(sealed),
-        ],
-    )?;
+    let row = vec![
+        db::text(entry.id.as_str()),
+        db::text(device.device_id.as_str()),
+        db::text(entry.kind.as_str()),
+        db::text(entry.entity_id.as_str()),
+        db::opt_text(entry.kelurahan_code.as_deref()),
+        db::int(entry.created_at),
+        db::int(now),
+        db::blob(sealed),
+    ];
+    if entry.kind == outbox_kind::AUDIT_APPENDED {
+        // Nothing in the batch reads audit rows back: written together at its end.
+        chain.rows.push(row);
+        return Ok(Outcome::Accepted);
+    }
+    db::insert_entries(tx, &[row])?;
     store_typed(tx, keys, device, entry, &checked, now)?;
     let record_kind = match entry.kind.as_str() {
         outbox_kind::HOUSEHOLD_REGISTERED => Some("household"),
@@ -495,6 +502,12 @@ fn read_evidence(
         photos.push(CheckedPhoto { name, phash });
     }
     Ok(Ok(photos))
+}
+
+/// The device's audit chain as the batch moves it, and its entries still to write.
+struct Chain {
+    head: (i64, Option<Vec<u8>>),
+    rows: Vec<Vec<db::Value>>,
 }
 
 /// The next link of the device's audit chain, or why this entry is not it.

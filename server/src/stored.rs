@@ -72,22 +72,42 @@ pub fn insert_household(
             others.push((id, "kk"));
         }
     }
-    for member in &household.members {
-        let nik_index = keys.blind(Blind::Nik, &member.input.nik);
+    // The members in one statement, then the other households holding any of their NIKs in
+    // one read.
+    let niks: Vec<Vec<u8>> = household
+        .members
+        .iter()
+        .map(|m| keys.blind(Blind::Nik, &m.input.nik))
+        .collect();
+    let mut groups = Vec::new();
+    let mut params = Vec::new();
+    for (member, nik) in household.members.iter().zip(&niks) {
+        let at = params.len();
+        groups.push(format!("(?{}, ?{}, ?{})", at + 1, at + 2, at + 3));
+        params.extend([
+            db::text(household.id.as_str()),
+            db::text(member.id.as_str()),
+            db::blob(nik.clone()),
+        ]);
+    }
+    if !groups.is_empty() {
         tx.execute(
-            "INSERT INTO household_members (household_id, member_id, nik_index)
-             VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
-            &[
-                db::text(household.id.as_str()),
-                db::text(member.id.as_str()),
-                db::blob(nik_index.clone()),
-            ],
+            &format!(
+                "INSERT INTO household_members (household_id, member_id, nik_index) VALUES {}
+                 ON CONFLICT DO NOTHING",
+                groups.join(", ")
+            ),
+            &params,
         )?;
-        for row in tx.query(
-            "SELECT household_id FROM household_members
-             WHERE nik_index = ?1 AND household_id <> ?2",
-            &[db::blob(nik_index), db::text(household.id.as_str())],
-        )? {
+        let marks: Vec<String> = (2..niks.len() + 2).map(|i| format!("?{i}")).collect();
+        let mut params = vec![db::text(household.id.as_str())];
+        params.extend(niks.iter().map(|n| db::blob(n.clone())));
+        let sql = format!(
+            "SELECT DISTINCT household_id FROM household_members
+             WHERE nik_index IN ({}) AND household_id <> ?1 ORDER BY household_id",
+            marks.join(", ")
+        );
+        for row in tx.query(&sql, &params)? {
             if let Some(id) = row[0].text() {
                 if !others.iter().any(|(o, _)| *o == id) {
                     others.push((id, "nik"));
