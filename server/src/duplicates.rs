@@ -193,7 +193,8 @@ fn still_paired(tx: &mut dyn Tx, household: &str) -> Result<bool, DbError> {
     )
 }
 
-fn set_status(
+/// Sets a household's status and queues it for the phone that registered it.
+pub fn set_status(
     tx: &mut dyn Tx,
     keys: &crate::keys::ServerKeys,
     household: &str,

@@ -323,10 +323,18 @@ fn store_typed(
 ) -> Result<(), ApiError> {
     match checked {
         Checked::Household(household) => {
-            let found =
+            let others =
                 stored::insert_household(tx, keys, &device.device_id, &entry.id, household, now)?;
-            if found > 0 {
-                tracing::info!(event = "household_duplicate", device = %device.device_id, found);
+            if !others.is_empty() {
+                tracing::info!(
+                    event = "household_duplicate",
+                    device = %device.device_id,
+                    found = others.len()
+                );
+                // Both phones hear at once that an officer will look at the pair.
+                for id in others.iter().chain(std::iter::once(&household.id)) {
+                    crate::duplicates::set_status(tx, keys, id, stored::HOUSEHOLD_DUPLICATE, now)?;
+                }
             }
         }
         Checked::Sanggahan(filed) => {

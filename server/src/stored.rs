@@ -21,8 +21,8 @@ pub fn due_at(filed_at: i64) -> i64 {
     filed_at.saturating_add(VERIFY_WITHIN_MS)
 }
 
-/// Stores the typed rows of an accepted household; returns how many other households share
-/// one of its NIKs or its KK (each pair recorded once, in both directions' favour).
+/// Stores the typed rows of an accepted household; returns the other households that share
+/// one of its NIKs or its KK (each pair recorded once).
 pub fn insert_household(
     tx: &mut dyn Tx,
     keys: &ServerKeys,
@@ -30,7 +30,7 @@ pub fn insert_household(
     entry_id: &str,
     household: &RegisteredHousehold,
     now: i64,
-) -> DbResult<usize> {
+) -> DbResult<Vec<String>> {
     let kk_index = keys.blind(Blind::Kk, &household.kk);
     // Two phones sending the same family at once must see each other: each NIK and the KK is
     // locked (in a fixed order) until the household is committed.
@@ -61,7 +61,7 @@ pub fn insert_household(
         ],
     )?;
     if inserted == 0 {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let mut others: Vec<(String, &'static str)> = Vec::new();
     for row in tx.query(
@@ -135,7 +135,7 @@ pub fn insert_household(
             ],
         )?;
     }
-    Ok(others.len())
+    Ok(others.into_iter().map(|(id, _)| id).collect())
 }
 
 /// What the typed sanggahan row needs of a filed record.

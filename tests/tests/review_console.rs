@@ -526,6 +526,12 @@ async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved(
         .collect();
     assert_eq!(statuses, vec!["data_ganda", "data_ganda"]);
 
+    // Both phones learn at once that their registration waits for an officer.
+    first.sync(&server.url).await;
+    second.sync(&server.url).await;
+    assert_eq!(receipt_status(&first, &a).as_deref(), Some("data_ganda"));
+    assert_eq!(receipt_status(&second, &b).as_deref(), Some("data_ganda"));
+
     let mut officer = Console::new(&server);
     officer.login("peninjau01", PASSWORD).await;
     let list = officer.get("/review/data-ganda").await;
