@@ -2,7 +2,7 @@
 //! interrupted upload is kept), `PUT` appends from an offset. Once the declared length has
 //! arrived the SHA-256 is checked and the blob moves into place atomically; a wrong hash throws
 //! the partial upload away.
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -114,17 +114,7 @@ fn write_sealed(state: &AppState, name: &BlobName, plain: &[u8]) -> std::io::Res
         .join("blobs")
         .join("partial")
         .join(format!("{}.sealing", name.as_str()));
-    {
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp)?;
-        file.write_all(&sealed)?;
-        file.sync_all()?;
-    }
-    fs::rename(&temp, blob_path(state, name))?;
-    File::open(state.data_dir.join("blobs"))?.sync_all()
+    crate::private_file::write_atomic(&blob_path(state, name), &temp, &sealed)
 }
 
 /// Seals the blobs an earlier version stored in clear (at start-up). Returns how many.
@@ -219,11 +209,10 @@ pub async fn put(
         return Ok(response);
     }
     {
-        let mut options = OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&partial)?;
+        let mut file = crate::private_file::options()
+            .create(true)
+            .append(true)
+            .open(&partial)?;
         file.write_all(&body)?;
         file.sync_all()?;
     }

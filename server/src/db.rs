@@ -75,6 +75,25 @@ pub fn blob(v: impl Into<Vec<u8>>) -> Value {
 
 pub type Row = Vec<Value>;
 
+/// Rows per console page.
+pub const PAGE_SIZE: usize = 50;
+
+/// `LIMIT ?n OFFSET ?m` for page `page` (from 0), its two parameters appended to `params`:
+/// one row more than a page, so `split_page` can tell whether another follows.
+pub fn page_clause(params: &mut Vec<Value>, page: usize) -> String {
+    let offset = page.saturating_mul(PAGE_SIZE).min(i64::MAX as usize) as i64;
+    params.push(int((PAGE_SIZE + 1) as i64));
+    params.push(int(offset));
+    format!("LIMIT ?{} OFFSET ?{}", params.len() - 1, params.len())
+}
+
+/// A page's rows out of what `page_clause` read, and whether more follow.
+pub fn split_page(mut rows: Vec<Row>) -> (Vec<Row>, bool) {
+    let more = rows.len() > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE);
+    (rows, more)
+}
+
 /// When Some, every statement run with parameters is recorded here (the query-plan test
 /// drives the request paths and then EXPLAINs what they ran). Never set by the server.
 #[doc(hidden)]

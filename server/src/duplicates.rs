@@ -12,8 +12,6 @@ use crate::{staff_audit, AppState};
 /// The registration an officer found to be the second copy of a family already registered.
 pub const HOUSEHOLD_SUPERSEDED: &str = "ganda_ditolak";
 
-pub const PAGE_SIZE: usize = 50;
-
 pub const NOT_FOUND: Refusal = Refusal {
     code: "DUPLICATE_NOT_FOUND",
     message: "Pasangan data ganda tidak ditemukan.",
@@ -88,9 +86,10 @@ fn side(row: &db::Row, at: usize) -> Side {
 
 /// One page (from 0) of the pairs still to decide, oldest first, in one query.
 pub fn open_pairs(state: &AppState, page: usize) -> Result<(Vec<Pair>, bool), DbError> {
-    let rows = state.db.read(|tx| {
-        tx.query(
-            "SELECT d.id, d.basis, d.found_at,
+    let mut params = Vec::new();
+    let page = db::page_clause(&mut params, page);
+    let sql = format!(
+        "SELECT d.id, d.basis, d.found_at,
                     a.id, a.kelurahan_code, da.agent_id, a.registered_at, a.member_count,
                     b.id, b.kelurahan_code, db.agent_id, b.registered_at, b.member_count
              FROM duplicates d
@@ -99,17 +98,11 @@ pub fn open_pairs(state: &AppState, page: usize) -> Result<(Vec<Pair>, bool), Db
              LEFT JOIN devices da ON da.device_id = a.device_id
              LEFT JOIN devices db ON db.device_id = b.device_id
              WHERE d.resolution IS NULL
-             ORDER BY d.found_at, d.id LIMIT ?1 OFFSET ?2",
-            &[
-                db::int((PAGE_SIZE + 1) as i64),
-                db::int(page.saturating_mul(PAGE_SIZE).min(i64::MAX as usize) as i64),
-            ],
-        )
-    })?;
-    let more = rows.len() > PAGE_SIZE;
+             ORDER BY d.found_at, d.id {page}"
+    );
+    let (rows, more) = db::split_page(state.db.read(|tx| tx.query(&sql, &params))?);
     let pairs = rows
         .iter()
-        .take(PAGE_SIZE)
         .map(|r| Pair {
             id: r[0].int(),
             basis: r[1].text().unwrap_or_default(),

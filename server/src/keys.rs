@@ -92,11 +92,9 @@ impl ServerKeys {
                 SystemRandom::new()
                     .fill(&mut secret)
                     .map_err(|_| std::io::Error::other("no randomness"))?;
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&path)?;
+                let mut file = crate::private_file::options()
+                    .create_new(true)
+                    .open(&path)?;
                 file.write_all(&secret)?;
                 file.sync_all()?;
                 secret.to_vec()

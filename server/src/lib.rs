@@ -12,6 +12,7 @@ pub mod keys;
 pub mod migrate;
 pub mod operator;
 pub mod outbox;
+pub mod private_file;
 pub mod record_rules;
 pub mod registrations;
 pub mod review;
@@ -111,11 +112,7 @@ impl AppState {
 
 /// Creates `path` empty with mode 0600 if it does not exist (a file's mode is set at creation).
 fn private_file(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
+    match private_file::options().create_new(true).open(path) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(e),

@@ -1,7 +1,6 @@
 //! What the district's operators do: issue enrollment codes, publish signed PMT models, import
 //! recipient lists, record decisions, and read counts. Each is a function (tests and the CLI
 //! share them) that changes the database in one transaction.
-use std::io::Write;
 use std::path::Path;
 
 use perlinsos_core::pmt::signed;
@@ -53,20 +52,12 @@ pub fn district_key(data_dir: &Path, keys: &ServerKeys) -> std::io::Result<Ed255
 
 /// Writes a key file (0600) through a temporary file and a rename.
 fn write_key(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
-    let temp = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
     if !replace && path.exists() {
         return Err(std::io::Error::other(
             "district key appeared while creating it",
         ));
     }
-    std::fs::rename(&temp, path)
+    crate::private_file::write_atomic(path, &path.with_extension("tmp"), bytes)
 }
 
 /// A one-time code (valid `ttl_ms`) that enrolls one device for `agent_id` in `scope`.

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
-use perlinsos_core::evidence::attest::{self, Attestation};
+use perlinsos_core::evidence::attest;
 use perlinsos_core::evidence::phash;
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::signing::audit_entry_text;
@@ -25,7 +25,7 @@ use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
 use crate::keys::ServerKeys;
-use crate::record_rules::{self, Checked};
+use crate::record_rules::{self, Checked, EvidenceRef};
 use crate::stored;
 use crate::AppState;
 use perlinsos_core::sanggahan::lifecycle::Status;
@@ -43,12 +43,6 @@ struct AuditEntry {
     prev_hash: String,
     hash: String,
     signature: String,
-}
-
-#[derive(Deserialize)]
-struct EvidenceRef {
-    sha256: String,
-    attestation: Attestation,
 }
 
 #[derive(Deserialize, Default)]
@@ -185,8 +179,14 @@ fn apply_batch(
     })
 }
 
-/// The advisory-lock keys of a batch (record ids, and the NIK and KK blind indexes of its
-/// households), sorted; the same keys `check_record` and `stored::insert_household` take.
+/// The lock on a record id (its kind and entity id), whichever device sends it.
+fn record_lock(entry: &PushEntry) -> Vec<u8> {
+    format!("record\n{}\n{}", entry.kind, entry.entity_id).into_bytes()
+}
+
+/// The advisory-lock keys of a batch, sorted: its record ids (for `check_record`'s uniqueness
+/// check) and the NIK and KK blind indexes of its households (for `stored::insert_household`'s
+/// duplicate search). Taken once, before any record is applied.
 fn batch_locks(keys: &ServerKeys, request: &PushRequest) -> Vec<Vec<u8>> {
     use crate::keys::Blind;
     let mut out = Vec::new();
@@ -195,7 +195,7 @@ fn batch_locks(keys: &ServerKeys, request: &PushRequest) -> Vec<Vec<u8>> {
         if entry.kind == outbox_kind::AUDIT_APPENDED {
             continue;
         }
-        out.push(format!("record\n{}\n{}", entry.kind, entry.entity_id).into_bytes());
+        out.push(record_lock(entry));
         if entry.kind != outbox_kind::HOUSEHOLD_REGISTERED {
             continue;
         }
@@ -393,11 +393,8 @@ fn check_record(
             return Ok(Some(ErrorCode::OutOfScope));
         }
     }
-    // Two devices sending the same record id at once: one waits for the other's commit.
-    db::serialize_on(
-        tx,
-        format!("record\n{}\n{}", entry.kind, entry.entity_id).as_bytes(),
-    )?;
+    // Two devices sending the same record id at once: the batch holds its lock
+    // (`record_lock`), so one waits for the other's commit.
     let taken = tx.exists(
         "SELECT 1 FROM entries WHERE kind = ?1 AND entity_id = ?2",
         &[

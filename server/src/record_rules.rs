@@ -197,6 +197,8 @@ pub struct FiledSanggahan {
     pub evidence: Vec<EvidenceRef>,
 }
 
+/// A photo a record names: its hash and the phone's attestation (one definition for the
+/// outbox, the rules and the console).
 #[derive(Deserialize)]
 pub struct EvidenceRef {
     pub sha256: String,

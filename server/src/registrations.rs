@@ -123,9 +123,6 @@ fn parse(body: &Json) -> Option<Household> {
     })
 }
 
-/// Households per console page.
-pub const PAGE_SIZE: usize = 50;
-
 /// The registered households, oldest first, optionally of one kelurahan: one page (from 0) of
 /// them, with whether more follow, or all of them for the export (`page` None). Read through
 /// the typed table's indexes; the bodies come from the records as received.
@@ -143,13 +140,7 @@ pub fn list(
         None => "",
     };
     let limit = match page {
-        Some(page) => {
-            params.push(db::int((PAGE_SIZE + 1) as i64));
-            params.push(db::int(
-                page.saturating_mul(PAGE_SIZE).min(i64::MAX as usize) as i64,
-            ));
-            format!("LIMIT ?{} OFFSET ?{}", params.len() - 1, params.len())
-        }
+        Some(page) => db::page_clause(&mut params, page),
         None => String::new(),
     };
     let sql = format!(
@@ -157,14 +148,12 @@ pub fn list(
          {filter} ORDER BY h.registered_at, h.id {limit}"
     );
     let rows = state.db.read(|tx| tx.query(&sql, &params))?;
-    let more = page.is_some() && rows.len() > PAGE_SIZE;
+    let (rows, more) = match page {
+        Some(_) => db::split_page(rows),
+        None => (rows, false),
+    };
     let households = rows
         .iter()
-        .take(if page.is_some() {
-            PAGE_SIZE
-        } else {
-            usize::MAX
-        })
         .filter_map(|r| {
             let entry_id = r[3].text()?;
             let context = crate::stored::entry_context(&entry_id);

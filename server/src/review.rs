@@ -2,7 +2,7 @@
 //! the decision on each (which reaches the phone on its next sync); the 14-day lapse; the
 //! registrations, for the operators who upload them to SIKS-NG. The web console and the CLI
 //! both call these, so a decision is the same whichever way it is made.
-use perlinsos_core::evidence::attest::{self, Attestation};
+use perlinsos_core::evidence::attest;
 use perlinsos_core::evidence::phash;
 use perlinsos_core::evidence::Gps;
 use perlinsos_core::sanggahan::lifecycle::Status;
@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, DbError, Tx};
 use crate::keys::ServerKeys;
+use crate::record_rules::EvidenceRef;
 use crate::staff_audit;
 use crate::stored::due_at;
 use crate::AppState;
@@ -77,12 +78,6 @@ impl std::fmt::Debug for Reporter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Reporter(..)")
     }
-}
-
-#[derive(Deserialize)]
-struct EvidenceRef {
-    sha256: String,
-    attestation: Attestation,
 }
 
 /// One line of the list.
@@ -168,9 +163,6 @@ fn line_of(row: &db::Row, now: i64) -> Line {
     }
 }
 
-/// Lines per console page.
-pub const PAGE_SIZE: usize = 50;
-
 /// Which sanggahan a list shows: a status (as of now), a kelurahan, a page (from 0).
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
@@ -219,22 +211,11 @@ pub fn list(state: &AppState, query: &ListQuery) -> Result<ListPage, DbError> {
     } else {
         format!("WHERE {}", conditions.join(" AND "))
     };
-    let offset = query.page.saturating_mul(PAGE_SIZE);
-    params.push(db::int((PAGE_SIZE + 1) as i64));
-    params.push(db::int(offset.min(i64::MAX as usize) as i64));
-    let sql = format!(
-        "SELECT {LINE_COLUMNS} FROM sanggahan {filter} ORDER BY filed_at, id LIMIT ?{} OFFSET ?{}",
-        params.len() - 1,
-        params.len()
-    );
-    let rows = state.db.read(|tx| tx.query(&sql, &params))?;
-    let more = rows.len() > PAGE_SIZE;
+    let page = db::page_clause(&mut params, query.page);
+    let sql = format!("SELECT {LINE_COLUMNS} FROM sanggahan {filter} ORDER BY filed_at, id {page}");
+    let (rows, more) = db::split_page(state.db.read(|tx| tx.query(&sql, &params))?);
     Ok(ListPage {
-        lines: rows
-            .iter()
-            .take(PAGE_SIZE)
-            .map(|r| line_of(r, now))
-            .collect(),
+        lines: rows.iter().map(|r| line_of(r, now)).collect(),
         more,
     })
 }

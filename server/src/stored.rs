@@ -22,7 +22,9 @@ pub fn due_at(filed_at: i64) -> i64 {
 }
 
 /// Stores the typed rows of an accepted household; returns the other households that share
-/// one of its NIKs or its KK (each pair recorded once).
+/// one of its NIKs or its KK (each pair recorded once). On PostgreSQL the caller holds the
+/// advisory locks of the household's NIK and KK indexes (the outbox takes a batch's locks in
+/// one sorted order), so two phones sending one family at once see each other.
 pub fn insert_household(
     tx: &mut dyn Tx,
     keys: &ServerKeys,
@@ -32,19 +34,6 @@ pub fn insert_household(
     now: i64,
 ) -> DbResult<Vec<String>> {
     let kk_index = keys.blind(Blind::Kk, &household.kk);
-    // Two phones sending the same family at once must see each other: each NIK and the KK is
-    // locked (in a fixed order) until the household is committed.
-    let mut locks: Vec<Vec<u8>> = household
-        .members
-        .iter()
-        .map(|m| keys.blind(Blind::Nik, &m.input.nik))
-        .chain(std::iter::once(kk_index.clone()))
-        .collect();
-    locks.sort();
-    locks.dedup();
-    for key in &locks {
-        db::serialize_on(tx, key)?;
-    }
     let inserted = tx.execute(
         "INSERT INTO households (id, entry_id, device_id, kelurahan_code, kk_index, member_count,
                                  registered_at, status)
