@@ -1,14 +1,13 @@
-//! perlinsos-core: every rule and all storage of the Perlinsos field app. No FFI, no UI.
+//! perlinsos-core: the Perlinsos phone: its store, device and agent sessions, the books of
+//! drafts, households, evidence and sanggahan, the outbox and sync. The rules it shares with
+//! the server come from `perlinsos-rules`. No FFI, no UI.
+pub use perlinsos_rules::{date, error, hex, identity, pmt};
+
 pub mod audit;
 pub mod crypt;
-pub mod date;
-pub mod error;
 pub mod evidence;
-pub mod hex;
-pub mod identity;
 pub mod ids;
 pub mod outbox;
-pub mod pmt;
 pub mod purge;
 pub mod registration;
 pub mod sample;

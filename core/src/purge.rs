@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::registration::{Clock, Millis};
 use crate::store::Store;
 
-pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+pub use crate::date::DAY_MS;
 /// How long a confirmed record stays readable on the phone (for the agent's follow-up visit).
 pub const DEFAULT_RETENTION_MS: i64 = 7 * DAY_MS;
 const VACUUM_PENDING: &str = "vacuum_pending";

@@ -18,7 +18,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ApiError> {
         .ok_or(ApiError(ErrorCode::SignatureInvalid))
 }
 
-pub use perlinsos_core::hex::{decode as unhex, encode as hex};
+pub use perlinsos_rules::hex::{decode as unhex, encode as hex};
 
 /// The device behind a signed request, once its signature, time and nonce check out.
 pub fn verify(

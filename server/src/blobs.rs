@@ -27,7 +27,7 @@ pub struct BlobName(String);
 
 impl BlobName {
     pub fn parse(text: &str) -> Option<BlobName> {
-        perlinsos_core::hex::is_sha256_name(text).then(|| BlobName(text.to_owned()))
+        perlinsos_rules::hex::is_sha256_name(text).then(|| BlobName(text.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -77,7 +77,7 @@ impl ServerKeys {
     /// The environment's key, else the data folder's key file (made on first start).
     pub fn load(data_dir: &Path) -> std::io::Result<ServerKeys> {
         if let Ok(hex) = std::env::var(KEY_ENV) {
-            let bytes = perlinsos_core::hex::decode(hex.trim())
+            let bytes = perlinsos_rules::hex::decode(hex.trim())
                 .filter(|b| b.len() == 32)
                 .ok_or_else(|| std::io::Error::other(format!("{KEY_ENV} must be 64 hex digits")))?;
             let mut secret = [0u8; 32];
@@ -148,7 +148,7 @@ impl ServerKeys {
 
     /// The blind index of a NIK or KK (canonical digits), for look-ups by equality.
     pub fn blind(&self, domain: Blind, value: &str) -> Vec<u8> {
-        let canonical = perlinsos_core::identity::canonical(value);
+        let canonical = perlinsos_rules::identity::canonical(value);
         let mut context = hmac::Context::with_key(&self.blind);
         context.update(domain.label());
         context.update(canonical.as_bytes());

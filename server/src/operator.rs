@@ -3,9 +3,9 @@
 //! share them) that changes the database in one transaction.
 use std::path::Path;
 
-use perlinsos_core::pmt::signed;
-use perlinsos_core::sanggahan::recipients;
 use perlinsos_protocol::wire::Change;
+use perlinsos_rules::pmt::signed;
+use perlinsos_rules::sanggahan::recipients;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::Ed25519KeyPair;
 
@@ -104,7 +104,7 @@ pub fn enroll_code(
 pub fn publish_model(state: &AppState, model_json: &str) -> OpResult<(String, u32)> {
     let file = signed::sign(model_json, DISTRICT_KEY_ID, &state.district_key)
         .map_err(|e| format!("model refused: {e}"))?;
-    let model = perlinsos_core::pmt::model::Model::parse(model_json.as_bytes())
+    let model = perlinsos_rules::pmt::model::Model::parse(model_json.as_bytes())
         .map_err(|e| format!("model refused: {e}"))?;
     let change = Change::Model {
         id: model.id.clone(),

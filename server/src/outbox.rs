@@ -9,13 +9,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
-use perlinsos_core::evidence::attest;
-use perlinsos_core::evidence::phash;
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::signing::audit_entry_text;
 use perlinsos_protocol::wire::{
     EntryResult, ErrorCode, Outcome, PushEntry, PushRequest, PushResponse, MAX_BATCH,
 };
+use perlinsos_rules::evidence::attest;
+use perlinsos_rules::evidence::phash;
 use ring::digest::{digest, SHA256};
 use ring::signature::{UnparsedPublicKey, ED25519};
 use serde::Deserialize;
@@ -28,7 +28,7 @@ use crate::keys::ServerKeys;
 use crate::record_rules::{self, Checked, EvidenceRef};
 use crate::stored;
 use crate::AppState;
-use perlinsos_core::sanggahan::lifecycle::Status;
+use perlinsos_rules::sanggahan::lifecycle::Status;
 
 /// A gzip batch may not expand beyond this.
 const MAX_BATCH_BYTES: u64 = 32 * 1024 * 1024;
@@ -501,7 +501,7 @@ fn read_evidence(
         {
             return Ok(Err(ErrorCode::AttestationInvalid));
         }
-        let phash = perlinsos_core::evidence::decode_jpeg(&jpeg)
+        let phash = perlinsos_rules::evidence::decode_jpeg(&jpeg)
             .ok()
             .map(|pixels| phash::hash(&pixels));
         photos.push(CheckedPhoto { name, phash });

@@ -2,15 +2,15 @@
 //! the server's clock, so no later sum (a 14-day deadline, a local-time conversion) can
 //! overflow and no record is dated in the year 292 million; its body decodes into its type and
 //! passes the rules the phone applied (the phone's own functions, from core).
-use perlinsos_core::date::Date;
-use perlinsos_core::error::{ErrorCode as CoreCode, FieldError};
-use perlinsos_core::evidence::attest::Attestation;
-use perlinsos_core::purge::DAY_MS;
-use perlinsos_core::registration::model::RegisteredHousehold;
-use perlinsos_core::registration::validate;
-use perlinsos_core::sanggahan::{rules, Filing, PhotoRole, Reason, Reporter};
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::wire::{ErrorCode, PushEntry};
+use perlinsos_rules::date::Date;
+use perlinsos_rules::date::DAY_MS;
+use perlinsos_rules::error::{ErrorCode as CoreCode, FieldError};
+use perlinsos_rules::evidence::attest::Attestation;
+use perlinsos_rules::registration::model::RegisteredHousehold;
+use perlinsos_rules::registration::validate;
+use perlinsos_rules::sanggahan::{rules, Filing, PhotoRole, Reason, Reporter};
 use serde::Deserialize;
 use serde_json::Value;
 

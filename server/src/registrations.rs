@@ -1,7 +1,7 @@
 //! The households that phones registered, as the console lists them and as the CSV that
 //! operators upload to SIKS-NG (columns in docs/siks-ng-export.md). The body is the phone's
 //! `RegisteredHousehold`; it is read as JSON so an older phone's record still lists.
-use perlinsos_core::registration::model::{IkdStatus, Relation};
+use perlinsos_rules::registration::model::{IkdStatus, Relation};
 use serde_json::Value as Json;
 
 use crate::db::{self, DbError};
@@ -216,7 +216,7 @@ pub fn csv(households: &[Household]) -> Vec<u8> {
     let _ = writer.write_record(CSV_COLUMNS);
     for h in households {
         let place =
-            perlinsos_core::identity::wilayah::region_name(&h.kelurahan_code).unwrap_or_default();
+            perlinsos_rules::identity::wilayah::region_name(&h.kelurahan_code).unwrap_or_default();
         for m in &h.members {
             let pmt = h.pmt.as_ref();
             let row = [
@@ -244,7 +244,7 @@ pub fn csv(households: &[Household]) -> Vec<u8> {
                 pmt.and_then(|p| p.desil)
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
-                perlinsos_core::date::Date::of_unix_millis(h.registered_at).to_string(),
+                perlinsos_rules::date::Date::of_unix_millis(h.registered_at).to_string(),
             ];
             let _ = writer.write_record(row.iter().map(|v| cell(v)));
         }

@@ -2,11 +2,11 @@
 //! the decision on each (which reaches the phone on its next sync); the 14-day lapse; the
 //! registrations, for the operators who upload them to SIKS-NG. The web console and the CLI
 //! both call these, so a decision is the same whichever way it is made.
-use perlinsos_core::evidence::attest;
-use perlinsos_core::evidence::phash;
-use perlinsos_core::evidence::Gps;
-use perlinsos_core::sanggahan::lifecycle::Status;
 use perlinsos_protocol::wire::Change;
+use perlinsos_rules::evidence::attest;
+use perlinsos_rules::evidence::phash;
+use perlinsos_rules::evidence::Gps;
+use perlinsos_rules::sanggahan::lifecycle::Status;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -129,7 +129,7 @@ pub struct Detail {
 }
 
 fn days_left(filed_at: i64, now: i64) -> i64 {
-    due_at(filed_at).saturating_sub(now).max(0) / perlinsos_core::purge::DAY_MS
+    due_at(filed_at).saturating_sub(now).max(0) / perlinsos_rules::date::DAY_MS
 }
 
 /// The status as of `now`: an open one past its due date reads as lapsed even before the

@@ -3,9 +3,9 @@
 //! and due date. What the console and the sweeper read comes from here, through indexes.
 //! The same NIK or KK arriving in two households is recorded as a duplicate for officers to
 //! resolve: both households are kept, nothing is merged or dropped.
-use perlinsos_core::registration::model::RegisteredHousehold;
-use perlinsos_core::sanggahan::lifecycle::{Status, VERIFY_WITHIN_MS};
 use perlinsos_protocol::outbox_kind;
+use perlinsos_rules::registration::model::RegisteredHousehold;
+use perlinsos_rules::sanggahan::lifecycle::{Status, VERIFY_WITHIN_MS};
 use serde::Deserialize;
 
 use crate::db::{self, DbResult, Tx};

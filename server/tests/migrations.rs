@@ -27,8 +27,8 @@ fn backends() -> Vec<Backend> {
     if let Ok(admin) = std::env::var("PERLINSOS_TEST_DATABASE_URL") {
         if !admin.is_empty() {
             let mut suffix = [0u8; 8];
-            perlinsos_core::crypt::random_bytes(&mut suffix).unwrap();
-            let name = format!("perlinsos_migr_{}", perlinsos_core::hex::encode(&suffix));
+            ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut suffix).unwrap();
+            let name = format!("perlinsos_migr_{}", perlinsos_rules::hex::encode(&suffix));
             let url = Db::create_postgres_database(&admin, &name).unwrap();
             out.push(Backend {
                 name: "postgres",

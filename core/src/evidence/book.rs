@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use super::attest::{self, Attestation};
 use super::store::BlobStore;
+pub use super::EvidenceRecord;
 use super::{ingest, phash, Gps, Options};
 use crate::audit::{self, Action};
 use crate::crypt::{Cell, Cipher};
@@ -51,24 +52,6 @@ struct Details {
     gps: Option<Gps>,
     /// The camera's own capture time (EXIF), which may disagree with the phone's clock.
     camera_time: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EvidenceRecord {
-    pub id: String,
-    pub record_kind: String,
-    pub record_id: String,
-    pub sha256: String,
-    pub phash: u64,
-    pub width: u32,
-    pub height: u32,
-    pub bytes: u64,
-    pub source_bytes: u64,
-    pub captured_at: i64,
-    pub gps: Option<Gps>,
-    pub camera_time: Option<String>,
-    pub attestation: Attestation,
-    pub created_at: i64,
 }
 
 /// Evidence on this phone that looks like a given photo.

@@ -6,6 +6,7 @@ use ring::signature::{Ed25519KeyPair, KeyPair};
 
 use super::*;
 use crate::crypt::{Cipher, DataKey};
+use crate::error::{ErrorCode, Result};
 
 const CAM1_O6: &[u8] = include_bytes!("../../data/photos/cam1_kleiber_o6.jpg");
 const CAM2: &[u8] = include_bytes!("../../data/photos/cam2_wood.jpg");

@@ -1,8 +1,7 @@
 //! Assisted household registration: a draft saved at every step, then one atomic submission
 //! of the household, its members, consent and IKD statuses, and its outbox entry.
-pub mod model;
 mod repo;
-pub mod validate;
+pub use perlinsos_rules::registration::{model, validate};
 
 use std::sync::Arc;
 
@@ -21,7 +20,7 @@ pub(crate) fn day_of(millis: Millis) -> Date {
     Date::of_unix_millis(millis)
 }
 
-pub type Clock = Arc<dyn Fn() -> Millis + Send + Sync>;
+pub use crate::date::Clock;
 
 pub struct Registry {
     store: Arc<Store>,

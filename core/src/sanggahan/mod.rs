@@ -2,9 +2,8 @@
 //! filed on the agent's phone (in resident mode) with photo evidence, and followed through its
 //! statuses. A filing is checked whole before anything is written; the sanggahan, its photos,
 //! its outbox entry and its audit entry then commit in one transaction.
-pub mod lifecycle;
+pub use perlinsos_rules::sanggahan::{lifecycle, rules, Filing, PhotoRole, Reason, Reporter};
 pub mod recipients;
-pub mod rules;
 
 use std::sync::Arc;
 
@@ -20,7 +19,7 @@ use crate::evidence::book::{Capture, EvidenceBook, Prepared};
 use crate::evidence::{Gps, Options};
 use crate::outbox;
 use crate::purge::{self, RecordKind, DAY_MS};
-use crate::registration::{Address, Clock, Millis};
+use crate::registration::{Clock, Millis};
 use crate::store::Store;
 pub use lifecycle::{Source, Status, VERIFY_WITHIN_MS};
 pub use recipients::{Programme, Recipient};
@@ -31,78 +30,6 @@ pub const LIMIT_WINDOW_MS: i64 = 30 * DAY_MS;
 const REPORTER_DOMAIN: &str = "sanggahan.reporter";
 const RECORD_KIND: &str = "sanggahan";
 const MAX_REASON_CHARS: usize = 500;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The household is well off.
-    Mampu,
-    /// Moved away.
-    Pindah,
-    Meninggal,
-    /// Listed twice.
-    DataGanda,
-    /// Nobody in the kelurahan knows the person.
-    TidakDikenal,
-    Lainnya,
-}
-
-impl Reason {
-    /// What the resident chose and the district officer reads.
-    pub fn label(self) -> &'static str {
-        match self {
-            Reason::Mampu => "Mampu, tidak layak menerima bantuan",
-            Reason::Pindah => "Sudah pindah",
-            Reason::Meninggal => "Sudah meninggal dunia",
-            Reason::DataGanda => "Terdaftar ganda",
-            Reason::TidakDikenal => "Tidak dikenal di kelurahan ini",
-            Reason::Lainnya => "Lainnya",
-        }
-    }
-
-    /// The wire name (`mampu`, `data_ganda`, ...), as the phone sends it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Mampu => "mampu",
-            Reason::Pindah => "pindah",
-            Reason::Meninggal => "meninggal",
-            Reason::DataGanda => "data_ganda",
-            Reason::TidakDikenal => "tidak_dikenal",
-            Reason::Lainnya => "lainnya",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Reason> {
-        serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PhotoRole {
-    /// The recipient's house, with the location where it was taken.
-    RumahPenerima,
-    Lainnya,
-}
-
-/// The resident reporting; the agent records the address.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Reporter {
-    pub nik: String,
-    pub full_name: String,
-    pub address: Address,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Filing {
-    /// Chosen in advance when a resident session was opened for this sanggahan.
-    pub id: Option<String>,
-    pub agent_id: String,
-    pub recipient_id: String,
-    pub reporter: Reporter,
-    pub reason: Reason,
-    pub statement: String,
-}
 
 pub struct FilingPhoto<'a> {
     pub bytes: &'a [u8],

@@ -37,13 +37,13 @@ pub fn time(millis: i64) -> String {
     const WITA_MS: i64 = 8 * 3_600_000;
     // Saturating: a stored time from a phone may be any number.
     let local = millis.saturating_add(WITA_MS);
-    let date = perlinsos_core::date::Date::of_unix_millis(local);
+    let date = perlinsos_rules::date::Date::of_unix_millis(local);
     let minutes = local.rem_euclid(86_400_000) / 60_000;
     format!("{date} {:02}:{:02} WITA", minutes / 60, minutes % 60)
 }
 
 pub fn kelurahan(code: &str) -> String {
-    match perlinsos_core::identity::wilayah::region_name(code) {
+    match perlinsos_rules::identity::wilayah::region_name(code) {
         Some(name) => format!("{} ({})", esc(name), esc(code)),
         None => esc(code),
     }

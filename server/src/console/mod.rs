@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
-use perlinsos_core::sanggahan::{Reason, Status};
+use perlinsos_rules::sanggahan::{Reason, Status};
 use serde::Deserialize;
 
 use self::accounts::{LoginRefused, Role};
@@ -271,7 +271,7 @@ fn kelurahan_choices<'a>(codes: impl Iterator<Item = &'a str>) -> Vec<(String, S
     unique
         .into_iter()
         .map(|k| {
-            let name = perlinsos_core::identity::wilayah::region_name(k).unwrap_or_default();
+            let name = perlinsos_rules::identity::wilayah::region_name(k).unwrap_or_default();
             (k.to_owned(), format!("{name} ({k})"))
         })
         .collect()
@@ -745,7 +745,7 @@ async fn registrations_page(
             .pmt
             .as_ref()
             .and_then(|p| p.estimate)
-            .map(|e| format!("Rp{}", perlinsos_core::pmt::format_number(e.round())))
+            .map(|e| format!("Rp{}", perlinsos_rules::pmt::format_number(e.round())))
             .unwrap_or_else(|| "—".into());
         let desil = h
             .pmt

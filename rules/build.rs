@@ -1,4 +1,4 @@
-//! Packs the Kemendagri region codes (core/data/wilayah) into a compact binary blob that the
+//! Packs the Kemendagri region codes (rules/data/wilayah) into a compact binary blob that the
 //! library embeds, so validation works offline without shipping 2.4 MB of CSV.
 //!
 //! Blob layout (see `src/identity/wilayah.rs` for the reader):

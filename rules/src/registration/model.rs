@@ -8,8 +8,7 @@ use crate::date::Date;
 use crate::identity::Sex;
 use crate::pmt::{Answers, Preview};
 
-/// Unix time in milliseconds.
-pub type Millis = i64;
+pub use crate::date::Millis;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Gps {

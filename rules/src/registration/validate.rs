@@ -172,7 +172,7 @@ pub fn is_adult(member: &MemberInput, on: Date) -> bool {
 
 pub fn check_consent(consent: &Consent, draft: &Draft, now: Millis) -> Errors {
     let mut errors = Vec::new();
-    let visit_day = super::day_of(draft.visit.started_at);
+    let visit_day = Date::of_unix_millis(draft.visit.started_at);
     let giver_is_adult = draft
         .members
         .iter()
@@ -227,7 +227,7 @@ pub fn check_complete(draft: &Draft, today: Date, now: Millis) -> Errors {
         push(&mut errors, "members", ErrorCode::HeadMultiple);
     }
     let mut seen = HashSet::new();
-    let visit_day = super::day_of(draft.visit.started_at);
+    let visit_day = Date::of_unix_millis(draft.visit.started_at);
     for (i, member) in draft.members.iter().enumerate() {
         let prefix = format!("members[{i}]");
         errors.extend(check_member(&prefix, &member.input, today));

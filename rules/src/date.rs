@@ -94,6 +94,17 @@ impl Date {
 }
 
 /// Unix time in milliseconds from the system clock.
+/// Unix time in milliseconds.
+pub type Millis = i64;
+/// The clock every rule and record reads: injected, so tests and replays decide "now".
+pub type Clock = std::sync::Arc<dyn Fn() -> Millis + Send + Sync>;
+pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The system clock, as a [`Clock`].
+pub fn system_clock() -> Clock {
+    std::sync::Arc::new(now_millis)
+}
+
 pub fn now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -6,7 +6,7 @@
 //! withdraw (`ditarik`) until it is verified.
 use serde::{Deserialize, Serialize};
 
-use crate::purge::DAY_MS;
+use crate::date::DAY_MS;
 
 /// An objection not verified within this time after filing lapses.
 pub const VERIFY_WITHIN_MS: i64 = 14 * DAY_MS;

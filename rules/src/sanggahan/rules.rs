@@ -1,7 +1,7 @@
 //! The rules of a filing that need no database: the reporter, the statement, the photos.
 use crate::date::Date;
 use crate::error::{ErrorCode, FieldError};
-use crate::evidence::book::EvidenceRecord;
+use crate::evidence::EvidenceRecord;
 use crate::identity;
 use crate::registration::validate::{check_kelurahan, check_name, check_rt_rw, check_text};
 
