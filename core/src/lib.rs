@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod ids;
 pub mod outbox;
 pub mod purge;
+pub mod record_keys;
 pub mod registration;
 pub mod sample;
 pub mod sanggahan;

@@ -14,6 +14,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (6, include_str!("fixtures/schema_v6.sql")),
     (7, include_str!("fixtures/schema_v7.sql")),
     (8, include_str!("fixtures/schema_v8.sql")),
+    (9, include_str!("fixtures/schema_v9.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {

@@ -15,11 +15,14 @@ use serde::{Deserialize, Serialize};
 pub const HEADER_BLOB_OFFSET: &str = "x-perlinsos-blob-offset";
 pub const HEADER_BLOB_LENGTH: &str = "x-perlinsos-blob-length";
 pub const HEADER_BLOB_RECEIVED: &str = "x-perlinsos-blob-received";
+/// The record key a blob upload is sealed for (the phone sends photos sealed, as records).
+pub const HEADER_BLOB_KEY: &str = "x-perlinsos-blob-key";
 /// The error code of a refusal, also on answers without a body (HEAD).
 pub const HEADER_ERROR: &str = "x-perlinsos-error";
 /// Largest outbox batch the server takes in one request.
 pub const MAX_BATCH: usize = 200;
-/// Largest blob (a normalized photo is far smaller; this bounds what a device may send).
+/// Largest blob as sent, sealed (a normalized photo is far smaller; this bounds what a device
+/// may send).
 pub const MAX_BLOB_BYTES: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,9 +38,22 @@ pub struct EnrollResponse {
     pub agent_id: String,
     /// Kelurahan codes the device may write for.
     pub scope: Vec<String>,
-    /// The district's Ed25519 public key (hex): it signs PMT models.
+    /// The district's Ed25519 public key (hex): it signs PMT models and record keys.
     pub district_public_key: String,
+    /// The key the phone seals its records for.
+    pub record_key: RecordKey,
     pub server_time: i64,
+}
+
+/// A district encryption key (X25519) for records, signed by the district key over
+/// [`crate::record::record_key_text`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordKey {
+    pub key_id: String,
+    /// 32 bytes, hex.
+    pub public_key: String,
+    /// Ed25519 by the district key, hex.
+    pub signature: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +116,8 @@ pub enum Change {
         kelurahan_code: String,
         rows: serde_json::Value,
     },
+    /// A new district record key: records made from now on are sealed for it.
+    RecordKey(RecordKey),
     /// The district's decision on a record this device sent.
     Status {
         record_kind: String,
@@ -163,6 +181,10 @@ pub enum ErrorCode {
     /// The record breaks a rule the phone applies (NIK, names, dates, RT/RW, statement, photos):
     /// the reason names the fields and their codes, never their values.
     RecordInvalid,
+    /// The record is of a version this server does not know (a newer app): it stays queued.
+    RecordVersionUnknown,
+    /// The record does not open with the district key it names.
+    SealInvalid,
 }
 
 impl ErrorCode {
@@ -207,6 +229,10 @@ impl ErrorCode {
             ErrorCode::TimeInvalid => {
                 "Waktu pada data ini tidak masuk akal; periksa tanggal dan jam ponsel."
             }
+            ErrorCode::RecordVersionUnknown => {
+                "Versi data ini belum dikenal server; server dinas perlu diperbarui."
+            }
+            ErrorCode::SealInvalid => "Segel data tidak cocok dengan kunci dinas.",
             ErrorCode::RecordNotOwned => {
                 "Data ini tidak dikirim dari ponsel ini, jadi tidak bisa diubah dari sini."
             }

@@ -94,7 +94,12 @@ pub async fn enroll(
         }
         Ok((agent_id, scope))
     })?;
+    let district = state.district_key.clone();
+    let record_key = state
+        .db
+        .read(move |tx| crate::record_keys::current(tx, &district))?;
     Ok(Json(EnrollResponse {
+        record_key,
         agent_id,
         scope: serde_json::from_str(&scope_json).unwrap_or_default(),
         district_public_key: hex(state.district_key.public_key().as_ref()),

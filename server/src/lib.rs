@@ -13,6 +13,7 @@ pub mod migrate;
 pub mod operator;
 pub mod outbox;
 pub mod private_file;
+pub mod record_keys;
 pub mod record_rules;
 pub mod registrations;
 pub mod review;
@@ -91,6 +92,8 @@ impl AppState {
         }
         .map_err(|e| std::io::Error::other(e.0))?;
         migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
+        db.write(|tx| record_keys::ensure(tx, &keys, clock()))
+            .map_err(|e: db::DbError| std::io::Error::other(e.0))?;
         db.checkpoint().map_err(|e| std::io::Error::other(e.0))?;
         let state = AppState {
             db: Arc::new(db),

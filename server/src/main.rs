@@ -60,6 +60,9 @@ enum Command {
     /// Sanggahan still undecided 14 days after filing become kedaluwarsa (serve does this by
     /// itself every ten minutes).
     Expire,
+    /// Makes a new record key: phones seal for it once they have synced; records sealed for
+    /// older keys still open. Rotate when a key may have leaked, or yearly.
+    RotateRecordKey,
     /// The registrations as CSV for SIKS-NG (columns in docs/siks-ng-export.md).
     ExportRegistrations {
         #[arg(long)]
@@ -202,6 +205,17 @@ fn run(cli: Cli) -> Result<(), String> {
                 password.trim_end_matches(['\r', '\n']),
             )?;
             println!("{username} ({})", role.as_str());
+            Ok(())
+        }
+        Command::RotateRecordKey => {
+            let now = perlinsos_server::now_millis();
+            let key_id = state
+                .db
+                .write(|tx| {
+                    perlinsos_server::record_keys::rotate(tx, &state.keys, &state.district_key, now)
+                })
+                .map_err(|e: perlinsos_server::db::DbError| e.0)?;
+            println!("{key_id}");
             Ok(())
         }
         Command::Expire => {

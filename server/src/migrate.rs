@@ -39,6 +39,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0003_sealed_at_rest.sql"),
         backfill: Some(crate::stored::seal_existing),
     },
+    Migration {
+        version: 4,
+        name: "record_keys",
+        sqlite: include_str!("../migrations/sqlite/0004_record_keys.sql"),
+        postgres: include_str!("../migrations/postgres/0004_record_keys.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

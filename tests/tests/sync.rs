@@ -363,3 +363,60 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
         .unwrap();
     assert_eq!(server.count("SELECT audit_seq FROM devices"), phone_audit);
 }
+
+/// The phone takes the district's record key at enrollment and a rotated one from the change
+/// feed, each only with the district key's signature over it.
+#[tokio::test]
+async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
+    use perlinsos_core::record_keys;
+    let server = server().await;
+    let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
+    let code = operator::enroll_code(&server.state, "agen-01", &scope, 3_600_000).unwrap();
+    let phone = phone();
+    sync::enroll(&phone.store, &phone.device, &server.url, &code)
+        .await
+        .unwrap();
+    let current = || phone.store.read(record_keys::current).unwrap().unwrap();
+    let first = current();
+    let district = server.state.district_key.clone();
+    let served = server
+        .state
+        .db
+        .read(move |tx| perlinsos_server::record_keys::current(tx, &district))
+        .unwrap();
+    assert_eq!(first.key_id, served.key_id);
+
+    let now = now_millis();
+    let rotated = server
+        .state
+        .db
+        .write(|tx| {
+            perlinsos_server::record_keys::rotate(
+                tx,
+                &server.state.keys,
+                &server.state.district_key,
+                now,
+            )
+        })
+        .unwrap();
+    let report = phone.syncer(&server.url).sync().await.unwrap();
+    assert_eq!(report.keys_refused, 0);
+    assert_eq!(current().key_id, rotated);
+    assert_ne!(rotated, first.key_id);
+
+    // A key the district did not sign is never taken, whoever delivers it.
+    let mut forged = served.clone();
+    forged.key_id = "rk-forged".into();
+    let district_public = perlinsos_core::hex::decode(
+        &sync::enrollment(&phone.store)
+            .unwrap()
+            .unwrap()
+            .district_public_key,
+    )
+    .unwrap();
+    assert!(!phone
+        .store
+        .write(|tx| record_keys::accept(tx, &district_public, &forged, now))
+        .unwrap());
+    assert_eq!(current().key_id, rotated);
+}

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_evidence_agent_receipts.sql"),
     include_str!("../../migrations/0008_sanggahan.sql"),
     include_str!("../../migrations/0009_sync.sql"),
+    include_str!("../../migrations/0010_record_keys.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -62,6 +62,8 @@ pub struct Report {
     pub request_bytes_sent: u64,
     pub changes_applied: usize,
     pub models_refused: usize,
+    /// Record keys in the change feed without the district's signature (ignored).
+    pub keys_refused: usize,
 }
 
 /// Progress of a pass, for the agent's screen.
@@ -224,12 +226,23 @@ pub async fn enroll(
         retry_after_ms: None,
     })?;
     let enrollment = Enrollment {
-        agent_id: answer.agent_id,
+        agent_id: answer.agent_id.clone(),
         scope: answer.scope,
         district_public_key: answer.district_public_key,
     };
     let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
+    let district_key = crate::hex::decode(&enrollment.district_public_key)
+        .ok_or_else(|| Error::invalid("code", ErrorCode::SyncEnrollRefused))?;
     store.write(|tx| {
+        // A record key the district did not sign is no enrollment at all.
+        if !crate::record_keys::accept(
+            tx,
+            &district_key,
+            &answer.record_key,
+            crate::date::now_millis(),
+        )? {
+            return Err(Error::invalid("code", ErrorCode::SyncEnrollRefused));
+        }
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
             params![ENROLLMENT, json],
@@ -730,6 +743,17 @@ impl Syncer {
                         })?;
                     }
                     _ => report.models_refused += 1,
+                }
+            }
+            Change::RecordKey(key) => {
+                let district = crate::hex::decode(&self.enrollment.district_public_key)
+                    .ok_or(Error::Corrupt("district key"))?;
+                let now = (self.clock)();
+                if !self
+                    .store
+                    .write(|tx| crate::record_keys::accept(tx, &district, key, now))?
+                {
+                    report.keys_refused += 1;
                 }
             }
             Change::Recipients { rows, .. } => {

@@ -1,0 +1,298 @@
+//! Every record that crosses the wire, typed and versioned, defined once: the phone serializes
+//! and seals one of these when a domain change commits, the server opens and decodes the same
+//! type. A record travels as `{"kind": ..., "version": N, "record": {...}}`; a kind or version
+//! this build does not know is refused with a stable code, never guessed.
+//!
+//! Adding a version: add a variant (`HouseholdRegisteredV2`), keep the old one decoding (its
+//! frozen example stays in `tests/fixtures/records/`), and have the server convert old to new.
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use perlinsos_rules::evidence::attest::Attestation;
+use perlinsos_rules::registration::RegisteredHousehold;
+use perlinsos_rules::sanggahan::{PhotoRole, Reason, Reporter};
+
+use crate::outbox_kind;
+use crate::seal::{self, SealError};
+
+/// Version written by this build for each kind.
+pub const VERSION: u32 = 1;
+/// Bound into every seal, so a record sealed for another purpose does not open as one.
+const SEAL_INFO: &[u8] = b"perlinsos record v1";
+/// Largest plaintext record: a household of 30 members with its PMT preview is ~40 kB.
+pub const MAX_RECORD_BYTES: usize = 512 * 1024;
+
+/// A photo a record names: the SHA-256 of the normalized JPEG and the phone's attestation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub sha256: String,
+    pub attestation: Attestation,
+}
+
+/// `household.registered` v1: the household as registered, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HouseholdRegistered {
+    #[serde(flatten)]
+    pub household: RegisteredHousehold,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// A photo of a filing that looks like evidence of another sanggahan on the same phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReusedPhoto {
+    pub evidence_id: String,
+    pub other_sanggahan_id: String,
+    pub distance: u32,
+}
+
+/// `sanggahan.filed` v1: the objection as the resident made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SanggahanFiled {
+    pub id: String,
+    pub recipient_id: String,
+    pub kelurahan_code: String,
+    pub reporter: Reporter,
+    pub reason: Reason,
+    pub statement: String,
+    /// (evidence id, role) per photo, in the order taken.
+    pub photos: Vec<(String, PhotoRole)>,
+    #[serde(default)]
+    pub reused_photos: Vec<ReusedPhoto>,
+    pub filed_at: i64,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// `sanggahan.withdrawn` v1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SanggahanWithdrawn {
+    pub sanggahan_id: String,
+    pub at: i64,
+}
+
+/// `audit.appended` v1: one link of the device's hash-chained trail (hashes and signature hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAppended {
+    pub seq: i64,
+    pub at: i64,
+    pub agent_id: String,
+    pub action: String,
+    pub record_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    HouseholdRegistered(Box<HouseholdRegistered>),
+    SanggahanFiled(Box<SanggahanFiled>),
+    SanggahanWithdrawn(SanggahanWithdrawn),
+    AuditAppended(AuditAppended),
+}
+
+/// Why bytes are not a record this build can use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordError {
+    /// Not a kind this build knows.
+    KindUnknown,
+    /// A known kind in a version this build does not know.
+    VersionUnknown,
+    /// Not well-formed, or not of the shape its kind and version declare.
+    Malformed,
+    /// The seal does not open (wrong key, tampered, or bound to another entry).
+    Sealed(SealError),
+}
+
+#[derive(Serialize)]
+struct Out<'a, T> {
+    kind: &'a str,
+    version: u32,
+    record: &'a T,
+}
+
+#[derive(Deserialize)]
+struct In<'a> {
+    kind: String,
+    version: u32,
+    #[serde(borrow)]
+    record: &'a serde_json::value::RawValue,
+}
+
+fn body<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, RecordError> {
+    serde_json::from_str(raw.get()).map_err(|_| RecordError::Malformed)
+}
+
+impl Record {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Record::HouseholdRegistered(_) => outbox_kind::HOUSEHOLD_REGISTERED,
+            Record::SanggahanFiled(_) => outbox_kind::SANGGAHAN_FILED,
+            Record::SanggahanWithdrawn(_) => outbox_kind::SANGGAHAN_WITHDRAWN,
+            Record::AuditAppended(_) => outbox_kind::AUDIT_APPENDED,
+        }
+    }
+
+    /// The id of what the record is about (household, sanggahan, audit sequence number).
+    pub fn entity_id(&self) -> String {
+        match self {
+            Record::HouseholdRegistered(h) => h.household.id.clone(),
+            Record::SanggahanFiled(s) => s.id.clone(),
+            Record::SanggahanWithdrawn(w) => w.sanggahan_id.clone(),
+            Record::AuditAppended(a) => a.seq.to_string(),
+        }
+    }
+
+    /// The photos it names, by hash.
+    pub fn evidence(&self) -> &[EvidenceRef] {
+        match self {
+            Record::HouseholdRegistered(h) => &h.evidence,
+            Record::SanggahanFiled(s) => &s.evidence,
+            _ => &[],
+        }
+    }
+
+    /// The record's own JSON, without the kind and version (what the server stores).
+    pub fn body_json(&self) -> String {
+        let text = match self {
+            Record::HouseholdRegistered(r) => serde_json::to_string(r),
+            Record::SanggahanFiled(r) => serde_json::to_string(r),
+            Record::SanggahanWithdrawn(r) => serde_json::to_string(r),
+            Record::AuditAppended(r) => serde_json::to_string(r),
+        };
+        // Serializing these plain structs into a String cannot fail.
+        text.unwrap_or_default()
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        fn out<T: Serialize>(kind: &str, record: &T) -> Vec<u8> {
+            serde_json::to_vec(&Out {
+                kind,
+                version: VERSION,
+                record,
+            })
+            .unwrap_or_default()
+        }
+        match self {
+            Record::HouseholdRegistered(r) => out(self.kind(), r),
+            Record::SanggahanFiled(r) => out(self.kind(), r),
+            Record::SanggahanWithdrawn(r) => out(self.kind(), r),
+            Record::AuditAppended(r) => out(self.kind(), r),
+        }
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
+        if bytes.len() > MAX_RECORD_BYTES {
+            return Err(RecordError::Malformed);
+        }
+        let input: In<'_> = serde_json::from_slice(bytes).map_err(|_| RecordError::Malformed)?;
+        if !outbox_kind::ALL.contains(&input.kind.as_str()) {
+            return Err(RecordError::KindUnknown);
+        }
+        if input.version != VERSION {
+            return Err(RecordError::VersionUnknown);
+        }
+        let raw = input.record;
+        Ok(match input.kind.as_str() {
+            outbox_kind::HOUSEHOLD_REGISTERED => Record::HouseholdRegistered(Box::new(body(raw)?)),
+            outbox_kind::SANGGAHAN_FILED => Record::SanggahanFiled(Box::new(body(raw)?)),
+            outbox_kind::SANGGAHAN_WITHDRAWN => Record::SanggahanWithdrawn(body(raw)?),
+            _ => Record::AuditAppended(body(raw)?),
+        })
+    }
+}
+
+/// What a seal is bound to besides the district's key: the outbox entry it travels in, its
+/// kind and the key's id. A record moved into another entry, or relabelled, does not open.
+pub fn associated_data(entry_id: &str, kind: &str, key_id: &str) -> Vec<u8> {
+    format!("perlinsos/{entry_id}/{kind}/{key_id}").into_bytes()
+}
+
+/// Serializes and seals a record for the district key `public_key` (id `key_id`).
+pub fn seal_record(
+    record: &Record,
+    entry_id: &str,
+    key_id: &str,
+    public_key: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    let aad = associated_data(entry_id, record.kind(), key_id);
+    seal::seal(public_key, SEAL_INFO, &aad, &deflate(&record.encode()))
+}
+
+fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = encoder.write_all(bytes);
+    encoder.finish().unwrap_or_default()
+}
+
+/// Inflates at most MAX_RECORD_BYTES: a small sealed bomb stays small.
+fn inflate(bytes: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, RecordError> {
+    use std::io::Read;
+    let mut out = zeroize::Zeroizing::new(Vec::new());
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(MAX_RECORD_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| RecordError::Malformed)?;
+    if out.len() > MAX_RECORD_BYTES {
+        return Err(RecordError::Malformed);
+    }
+    Ok(out)
+}
+
+/// Opens an entry's sealed record with the district's private key and decodes it; the record
+/// must be of the kind the entry declares.
+pub fn open_record(
+    sealed: &[u8],
+    entry_id: &str,
+    kind: &str,
+    key_id: &str,
+    private_key: &[u8; 32],
+) -> Result<Record, RecordError> {
+    let aad = associated_data(entry_id, kind, key_id);
+    let deflated = zeroize::Zeroizing::new(
+        seal::open(private_key, SEAL_INFO, &aad, sealed).map_err(RecordError::Sealed)?,
+    );
+    let record = Record::decode(&inflate(&deflated)?)?;
+    if record.kind() != kind {
+        return Err(RecordError::Malformed);
+    }
+    Ok(record)
+}
+
+/// Seal for a photo blob on its way to the district: bound to its content hash and key id.
+pub fn seal_blob(
+    jpeg: &[u8],
+    sha256: &str,
+    key_id: &str,
+    public_key: &[u8],
+) -> Result<Vec<u8>, SealError> {
+    seal::seal(
+        public_key,
+        b"perlinsos blob v1",
+        &associated_data(sha256, "blob", key_id),
+        jpeg,
+    )
+}
+
+pub fn open_blob(
+    sealed: &[u8],
+    sha256: &str,
+    key_id: &str,
+    private_key: &[u8; 32],
+) -> Result<Vec<u8>, SealError> {
+    seal::open(
+        private_key,
+        b"perlinsos blob v1",
+        &associated_data(sha256, "blob", key_id),
+        sealed,
+    )
+}
+
+/// The text the district key signs to publish a record key (at enrollment and in the change
+/// feed), so a phone seals only to a key the district made.
+pub fn record_key_text(key_id: &str, public_key_hex: &str) -> String {
+    format!("perlinsos record key v1\n{key_id}\n{public_key_hex}\n")
+}
