@@ -7,7 +7,6 @@ use perlinsos_protocol::wire::{ErrorCode, PushEntry};
 use perlinsos_rules::date::Date;
 use perlinsos_rules::date::DAY_MS;
 use perlinsos_rules::error::{ErrorCode as CoreCode, FieldError};
-use perlinsos_rules::evidence::attest::Attestation;
 use perlinsos_rules::registration::model::RegisteredHousehold;
 use perlinsos_rules::registration::validate;
 use perlinsos_rules::sanggahan::{rules, Filing, PhotoRole, Reason, Reporter};
@@ -197,13 +196,8 @@ pub struct FiledSanggahan {
     pub evidence: Vec<EvidenceRef>,
 }
 
-/// A photo a record names: its hash and the phone's attestation (one definition for the
-/// outbox, the rules and the console).
-#[derive(Deserialize)]
-pub struct EvidenceRef {
-    pub sha256: String,
-    pub attestation: Attestation,
-}
+/// A photo a record names: one definition, the protocol's.
+pub use perlinsos_protocol::record::EvidenceRef;
 
 #[derive(Deserialize)]
 struct AuditBody {

@@ -281,6 +281,9 @@ impl Registry {
             let mut answers = answers;
             let size = draft.members.len() as u32;
             let region_code = info.address.kelurahan_code.clone();
+            // Whoever passes the model (the app's list, a stale cache), it must hold for this
+            // household's region on the day the preview is made.
+            pmt::signed::usable(model, &region_code, day_of(now))?;
             pmt::fill_derived(model, &mut answers, &region_code, size);
             let preview = pmt::preview(model, &answers)?;
             draft.pmt = Some(PmtRecord {

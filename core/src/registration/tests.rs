@@ -531,6 +531,29 @@ mod pmt_step {
     }
 
     #[test]
+    fn a_model_out_of_its_region_or_dates_is_refused_whoever_passes_it() {
+        let mut f = fixture();
+        let (draft, _, _) = ready_draft(&mut f, 3);
+        let before = f.registry.draft(&draft).unwrap();
+        let mut elsewhere = ppi_2022();
+        elsewhere.region.provinces = vec!["31".into()];
+        elsewhere.region.kabupaten = vec![];
+        let mut expired = ppi_2022();
+        expired.effective_until = Some(Date::parse_iso("2020-12-31").unwrap());
+        for (model, code) in [
+            (elsewhere, ErrorCode::PmtModelOutOfRegion),
+            (expired, ErrorCode::PmtModelExpired),
+        ] {
+            let error = f
+                .registry
+                .set_pmt(&draft, &model, yes_no_answers())
+                .unwrap_err();
+            assert_eq!(codes(&error), vec![("model".to_owned(), code)], "{code:?}");
+        }
+        assert_eq!(f.registry.draft(&draft).unwrap(), before, "nothing saved");
+    }
+
+    #[test]
     fn invalid_answers_are_refused_and_save_nothing() {
         let mut f = fixture();
         let (draft, _, _) = ready_draft(&mut f, 3);

@@ -279,12 +279,6 @@ pub struct Syncer {
     backoff: (i64, i64),
 }
 
-#[derive(Serialize)]
-struct EvidenceRef<'a> {
-    sha256: &'a str,
-    attestation: &'a crate::evidence::attest::Attestation,
-}
-
 impl Syncer {
     /// `cipher` is the agent's (from the unlocked session).
     pub fn new(
@@ -810,11 +804,11 @@ fn park(tx: &rusqlite::Transaction<'_>, p: &Pending, code: WireCode) -> Result<(
 }
 
 fn evidence_json(evidence: &[crate::evidence::book::EvidenceRecord]) -> Result<serde_json::Value> {
-    let refs: Vec<EvidenceRef<'_>> = evidence
+    let refs: Vec<perlinsos_protocol::record::EvidenceRef> = evidence
         .iter()
-        .map(|e| EvidenceRef {
-            sha256: &e.sha256,
-            attestation: &e.attestation,
+        .map(|e| perlinsos_protocol::record::EvidenceRef {
+            sha256: e.sha256.clone(),
+            attestation: e.attestation.clone(),
         })
         .collect();
     serde_json::to_value(refs).map_err(|_| Error::Corrupt("evidence json"))
