@@ -35,6 +35,8 @@ fn file_size(path: &Path) -> u64 {
 
 fn registry(path: &Path) -> (Arc<Store>, Registry) {
     let store = Arc::new(Store::open(path).unwrap());
+    // Records are sealed at enqueue: the device makes the holding key they wait under.
+    perlinsos_core::session::device::Device::open_or_create(&store, b"keystore").unwrap();
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([5; 32])).unwrap());
     store.verify_key(&cipher).unwrap();
     (store.clone(), Registry::new(store, cipher))

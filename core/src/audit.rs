@@ -6,7 +6,7 @@ use ring::signature::{Ed25519KeyPair, UnparsedPublicKey, ED25519};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::outbox;
 use crate::registration::Millis;
 
@@ -136,14 +136,19 @@ pub fn append(
         entry.hash,
         entry.signature
     ])?;
-    let payload = serde_json::to_vec(&entry).map_err(|_| Error::Corrupt("audit payload"))?;
-    outbox::enqueue(
-        tx,
-        perlinsos_protocol::outbox_kind::AUDIT_APPENDED,
-        &entry.seq.to_string(),
-        &payload,
-        at,
-    )?;
+    let record = perlinsos_protocol::record::Record::AuditAppended(
+        perlinsos_protocol::record::AuditAppended {
+            seq: entry.seq,
+            at: entry.at,
+            agent_id: entry.agent_id.clone(),
+            action: entry.action.clone(),
+            record_id: entry.record_id.clone(),
+            prev_hash: crate::hex::encode(&entry.prev_hash),
+            hash: crate::hex::encode(&entry.hash),
+            signature: crate::hex::encode(&entry.signature),
+        },
+    );
+    outbox::enqueue(tx, &record, None, at)?;
     Ok(entry)
 }
 

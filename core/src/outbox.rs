@@ -1,9 +1,12 @@
 //! The transactional outbox: every domain change that must reach the server writes its row in
-//! the same transaction as the change itself. The sync issue drains it.
+//! the same transaction as the change itself, as its typed record sealed for the district.
+//! Sync drains it without opening anything: it needs the device key, never an agent's PIN.
 use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
-use crate::error::Result;
+use perlinsos_protocol::record::{seal_blob, seal_record, Record};
+
+use crate::error::{Error, ErrorCode, Result};
 use crate::ids::new_id;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,21 +19,79 @@ pub struct OutboxEntry {
     pub created_at: i64,
 }
 
-/// Queues `kind` for `entity_id`. `payload` must hold no personal data in clear.
+/// Queues `record`: serialized and sealed here, in the caller's transaction, for the newest
+/// record key (the district's once enrolled, the phone's holding key before). The row holds
+/// only the ciphertext and what sync needs unopened: kind, entity id, key id, the kelurahan
+/// for the server's scope check and the photos to upload first.
 pub fn enqueue(
     tx: &Transaction<'_>,
-    kind: &str,
-    entity_id: &str,
-    payload: &[u8],
+    record: &Record,
+    kelurahan_code: Option<&str>,
     now_ms: i64,
 ) -> Result<String> {
+    let key = current_key(tx)?;
     let id = new_id()?;
+    let sealed =
+        seal_record(record, &id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
+    let blobs: Vec<&str> = record
+        .evidence()
+        .iter()
+        .map(|e| e.sha256.as_str())
+        .collect();
+    let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
     tx.prepare_cached(
-        "INSERT INTO outbox (id, kind, entity_id, payload, next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        "INSERT INTO outbox (id, kind, entity_id, payload, next_attempt_at, created_at, key_id,
+                             kelurahan_code, blobs)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![id, kind, entity_id, payload, now_ms])?;
+    .execute(params![
+        id,
+        record.kind(),
+        record.entity_id(),
+        sealed,
+        now_ms,
+        key.key_id,
+        kelurahan_code,
+        blobs
+    ])?;
     Ok(id)
+}
+
+/// Keeps a copy of a photo sealed for the newest record key, so sync can send it with every
+/// agent locked. Content-addressed: the same photo is kept once.
+pub fn stage_blob(tx: &Transaction<'_>, sha256: &str, jpeg: &[u8]) -> Result<()> {
+    let exists = tx
+        .prepare_cached("SELECT 1 FROM outbox_blobs WHERE sha256 = ?1")?
+        .exists([sha256])?;
+    if exists {
+        return Ok(());
+    }
+    let key = current_key(tx)?;
+    let sealed =
+        seal_blob(jpeg, sha256, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
+    tx.prepare_cached("INSERT INTO outbox_blobs (sha256, key_id, sealed) VALUES (?1, ?2, ?3)")?
+        .execute(params![sha256, key.key_id, sealed])?;
+    Ok(())
+}
+
+/// Drops staged photos no queued entry names any more (after the server took them, or their
+/// record went away).
+pub fn drop_unneeded_blobs(tx: &Transaction<'_>, candidates: &[String]) -> Result<()> {
+    let mut named = tx.prepare_cached(
+        "SELECT 1 FROM outbox o, json_each(o.blobs) b WHERE b.value = ?1 LIMIT 1",
+    )?;
+    let mut delete = tx.prepare_cached("DELETE FROM outbox_blobs WHERE sha256 = ?1")?;
+    for sha in candidates {
+        if !named.exists([sha])? {
+            delete.execute([sha])?;
+        }
+    }
+    Ok(())
+}
+
+fn current_key(tx: &Transaction<'_>) -> Result<crate::record_keys::SealKey> {
+    crate::record_keys::current(tx)?
+        .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))
 }
 
 pub fn entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {

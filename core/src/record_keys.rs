@@ -1,12 +1,17 @@
 //! The district record keys this phone seals for, each accepted only with the district key's
 //! signature over it (`protocol::record::record_key_text`): a key the district did not make
 //! is never used, whoever delivers it.
-use perlinsos_protocol::record::record_key_text;
+use perlinsos_protocol::record::{
+    open_blob, open_encoded, record_key_text, seal_blob, seal_encoded,
+};
+use perlinsos_protocol::seal;
 use perlinsos_protocol::wire::RecordKey;
 use ring::signature::{UnparsedPublicKey, ED25519};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use zeroize::Zeroizing;
 
-use crate::error::Result;
+use crate::crypt::{Cell, Cipher};
+use crate::error::{Error, Result};
 
 /// A record key as the phone uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,4 +71,104 @@ pub fn current(conn: &Connection) -> Result<Option<SealKey>> {
             })
         })
         .optional()?)
+}
+
+fn holding_cell(key_id: &str) -> Cell<'_> {
+    Cell::new("record_keys", "private", key_id)
+}
+
+/// Gives a phone that knows no record key yet its holding key: records made before
+/// enrollment are sealed for it, under the platform secret, until enrollment reseals them for
+/// the district and drops it.
+pub fn ensure_holding(
+    tx: &Transaction<'_>,
+    reference: &Cipher,
+    device_id: &str,
+    now: i64,
+) -> Result<()> {
+    let any = tx
+        .prepare_cached("SELECT 1 FROM record_keys LIMIT 1")?
+        .exists([])?;
+    if any {
+        return Ok(());
+    }
+    let (private, public) = seal::generate_keypair().map_err(|_| Error::Crypto)?;
+    let key_id = format!("phone-{device_id}");
+    let sealed = reference.seal(holding_cell(&key_id), &private[..])?;
+    tx.prepare_cached(
+        "INSERT INTO record_keys (key_id, public_key, private_sealed, district, received_at)
+         VALUES (?1, ?2, ?3, 0, ?4)",
+    )?
+    .execute(params![key_id, &public[..], sealed, now])?;
+    Ok(())
+}
+
+/// Once a district key is known: everything still sealed for the holding key (queued records
+/// and staged photos) is sealed again for it, and the holding key is dropped, in the caller's
+/// transaction. Returns how many records moved.
+pub fn reseal_for_district(tx: &Transaction<'_>, reference: &Cipher) -> Result<usize> {
+    let Some(district) = current(tx)? else {
+        return Ok(0);
+    };
+    let is_district: bool = tx.query_row(
+        "SELECT district FROM record_keys WHERE key_id = ?1",
+        [&district.key_id],
+        |r| r.get(0),
+    )?;
+    if !is_district {
+        return Ok(0);
+    }
+    let holding: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT key_id, private_sealed FROM record_keys
+             WHERE district = 0 AND private_sealed IS NOT NULL",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut moved = 0;
+    for (key_id, sealed) in holding {
+        let opened = reference.open(holding_cell(&key_id), &sealed)?;
+        let private: Zeroizing<[u8; 32]> = Zeroizing::new(
+            opened
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::Corrupt("holding key"))?,
+        );
+        let rows: Vec<(String, String, Vec<u8>)> = {
+            let mut stmt = tx.prepare("SELECT id, kind, payload FROM outbox WHERE key_id = ?1")?;
+            let rows = stmt.query_map([&key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (id, kind, payload) in rows {
+            let encoded =
+                open_encoded(&payload, &id, &kind, &key_id, &private).map_err(|_| Error::Crypto)?;
+            let again = seal_encoded(&encoded, &id, &kind, &district.key_id, &district.public_key)
+                .map_err(|_| Error::Crypto)?;
+            tx.execute(
+                "UPDATE outbox SET payload = ?2, key_id = ?3 WHERE id = ?1",
+                params![id, again, district.key_id],
+            )?;
+            moved += 1;
+        }
+        let blobs: Vec<(String, Vec<u8>)> = {
+            let mut stmt =
+                tx.prepare("SELECT sha256, sealed FROM outbox_blobs WHERE key_id = ?1")?;
+            let rows = stmt.query_map([&key_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (sha, sealed) in blobs {
+            let jpeg = Zeroizing::new(
+                open_blob(&sealed, &sha, &key_id, &private).map_err(|_| Error::Crypto)?,
+            );
+            let again = seal_blob(&jpeg, &sha, &district.key_id, &district.public_key)
+                .map_err(|_| Error::Crypto)?;
+            tx.execute(
+                "UPDATE outbox_blobs SET sealed = ?2, key_id = ?3 WHERE sha256 = ?1",
+                params![sha, again, district.key_id],
+            )?;
+        }
+        tx.execute("DELETE FROM record_keys WHERE key_id = ?1", [&key_id])?;
+    }
+    Ok(moved)
 }

@@ -17,6 +17,8 @@ fn no_personal_value_appears_in_the_database_or_its_wal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("device.db");
     let store = Arc::new(Store::open(&path).unwrap());
+    // Records are sealed at enqueue: the device makes the holding key they wait under.
+    perlinsos_core::session::device::Device::open_or_create(&store, b"keystore").unwrap();
     let cipher = Arc::new(Cipher::new(&DataKey::generate().unwrap()).unwrap());
     let now = perlinsos_core::date::now_millis();
     let registry = Registry::new(store.clone(), cipher);

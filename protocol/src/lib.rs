@@ -19,11 +19,14 @@ pub mod outbox_kind {
     pub const SANGGAHAN_FILED: &str = "sanggahan.filed";
     /// The reporter withdrew a sanggahan.
     pub const SANGGAHAN_WITHDRAWN: &str = "sanggahan.withdrawn";
+    /// A photo added to a household after it was registered.
+    pub const EVIDENCE_ATTACHED: &str = "evidence.attached";
 
-    pub const ALL: [&str; 4] = [
+    pub const ALL: [&str; 5] = [
         HOUSEHOLD_REGISTERED,
         AUDIT_APPENDED,
         SANGGAHAN_FILED,
         SANGGAHAN_WITHDRAWN,
+        EVIDENCE_ATTACHED,
     ];
 }

@@ -62,8 +62,11 @@ pub struct PushEntry {
     pub id: String,
     pub kind: String,
     pub entity_id: String,
-    /// The record itself, as JSON (over TLS in the field).
-    pub body: serde_json::Value,
+    /// The district record key the record is sealed for.
+    pub key_id: String,
+    /// The record ([`crate::record::Record`]) sealed for that key, hex: only the district
+    /// opens it.
+    pub sealed: String,
     /// Kelurahan the record belongs to, for the scope check (None for audit entries).
     pub kelurahan_code: Option<String>,
     /// SHA-256 (hex) of the evidence blobs the record refers to; each must be uploaded first.

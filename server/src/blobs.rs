@@ -11,7 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use perlinsos_protocol::wire::{
-    ErrorCode, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET, HEADER_BLOB_RECEIVED, MAX_BLOB_BYTES,
+    ErrorCode, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET, HEADER_BLOB_RECEIVED,
+    MAX_BLOB_BYTES,
 };
 use ring::digest::{Context, SHA256};
 
@@ -187,6 +188,14 @@ pub async fn put(
     let name = check_name(&sha256)?;
     let offset = number(&headers, HEADER_BLOB_OFFSET)?;
     let length = number(&headers, HEADER_BLOB_LENGTH)?;
+    // Photos travel sealed for a district record key, like records: bytes kept of an
+    // interrupted upload are ciphertext.
+    let key_id = headers
+        .get(HEADER_BLOB_KEY)
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 64)
+        .ok_or(ApiError(ErrorCode::BodyInvalid))?
+        .to_owned();
     if length > MAX_BLOB_BYTES {
         return Err(ApiError(ErrorCode::BlobTooLarge));
     }
@@ -224,7 +233,22 @@ pub async fn put(
             now_have,
         ));
     }
-    let bytes = fs::read(&partial)?;
+    let sealed = fs::read(&partial)?;
+    let private = {
+        let keys = state.keys.clone();
+        let key_id = key_id.clone();
+        state
+            .db
+            .read(move |tx| crate::record_keys::private(tx, &keys, &key_id))?
+    };
+    let opened = private.and_then(|private| {
+        perlinsos_protocol::record::open_blob(&sealed, name.as_str(), &key_id, &private).ok()
+    });
+    let Some(bytes) = opened.map(zeroize::Zeroizing::new) else {
+        fs::remove_file(&partial)?;
+        tracing::warn!(event = "blob_seal_invalid", device = %device.device_id);
+        return Err(ApiError(ErrorCode::SealInvalid));
+    };
     let mut context = Context::new(&SHA256);
     context.update(&bytes);
     if hex(context.finish().as_ref()) != sha256 {
@@ -242,7 +266,7 @@ pub async fn put(
              ON CONFLICT DO NOTHING",
             &[
                 db::text(sha256.as_str()),
-                db::int(length as i64),
+                db::int(bytes.len() as i64),
                 db::text(device.device_id.as_str()),
                 db::int(now),
             ],

@@ -10,6 +10,7 @@ pub mod enroll;
 pub mod error;
 pub mod keys;
 pub mod migrate;
+pub mod opened;
 pub mod operator;
 pub mod outbox;
 pub mod private_file;

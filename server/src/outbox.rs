@@ -12,7 +12,7 @@ use axum::Json;
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::signing::audit_entry_text;
 use perlinsos_protocol::wire::{
-    EntryResult, ErrorCode, Outcome, PushEntry, PushRequest, PushResponse, MAX_BATCH,
+    EntryResult, ErrorCode, Outcome, PushRequest, PushResponse, MAX_BATCH,
 };
 use perlinsos_rules::evidence::attest;
 use perlinsos_rules::evidence::phash;
@@ -25,9 +25,11 @@ use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
 use crate::keys::ServerKeys;
-use crate::record_rules::{self, Checked, EvidenceRef};
+use crate::opened::Entry;
+use crate::record_rules::{self, Checked};
 use crate::stored;
 use crate::AppState;
+use perlinsos_protocol::record::Record;
 use perlinsos_rules::sanggahan::lifecycle::Status;
 
 /// A gzip batch may not expand beyond this.
@@ -43,12 +45,6 @@ struct AuditEntry {
     prev_hash: String,
     hash: String,
     signature: String,
-}
-
-#[derive(Deserialize, Default)]
-struct WithEvidence {
-    #[serde(default)]
-    evidence: Vec<EvidenceRef>,
 }
 
 fn rejected(code: ErrorCode) -> Outcome {
@@ -118,10 +114,43 @@ fn apply_batch(
     request: &PushRequest,
     now: i64,
 ) -> Result<Vec<EntryResult>, ApiError> {
+    let mut order = Vec::with_capacity(request.entries.len());
+    let mut entries = Vec::new();
+    for (raw, opened) in request
+        .entries
+        .iter()
+        .zip(crate::opened::open_all(state, &request.entries)?)
+    {
+        match opened {
+            Ok(entry) => {
+                order.push(None);
+                entries.push(entry);
+            }
+            Err(code) => {
+                tracing::warn!(event = "entry_refused", device = %device.device_id, code = ?code);
+                order.push(Some(EntryResult {
+                    id: raw.id.clone(),
+                    outcome: rejected(code),
+                }));
+            }
+        }
+    }
+    let mut applied = apply_opened(state, device, &entries, now)?.into_iter();
+    Ok(order
+        .into_iter()
+        .filter_map(|refused| refused.or_else(|| applied.next()))
+        .collect())
+}
+
+fn apply_opened(
+    state: &AppState,
+    device: &Device,
+    entries: &[Entry],
+    now: i64,
+) -> Result<Vec<EntryResult>, ApiError> {
     // Stored blobs never change (they are named by their hash), so their photos are read and
     // checked before the write transaction, which then holds the lock only for the rows.
-    let evidence: Vec<Result<Vec<CheckedPhoto>, ErrorCode>> = request
-        .entries
+    let evidence: Vec<Result<Vec<CheckedPhoto>, ErrorCode>> = entries
         .iter()
         .map(|entry| read_evidence(state, device, entry))
         .collect::<Result<_, _>>()?;
@@ -131,10 +160,10 @@ fn apply_batch(
         db::lock_device(tx, &device.device_id)?;
         // Every lock the batch's records will take, taken first and in one order, so two
         // batches never wait on each other in a cycle.
-        db::serialize_on_all(tx, &batch_locks(&state.keys, request))?;
+        db::serialize_on_all(tx, &batch_locks(&state.keys, entries))?;
         // Which of the batch's entry ids the server already holds, and from which device, in
         // one read (entries applied in this batch are added as they go).
-        let ids: Vec<&str> = request.entries.iter().map(|e| e.id.as_str()).collect();
+        let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
         let mut known = db::entry_owners(tx, &ids)?;
         let current =
             db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
@@ -143,8 +172,8 @@ fn apply_batch(
             head: start.clone(),
             rows: Vec::new(),
         };
-        let mut results = Vec::with_capacity(request.entries.len());
-        for (entry, photos) in request.entries.iter().zip(&evidence) {
+        let mut results = Vec::with_capacity(entries.len());
+        for (entry, photos) in entries.iter().zip(&evidence) {
             // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
             let outcome = match known.get(&entry.id) {
                 Some(owner) if *owner == device.device_id => Outcome::Duplicate,
@@ -180,17 +209,17 @@ fn apply_batch(
 }
 
 /// The lock on a record id (its kind and entity id), whichever device sends it.
-fn record_lock(entry: &PushEntry) -> Vec<u8> {
+fn record_lock(entry: &Entry) -> Vec<u8> {
     format!("record\n{}\n{}", entry.kind, entry.entity_id).into_bytes()
 }
 
 /// The advisory-lock keys of a batch, sorted: its record ids (for `check_record`'s uniqueness
 /// check) and the NIK and KK blind indexes of its households (for `stored::insert_household`'s
 /// duplicate search). Taken once, before any record is applied.
-fn batch_locks(keys: &ServerKeys, request: &PushRequest) -> Vec<Vec<u8>> {
+fn batch_locks(keys: &ServerKeys, entries: &[Entry]) -> Vec<Vec<u8>> {
     use crate::keys::Blind;
     let mut out = Vec::new();
-    for entry in &request.entries {
+    for entry in entries {
         // Audit entries are the device's own chain, under its row lock.
         if entry.kind == outbox_kind::AUDIT_APPENDED {
             continue;
@@ -218,7 +247,7 @@ fn apply(
     tx: &mut dyn Tx,
     keys: &ServerKeys,
     device: &Device,
-    entry: &PushEntry,
+    entry: &Entry,
     photos: &Result<Vec<CheckedPhoto>, ErrorCode>,
     chain: &mut Chain,
     now: i64,
@@ -291,19 +320,20 @@ fn apply(
     }
     db::insert_entries(tx, &[row])?;
     store_typed(tx, keys, device, entry, &checked, now)?;
-    let record_kind = match entry.kind.as_str() {
-        outbox_kind::HOUSEHOLD_REGISTERED => Some("household"),
-        outbox_kind::SANGGAHAN_FILED => Some("sanggahan"),
+    let photos_of = match &entry.record {
+        Record::HouseholdRegistered(_) => Some(("household", entry.entity_id.as_str())),
+        Record::SanggahanFiled(_) => Some(("sanggahan", entry.entity_id.as_str())),
+        Record::EvidenceAttached(attached) => Some(("household", attached.record_id.as_str())),
         _ => None,
     };
-    if let Some(record_kind) = record_kind {
+    if let Some((record_kind, record_id)) = photos_of {
         for photo in photos {
             let Some(phash) = photo.phash else { continue };
             crate::review::index_photo(
                 tx,
                 &photo.name,
                 record_kind,
-                &entry.entity_id,
+                record_id,
                 &device.device_id,
                 phash,
             )?;
@@ -317,7 +347,7 @@ fn store_typed(
     tx: &mut dyn Tx,
     keys: &ServerKeys,
     device: &Device,
-    entry: &PushEntry,
+    entry: &Entry,
     checked: &Checked,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -379,7 +409,7 @@ fn store_typed(
 fn check_record(
     tx: &mut dyn Tx,
     device: &Device,
-    entry: &PushEntry,
+    entry: &Entry,
     checked: &Checked,
 ) -> Result<Option<ErrorCode>, ApiError> {
     let envelope = entry.kelurahan_code.as_deref();
@@ -413,6 +443,23 @@ fn check_record(
         )?;
         if listed.and_then(|r| r[0].text()).as_deref() != envelope {
             return Ok(Some(ErrorCode::RecordInvalid));
+        }
+    }
+    if let Record::EvidenceAttached(attached) = &entry.record {
+        // A photo for a household this device registered, in the same kelurahan.
+        let registered = tx.query_one(
+            "SELECT device_id, kelurahan_code FROM entries WHERE kind = ?1 AND entity_id = ?2",
+            &[
+                db::text(outbox_kind::HOUSEHOLD_REGISTERED),
+                db::text(attached.record_id.as_str()),
+            ],
+        )?;
+        let owned = registered.is_some_and(|r| {
+            r[0].text().as_deref() == Some(device.device_id.as_str())
+                && r[1].text().as_deref() == envelope
+        });
+        if attached.record_kind != "household" || !owned {
+            return Ok(Some(ErrorCode::RecordNotOwned));
         }
     }
     if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN {
@@ -457,19 +504,10 @@ const MAX_EVIDENCE: usize = 10;
 fn read_evidence(
     state: &AppState,
     device: &Device,
-    entry: &PushEntry,
+    entry: &Entry,
 ) -> Result<Result<Vec<CheckedPhoto>, ErrorCode>, ApiError> {
-    let listed: WithEvidence = match &entry.body {
-        serde_json::Value::Object(fields) if !fields.contains_key("evidence") => {
-            WithEvidence::default()
-        }
-        serde_json::Value::Object(_) => match WithEvidence::deserialize(&entry.body) {
-            Ok(listed) => listed,
-            Err(_) => return Ok(Err(ErrorCode::BodyInvalid)),
-        },
-        _ => WithEvidence::default(),
-    };
-    if listed.evidence.len() > MAX_EVIDENCE || entry.blobs.len() > MAX_EVIDENCE {
+    let listed = entry.record.evidence();
+    if listed.len() > MAX_EVIDENCE || entry.blobs.len() > MAX_EVIDENCE {
         return Ok(Err(ErrorCode::BodyInvalid));
     }
     let mut declared = std::collections::BTreeSet::new();
@@ -480,8 +518,8 @@ fn read_evidence(
         }
     }
     let mut named = std::collections::BTreeSet::new();
-    let mut items = Vec::with_capacity(listed.evidence.len());
-    for item in &listed.evidence {
+    let mut items = Vec::with_capacity(listed.len());
+    for item in listed {
         match BlobName::parse(&item.sha256) {
             Some(name) if named.insert(name.clone()) => items.push((name, item)),
             _ => return Ok(Err(ErrorCode::BodyInvalid)),

@@ -3,7 +3,9 @@
 //! overflow and no record is dated in the year 292 million; its body decodes into its type and
 //! passes the rules the phone applied (the phone's own functions, from core).
 use perlinsos_protocol::outbox_kind;
-use perlinsos_protocol::wire::{ErrorCode, PushEntry};
+use perlinsos_protocol::wire::ErrorCode;
+
+use crate::opened::Entry;
 use perlinsos_rules::date::Date;
 use perlinsos_rules::date::DAY_MS;
 use perlinsos_rules::error::{ErrorCode as CoreCode, FieldError};
@@ -43,7 +45,7 @@ fn optional_times(kind: &str) -> &'static [&'static str] {
 }
 
 /// Every time of the entry and its body inside the window, or why not.
-pub fn check_times(entry: &PushEntry, now: i64) -> Result<(), ErrorCode> {
+pub fn check_times(entry: &Entry, now: i64) -> Result<(), ErrorCode> {
     if !time_is_sane(entry.created_at, now) {
         return Err(ErrorCode::TimeInvalid);
     }
@@ -69,11 +71,17 @@ pub fn check_times(entry: &PushEntry, now: i64) -> Result<(), ErrorCode> {
 mod tests {
     use super::*;
 
-    fn entry(kind: &str, created_at: i64, body: Value) -> PushEntry {
-        PushEntry {
+    fn entry(kind: &str, created_at: i64, body: Value) -> Entry {
+        use perlinsos_protocol::record::{Record, SanggahanWithdrawn};
+        Entry {
             id: "e".into(),
             kind: kind.into(),
             entity_id: "x".into(),
+            // check_times reads the body; the typed record is not looked at.
+            record: Record::SanggahanWithdrawn(SanggahanWithdrawn {
+                sanggahan_id: "x".into(),
+                at: created_at,
+            }),
             body,
             kelurahan_code: None,
             blobs: vec![],
@@ -221,7 +229,7 @@ fn plain_id(text: &str) -> bool {
 }
 
 /// Decodes the entry's body into its type and applies the rules that need no database.
-pub fn check_content(entry: &PushEntry, now: i64) -> Result<Checked, Refusal> {
+pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
     check_times(entry, now)?;
     if !plain_id(&entry.entity_id) {
         return Err(ErrorCode::BodyInvalid.into());

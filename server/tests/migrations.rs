@@ -2,7 +2,7 @@
 //! version-1 database holding the frozen records of `fixtures/v1` is upgraded and its typed
 //! rows derived; a database made before migrations existed is adopted; one newer than the
 //! server is refused; running again changes nothing.
-use perlinsos_protocol::wire::PushEntry;
+use perlinsos_protocol::record::Record;
 use perlinsos_server::db::{self, Db, Tx};
 use perlinsos_server::keys::ServerKeys;
 use perlinsos_server::{migrate, record_rules};
@@ -44,11 +44,42 @@ fn keys() -> ServerKeys {
     ServerKeys::from_secret(&[7; 32])
 }
 
-fn fixture(text: &str) -> PushEntry {
+/// An entry as a version-1 server stored it (its record in clear, as the phone sent it then).
+#[derive(Clone, serde::Deserialize)]
+struct StoredEntry {
+    id: String,
+    kind: String,
+    entity_id: String,
+    body: serde_json::Value,
+    kelurahan_code: Option<String>,
+    #[serde(default)]
+    blobs: Vec<String>,
+    created_at: i64,
+}
+
+fn fixture(text: &str) -> StoredEntry {
     serde_json::from_str(text).unwrap()
 }
 
-fn insert_entry(tx: &mut dyn Tx, device: &str, entry: &PushEntry) -> db::DbResult<()> {
+/// The stored entry as the outbox sees one once opened: its record decoded into its type.
+fn opened(entry: &StoredEntry) -> perlinsos_server::opened::Entry {
+    let encoded = serde_json::to_vec(&serde_json::json!({
+        "kind": entry.kind, "version": 1, "record": entry.body,
+    }))
+    .unwrap();
+    perlinsos_server::opened::Entry {
+        id: entry.id.clone(),
+        kind: entry.kind.clone(),
+        entity_id: entry.entity_id.clone(),
+        record: Record::decode(&encoded).unwrap(),
+        body: entry.body.clone(),
+        kelurahan_code: entry.kelurahan_code.clone(),
+        blobs: entry.blobs.clone(),
+        created_at: entry.created_at,
+    }
+}
+
+fn insert_entry(tx: &mut dyn Tx, device: &str, entry: &StoredEntry) -> db::DbResult<()> {
     tx.execute(
         "INSERT INTO entries (id, device_id, kind, entity_id, kelurahan_code, body, created_at,
                               received_at)
@@ -82,7 +113,7 @@ fn text(db: &Db, sql: &str) -> Vec<String> {
 #[test]
 fn the_frozen_version_1_records_still_decode_and_pass_the_rules() {
     for text in [HOUSEHOLD, SANGGAHAN] {
-        let entry = fixture(text);
+        let entry = opened(&fixture(text));
         let checked = record_rules::check_content(&entry, entry.created_at);
         assert!(checked.is_ok(), "{}: {:?}", entry.kind, checked.err());
     }
@@ -132,7 +163,12 @@ fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
         })
         .unwrap();
 
-        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), 3, "{}", b.name);
+        assert_eq!(
+            migrate::run(&b.db, &keys, 2).unwrap(),
+            migrate::latest(),
+            "{}",
+            b.name
+        );
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
         assert_eq!(
             scalar(&b.db, "SELECT count(*) FROM household_members"),
@@ -168,9 +204,12 @@ fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
         assert!(indexes.iter().all(|i| i.len() == 16 && i != nik.as_bytes()));
 
         // Again: nothing to do, nothing doubled.
-        assert_eq!(migrate::run(&b.db, &keys, 3).unwrap(), 3);
+        assert_eq!(migrate::run(&b.db, &keys, 3).unwrap(), migrate::latest());
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 2);
-        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 3);
+        assert_eq!(
+            scalar(&b.db, "SELECT count(*) FROM schema_migrations"),
+            migrate::latest()
+        );
 
         // 0003 sealed what version 1 kept in clear, and it opens with the key.
         assert_eq!(
@@ -206,7 +245,12 @@ fn a_database_made_before_migrations_is_adopted() {
             insert_entry(tx, "hp-1", &household)
         })
         .unwrap();
-        assert_eq!(migrate::run(&b.db, &keys(), 1).unwrap(), 3, "{}", b.name);
+        assert_eq!(
+            migrate::run(&b.db, &keys(), 1).unwrap(),
+            migrate::latest(),
+            "{}",
+            b.name
+        );
         assert_eq!(scalar(&b.db, "SELECT count(*) FROM households"), 1);
     }
 }
@@ -225,6 +269,9 @@ fn a_database_newer_than_the_server_is_refused_and_left_alone() {
         .unwrap();
         let refused = migrate::run(&b.db, &keys, 2).unwrap_err();
         assert!(refused.0.contains("newer"), "{}: {}", b.name, refused.0);
-        assert_eq!(scalar(&b.db, "SELECT count(*) FROM schema_migrations"), 4);
+        assert_eq!(
+            scalar(&b.db, "SELECT count(*) FROM schema_migrations"),
+            migrate::latest() + 1
+        );
     }
 }

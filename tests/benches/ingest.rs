@@ -34,6 +34,8 @@ struct Phone {
     _dir: tempfile::TempDir,
     device: Arc<Device>,
     entries: Vec<PushEntry>,
+    /// The same records opened (the plain-INSERT baseline stores these).
+    plain: Vec<perlinsos_e2e::PlainEntry>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -71,11 +73,16 @@ async fn phone(url: &str, state: &AppState, index: usize) -> Phone {
         Arc::new(now_millis),
     )
     .unwrap();
-    let entries = serde_json::from_slice(&syncer.wire_records().unwrap()).unwrap();
+    let entries: Vec<PushEntry> = serde_json::from_slice(&syncer.wire_records().unwrap()).unwrap();
+    let plain = entries
+        .iter()
+        .map(|e| perlinsos_e2e::PlainEntry::open(state, e))
+        .collect();
     Phone {
         _dir: dir,
         device,
         entries,
+        plain,
     }
 }
 
@@ -155,7 +162,7 @@ fn plain_inserts(url: &str, phones: &[Arc<Phone>]) -> Duration {
         for phone in phones {
             let db = db.clone();
             s.spawn(move || {
-                for batch in phone.entries.chunks(BATCH) {
+                for batch in phone.plain.chunks(BATCH) {
                     db.write(|tx| {
                         for e in batch {
                             tx.execute(

@@ -77,7 +77,7 @@ pub struct FieldPhone {
     dir: tempfile::TempDir,
     pub store: Arc<Store>,
     pub device: Arc<Device>,
-    cipher: Arc<perlinsos_core::crypt::Cipher>,
+    pub cipher: Arc<perlinsos_core::crypt::Cipher>,
     pub agent_id: String,
 }
 
@@ -140,6 +140,11 @@ impl FieldPhone {
             Arc::new(now_millis),
         )
         .expect("syncer")
+    }
+
+    /// The phone's folder (database, WAL, evidence blobs).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
     }
 
     pub async fn sync(&self, url: &str) -> Report {

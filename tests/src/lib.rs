@@ -69,3 +69,106 @@ pub fn attach_household_photo(
     )
     .expect("capture")
 }
+
+/// An outbox entry with its record in clear, as the server sees it once opened: what the
+/// attack tests change before sealing it again for the server's record key, the way a hostile
+/// phone holding a genuine device key would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlainEntry {
+    pub id: String,
+    pub kind: String,
+    pub entity_id: String,
+    /// The record's own JSON (the `record` of `{"kind", "version", "record"}`).
+    pub body: serde_json::Value,
+    pub kelurahan_code: Option<String>,
+    pub blobs: Vec<String>,
+    pub created_at: i64,
+}
+
+fn server_key(
+    state: &perlinsos_server::AppState,
+    key_id: Option<&str>,
+) -> (String, Vec<u8>, [u8; 32]) {
+    let district = state.district_key.clone();
+    let keys = state.keys.clone();
+    let key_id = key_id.map(str::to_owned);
+    state
+        .db
+        .read(move |tx| {
+            let id = match key_id {
+                Some(id) => id,
+                None => perlinsos_server::record_keys::current(tx, &district)?.key_id,
+            };
+            let private = perlinsos_server::record_keys::private(tx, &keys, &id)?
+                .expect("the server's record key");
+            let public = perlinsos_protocol::seal::public_key(&private).expect("public key");
+            Ok((id, public.to_vec(), *private))
+        })
+        .expect("record key")
+}
+
+impl PlainEntry {
+    /// Opens what a phone's sync would send.
+    pub fn open(
+        state: &perlinsos_server::AppState,
+        entry: &perlinsos_protocol::wire::PushEntry,
+    ) -> PlainEntry {
+        let (_, _, private) = server_key(state, Some(&entry.key_id));
+        let sealed = perlinsos_core::hex::decode(&entry.sealed).expect("hex");
+        let encoded = perlinsos_protocol::record::open_encoded(
+            &sealed,
+            &entry.id,
+            &entry.kind,
+            &entry.key_id,
+            &private,
+        )
+        .expect("the entry opens");
+        let full: serde_json::Value = serde_json::from_slice(&encoded).expect("record json");
+        PlainEntry {
+            id: entry.id.clone(),
+            kind: entry.kind.clone(),
+            entity_id: entry.entity_id.clone(),
+            body: full["record"].clone(),
+            kelurahan_code: entry.kelurahan_code.clone(),
+            blobs: entry.blobs.clone(),
+            created_at: entry.created_at,
+        }
+    }
+
+    /// Sealed for the server's current record key, as a phone sends it.
+    pub fn seal(&self, state: &perlinsos_server::AppState) -> perlinsos_protocol::wire::PushEntry {
+        let (key_id, public, _) = server_key(state, None);
+        let encoded = serde_json::to_vec(&serde_json::json!({
+            "kind": self.kind,
+            "version": perlinsos_protocol::record::VERSION,
+            "record": self.body,
+        }))
+        .unwrap();
+        let sealed = perlinsos_protocol::record::seal_encoded(
+            &encoded, &self.id, &self.kind, &key_id, &public,
+        )
+        .expect("seal");
+        perlinsos_protocol::wire::PushEntry {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            entity_id: self.entity_id.clone(),
+            key_id,
+            sealed: perlinsos_core::hex::encode(&sealed),
+            kelurahan_code: self.kelurahan_code.clone(),
+            blobs: self.blobs.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// A photo sealed for the server's current record key, as a phone uploads it:
+/// (key id, sealed bytes).
+pub fn sealed_photo(
+    state: &perlinsos_server::AppState,
+    sha256: &str,
+    jpeg: &[u8],
+) -> (String, Vec<u8>) {
+    let (key_id, public, _) = server_key(state, None);
+    let sealed = perlinsos_protocol::record::seal_blob(jpeg, sha256, &key_id, &public).unwrap();
+    (key_id, sealed)
+}

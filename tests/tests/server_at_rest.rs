@@ -28,7 +28,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Every NIK and name in a phone's pending records.
-fn personal(entries: &[PushEntry], out: &mut Vec<String>) {
+fn personal(entries: &[perlinsos_e2e::PlainEntry], out: &mut Vec<String>) {
     for e in entries {
         for m in e.body["members"].as_array().into_iter().flatten() {
             out.push(m["nik"].as_str().unwrap().to_owned());
@@ -54,8 +54,12 @@ async fn no_nik_name_or_photo_lies_in_clear_on_the_server() {
         phone.register(100 + seed, 4);
     }
     phone.file_sanggahan(7, scope, &[CAM2, CAM3]);
-    let pending: Vec<PushEntry> =
+    let sealed: Vec<PushEntry> =
         serde_json::from_slice(&phone.syncer(&server.url).wire_records().unwrap()).unwrap();
+    let pending: Vec<perlinsos_e2e::PlainEntry> = sealed
+        .iter()
+        .map(|e| perlinsos_e2e::PlainEntry::open(&server.state, e))
+        .collect();
     let mut secrets = Vec::new();
     personal(&pending, &mut secrets);
     // The recipient list Server::import_recipients published (names and NIKs).

@@ -6,8 +6,9 @@ use std::time::Duration;
 use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::{attest, ingest, Normalized, Options};
 use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_e2e::PlainEntry as PushEntry;
 use perlinsos_protocol::signing::{self, canonical_request};
-use perlinsos_protocol::wire::{ErrorCode, Outcome, PushEntry, PushRequest, PushResponse};
+use perlinsos_protocol::wire::{ErrorCode, Outcome, PushRequest, PushResponse};
 use ring::digest::{digest, SHA256};
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
@@ -90,7 +91,9 @@ impl<'a> Hostile<'a> {
         (status, response.bytes().await.unwrap().to_vec())
     }
 
+    /// Pushes the entries, each sealed for the server's record key as a phone would.
     async fn push(&self, entries: Vec<PushEntry>) -> Vec<Outcome> {
+        let entries = entries.iter().map(|e| e.seal(&self.server.state)).collect();
         let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
         let headers = self.signed_at("POST", "/v1/outbox", &body, now_millis());
         let (status, bytes) = self
@@ -103,11 +106,14 @@ impl<'a> Hostile<'a> {
 
     async fn upload(&self, photo: &Normalized) {
         let path = format!("/v1/blobs/{}", photo.sha256_hex());
-        let mut headers = self.signed_at("PUT", &path, &photo.jpeg, now_millis());
+        let (key_id, sealed) =
+            perlinsos_e2e::sealed_photo(&self.server.state, &photo.sha256_hex(), &photo.jpeg);
+        let mut headers = self.signed_at("PUT", &path, &sealed, now_millis());
         headers.push(("x-perlinsos-blob-offset", "0".into()));
-        headers.push(("x-perlinsos-blob-length", photo.jpeg.len().to_string()));
+        headers.push(("x-perlinsos-blob-length", sealed.len().to_string()));
+        headers.push(("x-perlinsos-blob-key", key_id));
         let (status, _) = self
-            .send(reqwest::Method::PUT, &path, headers, photo.jpeg.clone())
+            .send(reqwest::Method::PUT, &path, headers, sealed)
             .await;
         assert_eq!(status, reqwest::StatusCode::OK);
     }
@@ -119,7 +125,12 @@ impl<'a> Hostile<'a> {
             .syncer(&self.server.url)
             .wire_records()
             .expect("records");
-        serde_json::from_slice(&json).unwrap()
+        let sealed: Vec<perlinsos_protocol::wire::PushEntry> =
+            serde_json::from_slice(&json).unwrap();
+        sealed
+            .iter()
+            .map(|e| PushEntry::open(&self.server.state, e))
+            .collect()
     }
 
     /// A genuine household of this phone (registered in its own kelurahan), as sent.
@@ -608,16 +619,19 @@ async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
         let mut late = filed.clone();
         late.id = format!("{}-t{i}", filed.id);
         late.entity_id = format!("{sanggahan_id}-t{i}");
+        late.body["id"] = late.entity_id.clone().into();
         late.body["filed_at"] = bad.into();
         cases.push(late);
         let mut household = genuine.clone();
         household.id = format!("{}-t{i}", genuine.id);
         household.entity_id = format!("{}-t{i}", genuine.entity_id);
+        household.body["id"] = household.entity_id.clone().into();
         household.body["registered_at"] = bad.into();
         cases.push(household);
         let mut created = genuine.clone();
         created.id = format!("{}-c{i}", genuine.id);
         created.entity_id = format!("{}-c{i}", genuine.entity_id);
+        created.body["id"] = created.entity_id.clone().into();
         created.created_at = bad;
         cases.push(created);
     }

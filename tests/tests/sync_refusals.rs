@@ -8,8 +8,9 @@ use perlinsos_core::evidence::{attest, ingest, Options};
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Syncer};
+use perlinsos_e2e::PlainEntry as PushEntry;
 use perlinsos_protocol::signing::{self, canonical_request};
-use perlinsos_protocol::wire::{self, Change, ErrorCode, PushEntry, PushRequest, PushResponse};
+use perlinsos_protocol::wire::{self, Change, ErrorCode, PushRequest, PushResponse};
 use perlinsos_server::{db, operator, AppState};
 use reqwest::StatusCode;
 use ring::digest::{digest, SHA256};
@@ -120,7 +121,9 @@ impl Setup {
         )
     }
 
+    /// Pushes the entries, each sealed for the server's record key as a phone would.
     async fn push(&self, entries: Vec<PushEntry>, nonce: &str) -> PushResponse {
+        let entries = entries.iter().map(|e| e.seal(&self.state)).collect();
         let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
         let headers = self.headers("POST", "/v1/outbox", &body, nonce);
         let (status, _, bytes) = self
@@ -196,9 +199,12 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
     let middle = tampered.len() / 2;
     tampered[middle] ^= 0x40;
     let path = format!("/v1/blobs/{sha}");
+    // Sealed as a phone seals it: the server finds the tampering once it has opened it.
+    let (key_id, tampered) = perlinsos_e2e::sealed_photo(&s.state, &sha, &tampered);
     let mut headers = s.headers("PUT", &path, &tampered, N1);
     headers.push((wire::HEADER_BLOB_OFFSET, "0".into()));
     headers.push((wire::HEADER_BLOB_LENGTH, tampered.len().to_string()));
+    headers.push((wire::HEADER_BLOB_KEY, key_id.clone()));
     let (status, code, _) = s.send(reqwest::Method::PUT, &path, headers, tampered).await;
     assert_eq!(
         (status, code),
@@ -217,12 +223,26 @@ async fn a_tampered_blob_and_a_forged_attestation_are_refused() {
 
     // The real bytes go up; a record naming them with an attestation from another key is
     // refused, and one with the device's own attestation is accepted.
-    let mut headers = s.headers("PUT", &path, &photo.jpeg, N3);
+    // Photo bytes in clear, or sealed for a key the server never made, do not open.
+    for (n, key) in [
+        ("00000000000000000000000000000011", key_id.as_str()),
+        ("00000000000000000000000000000012", "rk-none"),
+    ] {
+        let mut headers = s.headers("PUT", &path, &photo.jpeg, n);
+        headers.push((wire::HEADER_BLOB_OFFSET, "0".into()));
+        headers.push((wire::HEADER_BLOB_LENGTH, photo.jpeg.len().to_string()));
+        headers.push((wire::HEADER_BLOB_KEY, key.to_owned()));
+        let (_, code, _) = s
+            .send(reqwest::Method::PUT, &path, headers, photo.jpeg.clone())
+            .await;
+        assert_eq!(code, Some(ErrorCode::SealInvalid));
+    }
+    let (_, sealed) = perlinsos_e2e::sealed_photo(&s.state, &sha, &photo.jpeg);
+    let mut headers = s.headers("PUT", &path, &sealed, N3);
     headers.push((wire::HEADER_BLOB_OFFSET, "0".into()));
-    headers.push((wire::HEADER_BLOB_LENGTH, photo.jpeg.len().to_string()));
-    let (status, _, _) = s
-        .send(reqwest::Method::PUT, &path, headers, photo.jpeg.clone())
-        .await;
+    headers.push((wire::HEADER_BLOB_LENGTH, sealed.len().to_string()));
+    headers.push((wire::HEADER_BLOB_KEY, key_id));
+    let (status, _, _) = s.send(reqwest::Method::PUT, &path, headers, sealed).await;
     assert_eq!(status, StatusCode::OK);
     let other_key = Ed25519KeyPair::from_pkcs8(
         Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new())

@@ -205,6 +205,11 @@ impl EvidenceBook {
             record.created_at,
             prepared.agent_id,
         ])?;
+        // The district's copy, sealed for it now: sync sends it with every agent locked.
+        crate::outbox::stage_blob(tx, &record.sha256, &prepared.jpeg)?;
+        if record.record_kind == "household" {
+            self.attached_to_registered(tx, record)?;
+        }
         if let Some(signer) = &self.signer {
             audit::append(
                 tx,
@@ -216,6 +221,36 @@ impl EvidenceBook {
             )?;
         }
         Ok(())
+    }
+
+    /// A photo of a household already registered travels as its own record; one taken before
+    /// the household is submitted travels with it.
+    fn attached_to_registered(&self, tx: &Transaction<'_>, record: &EvidenceRecord) -> Result<()> {
+        let registered = tx
+            .prepare_cached("SELECT 1 FROM households WHERE id = ?1")?
+            .exists([&record.record_id])?;
+        if !registered {
+            return Ok(());
+        }
+        let household =
+            crate::registration::repo::load_household(tx, &self.cipher, &record.record_id, None)?;
+        let attached = perlinsos_protocol::record::Record::EvidenceAttached(Box::new(
+            perlinsos_protocol::record::EvidenceAttached {
+                record_kind: record.record_kind.clone(),
+                record_id: record.record_id.clone(),
+                evidence: perlinsos_protocol::record::EvidenceRef {
+                    sha256: record.sha256.clone(),
+                    attestation: record.attestation.clone(),
+                },
+            },
+        ));
+        crate::outbox::enqueue(
+            tx,
+            &attached,
+            Some(&household.address.kelurahan_code),
+            record.created_at,
+        )
+        .map(drop)
     }
 
     fn row(&self, row: &rusqlite::Row<'_>) -> Result<EvidenceRecord> {
@@ -369,4 +404,28 @@ pub(crate) fn remove_rows(
     Ok(tx
         .prepare_cached("DELETE FROM evidence WHERE record_kind = ?1 AND record_id = ?2")?
         .execute([record_kind, record_id])?)
+}
+
+/// The photos a record names, as its outbox record lists them (hash and attestation), read in
+/// the caller's transaction.
+pub(crate) fn refs_for(
+    conn: &Connection,
+    cipher: &Cipher,
+    record_kind: &str,
+    record_id: &str,
+) -> Result<Vec<perlinsos_protocol::record::EvidenceRef>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, sha256, attestation FROM evidence WHERE record_kind = ?1 AND record_id = ?2
+         ORDER BY created_at, id",
+    )?;
+    let mut rows = stmt.query(params![record_kind, record_id])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        out.push(perlinsos_protocol::record::EvidenceRef {
+            sha256: row.get(1)?,
+            attestation: cipher.open_json(cell("attestation", &id), &row.get::<_, Vec<u8>>(2)?)?,
+        });
+    }
+    Ok(out)
 }

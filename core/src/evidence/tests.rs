@@ -454,6 +454,8 @@ mod book {
     fn fixture() -> Fixture {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+        // Records are sealed at enqueue: the device makes the holding key they wait under.
+        crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
         let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([4; 32])).unwrap());
         store.verify_key(&cipher).unwrap();
         Fixture {
@@ -660,6 +662,8 @@ mod scoped {
     fn captures_are_audited_and_each_agent_reads_only_their_own() {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+        // Records are sealed at enqueue: the device makes the holding key they wait under.
+        crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
         let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([4; 32])).unwrap());
         let key = Arc::new(device_key());
         let book = |agent: &str| {

@@ -29,6 +29,8 @@ struct Phone {
 fn phone() -> Phone {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    // Records are sealed at enqueue: the device makes the holding key they wait under.
+    crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([7; 32])).unwrap());
     let rng = ring::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();

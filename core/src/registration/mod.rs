@@ -1,6 +1,6 @@
 //! Assisted household registration: a draft saved at every step, then one atomic submission
 //! of the household, its members, consent and IKD statuses, and its outbox entry.
-mod repo;
+pub(crate) mod repo;
 pub use perlinsos_rules::registration::{model, validate};
 
 use std::sync::Arc;

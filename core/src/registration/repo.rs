@@ -1,5 +1,6 @@
 //! SQL of registration. Writers take a `Transaction`, readers a `Connection`; personal values
 //! are sealed to their cell, NIK and KK are found by blind index.
+use perlinsos_protocol::record::{HouseholdRegistered, Record};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -190,12 +191,6 @@ struct Profile {
     ikd: Option<IkdStatus>,
 }
 
-#[derive(Serialize)]
-struct RegisteredPayload<'a> {
-    household_id: &'a str,
-    member_count: usize,
-}
-
 pub fn insert_household(
     tx: &Transaction<'_>,
     cipher: &Cipher,
@@ -273,18 +268,13 @@ pub fn insert_household(
             cipher.seal_json(cell("profile"), &profile)?,
         ])?;
     }
-    let payload = serde_json::to_vec(&RegisteredPayload {
-        household_id: &id,
-        member_count: draft.members.len(),
-    })
-    .map_err(|_| Error::Corrupt("outbox payload"))?;
-    outbox::enqueue(
-        tx,
-        perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
-        &id,
-        &payload,
-        now,
-    )?;
+    // The record exactly as stored, with the photos taken during the visit.
+    let household = load_household(tx, cipher, &id, None)?;
+    let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
+        evidence: crate::evidence::book::refs_for(tx, cipher, "household", &id)?,
+        household,
+    }));
+    outbox::enqueue(tx, &record, Some(&info.address.kelurahan_code), now)?;
     delete_draft(tx, &draft.id)?;
     Ok(id)
 }

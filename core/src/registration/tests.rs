@@ -19,6 +19,8 @@ struct Fixture {
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    // Records are sealed at enqueue: the device makes the holding key they wait under.
+    crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
     store.verify_key(&cipher).unwrap();
     Fixture {
@@ -320,6 +322,8 @@ fn drafts_resume_at_their_step_after_reopening_the_store() {
     let sample = generator.household("agen-01", 2, now());
     let open = || {
         let store = Arc::new(Store::open(&path).unwrap());
+        // Records are sealed at enqueue: the device makes the holding key they wait under.
+        crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
         let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
         Registry::with_clock(store, cipher, Arc::new(now))
     };

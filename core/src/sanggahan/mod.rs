@@ -4,11 +4,13 @@
 //! its outbox entry and its audit entry then commit in one transaction.
 pub use perlinsos_rules::sanggahan::{lifecycle, rules, Filing, PhotoRole, Reason, Reporter};
 pub mod recipients;
+pub mod status;
 
+use perlinsos_protocol::record::{EvidenceRef, Record, SanggahanFiled, SanggahanWithdrawn};
 use std::sync::Arc;
 
 use ring::signature::Ed25519KeyPair;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Action};
@@ -18,7 +20,7 @@ use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::evidence::book::{Capture, EvidenceBook, Prepared};
 use crate::evidence::{Gps, Options};
 use crate::outbox;
-use crate::purge::{self, RecordKind, DAY_MS};
+use crate::purge::DAY_MS;
 use crate::registration::{Clock, Millis};
 use crate::store::Store;
 pub use lifecycle::{Source, Status, VERIFY_WITHIN_MS};
@@ -50,12 +52,7 @@ struct Body {
 }
 
 /// A photo of this filing that looks like evidence of another sanggahan on this phone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReusedPhoto {
-    pub evidence_id: String,
-    pub other_sanggahan_id: String,
-    pub distance: u32,
-}
+pub use perlinsos_protocol::record::ReusedPhoto;
 
 /// What an agent's list shows: never the reporter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,20 +83,6 @@ pub struct Transition {
     pub source: Source,
     /// The district's reason for a refusal.
     pub reason: Option<String>,
-}
-
-#[derive(Serialize)]
-struct FiledPayload<'a> {
-    sanggahan_id: &'a str,
-    recipient_id: &'a str,
-    kelurahan_code: &'a str,
-    evidence_sha256: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct WithdrawnPayload<'a> {
-    sanggahan_id: &'a str,
-    at: Millis,
 }
 
 pub struct SanggahanBook {
@@ -175,16 +158,8 @@ impl SanggahanBook {
     /// Imports a kelurahan's recipient list (JSON, or CSV with a header row): checked whole,
     /// then it replaces that kelurahan's list. Returns the number of recipients stored.
     pub fn import_recipients(&self, file: &[u8]) -> Result<usize> {
-        let trimmed = file.trim_ascii_start();
-        let rows = if trimmed.starts_with(b"[") || trimmed.starts_with(b"{") {
-            recipients::parse_json(file)?
-        } else {
-            recipients::parse_csv(file)?
-        };
-        let checked = recipients::check(&rows)?;
         let (now, _) = self.now();
-        self.store
-            .write(|tx| recipients::replace(tx, &self.lists, &checked, now))
+        Self::import_recipients_with(&self.store, &self.lists, file, now)
     }
 
     /// The recipients a resident may pick from in a kelurahan.
@@ -399,8 +374,9 @@ impl SanggahanBook {
             flags,
             summary.created_at,
         ])?;
-        self.add_transition(
+        status::add_transition(
             tx,
+            None,
             id,
             Status::Diajukan,
             summary.created_at,
@@ -410,18 +386,28 @@ impl SanggahanBook {
         for p in prepared {
             self.evidence.attach(tx, p)?;
         }
-        let payload = serde_json::to_vec(&FiledPayload {
-            sanggahan_id: id,
-            recipient_id: &summary.recipient_id,
-            kelurahan_code: &summary.kelurahan_code,
-            evidence_sha256: prepared.iter().map(|p| p.record.sha256.as_str()).collect(),
-        })
-        .map_err(|_| Error::Corrupt("outbox payload"))?;
+        let record = Record::SanggahanFiled(Box::new(SanggahanFiled {
+            id: id.clone(),
+            recipient_id: summary.recipient_id.clone(),
+            kelurahan_code: summary.kelurahan_code.clone(),
+            reporter: body.reporter,
+            reason: body.reason,
+            statement: body.statement,
+            photos: body.photo_roles,
+            reused_photos: summary.reused_photos.clone(),
+            filed_at: summary.created_at,
+            evidence: prepared
+                .iter()
+                .map(|p| EvidenceRef {
+                    sha256: p.record.sha256.clone(),
+                    attestation: p.record.attestation.clone(),
+                })
+                .collect(),
+        }));
         outbox::enqueue(
             tx,
-            perlinsos_protocol::outbox_kind::SANGGAHAN_FILED,
-            id,
-            &payload,
+            &record,
+            Some(&summary.kelurahan_code),
             summary.created_at,
         )?;
         audit::append(
@@ -435,68 +421,12 @@ impl SanggahanBook {
         Ok(())
     }
 
-    fn add_transition(
-        &self,
-        tx: &Transaction<'_>,
-        id: &str,
-        status: Status,
-        at: Millis,
-        source: Source,
-        reason: Option<&str>,
-    ) -> Result<()> {
-        let seq: i64 = tx
-            .prepare_cached(
-                "SELECT coalesce(max(seq), 0) + 1 FROM sanggahan_status WHERE sanggahan_id = ?1",
-            )?
-            .query_row([id], |r| r.get(0))?;
-        let seq_text = seq.to_string();
-        let sealed = match reason {
-            Some(reason) => Some(self.cipher.seal_str(reason_cell(id, &seq_text), reason)?),
-            None => None,
-        };
-        tx.prepare_cached(
-            "INSERT INTO sanggahan_status (sanggahan_id, seq, status, at, source, reason)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            id,
-            seq,
-            status.as_str(),
-            at,
-            source.as_str(),
-            sealed
-        ])?;
-        tx.prepare_cached(
-            "UPDATE sanggahan SET status = ?2, status_source = ?3, status_at = ?4 WHERE id = ?1",
-        )?
-        .execute(params![id, status.as_str(), source.as_str(), at])?;
-        Ok(())
-    }
-
-    /// Status and its source, for a sanggahan on this phone within the agent's scope.
-    fn current(&self, tx: &Transaction<'_>, id: &str) -> Result<Option<(Status, Source)>> {
-        let row: Option<(String, String)> = tx
-            .prepare_cached(
-                "SELECT status, status_source FROM sanggahan
-                 WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)",
-            )?
-            .query_row(params![id, self.agent], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        row.map(|(status, source)| {
-            Ok((
-                Status::parse(&status).ok_or(Error::Corrupt("sanggahan status"))?,
-                Source::parse(&source).ok_or(Error::Corrupt("sanggahan source"))?,
-            ))
-        })
-        .transpose()
-    }
-
     /// The reporter withdraws the objection (allowed until it is verified).
     pub fn withdraw(&self, id: &str) -> Result<()> {
         let (now, _) = self.now();
         self.store.write(|tx| {
             let (status, source) = self
-                .current(tx, id)?
+                .current_in(tx, id)?
                 .ok_or_else(|| Error::invalid("sanggahan", ErrorCode::SanggahanNotFound))?;
             if !lifecycle::allowed(status, source, Status::Ditarik, Source::Phone) {
                 return Err(Error::invalid(
@@ -504,23 +434,17 @@ impl SanggahanBook {
                     ErrorCode::SanggahanWithdrawNotAllowed,
                 ));
             }
-            self.add_transition(tx, id, Status::Ditarik, now, Source::Phone, None)?;
-            let payload = serde_json::to_vec(&WithdrawnPayload {
-                sanggahan_id: id,
-                at: now,
-            })
-            .map_err(|_| Error::Corrupt("outbox payload"))?;
-            outbox::enqueue(
-                tx,
-                perlinsos_protocol::outbox_kind::SANGGAHAN_WITHDRAWN,
-                id,
-                &payload,
-                now,
+            status::add_transition(tx, None, id, Status::Ditarik, now, Source::Phone, None)?;
+            let (agent, kelurahan): (String, String) = tx.query_row(
+                "SELECT agent_id, kelurahan_code FROM sanggahan WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
-            let agent: String =
-                tx.query_row("SELECT agent_id FROM sanggahan WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })?;
+            let record = Record::SanggahanWithdrawn(SanggahanWithdrawn {
+                sanggahan_id: id.to_owned(),
+                at: now,
+            });
+            outbox::enqueue(tx, &record, Some(&kelurahan), now)?;
             audit::append(
                 tx,
                 &self.signer,
@@ -560,24 +484,38 @@ impl SanggahanBook {
         at: Millis,
         reason: Option<&str>,
     ) -> Result<()> {
-        let (current, source) = self
-            .current(tx, id)?
-            .ok_or_else(|| Error::invalid("sanggahan", ErrorCode::SanggahanNotFound))?;
-        if current == status {
-            return Ok(());
-        }
-        if !lifecycle::allowed(current, source, status, Source::Server) {
-            return Err(Error::invalid(
-                "status",
-                ErrorCode::SanggahanTransitionInvalid,
-            ));
-        }
-        self.add_transition(tx, id, status, at, Source::Server, reason)?;
-        purge::set_receipt_status(tx, RecordKind::Sanggahan, id, status.as_str())?;
-        if status == Status::Diterima {
-            purge::confirm(tx, RecordKind::Sanggahan, id, (self.clock)())?;
-        }
-        Ok(())
+        status::apply_server_status_in(
+            tx,
+            Some(&self.cipher),
+            self.agent.as_deref(),
+            id,
+            status,
+            at,
+            reason,
+            (self.clock)(),
+        )
+    }
+
+    fn current_in(&self, tx: &Transaction<'_>, id: &str) -> Result<Option<(Status, Source)>> {
+        status::current(tx, self.agent.as_deref(), id)
+    }
+
+    /// Imports a recipient file with the phone's reference cipher, no agent needed (sync
+    /// brings lists with every agent locked).
+    pub fn import_recipients_with(
+        store: &Store,
+        lists: &Cipher,
+        file: &[u8],
+        now: Millis,
+    ) -> Result<usize> {
+        let trimmed = file.trim_ascii_start();
+        let rows = if trimmed.starts_with(b"[") || trimmed.starts_with(b"{") {
+            recipients::parse_json(file)?
+        } else {
+            recipients::parse_csv(file)?
+        };
+        let checked = recipients::check(&rows)?;
+        store.write(|tx| recipients::replace(tx, lists, &checked, now))
     }
 
     /// Marks as lapsed every open sanggahan filed more than 14 days ago; returns their ids.
@@ -594,7 +532,15 @@ impl SanggahanBook {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             for id in &due {
-                self.add_transition(tx, id, Status::Kedaluwarsa, now, Source::Phone, None)?;
+                status::add_transition(
+                    tx,
+                    None,
+                    id,
+                    Status::Kedaluwarsa,
+                    now,
+                    Source::Phone,
+                    None,
+                )?;
             }
             Ok(due)
         })

@@ -47,8 +47,10 @@ impl Device {
                 // A different platform secret (another phone, a wiped Keystore) cannot open it.
                 let pkcs8 = wrap::open(&sealed, &kek, &id)?.ok_or(Error::Crypto)?;
                 let key = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| Error::Crypto)?;
+                let reference = reference_cipher(platform_secret, &salt)?;
+                crate::record_keys::ensure_holding(tx, &reference, &id, now_millis())?;
                 return Ok(Device {
-                    reference: reference_cipher(platform_secret, &salt)?,
+                    reference,
                     id,
                     key: Arc::new(key),
                 });
@@ -71,8 +73,10 @@ impl Device {
                     now_millis()
                 ],
             )?;
+            let reference = reference_cipher(platform_secret, &salt)?;
+            crate::record_keys::ensure_holding(tx, &reference, &id, now_millis())?;
             Ok(Device {
-                reference: reference_cipher(platform_secret, &salt)?,
+                reference,
                 id,
                 key: Arc::new(key),
             })

@@ -35,6 +35,9 @@ impl Fixture {
     /// A fresh `Agents` over a freshly opened store: what an app restart sees.
     fn agents(&self, platform_secret: &[u8]) -> Agents {
         let store = Arc::new(Store::open(self.dir.path().join("device.db")).unwrap());
+        // Records are sealed at enqueue: the device makes the holding key they wait under
+        // (a second platform secret cannot open the device, but the key is there by then).
+        let _ = crate::session::device::Device::open_or_create(&store, platform_secret);
         let clock = self.clock.clone();
         Agents::new(
             store,
@@ -250,6 +253,8 @@ mod audit_chain {
     fn trail() -> Trail {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("device.db")).unwrap();
+        // Records are sealed at enqueue: the device makes the holding key they wait under.
+        crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
         let actions = [
@@ -531,6 +536,8 @@ mod shared_phone {
     fn two_agents_on_one_phone_see_only_their_own_households() {
         let f = fixture();
         let store = Arc::new(Store::open(f.dir.path().join("device.db")).unwrap());
+        // Records are sealed at enqueue: the device makes the holding key they wait under.
+        crate::session::device::Device::open_or_create(&store, b"keystore").unwrap();
         let agents = f.agents(b"keystore");
         let a = agents.enroll("agen-a", "111111", &RECOVERY).unwrap();
         let b = agents.enroll("agen-b", "222222", &[9; 32]).unwrap();

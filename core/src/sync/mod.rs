@@ -16,7 +16,7 @@ use std::sync::Arc;
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::wire::{
     Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, Outcome,
-    PushEntry, PushRequest, PushResponse, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
+    PushEntry, PushRequest, PushResponse, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
     HEADER_BLOB_RECEIVED,
 };
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -28,7 +28,7 @@ use crate::crypt::Cipher;
 use crate::error::{Error, ErrorCode, Result};
 use crate::evidence::book::EvidenceBook;
 use crate::purge::{self, RecordKind};
-use crate::registration::{Clock, Registry};
+use crate::registration::Clock;
 use crate::sanggahan::{SanggahanBook, Status};
 use crate::session::device::Device;
 use crate::store::Store;
@@ -64,6 +64,14 @@ pub struct Report {
     pub models_refused: usize,
     /// Record keys in the change feed without the district's signature (ignored).
     pub keys_refused: usize,
+    /// The pull stopped before a change only an unlocked agent can store.
+    pub changes_waiting: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applied {
+    Done,
+    NeedsAgent,
 }
 
 /// Progress of a pass, for the agent's screen.
@@ -243,6 +251,8 @@ pub async fn enroll(
         )? {
             return Err(Error::invalid("code", ErrorCode::SyncEnrollRefused));
         }
+        // What was made before enrollment is sealed for the district now, in this transaction.
+        crate::record_keys::reseal_for_district(tx, &device.reference_cipher())?;
         tx.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
             params![ENROLLMENT, json],
@@ -252,27 +262,29 @@ pub async fn enroll(
     Ok(enrollment)
 }
 
-/// Evidence id, SHA-256 (hex) and length of a blob a record needs on the server first.
-type BlobToSend = (String, String, u64);
-
+/// An outbox row as sync sends it: sealed, never opened on the phone.
 struct Pending {
     id: String,
     kind: String,
     entity_id: String,
-    payload: Vec<u8>,
+    sealed: Vec<u8>,
+    key_id: String,
+    kelurahan_code: Option<String>,
+    blobs: Vec<String>,
     created_at: i64,
 }
 
-/// One agent's sync: their households and sanggahan, and the device's audit trail.
+/// The device's sync: every queued record (sealed at enqueue, so no agent key is needed to
+/// send it) and the changes the district publishes. With an agent's cipher it also applies
+/// what must be sealed for that agent (a sanggahan status with an officer's reason); without
+/// one, the pull stops before such a change and the next unlocked sync applies it.
 pub struct Syncer {
     store: Arc<Store>,
     device: Arc<Device>,
     agent_id: String,
     client: Client,
     clock: Clock,
-    registry: Registry,
-    evidence: EvidenceBook,
-    sanggahan: SanggahanBook,
+    sanggahan: Option<SanggahanBook>,
     enrollment: Enrollment,
     progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
     /// (base, cap) of the backoff in ms.
@@ -289,27 +301,35 @@ impl Syncer {
         base_url: &str,
         clock: Clock,
     ) -> Result<Syncer> {
-        let enrollment = enrollment(&store)?
-            .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))?;
-        let agent_id = enrollment.agent_id.clone();
-        let blob_dir: std::path::PathBuf = blob_dir.into();
-        let evidence = EvidenceBook::open(store.clone(), cipher.clone(), &blob_dir)?;
         let sanggahan = SanggahanBook::new(
             store.clone(),
             cipher.clone(),
-            EvidenceBook::open(store.clone(), cipher.clone(), &blob_dir)?,
+            EvidenceBook::open(store.clone(), cipher, blob_dir)?,
             clock.clone(),
             &device,
         );
+        let mut syncer = Syncer::locked(store, device, base_url, clock)?;
+        syncer.sanggahan = Some(sanggahan);
+        Ok(syncer)
+    }
+
+    /// A sync that needs no agent: the device key signs, the queue is already sealed. What
+    /// the app's background worker runs when the signal comes back.
+    pub fn locked(
+        store: Arc<Store>,
+        device: Arc<Device>,
+        base_url: &str,
+        clock: Clock,
+    ) -> Result<Syncer> {
+        let enrollment = enrollment(&store)?
+            .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))?;
         Ok(Syncer {
-            registry: Registry::with_clock(store.clone(), cipher, clock.clone()),
+            agent_id: enrollment.agent_id.clone(),
             client: Client::new(base_url)?,
             store,
             device,
-            agent_id,
             clock,
-            evidence,
-            sanggahan,
+            sanggahan: None,
             enrollment,
             progress: None,
             backoff: (backoff::BASE_MS, backoff::CAP_MS),
@@ -352,6 +372,7 @@ impl Syncer {
 
     /// A pass that adds what it did to `report`, also when it ends early.
     async fn sync_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
+        self.reseal()?;
         self.push(report).await?;
         self.pull(report).await?;
         if report.records_accepted > 0 || report.changes_applied > 0 {
@@ -367,6 +388,8 @@ impl Syncer {
                 )
                 .map(drop)
             })?;
+            // A record key may have come with the changes.
+            self.reseal()?;
             self.push(report).await?;
         }
         Ok(())
@@ -396,92 +419,69 @@ impl Syncer {
         }
     }
 
+    /// What was queued before the phone knew a district key, sealed for it now.
+    fn reseal(&self) -> Result<usize> {
+        let reference = self.device.reference_cipher();
+        self.store
+            .write(|tx| crate::record_keys::reseal_for_district(tx, &reference))
+    }
+
+    /// Queued entries sealed for a district key (the audit trail in order, last): the device's
+    /// own, and this agent's households and sanggahan.
     fn pending(&self) -> Result<Vec<Pending>> {
         self.store.read(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT o.id, o.kind, o.entity_id, o.payload, o.created_at FROM outbox o
-                 WHERE o.status = 'pending' AND (
+                "SELECT o.id, o.kind, o.entity_id, o.payload, o.key_id, o.kelurahan_code,
+                        coalesce(o.blobs, '[]'), o.created_at FROM outbox o
+                 WHERE o.status = 'pending'
+                   AND o.key_id IN (SELECT key_id FROM record_keys WHERE district = 1)
+                   AND (
                    o.kind = ?1
                    OR EXISTS (SELECT 1 FROM households h WHERE h.id = o.entity_id AND h.agent_id = ?2)
+                   OR EXISTS (SELECT 1 FROM evidence e WHERE e.id = o.entity_id AND e.agent_id = ?2)
                    OR EXISTS (SELECT 1 FROM sanggahan s WHERE s.id = o.entity_id AND s.agent_id = ?2))
                  ORDER BY o.kind = ?1,
                           CASE WHEN o.kind = ?1 THEN CAST(o.entity_id AS INTEGER) END,
                           o.created_at, o.id",
             )?;
             let rows = stmt.query_map(params![outbox_kind::AUDIT_APPENDED, self.agent_id], |r| {
-                Ok(Pending {
-                    id: r.get(0)?,
-                    kind: r.get(1)?,
-                    entity_id: r.get(2)?,
-                    payload: r.get(3)?,
-                    created_at: r.get(4)?,
-                })
+                Ok((
+                    Pending {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        entity_id: r.get(2)?,
+                        sealed: r.get(3)?,
+                        key_id: r.get(4)?,
+                        kelurahan_code: r.get(5)?,
+                        blobs: Vec::new(),
+                        created_at: r.get(7)?,
+                    },
+                    r.get::<_, String>(6)?,
+                ))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut pending, blobs) = row?;
+                pending.blobs =
+                    serde_json::from_str(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+                out.push(pending);
+            }
+            Ok(out)
         })
     }
 
-    /// The entry as the server takes it, and the evidence it needs uploaded first.
-    fn wire_entry(&self, p: &Pending) -> Result<(PushEntry, Vec<BlobToSend>)> {
-        let mut blobs = Vec::new();
-        let (body, kelurahan) = match p.kind.as_str() {
-            outbox_kind::HOUSEHOLD_REGISTERED => {
-                let household = self.registry.household(&p.entity_id)?;
-                let evidence = self.evidence.for_record("household", &p.entity_id)?;
-                let mut body = serde_json::to_value(&household)
-                    .map_err(|_| Error::Corrupt("household json"))?;
-                body["evidence"] = evidence_json(&evidence)?;
-                blobs.extend(
-                    evidence
-                        .iter()
-                        .map(|e| (e.id.clone(), e.sha256.clone(), e.bytes)),
-                );
-                (body, Some(household.address.kelurahan_code.clone()))
-            }
-            outbox_kind::SANGGAHAN_FILED => {
-                let s = self.sanggahan.get(&p.entity_id)?;
-                let evidence = self.evidence.for_record("sanggahan", &p.entity_id)?;
-                let body = serde_json::json!({
-                    "id": s.summary.id,
-                    "recipient_id": s.summary.recipient_id,
-                    "kelurahan_code": s.summary.kelurahan_code,
-                    "reporter": s.reporter,
-                    "reason": s.reason,
-                    "statement": s.statement,
-                    "photos": s.photos,
-                    "reused_photos": s.summary.reused_photos,
-                    "filed_at": s.summary.created_at,
-                    "evidence": evidence_json(&evidence)?,
-                });
-                blobs.extend(
-                    evidence
-                        .iter()
-                        .map(|e| (e.id.clone(), e.sha256.clone(), e.bytes)),
-                );
-                (body, Some(s.summary.kelurahan_code))
-            }
-            outbox_kind::SANGGAHAN_WITHDRAWN => {
-                let kelurahan = self.store.read(|c| {
-                    Ok(c.query_row(
-                        "SELECT kelurahan_code FROM sanggahan WHERE id = ?1",
-                        [&p.entity_id],
-                        |r| r.get::<_, String>(0),
-                    )?)
-                })?;
-                (payload_json(&p.payload)?, Some(kelurahan))
-            }
-            _ => (payload_json(&p.payload)?, None),
-        };
-        let entry = PushEntry {
+    /// The entry as the server takes it: the sealed record and its unsealed envelope.
+    fn wire_entry(&self, p: &Pending) -> PushEntry {
+        PushEntry {
             id: p.id.clone(),
             kind: p.kind.clone(),
             entity_id: p.entity_id.clone(),
-            body,
-            kelurahan_code: kelurahan,
-            blobs: blobs.iter().map(|(_, sha, _)| sha.clone()).collect(),
+            key_id: p.key_id.clone(),
+            sealed: crate::hex::encode(&p.sealed),
+            kelurahan_code: p.kelurahan_code.clone(),
+            blobs: p.blobs.clone(),
             created_at: p.created_at,
-        };
-        Ok((entry, blobs))
+        }
     }
 
     /// Every pending record as the server would receive it, one JSON array (the benchmark's
@@ -489,7 +489,7 @@ impl Syncer {
     pub fn wire_records(&self) -> Result<Vec<u8>> {
         let mut entries = Vec::new();
         for p in self.pending()? {
-            entries.push(self.wire_entry(&p)?.0);
+            entries.push(self.wire_entry(&p));
         }
         serde_json::to_vec(&entries).map_err(|_| Error::Corrupt("records json"))
     }
@@ -501,11 +501,10 @@ impl Syncer {
         for batch in pending.chunks(BATCH) {
             let mut entries = Vec::with_capacity(batch.len());
             for p in batch {
-                let (entry, blobs) = self.wire_entry(p)?;
-                for (evidence_id, sha, bytes) in &blobs {
-                    self.upload(evidence_id, sha, *bytes, report).await?;
+                for sha in &p.blobs {
+                    self.upload(sha, report).await?;
                 }
-                entries.push(entry);
+                entries.push(self.wire_entry(p));
             }
             let json = serde_json::to_vec(&PushRequest { entries })
                 .map_err(|_| Error::Corrupt("push json"))?;
@@ -582,10 +581,16 @@ impl Syncer {
             outbox_kind::HOUSEHOLD_REGISTERED => {
                 purge::confirm(tx, RecordKind::Household, &p.entity_id, now)
             }
-            outbox_kind::SANGGAHAN_FILED => {
-                self.sanggahan
-                    .apply_server_status_in(tx, &p.entity_id, Status::Diterima, now, None)
-            }
+            outbox_kind::SANGGAHAN_FILED => crate::sanggahan::status::apply_server_status_in(
+                tx,
+                None,
+                None,
+                &p.entity_id,
+                Status::Diterima,
+                now,
+                None,
+                now,
+            ),
             _ => Ok(()),
         };
         match outcome {
@@ -594,6 +599,7 @@ impl Syncer {
             Err(e) => return Err(e),
         }
         tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
+        crate::outbox::drop_unneeded_blobs(tx, &p.blobs)?;
         Ok(())
     }
 
@@ -615,13 +621,8 @@ impl Syncer {
             .map_err(transient)
     }
 
-    async fn upload(
-        &self,
-        evidence_id: &str,
-        sha: &str,
-        length: u64,
-        report: &mut Report,
-    ) -> std::result::Result<(), Interrupted> {
+    /// Sends a photo's staged copy (sealed for the district key) unless the server has it.
+    async fn upload(&self, sha: &str, report: &mut Report) -> std::result::Result<(), Interrupted> {
         let path = format!("/v1/blobs/{sha}");
         let response = self.signed_without_body(Method::HEAD, &path).await?;
         let mut offset = match response.status() {
@@ -629,16 +630,24 @@ impl Syncer {
             StatusCode::NOT_FOUND => received(&response),
             _ => return Err(transient(Client::refusal(response).await)),
         };
-        let jpeg = self.evidence.photo(evidence_id)?;
-        if jpeg.len() as u64 != length {
-            return Err(Error::Corrupt("evidence length").into());
-        }
+        let staged: Option<(String, Vec<u8>)> = self.store.read(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT key_id, sealed FROM outbox_blobs WHERE sha256 = ?1")?
+                .query_row([sha], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?)
+        })?;
+        let (key_id, sealed) = staged.ok_or(Error::Corrupt("staged photo missing"))?;
+        let length = sealed.len() as u64;
+        let key_header =
+            HeaderValue::from_str(&key_id).map_err(|_| Error::Corrupt("record key id"))?;
         while offset < length {
-            let end = (offset as usize + CHUNK).min(jpeg.len());
-            let chunk = jpeg[offset as usize..end].to_vec();
+            let start = usize::try_from(offset).map_err(|_| Error::Corrupt("blob offset"))?;
+            let end = start.saturating_add(CHUNK).min(sealed.len());
+            let chunk = sealed.get(start..end).unwrap_or_default().to_vec();
             let mut headers = HeaderMap::new();
             headers.insert(HEADER_BLOB_OFFSET, HeaderValue::from(offset));
             headers.insert(HEADER_BLOB_LENGTH, HeaderValue::from(length));
+            headers.insert(HEADER_BLOB_KEY, key_header.clone());
             let sent = chunk.len() as u64;
             let response = self
                 .client
@@ -692,7 +701,11 @@ impl Syncer {
                     retry_after_ms: None,
                 })?;
             for item in &page.changes {
-                self.apply(&item.change, report)?;
+                if self.apply(&item.change, report)? == Applied::NeedsAgent {
+                    // The cursor stays before it: applied, in order, at the next unlocked sync.
+                    report.changes_waiting = true;
+                    return Ok(());
+                }
                 report.changes_applied += 1;
                 self.store.write(|tx| {
                     tx.execute(
@@ -712,7 +725,7 @@ impl Syncer {
     }
 
     /// Applies one change; each is idempotent (a change seen twice after a crash is harmless).
-    fn apply(&self, change: &Change, report: &mut Report) -> Result<()> {
+    fn apply(&self, change: &Change, report: &mut Report) -> Result<Applied> {
         match change {
             Change::Model {
                 id,
@@ -752,7 +765,12 @@ impl Syncer {
             }
             Change::Recipients { rows, .. } => {
                 let bytes = serde_json::to_vec(rows).map_err(|_| Error::Corrupt("recipients"))?;
-                self.sanggahan.import_recipients(&bytes)?;
+                SanggahanBook::import_recipients_with(
+                    &self.store,
+                    &self.device.reference_cipher(),
+                    &bytes,
+                    (self.clock)(),
+                )?;
             }
             Change::Status {
                 record_kind,
@@ -762,12 +780,22 @@ impl Syncer {
                 reason,
             } => match (record_kind.as_str(), Status::parse(status)) {
                 ("sanggahan", Some(status)) => {
-                    match self.sanggahan.apply_server_status(
-                        record_id,
-                        status,
-                        *at,
-                        reason.as_deref(),
-                    ) {
+                    let applied = match (&self.sanggahan, reason) {
+                        (Some(book), _) => {
+                            book.apply_server_status(record_id, status, *at, reason.as_deref())
+                        }
+                        (None, None) => {
+                            let now = (self.clock)();
+                            self.store.write(|tx| {
+                                crate::sanggahan::status::apply_server_status_in(
+                                    tx, None, None, record_id, status, *at, None, now,
+                                )
+                            })
+                        }
+                        // The officer's reason is sealed for the agent: it waits for an unlock.
+                        (None, Some(_)) => return Ok(Applied::NeedsAgent),
+                    };
+                    match applied {
                         Ok(()) => {}
                         // A status the lifecycle does not allow, or for a record this agent
                         // does not hold, changes nothing.
@@ -780,7 +808,7 @@ impl Syncer {
                 })?,
             },
         }
-        Ok(())
+        Ok(Applied::Done)
     }
 
     /// The PMT models received from the district, verified, as signed files.
@@ -801,21 +829,6 @@ fn park(tx: &rusqlite::Transaction<'_>, p: &Pending, code: WireCode) -> Result<(
         params![p.id, format!("{code:?}: {}", code.message())],
     )?;
     Ok(())
-}
-
-fn evidence_json(evidence: &[crate::evidence::book::EvidenceRecord]) -> Result<serde_json::Value> {
-    let refs: Vec<perlinsos_protocol::record::EvidenceRef> = evidence
-        .iter()
-        .map(|e| perlinsos_protocol::record::EvidenceRef {
-            sha256: e.sha256.clone(),
-            attestation: e.attestation.clone(),
-        })
-        .collect();
-    serde_json::to_value(refs).map_err(|_| Error::Corrupt("evidence json"))
-}
-
-fn payload_json(payload: &[u8]) -> Result<serde_json::Value> {
-    serde_json::from_slice(payload).map_err(|_| Error::Corrupt("outbox payload"))
 }
 
 fn received(response: &reqwest::Response) -> u64 {

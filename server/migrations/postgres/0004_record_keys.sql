@@ -7,3 +7,4 @@ CREATE TABLE record_keys (
     private_sealed BYTEA NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX record_keys_newest ON record_keys (created_at, key_id);

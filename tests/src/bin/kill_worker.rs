@@ -24,6 +24,8 @@ fn main() {
         }
     };
     let store = Arc::new(Store::open(&path).expect("open store"));
+    // The device's holding key: submitted households are sealed for it at once.
+    perlinsos_core::session::device::Device::open_or_create(&store, b"keystore").expect("device");
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes(TEST_KEY)).expect("cipher"));
     store.verify_key(&cipher).expect("key");
     let registry = Registry::new(store, cipher);

@@ -1,0 +1,89 @@
+//! An outbox entry once its sealed record is opened with the district's record key and decoded
+//! into its type: what the rest of the server checks and stores. An entry that does not open,
+//! or holds a kind or version this server does not know, is refused before anything is read.
+use std::collections::BTreeMap;
+
+use perlinsos_protocol::record::{open_record, Record, RecordError};
+use perlinsos_protocol::wire::{ErrorCode, PushEntry};
+use zeroize::Zeroizing;
+
+use crate::auth::unhex;
+use crate::db::DbResult;
+use crate::AppState;
+
+/// The entry's envelope and its record (`body` is the record's own JSON, as stored).
+pub struct Entry {
+    pub id: String,
+    pub kind: String,
+    pub entity_id: String,
+    pub record: Record,
+    pub body: serde_json::Value,
+    pub kelurahan_code: Option<String>,
+    pub blobs: Vec<String>,
+    pub created_at: i64,
+}
+
+/// Largest sealed record the server opens (hex on the wire is twice this).
+const MAX_SEALED_BYTES: usize = 1024 * 1024;
+
+fn refusal(error: RecordError) -> ErrorCode {
+    match error {
+        RecordError::KindUnknown => ErrorCode::KindUnknown,
+        RecordError::VersionUnknown => ErrorCode::RecordVersionUnknown,
+        RecordError::Malformed => ErrorCode::BodyInvalid,
+        RecordError::Sealed(_) => ErrorCode::SealInvalid,
+    }
+}
+
+/// Opens every entry of a batch; the keys it names are read once each.
+pub fn open_all(
+    state: &AppState,
+    entries: &[PushEntry],
+) -> DbResult<Vec<Result<Entry, ErrorCode>>> {
+    let mut keys: BTreeMap<&str, Option<Zeroizing<[u8; 32]>>> = BTreeMap::new();
+    for entry in entries {
+        if !keys.contains_key(entry.key_id.as_str()) {
+            let key_id = entry.key_id.clone();
+            let server_keys = state.keys.clone();
+            let key = state
+                .db
+                .read(move |tx| crate::record_keys::private(tx, &server_keys, &key_id))?;
+            keys.insert(entry.key_id.as_str(), key);
+        }
+    }
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let Some(Some(key)) = keys.get(entry.key_id.as_str()) else {
+                return Err(ErrorCode::SealInvalid);
+            };
+            open_one(entry, key)
+        })
+        .collect())
+}
+
+fn open_one(entry: &PushEntry, key: &[u8; 32]) -> Result<Entry, ErrorCode> {
+    if entry.sealed.len() > 2 * MAX_SEALED_BYTES {
+        return Err(ErrorCode::BodyInvalid);
+    }
+    let sealed = unhex(&entry.sealed).ok_or(ErrorCode::BodyInvalid)?;
+    if !perlinsos_protocol::outbox_kind::ALL.contains(&entry.kind.as_str()) {
+        return Err(ErrorCode::KindUnknown);
+    }
+    let record =
+        open_record(&sealed, &entry.id, &entry.kind, &entry.key_id, key).map_err(refusal)?;
+    if record.entity_id() != entry.entity_id {
+        return Err(ErrorCode::BodyInvalid);
+    }
+    let body = serde_json::from_str(&record.body_json()).map_err(|_| ErrorCode::BodyInvalid)?;
+    Ok(Entry {
+        id: entry.id.clone(),
+        kind: entry.kind.clone(),
+        entity_id: entry.entity_id.clone(),
+        record,
+        body,
+        kelurahan_code: entry.kelurahan_code.clone(),
+        blobs: entry.blobs.clone(),
+        created_at: entry.created_at,
+    })
+}
