@@ -99,7 +99,7 @@ build_target() {
     local extra=("$@")
     export CARGO_TARGET_DIR="$dir"
 
-    for pkg in perlinsos-core perlinsos-ffi; do
+    for pkg in perlinsos-rules perlinsos-protocol perlinsos-core perlinsos-ffi; do
         log "$key: cargo test -p $pkg --lib under qemu"
         local out="$LOGDIR/$key-$pkg-test.log"
         locked "$CARGO" test --locked "${extra[@]}" -p "$pkg" --lib --target "$triple" \
@@ -235,7 +235,7 @@ write_report() {
         local key pkg
         for key in aarch64 armv7; do
             [ -n "${R[$key.perlinsos-core.time]:-}" ] || continue
-            for pkg in perlinsos-core perlinsos-ffi; do
+            for pkg in perlinsos-rules perlinsos-protocol perlinsos-core perlinsos-ffi; do
                 echo "| $key | $pkg --lib | ${R[$key.$pkg.passed]} | ${R[$key.$pkg.failed]} | ${R[$key.$pkg.run]} s | ${R[$key.$pkg.time]} s |"
             done
         done
@@ -281,7 +281,7 @@ write_report() {
             sort -t'|' -k3 -rn
         echo
         local blob
-        blob=$(ls -t "$AARCH64_DIR"/aarch64-unknown-linux-gnu/release/build/perlinsos-core-*/out/wilayah.bin | head -1)
+        blob=$(ls -t "$AARCH64_DIR"/aarch64-unknown-linux-gnu/release/build/perlinsos-rules-*/out/wilayah.bin | head -1)
         echo "The rest of the stripped file, $(( ${R[$a.size]} - all )) bytes, has no symbol: unwind tables"
         echo "(\`.eh_frame\`, \`.gcc_except_table\`: panics unwind into Kotlin exceptions), relocations,"
         echo "anonymous constants (string literals, the $(stat -c %s "$blob")-byte region-code blob) and ELF"
@@ -324,7 +324,7 @@ write_report
 rm -rf "$LOGDIR"
 
 summary="arm: aarch64 libperlinsos_ffi.so ${R[aarch64.size]} bytes ($(mib "${R[aarch64.size]}") MiB)"
-summary="$summary; core tests ${R[aarch64.perlinsos-core.passed]} passed, ${R[aarch64.perlinsos-core.failed]} failed under qemu"
+summary="$summary; rules+core tests $(( ${R[aarch64.perlinsos-rules.passed]:-0} + ${R[aarch64.perlinsos-core.passed]:-0} )) passed, $(( ${R[aarch64.perlinsos-rules.failed]:-0} + ${R[aarch64.perlinsos-core.failed]:-0} )) failed under qemu"
 if [ "$ARMV7" = 1 ]; then
     summary="$summary; armv7 ${R[armv7.size]} bytes ($(mib "${R[armv7.size]}") MiB), core tests"
     summary="$summary ${R[armv7.perlinsos-core.passed]} passed, ${R[armv7.perlinsos-core.failed]} failed"

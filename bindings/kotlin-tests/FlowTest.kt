@@ -142,8 +142,19 @@ class FlowTest {
 
         // The district refuses it with a reason; the phone hears it on its next sync.
         operator("review", "--sanggahan", filed.id, "--decision", "ditolak", "--reason", "Penerima sudah diverifikasi ulang.")
-        syncScreen.start()
-        syncScreen.join()
+        // A photo added later, then the app closed with the agent locked: the background
+        // worker (the phone opened afresh, no PIN) sends it; the decision, whose reason is
+        // sealed for the agent, waits for an unlock.
+        phone.capturePhoto(session, "household", household, photoTakenToday("cam3_ladybird.jpg"), null, null)
+        session.lock()
+        val background = Phone.open(phone.dataDir(), "ks".toByteArray()).syncInBackground(url, 5u, null)
+        assertEquals(1uL, background.blobsUploaded, "$background")
+        assertTrue(background.accepted >= 1uL, "$background")
+        assertTrue(background.waitingForAgent, "$background")
+        session = phone.unlock("agen-01", pin)
+        val unlocked = SyncViewModel(phone, session, url, this)
+        unlocked.start()
+        unlocked.join()
         val list = SanggahanListViewModel(phone, session)
         list.refresh()
         val mine = list.lines.value.single()

@@ -2,7 +2,6 @@
 //! device key and stores them sealed, scoped to the agent.
 use std::sync::Arc;
 
-use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::book::{Capture, EvidenceBook};
 use perlinsos_core::evidence::{Gps, Options};
 
@@ -23,11 +22,7 @@ pub struct EvidenceInfo {
 
 impl Phone {
     fn evidence_book(&self, session: &AgentSession) -> Result<EvidenceBook, ApiError> {
-        Ok(
-            EvidenceBook::open(self.store.clone(), session.cipher()?, self.blob_dir())?
-                .for_agent(&session.agent_id())
-                .with_audit(self.device.signer()),
-        )
+        session.with(|s| self.core.evidence(s))
     }
 }
 
@@ -58,7 +53,7 @@ impl Phone {
             Capture {
                 record_kind: &record_kind,
                 record_id: &record_id,
-                captured_at: now_millis(),
+                captured_at: self.now(),
                 gps,
                 device_id: &self.device.id,
                 device_key: self.device.key(),

@@ -97,11 +97,10 @@ fn unlock_error(
 impl ApiError {
     /// An answer that is not one of the offered choices (the UI offers only valid ones).
     fn choice(field: &str) -> ApiError {
-        ApiError::Invalid {
-            code: "CHOICE_UNKNOWN".into(),
-            reason: "Pilihan tidak dikenal; pilih dari daftar.".into(),
-            field: field.to_owned(),
-        }
+        ApiError::from(perlinsos_core::Error::invalid(
+            field,
+            perlinsos_core::ErrorCode::ChoiceUnknown,
+        ))
     }
 }
 

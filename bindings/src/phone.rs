@@ -1,5 +1,4 @@
 //! The phone: its database and device identity, and its agents' profiles behind their PINs.
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use perlinsos_core::date::now_millis;
@@ -11,20 +10,20 @@ use crate::{unlock_error, ApiError};
 
 #[derive(uniffi::Object)]
 pub struct Phone {
+    /// The core's phone: it wires every part; these bindings only convert.
+    pub(crate) core: perlinsos_core::phone::Phone,
     pub(crate) store: Arc<Store>,
     pub(crate) device: Arc<Device>,
-    agents: Agents,
-    dir: PathBuf,
 }
 
 impl Phone {
     pub(crate) fn agents(&self) -> &Agents {
-        &self.agents
+        self.core.agents()
     }
 
-    /// Where evidence blobs live, beside the database.
-    pub(crate) fn blob_dir(&self) -> PathBuf {
-        self.dir.join("evidence")
+    /// The phone's clock (every timestamp the app records).
+    pub(crate) fn now(&self) -> i64 {
+        (self.core.clock())()
     }
 }
 
@@ -34,19 +33,17 @@ impl Phone {
     /// Keystore and is mixed into every key derivation.
     #[uniffi::constructor]
     pub fn open(dir: String, platform_secret: Vec<u8>) -> Result<Arc<Phone>, ApiError> {
-        let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).map_err(|_| ApiError::Internal {
-            code: "STORAGE".into(),
-        })?;
-        let store = Arc::new(Store::open(dir.join("device.db"))?);
-        let device = Arc::new(Device::open_or_create(&store, &platform_secret)?);
-        let agents = Agents::new(store.clone(), &platform_secret, Arc::new(now_millis))
-            .with_audit(device.clone());
+        let core = perlinsos_core::phone::Phone::open(dir, &platform_secret, Arc::new(now_millis))
+            .map_err(|e| match e {
+                perlinsos_core::Error::Io(_) => ApiError::Internal {
+                    code: "STORAGE".into(),
+                },
+                other => ApiError::from(other),
+            })?;
         Ok(Arc::new(Phone {
-            store,
-            device,
-            agents,
-            dir,
+            store: core.store().clone(),
+            device: core.device().clone(),
+            core,
         }))
     }
 
@@ -65,14 +62,14 @@ impl Phone {
         let recovery: [u8; 32] = recovery_secret
             .try_into()
             .map_err(|_| ApiError::from(perlinsos_core::ErrorCode::SessionRecoveryInvalid))?;
-        let session = self.agents.enroll(&agent_id, &pin, &recovery)?;
+        let session = self.agents().enroll(&agent_id, &pin, &recovery)?;
         Ok(Arc::new(AgentSession::new(session)))
     }
 
     /// Unlocks an agent's profile. A wrong PIN or a locked profile is `ApiException.Unlock`
     /// with the attempts left and when to try again.
     pub fn unlock(&self, agent_id: String, pin: String) -> Result<Arc<AgentSession>, ApiError> {
-        match self.agents.unlock(&agent_id, &pin) {
+        match self.agents().unlock(&agent_id, &pin) {
             Ok(session) => Ok(Arc::new(AgentSession::new(session))),
             Err((error, refusal)) => Err(unlock_error(error, refusal)),
         }
@@ -80,7 +77,7 @@ impl Phone {
 
     /// The folder the phone keeps its data in.
     pub fn data_dir(&self) -> String {
-        self.dir.display().to_string()
+        self.core.dir().display().to_string()
     }
 
     /// Whether the audit trail on this phone is intact (no entry deleted, reordered, inserted
@@ -114,10 +111,13 @@ impl AgentSession {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The agent's cipher, while the session is unlocked (SESSION_IDLE_LOCKED otherwise).
-    pub(crate) fn cipher(&self) -> Result<Arc<perlinsos_core::crypt::Cipher>, ApiError> {
+    /// Runs `f` with the core session while it is unlocked (SESSION_IDLE_LOCKED otherwise).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&session::AgentSession) -> perlinsos_core::Result<T>,
+    ) -> Result<T, ApiError> {
         match self.slot().as_ref() {
-            Some(session) => Ok(session.cipher()?),
+            Some(session) => Ok(f(session)?),
             None => Err(ApiError::from(perlinsos_core::ErrorCode::SessionIdleLocked)),
         }
     }

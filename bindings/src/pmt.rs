@@ -24,6 +24,9 @@ pub struct PmtQuestion {
     pub max: Option<f64>,
     pub required: bool,
     pub help: Option<String>,
+    /// The core fills this answer from the registration (household size, province): the
+    /// questionnaire does not ask it.
+    pub derived: bool,
 }
 
 #[derive(Debug, uniffi::Enum)]
@@ -103,6 +106,7 @@ pub fn pmt_questions(model_json: String) -> Result<Vec<PmtQuestion>, ApiError> {
             max: q.max,
             required: q.required,
             help: q.help.clone(),
+            derived: q.derived.is_some(),
         })
         .collect())
 }

@@ -45,16 +45,13 @@ fn choices<T: serde::Serialize + Copy>(all: &[T], label: fn(T) -> &'static str) 
 #[uniffi::export]
 pub fn registration_choices() -> RegistrationChoices {
     RegistrationChoices {
-        sex: vec![
-            Choice {
-                id: "L".into(),
-                label: "Laki-laki".into(),
-            },
-            Choice {
-                id: "P".into(),
-                label: "Perempuan".into(),
-            },
-        ],
+        sex: Sex::ALL
+            .iter()
+            .map(|s| Choice {
+                id: s.code().into(),
+                label: s.label().into(),
+            })
+            .collect(),
         relation: choices(Relation::ALL, Relation::label),
         marital: choices(Marital::ALL, Marital::label),
         education: choices(Education::ALL, Education::label),
@@ -158,15 +155,12 @@ fn member_input(form: MemberForm) -> Result<MemberInput, ApiError> {
         nik: form.nik,
         full_name: form.full_name,
         relation: choice("relation", &form.relation)?,
-        sex: match form.sex.as_str() {
-            "L" => Sex::L,
-            "P" => Sex::P,
-            _ => return Err(ApiError::choice("sex")),
-        },
-        birth_date: Date::parse_iso(&form.birth_date).ok_or_else(|| ApiError::Invalid {
-            code: "DATE_FORMAT".into(),
-            reason: "Tanggal lahir harus berformat TTTT-BB-HH.".into(),
-            field: "birth_date".into(),
+        sex: Sex::parse(&form.sex).ok_or_else(|| ApiError::choice("sex"))?,
+        birth_date: Date::parse_iso(&form.birth_date).ok_or_else(|| {
+            ApiError::from(perlinsos_core::Error::invalid(
+                "birth_date",
+                perlinsos_core::ErrorCode::DateFormat,
+            ))
         })?,
         marital: choice("marital", &form.marital)?,
         education: choice("education", &form.education)?,
@@ -230,9 +224,7 @@ fn draft_view(draft: Draft) -> DraftView {
 
 impl Phone {
     fn registry(&self, session: &AgentSession) -> Result<Registry, ApiError> {
-        Ok(Registry::new(self.store.clone(), session.cipher()?)
-            .for_agent(&session.agent_id())
-            .with_audit(self.device.signer()))
+        session.with(|s| self.core.registry(s))
     }
 
     fn received_model(&self, model_id: &str) -> Result<Model, ApiError> {
@@ -283,7 +275,7 @@ impl Phone {
             kelurahan_code: visit.kelurahan_code,
             rt: visit.rt,
             rw: visit.rw,
-            started_at: perlinsos_core::date::now_millis(),
+            started_at: self.now(),
             gps,
         })?)
     }
@@ -343,7 +335,7 @@ impl Phone {
             &draft_id,
             Consent {
                 given_by: given_by_member_id,
-                given_at: perlinsos_core::date::now_millis(),
+                given_at: self.now(),
                 notice_version,
             },
         )?)

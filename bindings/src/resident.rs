@@ -43,7 +43,7 @@ impl Phone {
         book: Option<SanggahanBook>,
     ) -> Result<Arc<ResidentSession>, ApiError> {
         let agent = session.take()?;
-        let inner = agent.enter_resident_mode(self.store.clone(), &self.device, scope)?;
+        let inner = self.core.resident_mode(agent, scope)?;
         Ok(Arc::new(ResidentSession {
             phone: self,
             inner: Mutex::new(Some(inner)),
@@ -93,7 +93,7 @@ impl ResidentSession {
             Ok(view(s.file_sanggahan(
                 book,
                 &filing,
-                &filing_photos(&photos),
+                &filing_photos(&photos, self.phone.now()),
             )?))
         })
     }

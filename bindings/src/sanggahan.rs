@@ -2,8 +2,6 @@
 //! and withdrawal. Every rule is the core's; a refusal arrives with its code and Indonesian text.
 use std::sync::Arc;
 
-use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::evidence::Gps;
 use perlinsos_core::registration::Address;
 use perlinsos_core::sanggahan::{Filing, FilingPhoto, PhotoRole, Reporter, SanggahanBook};
@@ -70,16 +68,7 @@ pub struct SanggahanView {
 
 impl Phone {
     pub(crate) fn sanggahan_book(&self, session: &AgentSession) -> Result<SanggahanBook, ApiError> {
-        let cipher = session.cipher()?;
-        let evidence = EvidenceBook::open(self.store.clone(), cipher.clone(), self.blob_dir())?;
-        Ok(SanggahanBook::new(
-            self.store.clone(),
-            cipher,
-            evidence,
-            Arc::new(now_millis),
-            &self.device,
-        )
-        .for_agent(&session.agent_id()))
+        session.with(|s| self.core.sanggahan(s))
     }
 }
 
@@ -104,8 +93,7 @@ pub(crate) fn core_filing(agent_id: String, filing: SanggahanFiling) -> Result<F
 }
 
 /// The photos as taken now, with their roles and locations.
-pub(crate) fn filing_photos(photos: &[SanggahanPhoto]) -> Vec<FilingPhoto<'_>> {
-    let now = now_millis();
+pub(crate) fn filing_photos(photos: &[SanggahanPhoto], now: i64) -> Vec<FilingPhoto<'_>> {
     photos
         .iter()
         .map(|p| FilingPhoto {
@@ -180,7 +168,7 @@ impl Phone {
         let filing = core_filing(session.agent_id(), filing)?;
         Ok(view(
             self.sanggahan_book(&session)?
-                .file(&filing, &filing_photos(&photos))?,
+                .file(&filing, &filing_photos(&photos, self.now()))?,
         ))
     }
 

@@ -3,7 +3,6 @@
 //! coroutine drops the future, which aborts the task (the core's sync is cancel-safe).
 use std::sync::{Arc, OnceLock};
 
-use perlinsos_core::date::now_millis;
 use perlinsos_core::sync::{self, Interrupted, Progress, Syncer};
 
 use crate::phone::{AgentSession, Phone};
@@ -66,6 +65,8 @@ pub struct SyncReport {
     pub parked: u64,
     pub blobs_uploaded: u64,
     pub changes_applied: u64,
+    /// A change from the district waits for an agent to unlock (it must be sealed for them).
+    pub waiting_for_agent: bool,
 }
 
 /// What the sync screen shows: how many entries wait, and those the server refused for good.
@@ -141,16 +142,33 @@ impl Phone {
         max_passes: u32,
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport, ApiError> {
-        let cipher = session.cipher()?;
+        let syncer = session.with(|s| self.core.syncer(s, &server_url))?;
+        self.run_sync(syncer, max_passes, listener).await
+    }
+
+    /// Syncs with every agent locked (Android's background worker, when the signal comes
+    /// back): the queue is sealed already, so only the device key signs. What must be sealed
+    /// for an agent (an officer's reason) waits for the next sync with an agent unlocked.
+    pub async fn sync_in_background(
+        self: Arc<Self>,
+        server_url: String,
+        max_passes: u32,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncReport, ApiError> {
+        let syncer = self.core.background_syncer(&server_url)?;
+        self.run_sync(syncer, max_passes, listener).await
+    }
+}
+
+impl Phone {
+    async fn run_sync(
+        self: Arc<Self>,
+        syncer: Syncer,
+        max_passes: u32,
+        listener: Option<Arc<dyn SyncListener>>,
+    ) -> Result<SyncReport, ApiError> {
         on_runtime(async move {
-            let mut syncer = Syncer::new(
-                self.store.clone(),
-                self.device.clone(),
-                cipher,
-                self.blob_dir(),
-                &server_url,
-                Arc::new(now_millis),
-            )?;
+            let mut syncer = syncer;
             if let Some(listener) = listener {
                 syncer = syncer.on_progress(move |p| match p {
                     Progress::Blob {
@@ -170,6 +188,7 @@ impl Phone {
                 parked: report.parked as u64,
                 blobs_uploaded: report.blobs_uploaded as u64,
                 changes_applied: report.changes_applied as u64,
+                waiting_for_agent: report.changes_waiting,
             })
         })
         .await

@@ -2,7 +2,6 @@
 //! way to make the library panic where a real bug would, so the tests can prove a panic
 //! reaches Kotlin as an exception, rolls back its write and leaves the phone usable.
 use perlinsos_core::audit::{self, Action};
-use perlinsos_core::date::now_millis;
 
 use crate::phone::Phone;
 use crate::ApiError;
@@ -18,7 +17,7 @@ impl Phone {
                 "test",
                 Action::Sync,
                 None,
-                now_millis(),
+                self.now(),
             )?;
             panic!("test hook: panic inside a write transaction");
         })?;

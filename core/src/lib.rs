@@ -8,6 +8,7 @@ pub mod crypt;
 pub mod evidence;
 pub mod ids;
 pub mod outbox;
+pub mod phone;
 pub mod purge;
 pub mod record_keys;
 pub mod registration;

@@ -100,6 +100,8 @@ pub enum ErrorCode {
     SyncNotEnrolled,
     SyncEnrollRefused,
     SyncRefused,
+    ChoiceUnknown,
+    DateFormat,
 }
 
 impl ErrorCode {
@@ -199,6 +201,8 @@ impl ErrorCode {
             SyncNotEnrolled => "SYNC_NOT_ENROLLED",
             SyncEnrollRefused => "SYNC_ENROLL_REFUSED",
             SyncRefused => "SYNC_REFUSED",
+            ChoiceUnknown => "CHOICE_UNKNOWN",
+            DateFormat => "DATE_FORMAT",
         }
     }
 
@@ -307,6 +311,8 @@ impl ErrorCode {
             SyncNotEnrolled => "Ponsel ini belum didaftarkan ke server dinas; masukkan kode pendaftaran dari operator.",
             SyncEnrollRefused => "Kode pendaftaran ditolak server; minta kode baru ke operator dinas.",
             SyncRefused => "Server dinas menolak ponsel ini; hubungi operator dinas.",
+            ChoiceUnknown => "Pilihan tidak dikenal; pilih dari daftar.",
+            DateFormat => "Tanggal harus berformat TTTT-BB-HH.",
             SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
         }

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::EvidenceBook;
+
 use perlinsos_core::evidence::Gps;
 use perlinsos_core::registration::Registry;
 use perlinsos_core::sample::Generator;
@@ -13,9 +13,9 @@ use perlinsos_core::sanggahan::{
     Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook, Status,
 };
 use perlinsos_core::session::device::Device;
-use perlinsos_core::session::Agents;
+use perlinsos_core::session::AgentSession;
 use perlinsos_core::store::Store;
-use perlinsos_core::sync::{self, Report, Syncer};
+use perlinsos_core::sync::{Report, Syncer};
 use perlinsos_core::Date;
 use perlinsos_server::{operator, AppState};
 
@@ -73,8 +73,11 @@ impl Server {
     }
 }
 
+/// A phone in the field, wired by the core's phone object as the app is.
 pub struct FieldPhone {
     dir: tempfile::TempDir,
+    core: perlinsos_core::phone::Phone,
+    session: AgentSession,
     pub store: Arc<Store>,
     pub device: Arc<Device>,
     pub cipher: Arc<perlinsos_core::crypt::Cipher>,
@@ -86,21 +89,24 @@ impl FieldPhone {
     /// synced once.
     pub async fn enrolled(server: &Server, agent_id: &str, scope: &[&str]) -> FieldPhone {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(Store::open(dir.path().join("device.db")).expect("store"));
-        let device = Arc::new(Device::open_or_create(&store, b"keystore").expect("device"));
-        let agents = Agents::new(store.clone(), b"keystore", Arc::new(now_millis));
-        let session = agents.enroll(agent_id, "482913", &[5; 32]).expect("agent");
+        let core =
+            perlinsos_core::phone::Phone::open(dir.path(), b"keystore", Arc::new(now_millis))
+                .expect("phone");
+        let session = core
+            .agents()
+            .enroll(agent_id, "482913", &[5; 32])
+            .expect("agent");
         let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
         let code =
             operator::enroll_code(&server.state, agent_id, &scope, 3_600_000).expect("enroll code");
-        sync::enroll(&store, &device, &server.url, &code)
-            .await
-            .expect("enrolled");
+        core.enroll(&server.url, &code).await.expect("enrolled");
         let phone = FieldPhone {
             cipher: session.cipher().expect("cipher"),
+            store: core.store().clone(),
+            device: core.device().clone(),
             dir,
-            store,
-            device,
+            core,
+            session,
             agent_id: agent_id.to_owned(),
         };
         // The first sync brings what the district published (recipient lists, models).
@@ -108,38 +114,25 @@ impl FieldPhone {
         phone
     }
 
-    fn blob_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("evidence")
-    }
-
     pub fn registry(&self) -> Registry {
-        Registry::new(self.store.clone(), self.cipher.clone())
-            .for_agent(&self.agent_id)
-            .with_audit(self.device.signer())
+        self.core.registry(&self.session).expect("registry")
     }
 
     pub fn sanggahan(&self) -> SanggahanBook {
-        let evidence = EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())
-            .expect("evidence");
-        SanggahanBook::new(
-            self.store.clone(),
-            self.cipher.clone(),
-            evidence,
-            Arc::new(now_millis),
-            &self.device,
-        )
+        self.core.sanggahan(&self.session).expect("sanggahan book")
+    }
+
+    pub fn evidence(&self) -> perlinsos_core::evidence::book::EvidenceBook {
+        self.core.evidence(&self.session).expect("evidence book")
     }
 
     pub fn syncer(&self, url: &str) -> Syncer {
-        Syncer::new(
-            self.store.clone(),
-            self.device.clone(),
-            self.cipher.clone(),
-            self.blob_dir(),
-            url,
-            Arc::new(now_millis),
-        )
-        .expect("syncer")
+        self.core.syncer(&self.session, url).expect("syncer")
+    }
+
+    /// The background worker's sync: no agent unlocked.
+    pub fn background_syncer(&self, url: &str) -> Syncer {
+        self.core.background_syncer(url).expect("syncer")
     }
 
     /// The phone's folder (database, WAL, evidence blobs).

@@ -6,11 +6,9 @@
 use std::sync::Arc;
 
 use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::{Capture, EvidenceBook};
+use perlinsos_core::evidence::book::Capture;
 use perlinsos_core::evidence::Options;
-use perlinsos_core::session::device::Device;
-use perlinsos_core::store::Store;
-use perlinsos_core::sync::Syncer;
+use perlinsos_core::phone::Phone;
 use perlinsos_e2e::field::{FieldPhone, Server, HOUSE};
 use perlinsos_e2e::PlainEntry;
 use perlinsos_protocol::wire::PushEntry;
@@ -43,13 +41,7 @@ async fn every_agent_locked_the_device_alone_syncs_the_whole_queue() {
     let phone = FieldPhone::enrolled(&server, "agen-01", scope).await;
     let households: Vec<String> = (0..4).map(|seed| phone.register(200 + seed, 3)).collect();
     // A photo of a household already registered travels as its own record.
-    let book = EvidenceBook::open(
-        phone.store.clone(),
-        phone.cipher.clone(),
-        phone.dir().join("evidence"),
-    )
-    .unwrap()
-    .with_audit(phone.device.signer());
+    let book = phone.evidence();
     let photo = book
         .capture(
             CAM1,
@@ -132,10 +124,12 @@ async fn every_agent_locked_the_device_alone_syncs_the_whole_queue() {
         );
     }
 
-    // The background worker: the store and the device (platform secret), no agent, no PIN.
-    let store = Arc::new(Store::open(dir.join("device.db")).unwrap());
-    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
-    let report = Syncer::locked(store.clone(), device, &server.url, Arc::new(now_millis))
+    // The background worker: the phone opened afresh with its platform secret, no agent, no
+    // PIN.
+    let worker = Phone::open(&dir, b"keystore", Arc::new(now_millis)).unwrap();
+    let store = worker.store().clone();
+    let report = worker
+        .background_syncer(&server.url)
         .unwrap()
         .sync()
         .await

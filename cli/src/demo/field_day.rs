@@ -189,7 +189,7 @@ pub fn run(
     );
     let mut generator = Generator::new(seed.wrapping_mul(0x9E37).wrapping_add(index as u64), today);
     let mut rng = Rng::new(seed ^ (0xF1E1_D000 + index as u64));
-    let registry = phone.registry();
+    let registry = phone.registry()?;
     let mistake_at = households.min(2) - 1;
     let mut reporters = Vec::new();
     for h in 0..households {

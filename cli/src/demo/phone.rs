@@ -1,15 +1,15 @@
-//! An agent's phone as the app runs it: its own encrypted store and evidence folder, a device
-//! key, the agent's profile behind a PIN, enrollment with the district, and sync.
+//! An agent's phone as the app runs it: the core's phone object (its own encrypted store and
+//! evidence folder, a device key), the agent's profile behind a PIN, enrollment with the
+//! district, and sync.
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use perlinsos_core::crypt::Cipher;
 use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::registration::Registry;
 use perlinsos_core::sanggahan::SanggahanBook;
 use perlinsos_core::session::device::Device;
-use perlinsos_core::session::Agents;
+use perlinsos_core::session::AgentSession;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Interrupted, Syncer};
 
@@ -21,10 +21,10 @@ const PIN: &str = "482913";
 pub struct Phone {
     pub agent_id: String,
     pub kelurahan: String,
-    dir: PathBuf,
+    core: perlinsos_core::phone::Phone,
+    session: AgentSession,
     pub store: Arc<Store>,
     pub device: Arc<Device>,
-    cipher: Arc<Cipher>,
 }
 
 pub fn interrupted(e: Interrupted) -> Stop {
@@ -37,27 +37,23 @@ pub fn interrupted(e: Interrupted) -> Stop {
 impl Phone {
     /// A new phone in `dir` with `agent_id` enrolled on it.
     pub fn create(dir: &Path, agent_id: &str, kelurahan: &str) -> DemoResult<Phone> {
-        std::fs::create_dir_all(dir)?;
-        let store = Arc::new(Store::open(dir.join("perangkat.db"))?);
         // On Android the Keystore holds this secret; here each phone has its own.
         let platform_secret = format!("keystore-demo-{agent_id}");
-        let device = Arc::new(Device::open_or_create(&store, platform_secret.as_bytes())?);
-        let mut recovery = [0u8; 32];
-        perlinsos_core::crypt::random_bytes(&mut recovery)?;
-        let session = Agents::new(
-            store.clone(),
+        let core = perlinsos_core::phone::Phone::open(
+            dir,
             platform_secret.as_bytes(),
             Arc::new(now_millis),
-        )
-        .with_audit(device.clone())
-        .enroll(agent_id, PIN, &recovery)?;
+        )?;
+        let mut recovery = [0u8; 32];
+        perlinsos_core::crypt::random_bytes(&mut recovery)?;
+        let session = core.agents().enroll(agent_id, PIN, &recovery)?;
         Ok(Phone {
             agent_id: agent_id.to_owned(),
             kelurahan: kelurahan.to_owned(),
-            dir: dir.to_path_buf(),
-            cipher: session.cipher()?,
-            store,
-            device,
+            store: core.store().clone(),
+            device: core.device().clone(),
+            core,
+            session,
         })
     }
 
@@ -67,20 +63,11 @@ impl Phone {
 
     /// The database and its write-ahead log, as they lie on the phone's storage.
     pub fn database_files(&self) -> [PathBuf; 2] {
-        [
-            self.dir.join("perangkat.db"),
-            self.dir.join("perangkat.db-wal"),
-        ]
-    }
-
-    fn blob_dir(&self) -> PathBuf {
-        self.dir.join("bukti")
+        self.core.database_files()
     }
 
     pub async fn enroll(&self, url: &str, code: &str) -> DemoResult<()> {
-        sync::enroll(&self.store, &self.device, url, code)
-            .await
-            .map_err(interrupted)?;
+        self.core.enroll(url, code).await.map_err(interrupted)?;
         Ok(())
     }
 
@@ -95,44 +82,24 @@ impl Phone {
         Ok(self.sanggahan()?.recipients(&self.kelurahan)?.len())
     }
 
-    pub fn registry(&self) -> Registry {
-        Registry::new(self.store.clone(), self.cipher.clone())
-            .for_agent(&self.agent_id)
-            .with_audit(self.device.signer())
+    pub fn registry(&self) -> DemoResult<Registry> {
+        Ok(self.core.registry(&self.session)?)
     }
 
     /// The agent's registrations read as sync reads them: without a "viewed" audit entry.
-    pub fn reader(&self) -> Registry {
-        Registry::new(self.store.clone(), self.cipher.clone()).for_agent(&self.agent_id)
+    pub fn reader(&self) -> DemoResult<Registry> {
+        Ok(Registry::new(self.store.clone(), self.session.cipher()?).for_agent(&self.agent_id))
     }
 
     pub fn evidence(&self) -> DemoResult<EvidenceBook> {
-        Ok(
-            EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())?
-                .for_agent(&self.agent_id)
-                .with_audit(self.device.signer()),
-        )
+        Ok(self.core.evidence(&self.session)?)
     }
 
     pub fn sanggahan(&self) -> DemoResult<SanggahanBook> {
-        Ok(SanggahanBook::new(
-            self.store.clone(),
-            self.cipher.clone(),
-            EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())?,
-            Arc::new(now_millis),
-            &self.device,
-        )
-        .for_agent(&self.agent_id))
+        Ok(self.core.sanggahan(&self.session)?)
     }
 
     pub fn syncer(&self, url: &str) -> DemoResult<Syncer> {
-        Ok(Syncer::new(
-            self.store.clone(),
-            self.device.clone(),
-            self.cipher.clone(),
-            self.blob_dir(),
-            url,
-            Arc::new(now_millis),
-        )?)
+        Ok(self.core.syncer(&self.session, url)?)
     }
 }

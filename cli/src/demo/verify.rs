@@ -157,7 +157,7 @@ fn check_phone(
     let mut blobs = BTreeSet::new();
 
     // Households: the record the phone holds is the record the server holds.
-    let registry = phone.reader();
+    let registry = phone.reader()?;
     let evidence = phone.evidence()?;
     let mut households = BTreeMap::new();
     for id in registry.household_ids()? {

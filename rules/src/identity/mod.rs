@@ -20,6 +20,30 @@ pub enum Sex {
     P,
 }
 
+impl Sex {
+    pub const ALL: &'static [Sex] = &[Sex::L, Sex::P];
+
+    /// As the KK writes it, and the wire: "L" or "P".
+    pub fn code(self) -> &'static str {
+        match self {
+            Sex::L => "L",
+            Sex::P => "P",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Sex> {
+        Sex::ALL.iter().copied().find(|s| s.code() == code)
+    }
+
+    /// What the form shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sex::L => "Laki-laki",
+            Sex::P => "Perempuan",
+        }
+    }
+}
+
 /// What a valid NIK says about its holder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NikInfo {

@@ -1,0 +1,164 @@
+//! The phone in one object, in the manner of a client library's handle: it opens the store,
+//! the device and the agents from the phone's folder, and hands out the registry, the books,
+//! resident mode and sync wired the one way they are meant to be (scoped to the agent,
+//! audited, on the injected clock). The app's bindings, the demo and the end-to-end tests all
+//! go through it; nothing else decides a file name inside the folder.
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::date::Clock;
+use crate::error::Result;
+use crate::evidence::book::EvidenceBook;
+use crate::registration::Registry;
+use crate::sanggahan::SanggahanBook;
+use crate::session::device::Device;
+use crate::session::resident::{ResidentSession, Scope};
+use crate::session::{AgentSession, Agents};
+use crate::store::Store;
+use crate::sync::{self, Enrollment, Interrupted, Syncer};
+
+/// The database file inside the phone's folder.
+pub const DATABASE: &str = "device.db";
+/// The folder of sealed evidence photos inside the phone's folder.
+pub const EVIDENCE: &str = "evidence";
+
+pub struct Phone {
+    dir: PathBuf,
+    store: Arc<Store>,
+    device: Arc<Device>,
+    agents: Agents,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Phone").field("dir", &self.dir).finish()
+    }
+}
+
+impl Phone {
+    /// Opens (creating) the phone in `dir`. `platform_secret` is the Keystore's secret: it
+    /// opens the device key and is mixed into every agent's key.
+    pub fn open(dir: impl Into<PathBuf>, platform_secret: &[u8], clock: Clock) -> Result<Phone> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir)?;
+        let store = Arc::new(Store::open(dir.join(DATABASE))?);
+        let device = Arc::new(Device::open_or_create(&store, platform_secret)?);
+        let agents =
+            Agents::new(store.clone(), platform_secret, clock.clone()).with_audit(device.clone());
+        Ok(Phone {
+            dir,
+            store,
+            device,
+            agents,
+            clock,
+        })
+    }
+
+    /// Agents lock after this long without use (the app's setting).
+    pub fn with_idle_timeout(mut self, idle_ms: i64) -> Phone {
+        self.agents = self.agents.with_idle_timeout(idle_ms);
+        self
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn device(&self) -> &Arc<Device> {
+        &self.device
+    }
+
+    pub fn agents(&self) -> &Agents {
+        &self.agents
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The database and its write-ahead log, as they lie on the phone's storage.
+    pub fn database_files(&self) -> [PathBuf; 2] {
+        [
+            self.dir.join(DATABASE),
+            self.dir.join(format!("{DATABASE}-wal")),
+        ]
+    }
+
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.dir.join(EVIDENCE)
+    }
+
+    /// The agent's registry: their drafts and households only, every step audited.
+    pub fn registry(&self, session: &AgentSession) -> Result<Registry> {
+        Ok(
+            Registry::with_clock(self.store.clone(), session.cipher()?, self.clock.clone())
+                .for_agent(&session.agent_id)
+                .with_audit(self.device.signer()),
+        )
+    }
+
+    /// The agent's evidence photos, captures audited.
+    pub fn evidence(&self, session: &AgentSession) -> Result<EvidenceBook> {
+        Ok(
+            EvidenceBook::open(self.store.clone(), session.cipher()?, self.evidence_dir())?
+                .for_agent(&session.agent_id)
+                .with_audit(self.device.signer()),
+        )
+    }
+
+    /// The agent's sanggahan book.
+    pub fn sanggahan(&self, session: &AgentSession) -> Result<SanggahanBook> {
+        let cipher = session.cipher()?;
+        let evidence = EvidenceBook::open(self.store.clone(), cipher.clone(), self.evidence_dir())?;
+        Ok(SanggahanBook::new(
+            self.store.clone(),
+            cipher,
+            evidence,
+            self.clock.clone(),
+            &self.device,
+        )
+        .for_agent(&session.agent_id))
+    }
+
+    /// Hands the phone to a resident for one record; the agent's session is consumed.
+    pub fn resident_mode(&self, session: AgentSession, scope: Scope) -> Result<ResidentSession> {
+        session.enter_resident_mode(self.store.clone(), &self.device, scope)
+    }
+
+    /// Enrolls the phone with the district (an operator's one-time code).
+    pub async fn enroll(
+        &self,
+        base_url: &str,
+        code: &str,
+    ) -> std::result::Result<Enrollment, Interrupted> {
+        sync::enroll(&self.store, &self.device, base_url, code).await
+    }
+
+    /// Sync with an unlocked agent: everything, including what must be sealed for them.
+    pub fn syncer(&self, session: &AgentSession, base_url: &str) -> Result<Syncer> {
+        Syncer::new(
+            self.store.clone(),
+            self.device.clone(),
+            session.cipher()?,
+            self.evidence_dir(),
+            base_url,
+            self.clock.clone(),
+        )
+    }
+
+    /// Sync with every agent locked (the background worker): the sealed queue goes up, and
+    /// what needs an agent's key waits for the next unlocked sync.
+    pub fn background_syncer(&self, base_url: &str) -> Result<Syncer> {
+        Syncer::locked(
+            self.store.clone(),
+            self.device.clone(),
+            base_url,
+            self.clock.clone(),
+        )
+    }
+}
