@@ -172,3 +172,75 @@ pub fn reseal_for_district(tx: &Transaction<'_>, reference: &Cipher) -> Result<u
     }
     Ok(moved)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use perlinsos_protocol::record::{open_record, Record};
+
+    use super::*;
+    use crate::crypt::DataKey;
+    use crate::registration::Registry;
+    use crate::session::device::Device;
+    use crate::store::Store;
+
+    /// The phone's holding key, opened as enrollment opens it.
+    fn holding_private(store: &Store, device: &Device) -> (String, Zeroizing<[u8; 32]>) {
+        let reference = device.reference_cipher();
+        store
+            .read(|conn| {
+                let (key_id, sealed): (String, Vec<u8>) = conn.query_row(
+                    "SELECT key_id, private_sealed FROM record_keys WHERE district = 0",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                let opened = reference.open(holding_cell(&key_id), &sealed)?;
+                let private: [u8; 32] = opened.as_slice().try_into().unwrap();
+                Ok((key_id, Zeroizing::new(private)))
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_sealed_record_is_the_household_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+        let device = Device::open_or_create(&store, b"keystore").unwrap();
+        let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
+        let registry = Registry::new(store.clone(), cipher);
+        let now = crate::date::now_millis();
+        let mut generator =
+            crate::sample::Generator::new(11, crate::date::Date::of_unix_millis(now));
+        let id = generator
+            .household("agen-01", 4, now)
+            .register(&registry, now)
+            .unwrap();
+        let (entry, kind, key_id, payload): (String, String, String, Vec<u8>) = store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT id, kind, key_id, payload FROM outbox WHERE entity_id = ?1",
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?)
+            })
+            .unwrap();
+        let (holding, private) = holding_private(&store, &device);
+        assert_eq!(
+            key_id, holding,
+            "sealed for the holding key before enrollment"
+        );
+        let Record::HouseholdRegistered(sealed) =
+            open_record(&payload, &entry, &kind, &key_id, &private).unwrap()
+        else {
+            panic!("a household record");
+        };
+        assert_eq!(sealed.household, registry.household(&id).unwrap());
+        assert!(sealed.evidence.is_empty());
+        // Nothing of it in clear in the row.
+        for member in &sealed.household.members {
+            let nik = member.input.nik.as_bytes();
+            assert!(!payload.windows(nik.len()).any(|w| w == nik));
+        }
+    }
+}

@@ -268,8 +268,33 @@ pub fn insert_household(
             cipher.seal_json(cell("profile"), &profile)?,
         ])?;
     }
-    // The record exactly as stored, with the photos taken during the visit.
-    let household = load_household(tx, cipher, &id, None)?;
+    // The record as stored (the same normalized values), with the photos taken during the
+    // visit; built here rather than read back, which would open every sealed cell again.
+    let household = RegisteredHousehold {
+        id: id.clone(),
+        draft_id: id.clone(),
+        agent_id: draft.visit.agent_id.clone(),
+        kk: kk.to_owned(),
+        address: info.address.clone(),
+        visit: draft.visit.clone(),
+        consent: consent.clone(),
+        head_member_id: head.id.clone(),
+        members: draft
+            .members
+            .iter()
+            .map(|member| RegisteredMember {
+                id: member.id.clone(),
+                input: MemberInput {
+                    nik: canonical(&member.input.nik).to_owned(),
+                    full_name: member.input.full_name.trim().to_owned(),
+                    ..member.input.clone()
+                },
+                ikd: draft.ikd.get(&member.id).copied(),
+            })
+            .collect(),
+        pmt: draft.pmt.clone(),
+        registered_at: now,
+    };
     let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
         evidence: crate::evidence::book::refs_for(tx, cipher, "household", &id)?,
         household,
