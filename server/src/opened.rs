@@ -11,13 +11,12 @@ use crate::auth::unhex;
 use crate::db::DbResult;
 use crate::AppState;
 
-/// The entry's envelope and its record (`body` is the record's own JSON, as stored).
+/// The entry's envelope and its record, decoded into its type.
 pub struct Entry {
     pub id: String,
     pub kind: String,
     pub entity_id: String,
     pub record: Record,
-    pub body: serde_json::Value,
     pub kelurahan_code: Option<String>,
     pub blobs: Vec<String>,
     pub created_at: i64,
@@ -75,13 +74,11 @@ fn open_one(entry: &PushEntry, key: &[u8; 32]) -> Result<Entry, ErrorCode> {
     if record.entity_id() != entry.entity_id {
         return Err(ErrorCode::BodyInvalid);
     }
-    let body = serde_json::from_str(&record.body_json()).map_err(|_| ErrorCode::BodyInvalid)?;
     Ok(Entry {
         id: entry.id.clone(),
         kind: entry.kind.clone(),
         entity_id: entry.entity_id.clone(),
         record,
-        body,
         kelurahan_code: entry.kelurahan_code.clone(),
         blobs: entry.blobs.clone(),
         created_at: entry.created_at,

@@ -18,7 +18,6 @@ use perlinsos_rules::evidence::attest;
 use perlinsos_rules::evidence::phash;
 use ring::digest::{digest, SHA256};
 use ring::signature::{UnparsedPublicKey, ED25519};
-use serde::Deserialize;
 
 use crate::auth::{hex, unhex, verify};
 use crate::blobs::{read_stored, BlobName};
@@ -29,23 +28,11 @@ use crate::opened::Entry;
 use crate::record_rules::{self, Checked};
 use crate::stored;
 use crate::AppState;
-use perlinsos_protocol::record::Record;
+use perlinsos_protocol::record::{AuditAppended, Record};
 use perlinsos_rules::sanggahan::lifecycle::Status;
 
 /// A gzip batch may not expand beyond this.
 const MAX_BATCH_BYTES: u64 = 32 * 1024 * 1024;
-
-#[derive(Deserialize)]
-struct AuditEntry {
-    seq: i64,
-    at: i64,
-    agent_id: String,
-    action: String,
-    record_id: Option<String>,
-    prev_hash: String,
-    hash: String,
-    signature: String,
-}
 
 fn rejected(code: ErrorCode) -> Outcome {
     Outcome::Rejected {
@@ -225,17 +212,12 @@ fn batch_locks(keys: &ServerKeys, entries: &[Entry]) -> Vec<Vec<u8>> {
             continue;
         }
         out.push(record_lock(entry));
-        if entry.kind != outbox_kind::HOUSEHOLD_REGISTERED {
+        let Record::HouseholdRegistered(registered) = &entry.record else {
             continue;
-        }
-        if let Some(kk) = entry.body.get("kk").and_then(|v| v.as_str()) {
-            out.push(keys.blind(Blind::Kk, kk));
-        }
-        let members = entry.body.get("members").and_then(|v| v.as_array());
-        for member in members.into_iter().flatten() {
-            if let Some(nik) = member.get("nik").and_then(|v| v.as_str()) {
-                out.push(keys.blind(Blind::Nik, nik));
-            }
+        };
+        out.push(keys.blind(Blind::Kk, &registered.household.kk));
+        for member in &registered.household.members {
+            out.push(keys.blind(Blind::Nik, &member.input.nik));
         }
     }
     out.sort();
@@ -268,7 +250,10 @@ fn apply(
         }
     };
     if entry.kind == outbox_kind::AUDIT_APPENDED {
-        match check_audit(device, &entry.body, &chain.head) {
+        let Record::AuditAppended(audit) = &entry.record else {
+            return Ok(rejected(ErrorCode::BodyInvalid));
+        };
+        match check_audit(device, audit, &chain.head) {
             Ok(next) => chain.head = next,
             Err(code) => return Ok(rejected(code)),
         }
@@ -301,7 +286,7 @@ fn apply(
     let sealed = stored::seal_text(
         keys,
         &stored::entry_context(&entry.id),
-        &entry.body.to_string(),
+        &entry.record.body_json(),
     )?;
     let row = vec![
         db::text(entry.id.as_str()),
@@ -413,15 +398,16 @@ fn check_record(
     checked: &Checked,
 ) -> Result<Option<ErrorCode>, ApiError> {
     let envelope = entry.kelurahan_code.as_deref();
-    let body_kelurahan: &[&str] = match entry.kind.as_str() {
-        outbox_kind::HOUSEHOLD_REGISTERED => &["/address/kelurahan_code", "/visit/kelurahan_code"],
-        outbox_kind::SANGGAHAN_FILED => &["/kelurahan_code"],
-        _ => &[],
+    let body_kelurahan: Vec<&str> = match &entry.record {
+        Record::HouseholdRegistered(r) => vec![
+            &r.household.address.kelurahan_code,
+            &r.household.visit.kelurahan_code,
+        ],
+        Record::SanggahanFiled(s) => vec![&s.kelurahan_code],
+        _ => Vec::new(),
     };
-    for pointer in body_kelurahan {
-        if entry.body.pointer(pointer).and_then(|v| v.as_str()) != envelope {
-            return Ok(Some(ErrorCode::OutOfScope));
-        }
+    if body_kelurahan.iter().any(|k| Some(*k) != envelope) {
+        return Ok(Some(ErrorCode::OutOfScope));
     }
     // Two devices sending the same record id at once: the batch holds its lock
     // (`record_lock`), so one waits for the other's commit.
@@ -463,8 +449,8 @@ fn check_record(
         }
     }
     if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN {
-        let names_itself =
-            entry.body.get("sanggahan_id").and_then(|v| v.as_str()) == Some(&entry.entity_id);
+        let names_itself = matches!(&entry.record,
+            Record::SanggahanWithdrawn(w) if w.sanggahan_id == entry.entity_id);
         if !names_itself {
             return Ok(Some(ErrorCode::BodyInvalid));
         }
@@ -556,11 +542,9 @@ struct Chain {
 /// The next link of the device's audit chain, or why this entry is not it.
 fn check_audit(
     device: &Device,
-    body: &serde_json::Value,
+    entry: &AuditAppended,
     chain: &(i64, Option<Vec<u8>>),
 ) -> Result<(i64, Option<Vec<u8>>), ErrorCode> {
-    let entry: AuditEntry =
-        serde_json::from_value(body.clone()).map_err(|_| ErrorCode::BodyInvalid)?;
     let prev = unhex(&entry.prev_hash).ok_or(ErrorCode::BodyInvalid)?;
     let hash = unhex(&entry.hash).ok_or(ErrorCode::BodyInvalid)?;
     let signature = unhex(&entry.signature).ok_or(ErrorCode::BodyInvalid)?;

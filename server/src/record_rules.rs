@@ -2,7 +2,7 @@
 //! the server's clock, so no later sum (a 14-day deadline, a local-time conversion) can
 //! overflow and no record is dated in the year 292 million; its body decodes into its type and
 //! passes the rules the phone applied (the phone's own functions, from core).
-use perlinsos_protocol::outbox_kind;
+use perlinsos_protocol::record::Record;
 use perlinsos_protocol::wire::ErrorCode;
 
 use crate::opened::Entry;
@@ -11,9 +11,7 @@ use perlinsos_rules::date::DAY_MS;
 use perlinsos_rules::error::{ErrorCode as CoreCode, FieldError};
 use perlinsos_rules::registration::model::RegisteredHousehold;
 use perlinsos_rules::registration::validate;
-use perlinsos_rules::sanggahan::{rules, Filing, PhotoRole, Reason, Reporter};
-use serde::Deserialize;
-use serde_json::Value;
+use perlinsos_rules::sanggahan::{rules, Filing, PhotoRole};
 
 /// 2020-01-01T00:00:00Z: nothing in this pilot happened earlier.
 pub const EARLIEST_TIME: i64 = 1_577_836_800_000;
@@ -25,68 +23,68 @@ pub fn time_is_sane(time: i64, now: i64) -> bool {
     time >= EARLIEST_TIME && time <= now.saturating_add(CLOCK_SKEW_MS)
 }
 
-/// The times each kind must carry (JSON pointers into its body).
-fn required_times(kind: &str) -> &'static [&'static str] {
-    match kind {
-        outbox_kind::HOUSEHOLD_REGISTERED => &["/registered_at"],
-        outbox_kind::SANGGAHAN_FILED => &["/filed_at"],
-        outbox_kind::SANGGAHAN_WITHDRAWN => &["/at"],
-        outbox_kind::AUDIT_APPENDED => &["/at"],
-        _ => &[],
+/// Every time a record carries.
+fn record_times(record: &Record) -> Vec<i64> {
+    match record {
+        Record::HouseholdRegistered(h) => vec![
+            h.household.registered_at,
+            h.household.visit.started_at,
+            h.household.consent.given_at,
+        ],
+        Record::SanggahanFiled(s) => vec![s.filed_at],
+        Record::SanggahanWithdrawn(w) => vec![w.at],
+        Record::AuditAppended(a) => vec![a.at],
+        Record::EvidenceAttached(e) => vec![e.evidence.attestation.captured_at],
     }
 }
 
-/// Times a kind may carry.
-fn optional_times(kind: &str) -> &'static [&'static str] {
-    match kind {
-        outbox_kind::HOUSEHOLD_REGISTERED => &["/visit/started_at", "/consent/given_at"],
-        _ => &[],
-    }
-}
-
-/// Every time of the entry and its body inside the window, or why not.
+/// Every time of the entry and its record inside the window, or why not.
 pub fn check_times(entry: &Entry, now: i64) -> Result<(), ErrorCode> {
-    if !time_is_sane(entry.created_at, now) {
-        return Err(ErrorCode::TimeInvalid);
+    let sane = std::iter::once(entry.created_at)
+        .chain(record_times(&entry.record))
+        .all(|time| time_is_sane(time, now));
+    if sane {
+        Ok(())
+    } else {
+        Err(ErrorCode::TimeInvalid)
     }
-    let check = |pointer: &str, required: bool| match entry.body.pointer(pointer) {
-        None | Some(Value::Null) if !required => Ok(()),
-        Some(value) => match value.as_i64() {
-            Some(time) if time_is_sane(time, now) => Ok(()),
-            Some(_) => Err(ErrorCode::TimeInvalid),
-            None => Err(ErrorCode::BodyInvalid),
-        },
-        None => Err(ErrorCode::BodyInvalid),
-    };
-    for pointer in required_times(&entry.kind) {
-        check(pointer, true)?;
-    }
-    for pointer in optional_times(&entry.kind) {
-        check(pointer, false)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use perlinsos_protocol::record::{AuditAppended, SanggahanWithdrawn};
 
-    fn entry(kind: &str, created_at: i64, body: Value) -> Entry {
-        use perlinsos_protocol::record::{Record, SanggahanWithdrawn};
+    fn entry(created_at: i64, record: Record) -> Entry {
         Entry {
             id: "e".into(),
-            kind: kind.into(),
-            entity_id: "x".into(),
-            // check_times reads the body; the typed record is not looked at.
-            record: Record::SanggahanWithdrawn(SanggahanWithdrawn {
-                sanggahan_id: "x".into(),
-                at: created_at,
-            }),
-            body,
+            kind: record.kind().into(),
+            entity_id: record.entity_id(),
+            record,
             kelurahan_code: None,
             blobs: vec![],
             created_at,
         }
+    }
+
+    fn withdrawal(at: i64) -> Record {
+        Record::SanggahanWithdrawn(SanggahanWithdrawn {
+            sanggahan_id: "x".into(),
+            at,
+        })
+    }
+
+    fn audit(at: i64) -> Record {
+        Record::AuditAppended(AuditAppended {
+            seq: 1,
+            at,
+            agent_id: "agen-01".into(),
+            action: "unlock".into(),
+            record_id: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+            signature: String::new(),
+        })
     }
 
     const NOW: i64 = 1_795_000_000_000;
@@ -101,50 +99,22 @@ mod tests {
             NOW + CLOCK_SKEW_MS + 1,
             i64::MAX,
         ] {
-            let filed = entry(
-                outbox_kind::SANGGAHAN_FILED,
-                NOW,
-                serde_json::json!({ "filed_at": bad }),
-            );
+            for record in [withdrawal(bad), audit(bad)] {
+                assert_eq!(
+                    check_times(&entry(NOW, record), NOW),
+                    Err(ErrorCode::TimeInvalid),
+                    "{bad}"
+                );
+            }
             assert_eq!(
-                check_times(&filed, NOW),
+                check_times(&entry(bad, withdrawal(NOW)), NOW),
                 Err(ErrorCode::TimeInvalid),
-                "{bad}"
+                "entry {bad}"
             );
-            let created = entry(
-                outbox_kind::SANGGAHAN_FILED,
-                bad,
-                serde_json::json!({ "filed_at": NOW }),
-            );
-            assert_eq!(check_times(&created, NOW), Err(ErrorCode::TimeInvalid));
         }
-        assert!(time_is_sane(NOW, NOW) && time_is_sane(EARLIEST_TIME, i64::MAX));
-    }
-
-    #[test]
-    fn a_missing_or_non_integer_time_is_a_malformed_body() {
-        let cases = [
-            serde_json::json!({}),
-            serde_json::json!({ "filed_at": "kemarin" }),
-            serde_json::json!({ "filed_at": 1.5e300 }),
-            serde_json::json!({ "filed_at": u64::MAX }),
-        ];
-        for body in cases {
-            let e = entry(outbox_kind::SANGGAHAN_FILED, NOW, body);
-            assert_eq!(check_times(&e, NOW), Err(ErrorCode::BodyInvalid));
+        for fine in [EARLIEST_TIME, NOW, NOW + CLOCK_SKEW_MS] {
+            assert_eq!(check_times(&entry(NOW, withdrawal(fine)), NOW), Ok(()));
         }
-        let household = entry(
-            outbox_kind::HOUSEHOLD_REGISTERED,
-            NOW,
-            serde_json::json!({ "registered_at": NOW, "visit": { "started_at": i64::MAX } }),
-        );
-        assert_eq!(check_times(&household, NOW), Err(ErrorCode::TimeInvalid));
-        let fine = entry(
-            outbox_kind::HOUSEHOLD_REGISTERED,
-            NOW,
-            serde_json::json!({ "registered_at": NOW, "consent": { "given_at": NOW - 1 } }),
-        );
-        assert_eq!(check_times(&fine, NOW), Ok(()));
     }
 }
 
@@ -189,36 +159,13 @@ pub enum Checked {
     Other,
 }
 
-/// The part of a `sanggahan.filed` body the server reads.
-#[derive(Deserialize)]
-pub struct FiledSanggahan {
-    pub id: String,
-    pub recipient_id: String,
-    pub kelurahan_code: String,
-    pub reporter: Reporter,
-    pub reason: Reason,
-    pub statement: String,
-    pub photos: Vec<(String, PhotoRole)>,
-    pub filed_at: i64,
-    #[serde(default)]
-    pub evidence: Vec<EvidenceRef>,
-}
+/// A `sanggahan.filed` record, the protocol's type.
+pub type FiledSanggahan = perlinsos_protocol::record::SanggahanFiled;
 
 /// A photo a record names: one definition, the protocol's.
 pub use perlinsos_protocol::record::EvidenceRef;
 
-#[derive(Deserialize)]
-struct AuditBody {
-    agent_id: String,
-    action: String,
-    record_id: Option<String>,
-}
-
 const MAX_ID_CHARS: usize = 64;
-
-fn decode<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
-    T::deserialize(body).map_err(|_| Refusal::from(ErrorCode::BodyInvalid))
-}
 
 fn plain_id(text: &str) -> bool {
     !text.is_empty()
@@ -234,9 +181,9 @@ pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
     if !plain_id(&entry.entity_id) {
         return Err(ErrorCode::BodyInvalid.into());
     }
-    match entry.kind.as_str() {
-        outbox_kind::HOUSEHOLD_REGISTERED => {
-            let household: RegisteredHousehold = decode(&entry.body)?;
+    match &entry.record {
+        Record::HouseholdRegistered(registered) => {
+            let household = registered.household.clone();
             if household.id != entry.entity_id {
                 return Err(ErrorCode::BodyInvalid.into());
             }
@@ -246,8 +193,8 @@ pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
             }
             Ok(Checked::Household(Box::new(household)))
         }
-        outbox_kind::SANGGAHAN_FILED => {
-            let filed: FiledSanggahan = decode(&entry.body)?;
+        Record::SanggahanFiled(filed) => {
+            let filed = filed.as_ref().clone();
             if filed.id != entry.entity_id {
                 return Err(ErrorCode::BodyInvalid.into());
             }
@@ -257,8 +204,7 @@ pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
             }
             Ok(Checked::Sanggahan(Box::new(filed)))
         }
-        outbox_kind::AUDIT_APPENDED => {
-            let audit: AuditBody = decode(&entry.body)?;
+        Record::AuditAppended(audit) => {
             let mut errors = Vec::new();
             for (field, text) in [
                 ("agent_id", audit.agent_id.as_str()),

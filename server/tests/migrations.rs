@@ -72,7 +72,6 @@ fn opened(entry: &StoredEntry) -> perlinsos_server::opened::Entry {
         kind: entry.kind.clone(),
         entity_id: entry.entity_id.clone(),
         record: Record::decode(&encoded).unwrap(),
-        body: entry.body.clone(),
         kelurahan_code: entry.kelurahan_code.clone(),
         blobs: entry.blobs.clone(),
         created_at: entry.created_at,

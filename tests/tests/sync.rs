@@ -14,7 +14,7 @@ use perlinsos_core::sanggahan::{
     Filing, FilingPhoto, PhotoRole, Reason, Reporter, SanggahanBook, Status,
 };
 use perlinsos_core::session::device::Device;
-use perlinsos_core::session::Agents;
+use perlinsos_core::session::AgentSession;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Progress, Syncer};
 use perlinsos_core::Date;
@@ -58,6 +58,8 @@ impl Server {
 
 struct Phone {
     dir: tempfile::TempDir,
+    core: perlinsos_core::phone::Phone,
+    session: AgentSession,
     store: Arc<Store>,
     device: Arc<Device>,
     cipher: Arc<perlinsos_core::crypt::Cipher>,
@@ -65,55 +67,38 @@ struct Phone {
 
 fn phone() -> Phone {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
-    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
-    let agents = Agents::new(store.clone(), b"keystore", Arc::new(now_millis));
-    let session = agents.enroll("agen-01", "482913", &[5; 32]).unwrap();
+    let core =
+        perlinsos_core::phone::Phone::open(dir.path(), b"keystore", Arc::new(now_millis)).unwrap();
+    let session = core.agents().enroll("agen-01", "482913", &[5; 32]).unwrap();
     Phone {
         cipher: session.cipher().unwrap(),
+        store: core.store().clone(),
+        device: core.device().clone(),
         dir,
-        store,
-        device,
+        core,
+        session,
     }
 }
 
 impl Phone {
     fn blob_dir(&self) -> std::path::PathBuf {
-        self.dir.path().join("evidence")
+        self.core.evidence_dir()
     }
 
     fn registry(&self) -> Registry {
-        Registry::new(self.store.clone(), self.cipher.clone())
-            .for_agent("agen-01")
-            .with_audit(self.device.signer())
+        self.core.registry(&self.session).unwrap()
     }
 
     fn evidence(&self) -> EvidenceBook {
-        EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir())
-            .unwrap()
-            .with_audit(self.device.signer())
+        self.core.evidence(&self.session).unwrap()
     }
 
     fn sanggahan(&self) -> SanggahanBook {
-        SanggahanBook::new(
-            self.store.clone(),
-            self.cipher.clone(),
-            EvidenceBook::open(self.store.clone(), self.cipher.clone(), self.blob_dir()).unwrap(),
-            Arc::new(now_millis),
-            &self.device,
-        )
+        self.core.sanggahan(&self.session).unwrap()
     }
 
     fn syncer(&self, url: &str) -> Syncer {
-        Syncer::new(
-            self.store.clone(),
-            self.device.clone(),
-            self.cipher.clone(),
-            self.blob_dir(),
-            url,
-            Arc::new(now_millis),
-        )
-        .unwrap()
+        self.core.syncer(&self.session, url).unwrap()
     }
 
     fn outbox_len(&self) -> usize {

@@ -9,14 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use perlinsos_core::date::now_millis;
-use perlinsos_core::evidence::book::EvidenceBook;
 use perlinsos_core::evidence::{ingest, Options};
-use perlinsos_core::registration::Registry;
 use perlinsos_core::sample::{Generator, Rng, KELURAHAN as SCOPE};
-use perlinsos_core::session::device::Device;
-use perlinsos_core::session::Agents;
-use perlinsos_core::store::Store;
-use perlinsos_core::sync::{self, Syncer};
 use perlinsos_core::Date;
 use perlinsos_e2e::{attach_household_photo, photo_sized};
 use perlinsos_netsim::{FaultMix, Proxy};
@@ -45,21 +39,19 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
     let code = operator::enroll_code(&state, "agen-01", &scope, 3_600_000).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
-    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
-    let session = Agents::new(store.clone(), b"keystore", Arc::new(now_millis))
+    let phone =
+        perlinsos_core::phone::Phone::open(dir.path(), b"keystore", Arc::new(now_millis)).unwrap();
+    let session = phone
+        .agents()
         .enroll("agen-01", "482913", &[5; 32])
         .unwrap();
-    let cipher = session.cipher().unwrap();
-    sync::enroll(&store, &device, &format!("http://{server_addr}"), &code)
+    phone
+        .enroll(&format!("http://{server_addr}"), &code)
         .await
         .unwrap();
-    let registry = Registry::new(store.clone(), cipher.clone())
-        .for_agent("agen-01")
-        .with_audit(device.signer());
-    let book = EvidenceBook::open(store.clone(), cipher.clone(), dir.path().join("evidence"))
-        .unwrap()
-        .with_audit(device.signer());
+    let (store, device) = (phone.store().clone(), phone.device().clone());
+    let registry = phone.registry(&session).unwrap();
+    let book = phone.evidence(&session).unwrap();
     // Small photos keep 200 runs quick; each run's photo is new (its pixels differ).
     let base: Vec<Vec<u8>> = [CAM2, CAM3]
         .iter()
@@ -98,14 +90,12 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
         let proxy = Proxy::start(server_addr, 0xC0FFEE ^ run as u64, FaultMix::HOSTILE, None)
             .await
             .unwrap();
-        let syncer = Syncer::new(
-            store.clone(),
-            device.clone(),
-            cipher.clone(),
-            dir.path().join("evidence"),
-            &proxy.url(),
-            Arc::new(now_millis),
-        )
+        // Half the runs as the background worker, every agent locked: the same guarantees.
+        let syncer = if run % 2 == 0 {
+            phone.syncer(&session, &proxy.url())
+        } else {
+            phone.background_syncer(&proxy.url())
+        }
         .unwrap()
         .with_backoff(2, 50);
         // Some passes are abandoned part-way: the phone went to sleep, the app was closed.

@@ -7,7 +7,7 @@ use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::{attest, ingest, Options};
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
-use perlinsos_core::sync::{self, Syncer};
+use perlinsos_core::sync::Syncer;
 use perlinsos_e2e::PlainEntry as PushEntry;
 use perlinsos_protocol::signing::{self, canonical_request};
 use perlinsos_protocol::wire::{self, Change, ErrorCode, PushRequest, PushResponse};
@@ -39,9 +39,11 @@ async fn setup() -> Setup {
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
     let code = operator::enroll_code(&state, "agen-01", &["52.71.01.1004".into()], 60_000).unwrap();
     let phone_dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(phone_dir.path().join("device.db")).unwrap());
-    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
-    sync::enroll(&store, &device, &url, &code).await.unwrap();
+    let phone =
+        perlinsos_core::phone::Phone::open(phone_dir.path(), b"keystore", Arc::new(now_millis))
+            .unwrap();
+    phone.enroll(&url, &code).await.unwrap();
+    let (store, device) = (phone.store().clone(), phone.device().clone());
     Setup {
         _dirs: (server_dir, phone_dir),
         state,
@@ -379,16 +381,10 @@ async fn the_phone_refuses_a_model_the_district_did_not_sign() {
         .map_err(|e: db::DbError| e.0)
         .unwrap();
     operator::publish_model(&s.state, model).unwrap();
-    let cipher = Arc::new(
-        perlinsos_core::crypt::Cipher::new(&perlinsos_core::crypt::DataKey::from_bytes([1; 32]))
-            .unwrap(),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let syncer = Syncer::new(
+    // No agent is needed to take what the district publishes.
+    let syncer = Syncer::locked(
         s.store.clone(),
         s.device.clone(),
-        cipher,
-        dir.path(),
         &s.url,
         Arc::new(now_millis),
     )
