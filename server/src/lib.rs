@@ -93,7 +93,7 @@ impl AppState {
         }
         .map_err(|e| std::io::Error::other(e.0))?;
         migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
-        db.write(|tx| record_keys::ensure(tx, &keys, clock()))
+        db.write(|tx| record_keys::ensure(tx, &keys, &district_key, clock()))
             .map_err(|e: db::DbError| std::io::Error::other(e.0))?;
         db.checkpoint().map_err(|e| std::io::Error::other(e.0))?;
         let state = AppState {

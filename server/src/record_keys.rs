@@ -39,13 +39,40 @@ fn new_key(tx: &mut dyn Tx, keys: &ServerKeys, now: i64) -> DbResult<String> {
     Ok(key_id)
 }
 
-/// Makes the first record key if there is none (at start-up).
-pub fn ensure(tx: &mut dyn Tx, keys: &ServerKeys, now: i64) -> DbResult<()> {
+/// Makes the first record key if there is none (at start-up), and publishes it in the change
+/// feed: phones enrolled before record keys existed take it from there.
+pub fn ensure(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    district: &Ed25519KeyPair,
+    now: i64,
+) -> DbResult<()> {
     db::serialize_on(tx, b"record_keys")?;
     if !tx.exists("SELECT 1 FROM record_keys", &[])? {
-        new_key(tx, keys, now)?;
+        let key_id = new_key(tx, keys, now)?;
+        publish(tx, keys, district, &key_id, now)?;
     }
     Ok(())
+}
+
+/// Puts a key, signed, in every phone's change feed.
+fn publish(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    district: &Ed25519KeyPair,
+    key_id: &str,
+    now: i64,
+) -> DbResult<()> {
+    let row = tx
+        .query_one(
+            "SELECT public_key FROM record_keys WHERE key_id = ?1",
+            &[db::text(key_id)],
+        )?
+        .ok_or_else(|| DbError("record key just made".into()))?;
+    let key = signed(district, key_id, &row[0].blob().unwrap_or_default());
+    let body =
+        serde_json::to_string(&Change::RecordKey(key)).map_err(|e| DbError(e.to_string()))?;
+    db::add_change(tx, keys, None, None, &body, now).map(drop)
 }
 
 /// The newest key, signed for phones.
@@ -109,15 +136,6 @@ pub fn rotate(
 ) -> DbResult<String> {
     db::serialize_on(tx, b"record_keys")?;
     let key_id = new_key(tx, keys, now)?;
-    let row = tx
-        .query_one(
-            "SELECT public_key FROM record_keys WHERE key_id = ?1",
-            &[db::text(key_id.as_str())],
-        )?
-        .ok_or_else(|| DbError("record key just made".into()))?;
-    let key = signed(district, &key_id, &row[0].blob().unwrap_or_default());
-    let body =
-        serde_json::to_string(&Change::RecordKey(key)).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, keys, None, None, &body, now)?;
+    publish(tx, keys, district, &key_id, now)?;
     Ok(key_id)
 }

@@ -255,6 +255,8 @@ async fn evidence_names_that_are_paths_are_refused_and_never_read() {
     let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
     let hostile = Hostile::new(&server, &phone);
     let genuine = hostile.household(1);
+    // The enrollment sync's own audit entry (it took the published record key) is there.
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
 
     // A real JPEG outside the data folder, attested by this very device, and a FIFO that would
     // block whoever opens it: named by path, neither may be read.
@@ -298,7 +300,10 @@ async fn evidence_names_that_are_paths_are_refused_and_never_read() {
             );
         }
     }
-    assert_eq!(count(&server, "SELECT count(*) FROM entries"), 0);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before
+    );
     assert_eq!(count(&server, "SELECT count(*) FROM evidence_index"), 0);
     assert!(
         data_bytes(&data_dir) < before + 1024 * 1024,
@@ -323,6 +328,8 @@ async fn evidence_must_be_the_declared_uploaded_blobs_attested_for_their_hash() 
     let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
     let hostile = Hostile::new(&server, &phone);
     let genuine = hostile.household(1);
+    // The enrollment sync's own audit entry (it took the published record key) is there.
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
     let house = photo(CAM2);
     let sha = house.sha256_hex();
     let with = |id: &str, evidence: serde_json::Value, blobs: Vec<String>| {
@@ -384,7 +391,10 @@ async fn evidence_must_be_the_declared_uploaded_blobs_attested_for_their_hash() 
     for (entry, code) in cases {
         assert_eq!(hostile.push(vec![entry]).await, vec![refused(code)]);
     }
-    assert_eq!(count(&server, "SELECT count(*) FROM entries"), 0);
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before
+    );
     assert_eq!(count(&server, "SELECT count(*) FROM evidence_index"), 0);
 
     let outcomes = hostile

@@ -267,8 +267,8 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     assert_eq!(server.count("SELECT count(*) FROM blobs"), 1);
     assert_eq!(
         report.changes_applied,
-        SCOPE.len() + 1,
-        "a list per kelurahan and the model"
+        SCOPE.len() + 2,
+        "a list per kelurahan, the model and the record key the server published at start"
     );
     // The recipient list and the model arrived, the model verified under the district key.
     let sanggahan = phone.sanggahan();
@@ -389,6 +389,25 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
         .read(move |tx| perlinsos_server::record_keys::current(tx, &district))
         .unwrap();
     assert_eq!(first.key_id, served.key_id);
+    // A household queued before the rotation stays sealed for the first key.
+    let mut generator = Generator::new(9, Date::of_unix_millis(now_millis()));
+    let before = loop {
+        let sample = generator.household("agen-01", 2, now_millis());
+        if SCOPE.contains(&sample.household.address.kelurahan_code.as_str()) {
+            break sample.register(&phone.registry(), now_millis()).unwrap();
+        }
+    };
+    let sealed_for: String = phone
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT key_id FROM outbox WHERE entity_id = ?1",
+                [&before],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(sealed_for, first.key_id);
 
     let now = now_millis();
     let rotated = server
@@ -407,6 +426,32 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
     assert_eq!(report.keys_refused, 0);
     assert_eq!(current().key_id, rotated);
     assert_ne!(rotated, first.key_id);
+    // The server still opens what was sealed for the older key.
+    assert_eq!(report.parked, 0, "{report:?}");
+    assert_eq!(
+        server.count(&format!(
+            "SELECT count(*) FROM entries WHERE kind = 'household.registered' AND entity_id = '{before}'"
+        )),
+        1
+    );
+    // New records are sealed for the new key.
+    let after = loop {
+        let sample = generator.household("agen-01", 2, now_millis());
+        if SCOPE.contains(&sample.household.address.kelurahan_code.as_str()) {
+            break sample.register(&phone.registry(), now_millis()).unwrap();
+        }
+    };
+    let sealed_for: String = phone
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT key_id FROM outbox WHERE entity_id = ?1",
+                [&after],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(sealed_for, rotated);
 
     // A key the district did not sign is never taken, whoever delivers it.
     let mut forged = served.clone();

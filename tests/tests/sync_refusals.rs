@@ -390,7 +390,8 @@ async fn the_phone_refuses_a_model_the_district_did_not_sign() {
     )
     .unwrap();
     let report = syncer.sync().await.unwrap();
-    assert_eq!((report.changes_applied, report.models_refused), (2, 1));
+    // The record key published at start, the signed model; the unsigned one refused.
+    assert_eq!((report.changes_applied, report.models_refused), (3, 1));
     assert_eq!(
         syncer.models().unwrap().len(),
         1,
