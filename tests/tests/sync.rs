@@ -389,24 +389,27 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
         .read(move |tx| perlinsos_server::record_keys::current(tx, &district))
         .unwrap();
     assert_eq!(first.key_id, served.key_id);
-    // A household queued before the rotation stays sealed for the first key.
+    // A household in scope, registered now, and the key its record is sealed for.
     let mut generator = Generator::new(9, Date::of_unix_millis(now_millis()));
-    let before = loop {
+    let mut register = || loop {
         let sample = generator.household("agen-01", 2, now_millis());
         if SCOPE.contains(&sample.household.address.kelurahan_code.as_str()) {
-            break sample.register(&phone.registry(), now_millis()).unwrap();
+            let id = sample.register(&phone.registry(), now_millis()).unwrap();
+            let key_id: String = phone
+                .store
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT key_id FROM outbox WHERE entity_id = ?1",
+                        [&id],
+                        |r| r.get(0),
+                    )?)
+                })
+                .unwrap();
+            break (id, key_id);
         }
     };
-    let sealed_for: String = phone
-        .store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT key_id FROM outbox WHERE entity_id = ?1",
-                [&before],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    // A household queued before the rotation stays sealed for the first key.
+    let (before, sealed_for) = register();
     assert_eq!(sealed_for, first.key_id);
 
     let now = now_millis();
@@ -435,22 +438,7 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
         1
     );
     // New records are sealed for the new key.
-    let after = loop {
-        let sample = generator.household("agen-01", 2, now_millis());
-        if SCOPE.contains(&sample.household.address.kelurahan_code.as_str()) {
-            break sample.register(&phone.registry(), now_millis()).unwrap();
-        }
-    };
-    let sealed_for: String = phone
-        .store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT key_id FROM outbox WHERE entity_id = ?1",
-                [&after],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let (_, sealed_for) = register();
     assert_eq!(sealed_for, rotated);
 
     // A key the district did not sign is never taken, whoever delivers it.
