@@ -70,7 +70,13 @@ impl Phone {
     /// with the attempts left and when to try again.
     pub fn unlock(&self, agent_id: String, pin: String) -> Result<Arc<AgentSession>, ApiError> {
         match self.agents().unlock(&agent_id, &pin) {
-            Ok(session) => Ok(Arc::new(AgentSession::new(session))),
+            Ok(session) => {
+                // What an older app queued unsealed is sealed now, with this agent's key. A
+                // failure leaves those rows as they are, for the next unlock: it does not keep
+                // the agent out.
+                let _ = self.core.upgrade_queue(&session);
+                Ok(Arc::new(AgentSession::new(session)))
+            }
             Err((error, refusal)) => Err(unlock_error(error, refusal)),
         }
     }

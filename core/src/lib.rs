@@ -7,6 +7,7 @@ pub mod audit;
 pub mod crypt;
 pub mod evidence;
 pub mod ids;
+pub mod legacy_queue;
 pub mod outbox;
 pub mod phone;
 pub mod purge;

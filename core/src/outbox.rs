@@ -57,6 +57,39 @@ pub fn enqueue(
     Ok(id)
 }
 
+/// Seals `record` into the legacy row `id` (queued by an older app without one), keeping its
+/// entry id; false when the row is gone or already sealed.
+pub fn seal_in_place(
+    tx: &Transaction<'_>,
+    id: &str,
+    record: &Record,
+    kelurahan_code: Option<&str>,
+) -> Result<bool> {
+    let key = current_key(tx)?;
+    let sealed =
+        seal_record(record, id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
+    let blobs: Vec<&str> = record
+        .evidence()
+        .iter()
+        .map(|e| e.sha256.as_str())
+        .collect();
+    let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+    let changed = tx
+        .prepare_cached(
+            "UPDATE outbox SET payload = ?2, key_id = ?3, kelurahan_code = ?4, blobs = ?5
+             WHERE id = ?1 AND key_id IS NULL AND kind = ?6",
+        )?
+        .execute(params![
+            id,
+            sealed,
+            key.key_id,
+            kelurahan_code,
+            blobs,
+            record.kind()
+        ])?;
+    Ok(changed == 1)
+}
+
 /// Keeps a copy of a photo sealed for the newest record key, so sync can send it with every
 /// agent locked. Content-addressed: the same photo is kept once.
 pub fn stage_blob(tx: &Transaction<'_>, sha256: &str, jpeg: &[u8]) -> Result<()> {

@@ -125,6 +125,25 @@ impl Phone {
         .for_agent(&session.agent_id))
     }
 
+    /// Rebuilds what an older app queued without sealing (see `legacy_queue`), with this
+    /// agent's key; the app runs it after every unlock. Returns how many rows it sealed.
+    pub fn upgrade_queue(&self, session: &AgentSession) -> Result<usize> {
+        if crate::legacy_queue::waiting(&self.store)? == 0 {
+            return Ok(0);
+        }
+        let cipher = session.cipher()?;
+        let registry = Registry::with_clock(self.store.clone(), cipher, self.clock.clone())
+            .for_agent(&session.agent_id);
+        let evidence = self.evidence(session)?;
+        let sanggahan = self.sanggahan(session)?;
+        crate::legacy_queue::upgrade(&crate::legacy_queue::Books {
+            store: &self.store,
+            registry: &registry,
+            evidence: &evidence,
+            sanggahan: &sanggahan,
+        })
+    }
+
     /// Hands the phone to a resident for one record; the agent's session is consumed.
     pub fn resident_mode(&self, session: AgentSession, scope: Scope) -> Result<ResidentSession> {
         session.enter_resident_mode(self.store.clone(), &self.device, scope)
