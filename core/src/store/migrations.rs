@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_sanggahan.sql"),
     include_str!("../../migrations/0009_sync.sql"),
     include_str!("../../migrations/0010_record_keys.sql"),
+    include_str!("../../migrations/0011_outbox_rowid.sql"),
 ];
 
 pub fn latest_version() -> i64 {
