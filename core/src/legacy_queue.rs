@@ -8,7 +8,6 @@ use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::record::{
     AuditAppended, EvidenceRef, HouseholdRegistered, Record, SanggahanFiled, SanggahanWithdrawn,
 };
-use rusqlite::params;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -164,7 +163,7 @@ pub fn waiting(store: &Store) -> Result<usize> {
     store.read(|c| {
         Ok(c.query_row(
             "SELECT count(*) FROM outbox WHERE key_id IS NULL",
-            params![],
+            [],
             |r| r.get::<_, i64>(0),
         )? as usize)
     })
@@ -176,7 +175,6 @@ mod tests {
 
     use perlinsos_protocol::record::open_record;
 
-    use crate::crypt::Cell;
     use crate::evidence::book::Capture;
     use crate::evidence::Options;
     use crate::phone::Phone;
@@ -201,9 +199,7 @@ mod tests {
                     [&key_id],
                     |r| r.get(0),
                 )?;
-                let opened =
-                    reference.open(Cell::new("record_keys", "private", &key_id), &sealed)?;
-                let private: [u8; 32] = opened.as_slice().try_into().unwrap();
+                let private = crate::record_keys::open_holding(&reference, &key_id, &sealed)?;
                 Ok(open_record(&payload, id, &kind, &key_id, &private).unwrap())
             })
             .unwrap()
@@ -275,7 +271,7 @@ mod tests {
                     tx.execute(
                         "UPDATE outbox SET key_id = NULL, kelurahan_code = NULL, blobs = NULL,
                              payload = ?2 WHERE id = ?1",
-                        params![id, serde_json::to_vec(entry).unwrap()],
+                        rusqlite::params![id, serde_json::to_vec(entry).unwrap()],
                     )?;
                 }
                 Ok(())

@@ -29,16 +29,8 @@ pub fn enqueue(
     kelurahan_code: Option<&str>,
     now_ms: i64,
 ) -> Result<String> {
-    let key = current_key(tx)?;
     let id = new_id()?;
-    let sealed =
-        seal_record(record, &id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
-    let blobs: Vec<&str> = record
-        .evidence()
-        .iter()
-        .map(|e| e.sha256.as_str())
-        .collect();
-    let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+    let Sealed { key, sealed, blobs } = seal_for_row(tx, &id, record)?;
     tx.prepare_cached(
         "INSERT INTO outbox (id, kind, entity_id, payload, next_attempt_at, created_at, key_id,
                              kelurahan_code, blobs)
@@ -65,15 +57,7 @@ pub fn seal_in_place(
     record: &Record,
     kelurahan_code: Option<&str>,
 ) -> Result<bool> {
-    let key = current_key(tx)?;
-    let sealed =
-        seal_record(record, id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
-    let blobs: Vec<&str> = record
-        .evidence()
-        .iter()
-        .map(|e| e.sha256.as_str())
-        .collect();
-    let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+    let Sealed { key, sealed, blobs } = seal_for_row(tx, id, record)?;
     let changed = tx
         .prepare_cached(
             "UPDATE outbox SET payload = ?2, key_id = ?3, kelurahan_code = ?4, blobs = ?5
@@ -120,6 +104,26 @@ pub fn drop_unneeded_blobs(tx: &Transaction<'_>, candidates: &[String]) -> Resul
         }
     }
     Ok(())
+}
+
+/// A row's sealed record, the key it is sealed for and the photos it names (JSON list).
+struct Sealed {
+    key: crate::record_keys::SealKey,
+    sealed: Vec<u8>,
+    blobs: String,
+}
+
+fn seal_for_row(tx: &Transaction<'_>, id: &str, record: &Record) -> Result<Sealed> {
+    let key = current_key(tx)?;
+    let sealed =
+        seal_record(record, id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
+    let blobs: Vec<&str> = record
+        .evidence()
+        .iter()
+        .map(|e| e.sha256.as_str())
+        .collect();
+    let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+    Ok(Sealed { key, sealed, blobs })
 }
 
 fn current_key(tx: &Transaction<'_>) -> Result<crate::record_keys::SealKey> {

@@ -18,6 +18,8 @@ use crate::error::{Error, Result};
 pub struct SealKey {
     pub key_id: String,
     pub public_key: Vec<u8>,
+    /// The district's (false for the phone's holding key).
+    pub district: bool,
 }
 
 /// Checks the district's signature over `key`; the key's public bytes when it holds.
@@ -61,13 +63,14 @@ pub fn accept(
 pub fn current(conn: &Connection) -> Result<Option<SealKey>> {
     Ok(conn
         .prepare_cached(
-            "SELECT key_id, public_key FROM record_keys
+            "SELECT key_id, public_key, district FROM record_keys
              ORDER BY district DESC, received_at DESC, rowid DESC LIMIT 1",
         )?
         .query_row([], |r| {
             Ok(SealKey {
                 key_id: r.get(0)?,
                 public_key: r.get(1)?,
+                district: r.get(2)?,
             })
         })
         .optional()?)
@@ -75,6 +78,20 @@ pub fn current(conn: &Connection) -> Result<Option<SealKey>> {
 
 fn holding_cell(key_id: &str) -> Cell<'_> {
     Cell::new("record_keys", "private", key_id)
+}
+
+/// The private half of the holding key `key_id`, opened with the platform secret's cipher.
+pub(crate) fn open_holding(
+    reference: &Cipher,
+    key_id: &str,
+    sealed: &[u8],
+) -> Result<Zeroizing<[u8; 32]>> {
+    let opened = reference.open(holding_cell(key_id), sealed)?;
+    let private: [u8; 32] = opened
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Corrupt("holding key"))?;
+    Ok(Zeroizing::new(private))
 }
 
 /// Gives a phone that knows no record key yet its holding key: records made before
@@ -107,17 +124,9 @@ pub fn ensure_holding(
 /// and staged photos) is sealed again for it, and the holding key is dropped, in the caller's
 /// transaction. Returns how many records moved.
 pub fn reseal_for_district(tx: &Transaction<'_>, reference: &Cipher) -> Result<usize> {
-    let Some(district) = current(tx)? else {
+    let Some(district) = current(tx)?.filter(|key| key.district) else {
         return Ok(0);
     };
-    let is_district: bool = tx.query_row(
-        "SELECT district FROM record_keys WHERE key_id = ?1",
-        [&district.key_id],
-        |r| r.get(0),
-    )?;
-    if !is_district {
-        return Ok(0);
-    }
     let holding: Vec<(String, Vec<u8>)> = {
         let mut stmt = tx.prepare(
             "SELECT key_id, private_sealed FROM record_keys
@@ -128,13 +137,7 @@ pub fn reseal_for_district(tx: &Transaction<'_>, reference: &Cipher) -> Result<u
     };
     let mut moved = 0;
     for (key_id, sealed) in holding {
-        let opened = reference.open(holding_cell(&key_id), &sealed)?;
-        let private: Zeroizing<[u8; 32]> = Zeroizing::new(
-            opened
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::Corrupt("holding key"))?,
-        );
+        let private = open_holding(reference, &key_id, &sealed)?;
         let rows: Vec<(String, String, Vec<u8>)> = {
             let mut stmt = tx.prepare("SELECT id, kind, payload FROM outbox WHERE key_id = ?1")?;
             let rows = stmt.query_map([&key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -195,9 +198,8 @@ mod tests {
                     [],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
-                let opened = reference.open(holding_cell(&key_id), &sealed)?;
-                let private: [u8; 32] = opened.as_slice().try_into().unwrap();
-                Ok((key_id, Zeroizing::new(private)))
+                let private = open_holding(&reference, &key_id, &sealed)?;
+                Ok((key_id, private))
             })
             .unwrap()
     }

@@ -62,7 +62,7 @@ pub fn open_all(
 }
 
 fn open_one(entry: &PushEntry, key: &[u8; 32]) -> Result<Entry, ErrorCode> {
-    if entry.sealed.len() > 2 * MAX_SEALED_BYTES {
+    if entry.id.is_empty() || entry.id.len() > 64 || entry.sealed.len() > 2 * MAX_SEALED_BYTES {
         return Err(ErrorCode::BodyInvalid);
     }
     let sealed = unhex(&entry.sealed).ok_or(ErrorCode::BodyInvalid)?;

@@ -234,12 +234,7 @@ fn apply(
     chain: &mut Chain,
     now: i64,
 ) -> Result<Outcome, ApiError> {
-    if entry.id.is_empty() || entry.id.len() > 64 {
-        return Ok(rejected(ErrorCode::BodyInvalid));
-    }
-    if !outbox_kind::ALL.contains(&entry.kind.as_str()) {
-        return Ok(rejected(ErrorCode::KindUnknown));
-    }
+    // The entry id and kind were checked as it was opened (`opened::open_one`).
     let checked = match record_rules::check_content(entry, now) {
         Ok(checked) => checked,
         Err(refusal) => {

@@ -16,7 +16,13 @@ fn context(key_id: &str) -> String {
     format!("record_keys/private/{key_id}")
 }
 
-fn new_key(tx: &mut dyn Tx, keys: &ServerKeys, now: i64) -> DbResult<String> {
+/// Makes a key, stores it and puts it, signed, in every phone's change feed.
+fn new_key(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    district: &Ed25519KeyPair,
+    now: i64,
+) -> DbResult<String> {
     let (private, public) = seal::generate_keypair().map_err(|e| DbError(e.to_string()))?;
     // Short, unique and telling when it was made.
     let mut suffix = [0u8; 4];
@@ -36,6 +42,9 @@ fn new_key(tx: &mut dyn Tx, keys: &ServerKeys, now: i64) -> DbResult<String> {
             db::int(now),
         ],
     )?;
+    let body = serde_json::to_string(&Change::RecordKey(signed(district, &key_id, &public)))
+        .map_err(|e| DbError(e.to_string()))?;
+    db::add_change(tx, keys, None, None, &body, now)?;
     Ok(key_id)
 }
 
@@ -49,30 +58,9 @@ pub fn ensure(
 ) -> DbResult<()> {
     db::serialize_on(tx, b"record_keys")?;
     if !tx.exists("SELECT 1 FROM record_keys", &[])? {
-        let key_id = new_key(tx, keys, now)?;
-        publish(tx, keys, district, &key_id, now)?;
+        new_key(tx, keys, district, now)?;
     }
     Ok(())
-}
-
-/// Puts a key, signed, in every phone's change feed.
-fn publish(
-    tx: &mut dyn Tx,
-    keys: &ServerKeys,
-    district: &Ed25519KeyPair,
-    key_id: &str,
-    now: i64,
-) -> DbResult<()> {
-    let row = tx
-        .query_one(
-            "SELECT public_key FROM record_keys WHERE key_id = ?1",
-            &[db::text(key_id)],
-        )?
-        .ok_or_else(|| DbError("record key just made".into()))?;
-    let key = signed(district, key_id, &row[0].blob().unwrap_or_default());
-    let body =
-        serde_json::to_string(&Change::RecordKey(key)).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, keys, None, None, &body, now).map(drop)
 }
 
 /// The newest key, signed for phones.
@@ -135,7 +123,5 @@ pub fn rotate(
     now: i64,
 ) -> DbResult<String> {
     db::serialize_on(tx, b"record_keys")?;
-    let key_id = new_key(tx, keys, now)?;
-    publish(tx, keys, district, &key_id, now)?;
-    Ok(key_id)
+    new_key(tx, keys, district, now)
 }
