@@ -137,10 +137,19 @@ impl PlainEntry {
 
     /// Sealed for the server's current record key, as a phone sends it.
     pub fn seal(&self, state: &perlinsos_server::AppState) -> perlinsos_protocol::wire::PushEntry {
+        self.seal_as_version(state, perlinsos_protocol::record::VERSION)
+    }
+
+    /// Sealed as a record of `version` (a newer app's, for the attack tests).
+    pub fn seal_as_version(
+        &self,
+        state: &perlinsos_server::AppState,
+        version: u32,
+    ) -> perlinsos_protocol::wire::PushEntry {
         let (key_id, public, _) = server_key(state, None);
         let encoded = serde_json::to_vec(&serde_json::json!({
             "kind": self.kind,
-            "version": perlinsos_protocol::record::VERSION,
+            "version": version,
             "record": self.body,
         }))
         .unwrap();

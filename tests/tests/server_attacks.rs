@@ -94,6 +94,11 @@ impl<'a> Hostile<'a> {
     /// Pushes the entries, each sealed for the server's record key as a phone would.
     async fn push(&self, entries: Vec<PushEntry>) -> Vec<Outcome> {
         let entries = entries.iter().map(|e| e.seal(&self.server.state)).collect();
+        self.push_sealed(entries).await
+    }
+
+    /// Pushes entries exactly as given.
+    async fn push_sealed(&self, entries: Vec<perlinsos_protocol::wire::PushEntry>) -> Vec<Outcome> {
         let body = serde_json::to_vec(&PushRequest { entries }).unwrap();
         let headers = self.signed_at("POST", "/v1/outbox", &body, now_millis());
         let (status, bytes) = self
@@ -870,4 +875,68 @@ async fn two_phones_racing_with_one_family_or_one_record_id_lose_no_duplicate_an
             "round {round}"
         );
     }
+}
+
+/// Records sealed for a key the server never made, tampered with, moved into another entry or
+/// relabelled as another kind do not open; a newer version or an unknown kind is not guessed.
+/// Each is refused with its code and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_that_do_not_open_or_are_not_known_are_refused_and_change_nothing() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let genuine = hostile.household(1);
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
+    let sealed = genuine.seal(&server.state);
+
+    let mut unknown_key = sealed.clone();
+    unknown_key.key_id = "rk-none".into();
+    let mut tampered = sealed.clone();
+    let middle = tampered.sealed.len() / 2;
+    let flipped = if &tampered.sealed[middle..=middle] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    tampered.sealed.replace_range(middle..=middle, flipped);
+    let mut moved = sealed.clone();
+    moved.id = format!("{}-moved", sealed.id);
+    let mut relabelled = sealed.clone();
+    relabelled.kind = "sanggahan.withdrawn".into();
+    let newer = genuine.seal_as_version(&server.state, 2);
+    let mut other_kind = genuine.clone();
+    other_kind.kind = "household.verified".into();
+    let other_kind = other_kind.seal(&server.state);
+
+    let outcomes = hostile
+        .push_sealed(vec![
+            unknown_key,
+            tampered,
+            moved,
+            relabelled,
+            newer,
+            other_kind,
+        ])
+        .await;
+    assert_eq!(
+        outcomes,
+        vec![
+            refused(ErrorCode::SealInvalid),
+            refused(ErrorCode::SealInvalid),
+            refused(ErrorCode::SealInvalid),
+            refused(ErrorCode::SealInvalid),
+            refused(ErrorCode::RecordVersionUnknown),
+            refused(ErrorCode::KindUnknown),
+        ]
+    );
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM households"), 0);
+    // The genuine one, as the phone sealed it, still goes in.
+    assert_eq!(
+        hostile.push_sealed(vec![sealed]).await,
+        vec![Outcome::Accepted]
+    );
 }
