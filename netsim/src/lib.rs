@@ -202,6 +202,9 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Vec<u8>> {
 }
 
 async fn handle(mut client: TcpStream, config: Arc<Config>) -> std::io::Result<()> {
+    // The proxy relays in small pieces; Nagle's algorithm would hold each one back for the
+    // peer's delayed ACK and add tens of milliseconds to every exchange.
+    client.set_nodelay(true)?;
     config.stats.connections.fetch_add(1, Ordering::Relaxed);
     let fault = config.draw();
     if fault != Fault::None {
@@ -234,6 +237,7 @@ async fn handle(mut client: TcpStream, config: Arc<Config>) -> std::io::Result<(
         _ => {}
     }
     let upstream = TcpStream::connect(config.upstream).await?;
+    upstream.set_nodelay(true)?;
     let (mut client_read, mut client_write) = client.into_split();
     let (mut upstream_read, mut upstream_write) = upstream.into_split();
     let stats = config.stats.clone();

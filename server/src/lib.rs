@@ -235,5 +235,12 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         }
     });
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Answers are small and written in pieces: without NODELAY each waits for the phone's
+    // delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(event = "nodelay_failed", error = %e);
+        }
+    });
     axum::serve(listener, app).await
 }

@@ -179,6 +179,10 @@ async fn run(label: &'static str, shape: Option<Shape>, cut_percent: u64) -> Row
 async fn main() {
     let straight = run("loopback, straight", None, 0).await;
     eprintln!("straight: {:.1} s", straight.seconds);
+    if std::env::var_os("PERLINSOS_SYNC_BENCH_STRAIGHT_ONLY").is_some() {
+        // For profiling the straight run alone; no report written.
+        return;
+    }
     let shaped = run(
         "poor 3G (384 kbit/s, 200 ms RTT, 2% of connections and 2% per 64 KiB sent cut)",
         Some(Shape {
