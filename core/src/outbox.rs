@@ -4,7 +4,8 @@
 use rusqlite::{params, Connection, Transaction};
 use serde::Serialize;
 
-use perlinsos_protocol::record::{seal_blob, seal_record, Record};
+use perlinsos_protocol::record::{group_is_for, record_group, seal_blob, seal_record_in, Record};
+use perlinsos_protocol::seal::SealGroup;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::new_id;
@@ -115,8 +116,7 @@ struct Sealed {
 
 fn seal_for_row(tx: &Transaction<'_>, id: &str, record: &Record) -> Result<Sealed> {
     let key = current_key(tx)?;
-    let sealed =
-        seal_record(record, id, &key.key_id, &key.public_key).map_err(|_| Error::Crypto)?;
+    let sealed = seal_grouped(&key, record, id)?;
     let blobs: Vec<&str> = record
         .evidence()
         .iter()
@@ -124,6 +124,38 @@ fn seal_for_row(tx: &Transaction<'_>, id: &str, record: &Record) -> Result<Seale
         .collect();
     let blobs = serde_json::to_string(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
     Ok(Sealed { key, sealed, blobs })
+}
+
+/// The group records are sealed in: one X25519 exchange for many records instead of one each
+/// (a registration queues its household and audit entries together). Memory only; a new group
+/// after `GROUP_MESSAGES` records or `GROUP_SECONDS`, or for a new key.
+struct CachedGroup {
+    group: SealGroup,
+    uses: u32,
+    made: std::time::Instant,
+}
+
+const GROUP_MESSAGES: u32 = 1_000;
+const GROUP_SECONDS: u64 = 600;
+static GROUP: std::sync::Mutex<Option<CachedGroup>> = std::sync::Mutex::new(None);
+
+fn seal_grouped(key: &crate::record_keys::SealKey, record: &Record, id: &str) -> Result<Vec<u8>> {
+    let mut slot = GROUP.lock().unwrap_or_else(|p| p.into_inner());
+    let fresh = slot.as_ref().is_some_and(|c| {
+        c.uses < GROUP_MESSAGES
+            && c.made.elapsed().as_secs() < GROUP_SECONDS
+            && group_is_for(&c.group, &key.public_key)
+    });
+    if !fresh {
+        *slot = Some(CachedGroup {
+            group: record_group(&key.public_key).map_err(|_| Error::Crypto)?,
+            uses: 0,
+            made: std::time::Instant::now(),
+        });
+    }
+    let cached = slot.as_mut().ok_or(Error::Crypto)?;
+    cached.uses += 1;
+    seal_record_in(&cached.group, record, id, &key.key_id).map_err(|_| Error::Crypto)
 }
 
 fn current_key(tx: &Transaction<'_>) -> Result<crate::record_keys::SealKey> {

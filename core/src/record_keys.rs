@@ -2,7 +2,7 @@
 //! signature over it (`protocol::record::record_key_text`): a key the district did not make
 //! is never used, whoever delivers it.
 use perlinsos_protocol::record::{
-    open_blob, open_encoded, record_key_text, seal_blob, seal_encoded,
+    open_blob, record_group, record_key_text, seal_blob, seal_encoded_in, RecordOpener,
 };
 use perlinsos_protocol::seal;
 use perlinsos_protocol::wire::RecordKey;
@@ -143,10 +143,13 @@ pub fn reseal_for_district(tx: &Transaction<'_>, reference: &Cipher) -> Result<u
             let rows = stmt.query_map([&key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
+        let mut opener = RecordOpener::new(&private);
+        let group = record_group(&district.public_key).map_err(|_| Error::Crypto)?;
         for (id, kind, payload) in rows {
-            let encoded =
-                open_encoded(&payload, &id, &kind, &key_id, &private).map_err(|_| Error::Crypto)?;
-            let again = seal_encoded(&encoded, &id, &kind, &district.key_id, &district.public_key)
+            let encoded = opener
+                .open_encoded(&payload, &id, &kind, &key_id)
+                .map_err(|_| Error::Crypto)?;
+            let again = seal_encoded_in(&group, &encoded, &id, &kind, &district.key_id)
                 .map_err(|_| Error::Crypto)?;
             tx.execute(
                 "UPDATE outbox SET payload = ?2, key_id = ?3 WHERE id = ?1",

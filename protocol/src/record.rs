@@ -13,7 +13,7 @@ use perlinsos_rules::registration::RegisteredHousehold;
 use perlinsos_rules::sanggahan::{PhotoRole, Reason, Reporter};
 
 use crate::outbox_kind;
-use crate::seal::{self, SealError};
+use crate::seal::{self, SealError, SealGroup};
 
 /// Version written by this build for each kind.
 pub const VERSION: u32 = 1;
@@ -254,6 +254,76 @@ pub fn seal_encoded(
     seal::seal(public_key, SEAL_INFO, &aad, &deflate(encoded))
 }
 
+/// A group that seals records for the district key `public_key` (one X25519 exchange for all
+/// of them; see [`seal::SealGroup`]).
+pub fn record_group(public_key: &[u8]) -> Result<SealGroup, SealError> {
+    SealGroup::new(public_key, SEAL_INFO)
+}
+
+/// Whether `group` seals records for `public_key`.
+pub fn group_is_for(group: &SealGroup, public_key: &[u8]) -> bool {
+    group.is_for(public_key, SEAL_INFO)
+}
+
+/// [`seal_encoded`] in a group made by [`record_group`] for the key `key_id`.
+pub fn seal_encoded_in(
+    group: &SealGroup,
+    encoded: &[u8],
+    entry_id: &str,
+    kind: &str,
+    key_id: &str,
+) -> Result<Vec<u8>, SealError> {
+    group.seal(&associated_data(entry_id, kind, key_id), &deflate(encoded))
+}
+
+/// [`seal_record`] in a group made by [`record_group`] for the key `key_id`.
+pub fn seal_record_in(
+    group: &SealGroup,
+    record: &Record,
+    entry_id: &str,
+    key_id: &str,
+) -> Result<Vec<u8>, SealError> {
+    seal_encoded_in(group, &record.encode(), entry_id, record.kind(), key_id)
+}
+
+/// Opens many records for one private key: a group's X25519 exchange is done once for all
+/// its records (a push batch).
+pub struct RecordOpener(seal::Opener);
+
+impl RecordOpener {
+    pub fn new(private_key: &[u8; 32]) -> RecordOpener {
+        RecordOpener(seal::Opener::new(private_key, SEAL_INFO))
+    }
+
+    pub fn open_encoded(
+        &mut self,
+        sealed: &[u8],
+        entry_id: &str,
+        kind: &str,
+        key_id: &str,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, RecordError> {
+        let aad = associated_data(entry_id, kind, key_id);
+        let deflated =
+            zeroize::Zeroizing::new(self.0.open(&aad, sealed).map_err(RecordError::Sealed)?);
+        inflate(&deflated)
+    }
+
+    /// [`open_record`] with this opener's cached groups.
+    pub fn open_record(
+        &mut self,
+        sealed: &[u8],
+        entry_id: &str,
+        kind: &str,
+        key_id: &str,
+    ) -> Result<Record, RecordError> {
+        let record = Record::decode(&self.open_encoded(sealed, entry_id, kind, key_id)?)?;
+        if record.kind() != kind {
+            return Err(RecordError::Malformed);
+        }
+        Ok(record)
+    }
+}
+
 /// Opens a sealed record to its encoded bytes, not decoding them.
 pub fn open_encoded(
     sealed: &[u8],
@@ -262,11 +332,7 @@ pub fn open_encoded(
     key_id: &str,
     private_key: &[u8; 32],
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, RecordError> {
-    let aad = associated_data(entry_id, kind, key_id);
-    let deflated = zeroize::Zeroizing::new(
-        seal::open(private_key, SEAL_INFO, &aad, sealed).map_err(RecordError::Sealed)?,
-    );
-    inflate(&deflated)
+    RecordOpener::new(private_key).open_encoded(sealed, entry_id, kind, key_id)
 }
 
 fn deflate(bytes: &[u8]) -> Vec<u8> {
@@ -300,11 +366,7 @@ pub fn open_record(
     key_id: &str,
     private_key: &[u8; 32],
 ) -> Result<Record, RecordError> {
-    let record = Record::decode(&open_encoded(sealed, entry_id, kind, key_id, private_key)?)?;
-    if record.kind() != kind {
-        return Err(RecordError::Malformed);
-    }
-    Ok(record)
+    RecordOpener::new(private_key).open_record(sealed, entry_id, kind, key_id)
 }
 
 /// Seal for a photo blob on its way to the district: bound to its content hash and key id.

@@ -4,6 +4,10 @@
 //! mode, suite DHKEM(X25519, HKDF-SHA256) (KEM 0x0020), HKDF-SHA256 (KDF 0x0001), AES-256-GCM
 //! (AEAD 0x0002), one message per encapsulation (sequence number 0). The sealed bytes are `enc`
 //! (the 32-byte encapsulated key) followed by the AEAD ciphertext and its 16-byte tag.
+//!
+//! A [`SealGroup`] seals many messages under one encapsulation (a registration queues a record
+//! and its audit entries; a batch carries dozens): the X25519 exchange, the costliest step on
+//! both sides, is paid once per group instead of once per message. See [`SealGroup`].
 
 use hpke::aead::{Aead, AesGcm256};
 use hpke::kdf::HkdfSha256;
@@ -22,6 +26,13 @@ type Dhkem = X25519HkdfSha256;
 type PrivateKey = <Dhkem as Kem>::PrivateKey;
 type PublicKey = <Dhkem as Kem>::PublicKey;
 type EncappedKey = <Dhkem as Kem>::EncappedKey;
+
+/// Marks a message sealed in a group (the first bytes of a single-shot seal are a random key).
+pub const GROUP_MAGIC: &[u8; 4] = b"PSG1";
+const NONCE_LEN: usize = 12;
+const GROUP_HEADER_LEN: usize = GROUP_MAGIC.len() + ENC_LEN + NONCE_LEN;
+/// Exporter label of a message key; the message's associated data follows it.
+const MESSAGE_KEY_LABEL: &[u8] = b"perlinsos message key\0";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SealError {
@@ -84,15 +95,15 @@ pub fn seal(
     sealed
 }
 
-/// Opens what [`seal`] made for the public key of `recipient_private`, with the same `info` and
-/// `aad`.
+/// Opens what [`seal`] or a [`SealGroup`] made for the public key of `recipient_private`, with
+/// the same `info` and `aad`.
 pub fn open(
     recipient_private: &[u8; 32],
     info: &[u8],
     aad: &[u8],
     sealed: &[u8],
 ) -> Result<Vec<u8>, SealError> {
-    open_with::<AesGcm256>(recipient_private, info, aad, sealed)
+    Opener::new(recipient_private, info).open(aad, sealed)
 }
 
 // Generic over the AEAD and the generator so the tests can run the published vectors, including
@@ -151,6 +162,166 @@ fn open_with<A: Aead>(
         aad,
     )
     .map_err(|_| SealError::OpenFailed)
+}
+
+type ExportCtxS = hpke::aead::AeadCtxS<hpke::aead::ExportOnlyAead, HkdfSha256, Dhkem>;
+type ExportCtxR = hpke::aead::AeadCtxR<hpke::aead::ExportOnlyAead, HkdfSha256, Dhkem>;
+
+/// Messages to one recipient under one HPKE encapsulation (RFC 9180 base mode, export-only
+/// AEAD, section 5.3). Each message is sealed with AES-256-GCM under its own key, exported from
+/// the group's context with the message's associated data as exporter context, and a random
+/// nonce, so the messages open one by one and in any order. Layout: `PSG1`, enc (32 bytes),
+/// nonce (12), ciphertext and tag.
+///
+/// Whoever holds the group can open its messages: it lives in memory only, as long as the
+/// plaintexts it seals do, and is wiped when dropped.
+pub struct SealGroup {
+    recipient: [u8; PUBLIC_KEY_LEN],
+    info: Vec<u8>,
+    enc: [u8; ENC_LEN],
+    ctx: ExportCtxS,
+}
+
+impl SealGroup {
+    pub fn new(recipient_public: &[u8], info: &[u8]) -> Result<SealGroup, SealError> {
+        let recipient: [u8; PUBLIC_KEY_LEN] = recipient_public
+            .try_into()
+            .map_err(|_| SealError::KeyInvalid)?;
+        let pk = <PublicKey as Deserializable>::from_bytes(&recipient)
+            .map_err(|_| SealError::KeyInvalid)?;
+        let mut rng = OsRandom::default();
+        let (enc, ctx) = hpke::setup_sender::<hpke::aead::ExportOnlyAead, HkdfSha256, Dhkem, _>(
+            &OpModeS::<Dhkem>::Base,
+            &pk,
+            info,
+            &mut rng,
+        )
+        .map_err(|_| SealError::KeyInvalid)?;
+        if rng.failed {
+            return Err(SealError::Random);
+        }
+        let mut enc_bytes = [0u8; ENC_LEN];
+        enc.write_exact(&mut enc_bytes);
+        Ok(SealGroup {
+            recipient,
+            info: info.to_vec(),
+            enc: enc_bytes,
+            ctx,
+        })
+    }
+
+    /// Whether this group seals for `public_key` with `info`.
+    pub fn is_for(&self, public_key: &[u8], info: &[u8]) -> bool {
+        self.recipient.as_slice() == public_key && self.info == info
+    }
+
+    pub fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+        let key = message_key(|label, out| self.ctx.export(label, out), aad)?;
+        let mut nonce = [0u8; NONCE_LEN];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
+            .map_err(|_| SealError::Random)?;
+        let mut sealed = Vec::with_capacity(GROUP_HEADER_LEN + plaintext.len() + 16);
+        sealed.extend_from_slice(GROUP_MAGIC);
+        sealed.extend_from_slice(&self.enc);
+        sealed.extend_from_slice(&nonce);
+        let mut body = plaintext.to_vec();
+        key.seal_in_place_append_tag(
+            ring::aead::Nonce::assume_unique_for_key(nonce),
+            ring::aead::Aad::from(aad),
+            &mut body,
+        )
+        .map_err(|_| SealError::KeyInvalid)?;
+        sealed.extend_from_slice(&body);
+        Ok(sealed)
+    }
+}
+
+/// The AES-256-GCM key of one message: exported under the label and the message's associated
+/// data, so a message moved to other associated data meets another key.
+fn message_key(
+    export: impl FnOnce(&[u8], &mut [u8]) -> Result<(), hpke::HpkeError>,
+    aad: &[u8],
+) -> Result<ring::aead::LessSafeKey, SealError> {
+    let mut label = Vec::with_capacity(MESSAGE_KEY_LABEL.len() + aad.len());
+    label.extend_from_slice(MESSAGE_KEY_LABEL);
+    label.extend_from_slice(aad);
+    let mut key = Zeroizing::new([0u8; 32]);
+    export(&label, key.as_mut_slice()).map_err(|_| SealError::OpenFailed)?;
+    let unbound = ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, key.as_slice())
+        .map_err(|_| SealError::OpenFailed)?;
+    Ok(ring::aead::LessSafeKey::new(unbound))
+}
+
+/// Opens single-shot and grouped seals for one private key, setting up each group's context
+/// once (the X25519 exchange) however many of its messages arrive.
+pub struct Opener {
+    private: Zeroizing<[u8; 32]>,
+    info: Vec<u8>,
+    groups: std::collections::HashMap<[u8; ENC_LEN], ExportCtxR>,
+}
+
+/// Contexts an opener keeps; past this many the cache starts over (a batch holds a few groups).
+const OPENER_GROUPS: usize = 256;
+
+impl Opener {
+    pub fn new(recipient_private: &[u8; 32], info: &[u8]) -> Opener {
+        Opener {
+            private: Zeroizing::new(*recipient_private),
+            info: info.to_vec(),
+            groups: std::collections::HashMap::new(),
+        }
+    }
+
+    pub fn open(&mut self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+        if let Some(grouped) = sealed.strip_prefix(GROUP_MAGIC.as_slice()) {
+            if let Ok(plain) = self.open_grouped(aad, grouped) {
+                return Ok(plain);
+            }
+            // A single-shot seal whose random enc happens to begin with the marker.
+        }
+        open_with::<AesGcm256>(&self.private, &self.info, aad, sealed)
+    }
+
+    fn open_grouped(&mut self, aad: &[u8], grouped: &[u8]) -> Result<Vec<u8>, SealError> {
+        let (enc, rest) = grouped
+            .split_at_checked(ENC_LEN)
+            .ok_or(SealError::OpenFailed)?;
+        let (nonce, ciphertext) = rest
+            .split_at_checked(NONCE_LEN)
+            .ok_or(SealError::OpenFailed)?;
+        let enc: [u8; ENC_LEN] = enc.try_into().map_err(|_| SealError::OpenFailed)?;
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| SealError::OpenFailed)?;
+        if !self.groups.contains_key(&enc) {
+            let sk = <PrivateKey as Deserializable>::from_bytes(self.private.as_ref())
+                .map_err(|_| SealError::KeyInvalid)?;
+            let encapped = <EncappedKey as Deserializable>::from_bytes(&enc)
+                .map_err(|_| SealError::OpenFailed)?;
+            let ctx = hpke::setup_receiver::<hpke::aead::ExportOnlyAead, HkdfSha256, Dhkem>(
+                &OpModeR::<Dhkem>::Base,
+                &sk,
+                &encapped,
+                &self.info,
+            )
+            .map_err(|_| SealError::OpenFailed)?;
+            if self.groups.len() >= OPENER_GROUPS {
+                self.groups.clear();
+            }
+            self.groups.insert(enc, ctx);
+        }
+        let ctx = self.groups.get(&enc).ok_or(SealError::OpenFailed)?;
+        let key = message_key(|label, out| ctx.export(label, out), aad)?;
+        let mut body = ciphertext.to_vec();
+        let plain = key
+            .open_in_place(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(aad),
+                &mut body,
+            )
+            .map_err(|_| SealError::OpenFailed)?;
+        let n = plain.len();
+        body.truncate(n);
+        Ok(body)
+    }
 }
 
 fn public_bytes(pk: &PublicKey) -> [u8; PUBLIC_KEY_LEN] {
@@ -404,6 +575,75 @@ mod tests {
         for low_order in [[0u8; 32], one] {
             assert_eq!(seal(&low_order, b"info", b"aad", b"record"), refused);
         }
+    }
+
+    #[test]
+    fn a_group_seals_many_messages_that_open_in_any_order() {
+        let (sk, pk) = generate_keypair().unwrap();
+        let group = SealGroup::new(&pk, b"info").unwrap();
+        assert!(group.is_for(&pk, b"info"));
+        assert!(!group.is_for(&pk, b"other"));
+        let sealed: Vec<Vec<u8>> = (0..5)
+            .map(|i| {
+                group
+                    .seal(format!("aad-{i}").as_bytes(), &[i as u8; 40])
+                    .unwrap()
+            })
+            .collect();
+        for s in &sealed {
+            assert_eq!(s.len(), GROUP_HEADER_LEN + 40 + 16);
+            assert_eq!(&s[..4], GROUP_MAGIC);
+        }
+        let mut opener = Opener::new(&sk, b"info");
+        for i in [3usize, 0, 4, 1, 2] {
+            let aad = format!("aad-{i}");
+            assert_eq!(
+                opener.open(aad.as_bytes(), &sealed[i]).unwrap(),
+                vec![i as u8; 40]
+            );
+        }
+        // One group, one context however many of its messages were opened.
+        assert_eq!(opener.groups.len(), 1);
+        // The free function opens grouped and single-shot seals alike.
+        assert_eq!(
+            open(&sk, b"info", b"aad-2", &sealed[2]).unwrap(),
+            vec![2u8; 40]
+        );
+        let single = seal(&pk, b"info", b"aad", b"x").unwrap();
+        assert_eq!(opener.open(b"aad", &single).unwrap(), b"x");
+        // The same message sealed twice in a group: a fresh nonce, other bytes.
+        assert_ne!(group.seal(b"aad-0", &[0; 40]).unwrap(), sealed[0]);
+    }
+
+    #[test]
+    fn a_grouped_message_opens_only_with_its_own_inputs() {
+        let (sk, pk) = generate_keypair().unwrap();
+        let (other_sk, _) = generate_keypair().unwrap();
+        let group = SealGroup::new(&pk, b"info").unwrap();
+        let sealed = group.seal(b"aad", b"record").unwrap();
+        let failed: Result<Vec<u8>, SealError> = Err(SealError::OpenFailed);
+        let mut opener = Opener::new(&sk, b"info");
+        // Another message's associated data meets another key: it does not open.
+        assert_eq!(opener.open(b"aaD", &sealed), failed);
+        assert_eq!(Opener::new(&sk, b"infO").open(b"aad", &sealed), failed);
+        assert_eq!(
+            Opener::new(&other_sk, b"info").open(b"aad", &sealed),
+            failed
+        );
+        for len in 0..sealed.len() {
+            assert_eq!(opener.open(b"aad", &sealed[..len]), failed);
+        }
+        for at in 0..sealed.len() {
+            let mut flipped = sealed.clone();
+            flipped[at] ^= 0x01;
+            assert_eq!(opener.open(b"aad", &flipped), failed);
+        }
+        let mut zero_enc = sealed.clone();
+        zero_enc[4..4 + ENC_LEN].fill(0);
+        assert_eq!(opener.open(b"aad", &zero_enc), failed);
+        assert_eq!(opener.open(b"aad", &sealed).unwrap(), b"record");
+        assert!(SealGroup::new(&[0u8; 32], b"info").is_err());
+        assert!(SealGroup::new(&[9u8; 31], b"info").is_err());
     }
 
     #[test]

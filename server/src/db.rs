@@ -142,7 +142,46 @@ pub enum Db {
     Postgres(Option<PgPool>),
 }
 
-pub type PgPool = r2d2::Pool<r2d2_postgres::PostgresConnectionManager<postgres::NoTls>>;
+pub type PgPool = r2d2::Pool<PgManager>;
+
+/// r2d2_postgres's manager, with each connection's prepared statements kept beside it: a
+/// statement is parsed and planned once per connection, not at every call (which also cost
+/// a round trip of its own).
+pub struct PgManager(r2d2_postgres::PostgresConnectionManager<postgres::NoTls>);
+
+pub struct PgConnection {
+    client: postgres::Client,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+/// Statements kept per connection; the SQL is the server's own text, so this is never reached
+/// in practice, but a bound is a bound.
+const PG_STATEMENTS: usize = 512;
+
+impl r2d2::ManageConnection for PgManager {
+    type Connection = PgConnection;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConnection, postgres::Error> {
+        let mut client = self.0.connect()?;
+        // A generic plan is made once from the statistics of the moment (an empty table on a
+        // new server: a sequential scan, kept as the table grows). Planned per call instead;
+        // only the parse is saved.
+        client.batch_execute("SET plan_cache_mode = force_custom_plan")?;
+        Ok(PgConnection {
+            client,
+            statements: std::collections::HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 /// Connections in the PostgreSQL pool: room for both cores' request threads, the sweeper
 /// and the console, well under the server's default of 100.
@@ -202,7 +241,10 @@ impl Db {
         let url = url.to_owned();
         blocking(move || {
             let config: postgres::Config = url.parse()?;
-            let manager = r2d2_postgres::PostgresConnectionManager::new(config, postgres::NoTls);
+            let manager = PgManager(r2d2_postgres::PostgresConnectionManager::new(
+                config,
+                postgres::NoTls,
+            ));
             let pool = r2d2::Pool::builder()
                 .max_size(PG_POOL_SIZE)
                 .min_idle(Some(1))
@@ -254,11 +296,15 @@ impl Db {
                 let pool = pool
                     .as_ref()
                     .ok_or_else(|| DbError("postgres: closed".into()))?;
-                let mut client = pool
+                let mut pooled = pool
                     .get()
                     .map_err(|e| DbError(format!("postgres pool: {e}")))?;
-                let mut tx = client.transaction().map_err(DbError::from)?;
-                let value = f(&mut PostgresTx(&mut tx))?;
+                let conn = &mut *pooled;
+                let mut tx = conn.client.transaction().map_err(DbError::from)?;
+                let value = f(&mut PostgresTx {
+                    tx: &mut tx,
+                    statements: &mut conn.statements,
+                })?;
                 tx.commit().map_err(DbError::from)?;
                 Ok(value)
             }),
@@ -357,7 +403,38 @@ impl Tx for SqliteTx<'_> {
     }
 }
 
-struct PostgresTx<'a, 'b>(&'a mut postgres::Transaction<'b>);
+struct PostgresTx<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    statements: &'a mut std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PostgresTx<'_, '_> {
+    /// The connection's prepared statement for `sql` (with `?N` already made `$N`).
+    fn statement(&mut self, sql: String) -> DbResult<postgres::Statement> {
+        if let Some(statement) = self.statements.get(&sql) {
+            return Ok(statement.clone());
+        }
+        let verb = sql
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        if !matches!(
+            verb.as_str(),
+            "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
+        ) {
+            // A schema change: what was kept may be planned for the old tables.
+            self.statements.clear();
+            return Ok(self.tx.prepare(&sql)?);
+        }
+        let statement = self.tx.prepare(&sql)?;
+        if self.statements.len() >= PG_STATEMENTS {
+            self.statements.clear();
+        }
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
 
 /// `?N` placeholders become PostgreSQL's `$N`.
 fn postgres_sql(sql: &str) -> String {
@@ -379,7 +456,9 @@ fn postgres_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Syn
 
 impl Tx for PostgresTx<'_, '_> {
     fn batch(&mut self, sql: &str) -> DbResult<()> {
-        Ok(self.0.batch_execute(sql)?)
+        // A schema change may leave a kept statement planned for the old tables.
+        self.statements.clear();
+        Ok(self.tx.batch_execute(sql)?)
     }
 
     fn is_postgres(&self) -> bool {
@@ -391,7 +470,8 @@ impl Tx for PostgresTx<'_, '_> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref() as _).collect();
-        Ok(self.0.execute(postgres_sql(sql).as_str(), &refs)?)
+        let statement = self.statement(postgres_sql(sql))?;
+        Ok(self.tx.execute(&statement, &refs)?)
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Row>> {
@@ -400,7 +480,8 @@ impl Tx for PostgresTx<'_, '_> {
         let boxed = postgres_params(params);
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             boxed.iter().map(|b| b.as_ref() as _).collect();
-        let rows = self.0.query(postgres_sql(sql).as_str(), &refs)?;
+        let statement = self.statement(postgres_sql(sql))?;
+        let rows = self.tx.query(&statement, &refs)?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let mut values = Vec::with_capacity(row.len());

@@ -3,7 +3,7 @@
 //! or holds a kind or version this server does not know, is refused before anything is read.
 use std::collections::BTreeMap;
 
-use perlinsos_protocol::record::{open_record, Record, RecordError};
+use perlinsos_protocol::record::{Record, RecordError, RecordOpener};
 use perlinsos_protocol::wire::{ErrorCode, PushEntry};
 use zeroize::Zeroizing;
 
@@ -34,34 +34,35 @@ fn refusal(error: RecordError) -> ErrorCode {
     }
 }
 
-/// Opens every entry of a batch; the keys it names are read once each.
+/// Opens every entry of a batch; the keys it names are read once each, and a seal group's
+/// key exchange is done once for all its entries.
 pub fn open_all(
     state: &AppState,
     entries: &[PushEntry],
 ) -> DbResult<Vec<Result<Entry, ErrorCode>>> {
-    let mut keys: BTreeMap<&str, Option<Zeroizing<[u8; 32]>>> = BTreeMap::new();
+    let mut openers: BTreeMap<&str, Option<RecordOpener>> = BTreeMap::new();
     for entry in entries {
-        if !keys.contains_key(entry.key_id.as_str()) {
+        if !openers.contains_key(entry.key_id.as_str()) {
             let key_id = entry.key_id.clone();
             let server_keys = state.keys.clone();
-            let key = state
+            let key: Option<Zeroizing<[u8; 32]>> = state
                 .db
                 .read(move |tx| crate::record_keys::private(tx, &server_keys, &key_id))?;
-            keys.insert(entry.key_id.as_str(), key);
+            openers.insert(entry.key_id.as_str(), key.map(|k| RecordOpener::new(&k)));
         }
     }
     Ok(entries
         .iter()
         .map(|entry| {
-            let Some(Some(key)) = keys.get(entry.key_id.as_str()) else {
+            let Some(Some(opener)) = openers.get_mut(entry.key_id.as_str()) else {
                 return Err(ErrorCode::SealInvalid);
             };
-            open_one(entry, key)
+            open_one(entry, opener)
         })
         .collect())
 }
 
-fn open_one(entry: &PushEntry, key: &[u8; 32]) -> Result<Entry, ErrorCode> {
+fn open_one(entry: &PushEntry, opener: &mut RecordOpener) -> Result<Entry, ErrorCode> {
     if entry.id.is_empty() || entry.id.len() > 64 || entry.sealed.len() > 2 * MAX_SEALED_BYTES {
         return Err(ErrorCode::BodyInvalid);
     }
@@ -69,8 +70,9 @@ fn open_one(entry: &PushEntry, key: &[u8; 32]) -> Result<Entry, ErrorCode> {
     if !perlinsos_protocol::outbox_kind::ALL.contains(&entry.kind.as_str()) {
         return Err(ErrorCode::KindUnknown);
     }
-    let record =
-        open_record(&sealed, &entry.id, &entry.kind, &entry.key_id, key).map_err(refusal)?;
+    let record = opener
+        .open_record(&sealed, &entry.id, &entry.kind, &entry.key_id)
+        .map_err(refusal)?;
     if record.entity_id() != entry.entity_id {
         return Err(ErrorCode::BodyInvalid);
     }
