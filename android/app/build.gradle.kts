@@ -28,8 +28,6 @@ android {
         targetSdk = 36
         versionCode = 1
         versionName = "0.1.0"
-        val serverUrl = providers.gradleProperty("perlinsos.serverUrl").getOrElse("https://perlinsos.example.invalid")
-        buildConfigField("String", "SERVER_URL", "\"$serverUrl\"")
         ndk { abiFilters += abis }
     }
 

@@ -41,7 +41,7 @@ class EnrollmentViewModelTest {
     private fun freshPhone(name: String) =
         Phone.open(Files.createTempDirectory("perlinsos-enroll-$name").toString(), "ks".toByteArray())
 
-    private fun code(agent: String = "agen-01") = server.operator("enroll-code", "--agent", agent, "--scope", KELURAHAN)
+    private fun ticket(url: String, agent: String = "agen-01") = server.ticket(agent, KELURAHAN, url)
 
     private fun unusedCodes() = server.operator("status").lines().first { it.startsWith("enroll_codes.unused") }
 
@@ -50,10 +50,10 @@ class EnrollmentViewModelTest {
 
     @Test
     fun aFreshPhoneEnrollsTheAgentAndTheDistrictThenThePinOpensItAndSyncWorks(): Unit = runBlocking {
-        val code = code()
         val url = server.serve()
+        val code = ticket(url)
         val phone = freshPhone("ok")
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
         assertEquals(EnrollmentStep.AGENT, vm.state.value.step)
 
         vm.enroll(form(code)).join()
@@ -71,25 +71,25 @@ class EnrollmentViewModelTest {
         // The PIN typed twice opens the profile; a wrong one is the core's refusal.
         assertFailsWith<ApiException.Unlock> { phone.unlock("agen-01", "111111") }
         val unlocked = phone.unlock("agen-01", PIN)
-        val report = phone.sync(unlocked, url, 5u, null)
+        val report = phone.sync(unlocked, 5u, null)
         assertTrue(report.accepted >= 1u, "the audit trail went up: $report")
         assertEquals(0uL, report.parked)
-        val again = phone.sync(unlocked, url, 5u, null)
+        val again = phone.sync(unlocked, 5u, null)
         assertEquals(0uL, again.accepted + again.duplicates, "nothing was left to send")
     }
 
     @Test
     fun aUsedOrWrongCodeIsRefusedAndANewOneFinishesWithoutRepeatingThePhoneStep(): Unit = runBlocking {
-        val used = code()
-        val fresh = code()
         val url = server.serve()
+        val used = ticket(url)
+        val fresh = ticket(url)
         // Another phone took the first code.
         val other = freshPhone("other")
         other.enrollAgent("agen-01", PIN, ByteArray(32) { 7 })
-        other.enrollWithServer(url, used)
+        other.enrollWithTicket(used)
 
         val phone = freshPhone("used")
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
         vm.enroll(form(used)).join()
         var s = vm.state.value
         val refused = assertNotNull(s.problem)
@@ -101,8 +101,8 @@ class EnrollmentViewModelTest {
         assertFalse(s.districtUnreachable)
         assertNotNull(phone.unlock("agen-01", PIN))
 
-        // A code the operator never made: the same refusal.
-        vm.retryDistrict("ABCD-EFGH-JKLM").join()
+        // A code the operator never made (in an otherwise good ticket): the same refusal.
+        vm.retryDistrict(used.replace(Regex(":[A-Z0-9-]+:"), ":ABCD-EFGH-JKLM:")).join()
         s = vm.state.value
         assertEquals("SYNC_ENROLL_REFUSED", s.problem?.code)
         assertEquals(EnrollmentStep.DISTRICT, s.step)
@@ -114,19 +114,19 @@ class EnrollmentViewModelTest {
         assertEquals(EnrollmentStep.DONE, s.step)
         assertEquals(DistrictEnrollment("agen-01", listOf(KELURAHAN)), s.district)
         assertEquals("enroll_codes.unused\t0", unusedCodes())
-        phone.sync(assertNotNull(s.session), url, 5u, null)
+        phone.sync(assertNotNull(s.session), 5u, null)
     }
 
     @Test
     fun anEnrollmentInterruptedAfterThePhoneStepGoesOnWithTheSamePin(): Unit = runBlocking {
-        val code = code()
         val url = server.serve()
+        val code = ticket(url)
         val phone = freshPhone("interrupted")
         // The first try enrolled the agent on the phone, then the app was closed.
         phone.enrollAgent("agen-01", PIN, ByteArray(32) { 7 })
 
         // Someone else's PIN does not open it: the core's words, a wrong PIN counted.
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
         vm.enroll(form(code, pin = "135790")).join()
         var s = vm.state.value
         val refused = assertNotNull(s.problem)
@@ -140,15 +140,15 @@ class EnrollmentViewModelTest {
         s = vm.state.value
         assertNull(s.problem, "${s.problem}")
         assertEquals(EnrollmentStep.DONE, s.step)
-        phone.sync(assertNotNull(s.session), url, 5u, null)
+        phone.sync(assertNotNull(s.session), 5u, null)
     }
 
     @Test
     fun mismatchedPinsAreRefusedAndThePinFormatIsTheCores(): Unit = runBlocking {
-        val code = code()
         val url = server.serve()
+        val code = ticket(url)
         val phone = freshPhone("pins")
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
 
         vm.enroll(form(code, pin = PIN, repeat = "482914")).join()
         var s = vm.state.value
@@ -177,10 +177,10 @@ class EnrollmentViewModelTest {
 
     @Test
     fun unreadableRecoveryHexIsRefusedInIndonesianAndItsLengthIsTheCores(): Unit = runBlocking {
-        val code = code()
         val url = server.serve()
+        val code = ticket(url)
         val phone = freshPhone("hex")
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
 
         for (bad in listOf("07g7" + "07".repeat(30), "070", "", "٠٧".repeat(32))) {
             vm.enroll(form(code, hex = bad)).join()
@@ -212,12 +212,12 @@ class EnrollmentViewModelTest {
 
     @Test
     fun theServerOutOfReachLeavesTheAgentOnThePhoneAndTheRetryEnrollsThePhone(): Unit = runBlocking {
-        val code = code()
         // A port nobody listens on yet; the server starts there later.
         val port = ServerSocket(0).use { it.localPort }
         val url = "http://127.0.0.1:$port"
+        val code = ticket(url)
         val phone = freshPhone("offline")
-        val vm = EnrollmentViewModel(phone, url, this)
+        val vm = EnrollmentViewModel(phone, this)
 
         vm.enroll(form(code)).join()
         var s = vm.state.value
@@ -230,7 +230,7 @@ class EnrollmentViewModelTest {
         // The agent is on the phone and can work; sync waits for the district.
         val session = assertNotNull(s.session)
         phone.unlock("agen-01", PIN)
-        val notYet = assertFailsWith<ApiException.Invalid> { phone.sync(session, url, 1u, null) }
+        val notYet = assertFailsWith<ApiException.Invalid> { phone.sync(session, 1u, null) }
         assertEquals("SYNC_NOT_ENROLLED", notYet.code)
 
         // Still down: the retry says so again.
@@ -246,18 +246,18 @@ class EnrollmentViewModelTest {
         assertFalse(s.districtUnreachable)
         assertEquals(EnrollmentStep.DONE, s.step)
         assertEquals(DistrictEnrollment("agen-01", listOf(KELURAHAN)), s.district)
-        val report = phone.sync(session, url, 5u, null)
+        val report = phone.sync(session, 5u, null)
         assertEquals(0uL, report.parked)
     }
 
     @Test
     fun afterARestartThePhoneOfAnEnrolledAgentIsConnectedToTheDistrict(): Unit = runBlocking {
-        val code = code()
         val url = server.serve()
+        val code = ticket(url)
         val phone = freshPhone("later")
         phone.enrollAgent("agen-01", PIN, ByteArray(32) { 7 })
         // The app kept the agent id and that the district step is still open.
-        val vm = EnrollmentViewModel(phone, url, this, enrolledAgentId = "agen-01")
+        val vm = EnrollmentViewModel(phone, this, enrolledAgentId = "agen-01")
         assertEquals(EnrollmentStep.DISTRICT, vm.state.value.step)
         assertEquals("agen-01", vm.state.value.agentId)
         assertNull(vm.state.value.session)
@@ -266,7 +266,7 @@ class EnrollmentViewModelTest {
         val s = vm.state.value
         assertNull(s.problem, "${s.problem}")
         assertEquals(EnrollmentStep.DONE, s.step)
-        phone.sync(phone.unlock("agen-01", PIN), url, 5u, null)
+        phone.sync(phone.unlock("agen-01", PIN), 5u, null)
     }
 
     /** The test server's data served on a chosen port (TestServer picks a free one itself). */

@@ -27,26 +27,28 @@ class SyncTest {
 
     @Test
     fun aPhoneEnrollsAndSyncsWithProgressAndSurvivesOfflineAndCancel() = runBlocking {
-        val code = operator("enroll-code", "--agent", "agen-01", "--scope", "52.71.01.1004")
         val url = serve()
+        val code = server.ticket("agen-01", "52.71.01.1004", url)
         val phone = Phone.open(Files.createTempDirectory("perlinsos-phone").toString(), "ks".toByteArray())
         val session = phone.enrollAgent("agen-01", "482913", ByteArray(32) { 7 })
         // Something to send: a failed and a good unlock go into the audit trail.
         assertFailsWith<ApiException.Unlock> { phone.unlock("agen-01", "111111") }
         phone.unlock("agen-01", "482913")
 
-        val enrollment = phone.enrollWithServer(url, code)
+        val enrollment = phone.enrollWithTicket(code)
         assertEquals("agen-01", enrollment.agentId)
         assertEquals(listOf("52.71.01.1004"), enrollment.scope)
 
-        // Nobody listens on port 9 here: the server is out of reach.
-        assertFailsWith<ApiException.Offline> { phone.sync(session, "http://127.0.0.1:9", 1u, null) }
+        // The server stops: out of reach (the phone syncs only with the server it enrolled with).
+        server.stop()
+        assertFailsWith<ApiException.Offline> { phone.sync(session, 1u, null) }
 
         // A sync cancelled while it waits out its backoff leaves everything consistent.
-        val cancelled = launch { phone.sync(session, "http://127.0.0.1:9", 50u, null) }
+        val cancelled = launch { phone.sync(session, 50u, null) }
         delay(300)
         cancelled.cancel()
         cancelled.join()
+        server.serve(url.substringAfterLast(":").toInt())
 
         val entries = AtomicLong(0)
         val listener = object : SyncListener {
@@ -54,11 +56,11 @@ class SyncTest {
             override fun onEntries(done: ULong, pending: ULong) { entries.incrementAndGet() }
             override fun onChanges(applied: ULong) {}
         }
-        val report = phone.sync(session, url, 5u, listener)
+        val report = phone.sync(session, 5u, listener)
         assertTrue(report.accepted >= 2u, "the audit entries went up: $report")
         assertEquals(0uL, report.parked)
         assertTrue(entries.get() >= 1, "the listener heard the progress")
-        val again = phone.sync(session, url, 5u, null)
+        val again = phone.sync(session, 5u, null)
         assertEquals(0uL, again.accepted + again.duplicates, "nothing was left to send")
         assertEquals("enroll_codes.unused\t0", operator("status").lines().first { it.startsWith("enroll_codes") })
     }

@@ -17,15 +17,22 @@ class TestServer {
         return out.trim()
     }
 
-    /** Starts serving; returns its base URL. */
-    fun serve(): String {
-        val started = ProcessBuilder(bin, "--data", data, "serve", "--listen", "127.0.0.1:0").start()
+    /** An enrollment ticket (the QR payload `enroll-code` prints) for the server at [url]. */
+    fun ticket(agent: String, scope: String, url: String): String =
+        operator("enroll-code", "--agent", agent, "--scope", scope, "--url", url)
+            .lines().first { it.startsWith("QR") }.substringAfter(":").trim()
+
+    /** Starts serving (on [port], or a free one); returns its base URL. */
+    fun serve(port: Int = 0): String {
+        val started = ProcessBuilder(bin, "--data", data, "serve", "--listen", "127.0.0.1:$port").start()
         process = started
         val line = started.inputStream.bufferedReader().readLine() ?: error("server did not start")
         return "http://" + line.removePrefix("listening on ").trim()
     }
 
+    /** Stops serving and waits until the port is free again. */
     fun stop() {
         process?.destroy()
+        process?.waitFor()
     }
 }

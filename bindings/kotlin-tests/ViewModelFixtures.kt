@@ -61,7 +61,6 @@ class DistrictPhone {
     val url: String
 
     init {
-        val code = server.operator("enroll-code", "--agent", "agen-01", "--scope", KELURAHAN)
         server.operator("publish-model", "core/models/ilustratif-kota-mataram.json")
         server.operator("publish-model", "core/models/ppi-indonesia-2022.json")
         val recipients = File(server.data, "penerima.csv")
@@ -72,8 +71,8 @@ class DistrictPhone {
         server.operator("import-recipients", recipients.path)
         url = server.serve()
         runBlocking {
-            phone.enrollWithServer(url, code)
-            phone.sync(session, url, 5u, null)
+            phone.enrollWithTicket(server.ticket("agen-01", KELURAHAN, url))
+            phone.sync(session, 5u, null)
         }
     }
 

@@ -114,14 +114,14 @@ impl Phone {
         Ok(sync::retry_parked(&self.store)? as u64)
     }
 
-    /// Enrolls this phone with the district server using an operator's one-time code.
-    pub async fn enroll_with_server(
+    /// Enrolls this phone with the district: the operator's ticket (the QR payload: one-time
+    /// code, server address, district key fingerprint). The address is bound from then on.
+    pub async fn enroll_with_ticket(
         self: Arc<Self>,
-        server_url: String,
-        code: String,
+        ticket: String,
     ) -> Result<Enrollment, ApiError> {
         on_runtime(async move {
-            let enrollment = sync::enroll(&self.store, &self.device, &server_url, &code)
+            let enrollment = sync::enroll(&self.store, &self.device, &ticket)
                 .await
                 .map_err(interrupted)?;
             Ok(Enrollment {
@@ -138,11 +138,10 @@ impl Phone {
     pub async fn sync(
         self: Arc<Self>,
         session: Arc<AgentSession>,
-        server_url: String,
         max_passes: u32,
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport, ApiError> {
-        let syncer = session.with(|s| self.core.syncer(s, &server_url))?;
+        let syncer = session.with(|s| self.core.syncer(s))?;
         self.run_sync(syncer, max_passes, listener).await
     }
 
@@ -151,11 +150,10 @@ impl Phone {
     /// for an agent (an officer's reason) waits for the next sync with an agent unlocked.
     pub async fn sync_in_background(
         self: Arc<Self>,
-        server_url: String,
         max_passes: u32,
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport, ApiError> {
-        let syncer = self.core.background_syncer(&server_url)?;
+        let syncer = self.core.background_syncer()?;
         self.run_sync(syncer, max_passes, listener).await
     }
 }

@@ -149,35 +149,25 @@ impl Phone {
         session.enter_resident_mode(self.store.clone(), &self.device, scope)
     }
 
-    /// Enrolls the phone with the district (an operator's one-time code).
-    pub async fn enroll(
-        &self,
-        base_url: &str,
-        code: &str,
-    ) -> std::result::Result<Enrollment, Interrupted> {
-        sync::enroll(&self.store, &self.device, base_url, code).await
+    /// Enrolls the phone with the district: the ticket (QR payload) an operator printed.
+    pub async fn enroll(&self, ticket: &str) -> std::result::Result<Enrollment, Interrupted> {
+        sync::enroll(&self.store, &self.device, ticket).await
     }
 
     /// Sync with an unlocked agent: everything, including what must be sealed for them.
-    pub fn syncer(&self, session: &AgentSession, base_url: &str) -> Result<Syncer> {
+    pub fn syncer(&self, session: &AgentSession) -> Result<Syncer> {
         Syncer::new(
             self.store.clone(),
             self.device.clone(),
             session.cipher()?,
             self.evidence_dir(),
-            base_url,
             self.clock.clone(),
         )
     }
 
     /// Sync with every agent locked (the background worker): the sealed queue goes up, and
     /// what needs an agent's key waits for the next unlocked sync.
-    pub fn background_syncer(&self, base_url: &str) -> Result<Syncer> {
-        Syncer::locked(
-            self.store.clone(),
-            self.device.clone(),
-            base_url,
-            self.clock.clone(),
-        )
+    pub fn background_syncer(&self) -> Result<Syncer> {
+        Syncer::locked(self.store.clone(), self.device.clone(), self.clock.clone())
     }
 }

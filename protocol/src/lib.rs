@@ -1,6 +1,7 @@
 //! Wire types and names shared by the device core and the district server, so the two cannot
 //! drift: the JSON bodies of every endpoint, the canonical bytes a device signs, and the error
 //! codes. Both sides depend on this crate; nothing here is defined twice.
+pub mod enrollment;
 pub mod record;
 pub mod seal;
 pub mod signing;

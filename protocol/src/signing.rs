@@ -48,6 +48,45 @@ pub fn audit_entry_text(
     )
 }
 
+/// One entry's line in a push receipt.
+pub struct ReceiptLine<'a> {
+    pub entry_id: &'a str,
+    pub kind: &'a str,
+    /// SHA-256 (hex) of the entry's `sealed` field exactly as sent (its hex text).
+    pub sealed_sha256_hex: &'a str,
+    pub outcome: &'a crate::wire::Outcome,
+}
+
+/// What the district key signs to answer a push: the device, then one line per entry with its
+/// id, kind, the hash of its sealed record and the outcome (`accepted`, `duplicate` or
+/// `rejected:CODE`). The phone confirms, purges or parks an entry only on an answer whose
+/// receipt it verified over the entries it sent, so a forged answer changes nothing.
+pub fn push_receipt_text<'a>(
+    device_id: &str,
+    lines: impl IntoIterator<Item = ReceiptLine<'a>>,
+) -> Vec<u8> {
+    use crate::wire::Outcome;
+    let mut text = format!("perlinsos/push-receipt/v1\ndevice={device_id}\n");
+    for line in lines {
+        let outcome = match line.outcome {
+            Outcome::Accepted => "accepted".to_owned(),
+            Outcome::Duplicate => "duplicate".to_owned(),
+            Outcome::Rejected { code, .. } => format!(
+                "rejected:{}",
+                serde_json::to_value(code)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            ),
+        };
+        text.push_str(&format!(
+            "{} {} {} {outcome}\n",
+            line.entry_id, line.kind, line.sealed_sha256_hex
+        ));
+    }
+    text.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

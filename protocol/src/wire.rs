@@ -103,6 +103,10 @@ pub struct EntryResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushResponse {
     pub results: Vec<EntryResult>,
+    /// Ed25519 by the district key over [`crate::signing::push_receipt_text`] of these
+    /// results, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

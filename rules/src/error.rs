@@ -102,6 +102,11 @@ pub enum ErrorCode {
     SyncRefused,
     ChoiceUnknown,
     DateFormat,
+    EnrollTicketInvalid,
+    ServerUrlInsecure,
+    DistrictKeyMismatch,
+    ReceiptInvalid,
+    ResponseTooLarge,
 }
 
 impl ErrorCode {
@@ -203,6 +208,11 @@ impl ErrorCode {
             SyncRefused => "SYNC_REFUSED",
             ChoiceUnknown => "CHOICE_UNKNOWN",
             DateFormat => "DATE_FORMAT",
+            EnrollTicketInvalid => "ENROLL_TICKET_INVALID",
+            ServerUrlInsecure => "SERVER_URL_INSECURE",
+            DistrictKeyMismatch => "DISTRICT_KEY_MISMATCH",
+            ReceiptInvalid => "RECEIPT_INVALID",
+            ResponseTooLarge => "RESPONSE_TOO_LARGE",
         }
     }
 
@@ -313,6 +323,11 @@ impl ErrorCode {
             SyncRefused => "Server dinas menolak ponsel ini; hubungi operator dinas.",
             ChoiceUnknown => "Pilihan tidak dikenal; pilih dari daftar.",
             DateFormat => "Tanggal harus berformat TTTT-BB-HH.",
+            EnrollTicketInvalid => "Kode QR pendaftaran tidak terbaca; pindai lagi kode dari operator dinas.",
+            ServerUrlInsecure => "Alamat server harus memakai https; minta kode pendaftaran yang benar ke operator dinas.",
+            DistrictKeyMismatch => "Server yang menjawab bukan server dinas (kunci tidak cocok); jangan lanjutkan dan hubungi operator dinas.",
+            ReceiptInvalid => "Jawaban server tidak bertanda tangan dinas; data tetap disimpan di ponsel dan dikirim lagi nanti.",
+            ResponseTooLarge => "Jawaban server terlalu besar dan ditolak; data tetap aman di ponsel, coba lagi nanti.",
             SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
         }

@@ -86,6 +86,9 @@ enum Command {
         /// Hours the code stays valid.
         #[arg(long, default_value_t = 72)]
         hours: i64,
+        /// The server's address as phones reach it (https://...; http:// only to loopback).
+        #[arg(long)]
+        url: String,
     },
     /// Signs a PMT model file with the district key and publishes it to the phones.
     PublishModel { file: PathBuf },
@@ -163,9 +166,17 @@ fn run(cli: Cli) -> Result<(), String> {
             agent,
             scope,
             hours,
+            url,
         } => {
-            let code = operator::enroll_code(&state, &agent, &scope, hours * 3_600_000)?;
-            println!("{code}");
+            let ttl = hours
+                .checked_mul(3_600_000)
+                .filter(|t| *t > 0)
+                .ok_or("--hours must be a positive number of hours")?;
+            let ticket = operator::enroll_ticket(&state, &agent, &scope, ttl, &url)?;
+            println!("Kode pendaftaran : {} (berlaku {hours} jam)", ticket.code);
+            println!("Server           : {}", ticket.server_url);
+            println!("Sidik kunci dinas: {}", ticket.fingerprint_groups());
+            println!("QR               : {}", ticket.payload());
             Ok(())
         }
         Command::PublishModel { file } => {

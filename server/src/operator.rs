@@ -100,6 +100,35 @@ pub fn enroll_code(
     Ok(code)
 }
 
+/// An enrollment code with what the phone needs to trust this district: the server's public
+/// address (as phones reach it) and the district key's fingerprint. Print its payload as a QR
+/// code; the phone refuses any other server or key.
+pub fn enroll_ticket(
+    state: &AppState,
+    agent_id: &str,
+    scope: &[String],
+    ttl_ms: i64,
+    public_url: &str,
+) -> OpResult<perlinsos_protocol::enrollment::Ticket> {
+    use perlinsos_protocol::enrollment::{check_url, Ticket, TicketError};
+    use ring::signature::KeyPair;
+    match check_url(public_url.trim_end_matches('/')) {
+        Ok(()) => {}
+        Err(TicketError::Insecure) => {
+            return Err("the server address must be https:// (http:// only to loopback)".into())
+        }
+        Err(TicketError::Malformed) => {
+            return Err("the server address is not a valid https:// URL".into())
+        }
+    }
+    let code = enroll_code(state, agent_id, scope, ttl_ms)?;
+    Ok(Ticket::new(
+        &code,
+        state.district_key.public_key().as_ref(),
+        public_url,
+    ))
+}
+
 /// Signs a model with the district key and publishes it to every device.
 pub fn publish_model(state: &AppState, model_json: &str) -> OpResult<(String, u32)> {
     let file = signed::sign(model_json, DISTRICT_KEY_ID, &state.district_key)

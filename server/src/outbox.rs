@@ -10,9 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
 use perlinsos_protocol::outbox_kind;
-use perlinsos_protocol::signing::audit_entry_text;
+use perlinsos_protocol::signing::{audit_entry_text, push_receipt_text, ReceiptLine};
 use perlinsos_protocol::wire::{
-    EntryResult, ErrorCode, Outcome, PushRequest, PushResponse, MAX_BATCH,
+    EntryResult, ErrorCode, Outcome, PushEntry, PushRequest, PushResponse, MAX_BATCH,
 };
 use perlinsos_rules::evidence::attest;
 use perlinsos_rules::evidence::phash;
@@ -79,9 +79,13 @@ pub async fn push(
     let worker = state.clone();
     let device_id = device.device_id.clone();
     // Photo reads, attestation checks and the database work block: off the async workers.
-    let results = tokio::task::spawn_blocking(move || apply_batch(&worker, &device, &request, now))
-        .await
-        .map_err(|_| ApiError(ErrorCode::Internal))??;
+    let (results, request) = tokio::task::spawn_blocking(move || {
+        let results = apply_batch(&worker, &device, &request, now);
+        (results, request)
+    })
+    .await
+    .map_err(|_| ApiError(ErrorCode::Internal))?;
+    let results = results?;
     let accepted = results
         .iter()
         .filter(|r| r.outcome == Outcome::Accepted)
@@ -92,7 +96,44 @@ pub async fn push(
         entries = results.len(),
         accepted
     );
-    Ok(Json(PushResponse { results }))
+    let receipt = receipt(&state, &device_id, &request.entries, &results);
+    Ok(Json(PushResponse {
+        results,
+        receipt: Some(receipt),
+    }))
+}
+
+/// The district's signature over every result of the batch (see
+/// `perlinsos_protocol::signing::push_receipt_text`): one signature per batch, not per entry.
+fn receipt(
+    state: &AppState,
+    device_id: &str,
+    entries: &[PushEntry],
+    results: &[EntryResult],
+) -> String {
+    let hashes: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let sealed = entries
+                .iter()
+                .find(|e| e.id == r.id)
+                .map(|e| e.sealed.as_str())
+                .unwrap_or_default();
+            hex(digest(&SHA256, sealed.as_bytes()).as_ref())
+        })
+        .collect();
+    let lines = results.iter().zip(&hashes).map(|(r, hash)| ReceiptLine {
+        entry_id: &r.id,
+        kind: entries
+            .iter()
+            .find(|e| e.id == r.id)
+            .map(|e| e.kind.as_str())
+            .unwrap_or_default(),
+        sealed_sha256_hex: hash,
+        outcome: &r.outcome,
+    });
+    let text = push_receipt_text(device_id, lines);
+    hex(state.district_key.sign(&text).as_ref())
 }
 
 fn apply_batch(

@@ -21,7 +21,7 @@ fn server(data: &std::path::Path, args: &[&str]) -> (bool, String, String) {
 fn operators_enroll_publish_import_and_count() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let (ok, code, _) = server(
+    let (ok, printed, _) = server(
         &data,
         &[
             "enroll-code",
@@ -29,12 +29,52 @@ fn operators_enroll_publish_import_and_count() {
             "agen-01",
             "--scope",
             "52.71.01.1004,52.71.01.1009",
+            "--url",
+            "https://perlinsos.dinsos.example.go.id",
         ],
     );
     assert!(ok);
-    let code = code.trim();
-    assert_eq!(code.len(), 14, "{code}");
+    // The code, the server and the district key's fingerprint, and all three as one QR payload.
+    let line = |label: &str| {
+        printed
+            .lines()
+            .find(|l| l.starts_with(label))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let code = line("Kode pendaftaran");
+    let code = code.split(' ').next().unwrap_or_default();
+    assert_eq!(code.len(), 14, "{printed}");
     assert!(code.chars().all(|c| c == '-' || c.is_ascii_alphanumeric()));
+    let ticket = perlinsos_protocol::enrollment::Ticket::parse(&line("QR")).expect("QR payload");
+    assert_eq!(ticket.code, code);
+    assert_eq!(ticket.server_url, "https://perlinsos.dinsos.example.go.id");
+    assert_eq!(
+        line("Sidik kunci dinas").replace(' ', ""),
+        ticket.district_key_sha256
+    );
+    // A plain-http address (not loopback) is refused, and so is an absurd validity.
+    for bad in [
+        vec!["--url", "http://perlinsos.dinsos.example.go.id"],
+        vec![
+            "--url",
+            "https://x.example",
+            "--hours",
+            "9223372036854775807",
+        ],
+    ] {
+        let mut args = vec![
+            "enroll-code",
+            "--agent",
+            "agen-01",
+            "--scope",
+            "52.71.01.1004",
+        ];
+        args.extend(bad);
+        let (ok, _, err) = server(&data, &args);
+        assert!(!ok, "{err}");
+    }
 
     let model = concat!(
         env!("CARGO_MANIFEST_DIR"),

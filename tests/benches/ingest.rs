@@ -20,7 +20,7 @@ use perlinsos_core::Date;
 use perlinsos_protocol::signing::{self, canonical_request};
 use perlinsos_protocol::wire::{Outcome, PushEntry, PushRequest, PushResponse};
 use perlinsos_server::db::{self, Db};
-use perlinsos_server::{operator, AppState};
+use perlinsos_server::AppState;
 use ring::digest::{digest, SHA256};
 
 const PHONES: usize = 50;
@@ -51,8 +51,8 @@ async fn phone(url: &str, state: &AppState, index: usize) -> Phone {
     let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
     let agent = format!("agen-{index:02}");
-    let code = operator::enroll_code(state, &agent, &[KELURAHAN.to_owned()], 3_600_000).unwrap();
-    sync::enroll(&store, &device, url, &code).await.unwrap();
+    let code = perlinsos_e2e::ticket(state, &agent, &[KELURAHAN.to_owned()], url);
+    sync::enroll(&store, &device, &code).await.unwrap();
     let registry = Registry::new(store.clone(), cipher.clone())
         .for_agent(&agent)
         .with_audit(device.signer());
@@ -72,7 +72,6 @@ async fn phone(url: &str, state: &AppState, index: usize) -> Phone {
         device.clone(),
         cipher,
         dir.path().join("evidence"),
-        url,
         Arc::new(now_millis),
     )
     .unwrap();

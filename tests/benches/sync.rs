@@ -21,7 +21,7 @@ use perlinsos_core::store::Store;
 use perlinsos_core::sync::{self, Report, Syncer};
 use perlinsos_core::Date;
 use perlinsos_netsim::{FaultMix, Proxy, Shape};
-use perlinsos_server::{operator, AppState};
+use perlinsos_server::AppState;
 
 const HOUSEHOLDS: usize = 1_000;
 const PHOTOS: usize = 100;
@@ -48,8 +48,8 @@ async fn phone(url: &str, state: &AppState) -> Phone {
     let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([3; 32])).unwrap());
     let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
-    let code = operator::enroll_code(state, "agen-01", &scope, 3_600_000).unwrap();
-    sync::enroll(&store, &device, url, &code).await.unwrap();
+    let code = perlinsos_e2e::ticket(state, "agen-01", &scope, url);
+    sync::enroll(&store, &device, &code).await.unwrap();
     let registry = Registry::new(store.clone(), cipher.clone())
         .for_agent("agen-01")
         .with_audit(device.signer());
@@ -102,7 +102,6 @@ async fn phone(url: &str, state: &AppState) -> Phone {
         device.clone(),
         cipher.clone(),
         &blob_dir,
-        url,
         Arc::new(now_millis),
     )
     .unwrap();
@@ -153,9 +152,10 @@ async fn run(label: &'static str, shape: Option<Shape>, cut_percent: u64) -> Row
         phone.device.clone(),
         phone.cipher.clone(),
         &phone.blob_dir,
-        &proxy.url(),
         Arc::new(now_millis),
     )
+    .unwrap()
+    .via_proxy(&proxy.url())
     .unwrap()
     .with_backoff(200, 2_000);
     let start = Instant::now();

@@ -52,6 +52,11 @@ impl Server {
         }
     }
 
+    /// An enrollment ticket (the QR payload) for this server, valid an hour.
+    pub fn ticket(&self, agent_id: &str, scope: &[String]) -> String {
+        crate::ticket(&self.state, agent_id, scope, &self.url)
+    }
+
     pub fn advance_days(&self, days: i64) {
         self.offset_ms
             .fetch_add(days * perlinsos_core::purge::DAY_MS, Ordering::SeqCst);
@@ -97,9 +102,8 @@ impl FieldPhone {
             .enroll(agent_id, "482913", &[5; 32])
             .expect("agent");
         let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
-        let code =
-            operator::enroll_code(&server.state, agent_id, &scope, 3_600_000).expect("enroll code");
-        core.enroll(&server.url, &code).await.expect("enrolled");
+        let ticket = server.ticket(agent_id, &scope);
+        core.enroll(&ticket).await.expect("enrolled");
         let phone = FieldPhone {
             cipher: session.cipher().expect("cipher"),
             store: core.store().clone(),
@@ -110,7 +114,7 @@ impl FieldPhone {
             agent_id: agent_id.to_owned(),
         };
         // The first sync brings what the district published (recipient lists, models).
-        phone.sync(&server.url).await;
+        phone.sync().await;
         phone
     }
 
@@ -126,13 +130,13 @@ impl FieldPhone {
         self.core.evidence(&self.session).expect("evidence book")
     }
 
-    pub fn syncer(&self, url: &str) -> Syncer {
-        self.core.syncer(&self.session, url).expect("syncer")
+    pub fn syncer(&self) -> Syncer {
+        self.core.syncer(&self.session).expect("syncer")
     }
 
     /// The background worker's sync: no agent unlocked.
-    pub fn background_syncer(&self, url: &str) -> Syncer {
-        self.core.background_syncer(url).expect("syncer")
+    pub fn background_syncer(&self) -> Syncer {
+        self.core.background_syncer().expect("syncer")
     }
 
     /// The phone's folder (database, WAL, evidence blobs).
@@ -140,8 +144,8 @@ impl FieldPhone {
         self.dir.path()
     }
 
-    pub async fn sync(&self, url: &str) -> Report {
-        self.syncer(url).sync().await.expect("sync")
+    pub async fn sync(&self) -> Report {
+        self.syncer().sync().await.expect("sync")
     }
 
     /// A household of `size` from the sample generator (wherever it draws it).

@@ -181,3 +181,16 @@ pub fn sealed_photo(
     let sealed = perlinsos_protocol::record::seal_blob(jpeg, sha256, &key_id, &public).unwrap();
     (key_id, sealed)
 }
+
+/// An enrollment ticket (the QR payload an operator prints) for the server of `state` at
+/// `url`, valid an hour.
+pub fn ticket(
+    state: &perlinsos_server::AppState,
+    agent_id: &str,
+    scope: &[String],
+    url: &str,
+) -> String {
+    perlinsos_server::operator::enroll_ticket(state, agent_id, scope, 3_600_000, url)
+        .expect("enrollment ticket")
+        .payload()
+}

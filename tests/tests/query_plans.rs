@@ -57,13 +57,13 @@ async fn every_request_path_reads_through_an_index() {
     first.register(77, 4);
     first.register(5, 3);
     let (sanggahan, _) = first.file_sanggahan(7, scope, &[CAM2]);
-    first.sync(&server.url).await;
+    first.sync().await;
     second.register(77, 4);
-    second.sync(&server.url).await;
+    second.sync().await;
     first.sanggahan().withdraw(&sanggahan).unwrap();
-    first.sync(&server.url).await;
+    first.sync().await;
     let (other, _) = second.file_sanggahan(9, scope, &[CAM2]);
-    second.sync(&server.url).await;
+    second.sync().await;
 
     let state = &server.state;
     for query in [
@@ -100,7 +100,7 @@ async fn every_request_path_reads_through_an_index() {
     registrations::kelurahan_with_households(state).unwrap();
     let (pairs, _) = duplicates::open_pairs(state, 0).unwrap();
     duplicates::resolve(state, "peninjau01", pairs[0].id, "berbeda").unwrap();
-    first.sync(&server.url).await;
+    first.sync().await;
 
     let log = db::QUERY_LOG.lock().unwrap().take().unwrap();
     let mut seen = std::collections::BTreeSet::new();

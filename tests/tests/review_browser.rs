@@ -113,7 +113,7 @@ async fn an_officer_reviews_a_synced_sanggahan_in_chromium_and_the_phone_sees_th
     .unwrap();
     let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
     let (id, _) = phone.file_sanggahan(11, SCOPE, &[CAM3]);
-    phone.sync(&server.url).await;
+    phone.sync().await;
     assert_eq!(phone.status(&id), Status::Diterima);
 
     let driver = start_driver();
@@ -209,6 +209,6 @@ async fn an_officer_reviews_a_synced_sanggahan_in_chromium_and_the_phone_sees_th
     );
     client.close().await.unwrap();
 
-    phone.sync(&server.url).await;
+    phone.sync().await;
     assert_eq!(phone.status(&id), Status::Diverifikasi);
 }

@@ -160,7 +160,7 @@ async fn filed() -> (Server, FieldPhone, String) {
     add_accounts(&server);
     let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
     let (id, _) = phone.file_sanggahan(11, SCOPE, &[CAM3]);
-    phone.sync(&server.url).await;
+    phone.sync().await;
     assert_eq!(phone.status(&id), Status::Diterima);
     (server, phone, id)
 }
@@ -318,7 +318,7 @@ async fn a_reviewer_decides_without_seeing_the_reporter_and_a_forged_form_change
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("sudah tidak menunggu putusan"));
 
-    phone.sync(&server.url).await;
+    phone.sync().await;
     assert_eq!(phone.status(&id), Status::Ditolak);
     let history = phone.sanggahan().history(&id).unwrap();
     assert_eq!(history.last().unwrap().reason.as_deref(), Some(reason));
@@ -396,7 +396,7 @@ async fn an_undecided_sanggahan_lapses_after_14_days_here_and_on_the_phone() {
     assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
     // The phone's signed requests carry today's time: back to it before the sync.
     server.reset_clock();
-    phone.sync(&server.url).await;
+    phone.sync().await;
     assert_eq!(phone.status(&id), Status::Kedaluwarsa);
 }
 
@@ -413,8 +413,8 @@ async fn photos_from_other_phones_and_repeat_reporters_are_flagged() {
     // Another phone, the same house photo at another size: other bytes, the same picture.
     let resized = perlinsos_e2e::photo_sized(CAM3, 800);
     let (c, _) = second.file_sanggahan(33, SCOPE, &[&resized]);
-    first.sync(&server.url).await;
-    second.sync(&server.url).await;
+    first.sync().await;
+    second.sync().await;
 
     let mut reviewer = Console::new(&server);
     reviewer.login("peninjau01", PASSWORD).await;
@@ -460,7 +460,7 @@ async fn registrations_are_listed_and_exported_for_siks_ng() {
     let every: Vec<&str> = perlinsos_core::sample::KELURAHAN.to_vec();
     let phone = FieldPhone::enrolled(&server, "agen-01", &every).await;
     let ids = [phone.register(41, 3), phone.register(42, 2)];
-    phone.sync(&server.url).await;
+    phone.sync().await;
     let members: usize = ids
         .iter()
         .map(|id| phone.registry().household(id).unwrap().members.len())
@@ -512,9 +512,9 @@ async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved(
     let second = FieldPhone::enrolled(&server, "agen-02", perlinsos_core::sample::KELURAHAN).await;
     // The same seed draws the same family: the same KK and NIKs, on two phones.
     let a = first.register(77, 4);
-    first.sync(&server.url).await;
+    first.sync().await;
     let b = second.register(77, 4);
-    let report = second.sync(&server.url).await;
+    let report = second.sync().await;
     assert_eq!(report.records_accepted, 1, "both registrations are kept");
     let statuses: Vec<String> = server
         .state
@@ -527,8 +527,8 @@ async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved(
     assert_eq!(statuses, vec!["data_ganda", "data_ganda"]);
 
     // Both phones learn at once that their registration waits for an officer.
-    first.sync(&server.url).await;
-    second.sync(&server.url).await;
+    first.sync().await;
+    second.sync().await;
     assert_eq!(receipt_status(&first, &a).as_deref(), Some("data_ganda"));
     assert_eq!(receipt_status(&second, &b).as_deref(), Some("data_ganda"));
 
@@ -585,8 +585,8 @@ async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved(
     assert_eq!(audited, 1);
 
     // Each phone learns its registration's outcome.
-    first.sync(&server.url).await;
-    second.sync(&server.url).await;
+    first.sync().await;
+    second.sync().await;
     assert_eq!(receipt_status(&first, &a).as_deref(), Some("diterima"));
     assert_eq!(
         receipt_status(&second, &b).as_deref(),

@@ -55,7 +55,7 @@ async fn no_nik_name_or_photo_lies_in_clear_on_the_server() {
     }
     phone.file_sanggahan(7, scope, &[CAM2, CAM3]);
     let sealed: Vec<PushEntry> =
-        serde_json::from_slice(&phone.syncer(&server.url).wire_records().unwrap()).unwrap();
+        serde_json::from_slice(&phone.syncer().wire_records().unwrap()).unwrap();
     let pending: Vec<perlinsos_e2e::PlainEntry> = sealed
         .iter()
         .map(|e| perlinsos_e2e::PlainEntry::open(&server.state, e))
@@ -66,7 +66,7 @@ async fn no_nik_name_or_photo_lies_in_clear_on_the_server() {
     secrets.extend(["Baiq Nurul".to_owned(), "Lalu Ahmad".to_owned()]);
     secrets.push("5271010101900000".to_owned());
     assert!(secrets.len() > 40, "{}", secrets.len());
-    let report = phone.sync(&server.url).await;
+    let report = phone.sync().await;
     assert!(report.records_accepted >= 7, "{report:?}");
     // The console reads them back, opened with the key.
     let listed = perlinsos_server::review::list(&server.state, &Default::default()).unwrap();

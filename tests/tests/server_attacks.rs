@@ -125,11 +125,7 @@ impl<'a> Hostile<'a> {
 
     /// The phone's own pending entries, exactly as its sync would send them.
     fn pending(&self) -> Vec<PushEntry> {
-        let json = self
-            .phone
-            .syncer(&self.server.url)
-            .wire_records()
-            .expect("records");
+        let json = self.phone.syncer().wire_records().expect("records");
         let sealed: Vec<perlinsos_protocol::wire::PushEntry> =
             serde_json::from_slice(&json).unwrap();
         sealed
@@ -485,7 +481,7 @@ async fn a_body_naming_another_kelurahan_than_its_envelope_is_out_of_scope() {
         .into_iter()
         .find(|e| e.entity_id == sanggahan_id)
         .expect("filed entry");
-    phone.sync(&server.url).await;
+    phone.sync().await;
     let mut moved = filed.clone();
     moved.id = format!("{}-moved", filed.id);
     moved.entity_id = format!("{sanggahan_id}-2");
@@ -512,7 +508,7 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
     let stranger = FieldPhone::enrolled(&server, "agen-03", &[OTHER_KELURAHAN]).await;
     let (sanggahan_id, _) = owner.file_sanggahan(7, &[KELURAHAN], &[CAM2]);
     let household_id = loop_register(&owner, 1);
-    owner.sync(&server.url).await;
+    owner.sync().await;
     let open = perlinsos_core::sanggahan::Status::Diterima;
     assert_eq!(server_status(&server, &sanggahan_id), open);
 
@@ -594,7 +590,7 @@ async fn only_the_filing_device_withdraws_and_no_device_reuses_a_record_id() {
 
     // The owner's own withdrawal, through its real outbox, closes it.
     owner.sanggahan().withdraw(&sanggahan_id).unwrap();
-    owner.sync(&server.url).await;
+    owner.sync().await;
     assert_eq!(
         server_status(&server, &sanggahan_id),
         perlinsos_core::sanggahan::Status::Ditarik
@@ -627,7 +623,7 @@ async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
         .into_iter()
         .find(|e| e.entity_id == sanggahan_id)
         .expect("filed entry");
-    phone.sync(&server.url).await;
+    phone.sync().await;
     let entries_before = count(&server, "SELECT count(*) FROM entries");
     let mut cases = Vec::new();
     for (i, bad) in [i64::MAX, i64::MIN, 1].into_iter().enumerate() {
@@ -789,7 +785,7 @@ async fn records_breaking_the_phones_rules_are_refused_with_their_fields_and_no_
         .into_iter()
         .find(|e| e.entity_id == sanggahan_id)
         .expect("filed entry");
-    phone.sync(&server.url).await;
+    phone.sync().await;
     let sanggahan = vec![
         (
             variant(&filed, "short", |b| b["statement"] = "Kaya.".into()),

@@ -97,8 +97,8 @@ impl Phone {
         self.core.sanggahan(&self.session).unwrap()
     }
 
-    fn syncer(&self, url: &str) -> Syncer {
-        self.core.syncer(&self.session, url).unwrap()
+    fn syncer(&self) -> Syncer {
+        self.core.syncer(&self.session).unwrap()
     }
 
     fn outbox_len(&self) -> usize {
@@ -157,23 +157,21 @@ fn copy_db(from: &Path, to: &Path) {
 async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once() {
     let server = server().await;
     let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
-    let code = operator::enroll_code(&server.state, "agen-01", &scope, 3_600_000).unwrap();
+    let code = perlinsos_e2e::ticket(&server.state, "agen-01", &scope, &server.url);
     operator::import_recipients(&server.state, recipients_csv().as_bytes()).unwrap();
     operator::publish_model(&server.state, MODEL).unwrap();
 
     let phone = phone();
-    let enrollment = sync::enroll(&phone.store, &phone.device, &server.url, &code)
+    let enrollment = sync::enroll(&phone.store, &phone.device, &code)
         .await
         .unwrap();
     assert_eq!(enrollment.agent_id, "agen-01");
     assert_eq!(enrollment.scope, scope);
     // The code is spent: another phone cannot use it.
     let other = self::phone();
-    assert!(
-        sync::enroll(&other.store, &other.device, &server.url, &code)
-            .await
-            .is_err()
-    );
+    assert!(sync::enroll(&other.store, &other.device, &code)
+        .await
+        .is_err());
 
     let mut generator = Generator::new(5, Date::of_unix_millis(now_millis()));
     let households: Vec<(String, String)> = (0..3)
@@ -197,7 +195,7 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     let queued = phone.outbox_len();
     // Records of the household outside the scope (it and any photo added later) are refused.
     let sealed: Vec<perlinsos_protocol::wire::PushEntry> =
-        serde_json::from_slice(&phone.syncer(&server.url).wire_records().unwrap()).unwrap();
+        serde_json::from_slice(&phone.syncer().wire_records().unwrap()).unwrap();
     let in_scope = |e: &&perlinsos_protocol::wire::PushEntry| {
         e.kelurahan_code
             .as_deref()
@@ -222,7 +220,7 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     let events = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = events.clone();
     let report = phone
-        .syncer(&server.url)
+        .syncer()
         .on_progress(move |p| seen.lock().unwrap().push(p))
         .sync()
         .await
@@ -273,7 +271,7 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
     // The recipient list and the model arrived, the model verified under the district key.
     let sanggahan = phone.sanggahan();
     assert_eq!(sanggahan.recipients(SCOPE[0]).unwrap().len(), 1);
-    assert_eq!(phone.syncer(&server.url).models().unwrap().len(), 1);
+    assert_eq!(phone.syncer().models().unwrap().len(), 1);
     // Each household the server took is confirmed for purge.
     let receipts: i64 = phone
         .store
@@ -290,7 +288,6 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
             phone.device.clone(),
             phone.cipher.clone(),
             phone.blob_dir(),
-            &server.url,
             Arc::new(now_millis),
         )
         .unwrap();
@@ -348,14 +345,14 @@ async fn a_phone_enrolls_pushes_pulls_and_gets_its_decisions_back_exactly_once()
             }],
         )
         .unwrap();
-    let report = phone.syncer(&server.url).sync().await.unwrap();
+    let report = phone.syncer().sync().await.unwrap();
     assert_eq!(report.blobs_uploaded, 1);
     assert_eq!(
         sanggahan.get(&filed.id).unwrap().summary.status,
         Status::Diterima
     );
     operator::set_status(&server.state, "sanggahan", &filed.id, "diverifikasi", None).unwrap();
-    phone.syncer(&server.url).sync().await.unwrap();
+    phone.syncer().sync().await.unwrap();
     assert_eq!(
         sanggahan.get(&filed.id).unwrap().summary.status,
         Status::Diverifikasi
@@ -375,9 +372,9 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
     use perlinsos_core::record_keys;
     let server = server().await;
     let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
-    let code = operator::enroll_code(&server.state, "agen-01", &scope, 3_600_000).unwrap();
+    let code = perlinsos_e2e::ticket(&server.state, "agen-01", &scope, &server.url);
     let phone = phone();
-    sync::enroll(&phone.store, &phone.device, &server.url, &code)
+    sync::enroll(&phone.store, &phone.device, &code)
         .await
         .unwrap();
     let current = || phone.store.read(record_keys::current).unwrap().unwrap();
@@ -425,7 +422,7 @@ async fn record_keys_come_signed_at_enrollment_and_rotate_through_the_feed() {
             )
         })
         .unwrap();
-    let report = phone.syncer(&server.url).sync().await.unwrap();
+    let report = phone.syncer().sync().await.unwrap();
     assert_eq!(report.keys_refused, 0);
     assert_eq!(current().key_id, rotated);
     assert_ne!(rotated, first.key_id);

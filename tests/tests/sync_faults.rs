@@ -14,7 +14,7 @@ use perlinsos_core::sample::{Generator, Rng, KELURAHAN as SCOPE};
 use perlinsos_core::Date;
 use perlinsos_e2e::{attach_household_photo, photo_sized};
 use perlinsos_netsim::{FaultMix, Proxy};
-use perlinsos_server::{operator, AppState};
+use perlinsos_server::AppState;
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
 const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
@@ -36,7 +36,7 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
     let server_addr = listener.local_addr().unwrap();
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
     let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
-    let code = operator::enroll_code(&state, "agen-01", &scope, 3_600_000).unwrap();
+    let code = perlinsos_e2e::ticket(&state, "agen-01", &scope, &format!("http://{server_addr}"));
 
     let dir = tempfile::tempdir().unwrap();
     let phone =
@@ -45,10 +45,7 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
         .agents()
         .enroll("agen-01", "482913", &[5; 32])
         .unwrap();
-    phone
-        .enroll(&format!("http://{server_addr}"), &code)
-        .await
-        .unwrap();
+    phone.enroll(&code).await.unwrap();
     let (store, device) = (phone.store().clone(), phone.device().clone());
     let registry = phone.registry(&session).unwrap();
     let book = phone.evidence(&session).unwrap();
@@ -92,10 +89,11 @@ async fn seeded_runs_through_a_hostile_proxy_lose_and_duplicate_nothing() {
             .unwrap();
         // Half the runs as the background worker, every agent locked: the same guarantees.
         let syncer = if run % 2 == 0 {
-            phone.syncer(&session, &proxy.url())
+            phone.syncer(&session)
         } else {
-            phone.background_syncer(&proxy.url())
+            phone.background_syncer()
         }
+        .and_then(|s| s.via_proxy(&proxy.url()))
         .unwrap()
         .with_backoff(2, 50);
         // Some passes are abandoned part-way: the phone went to sleep, the app was closed.

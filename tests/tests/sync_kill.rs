@@ -11,7 +11,7 @@ use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
 use perlinsos_core::sync;
 use perlinsos_e2e::TEST_KEY;
-use perlinsos_server::{operator, AppState};
+use perlinsos_server::AppState;
 
 const KILLS: usize = 25;
 
@@ -27,7 +27,7 @@ async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
     let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
-    let code = operator::enroll_code(&state, "agen-01", &scope, 60_000).unwrap();
+    let code = perlinsos_e2e::ticket(&state, "agen-01", &scope, &url);
 
     let dir = tempfile::tempdir().unwrap();
     {
@@ -35,7 +35,7 @@ async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
         let cipher = Cipher::new(&DataKey::from_bytes(TEST_KEY)).unwrap();
         store.verify_key(&cipher).unwrap();
         let device = Device::open_or_create(&store, b"keystore").unwrap();
-        sync::enroll(&store, &device, &url, &code).await.unwrap();
+        sync::enroll(&store, &device, &code).await.unwrap();
     }
     let worker = env!("CARGO_BIN_EXE_sync_worker");
     let mut rng = Rng::new(0x51C_2026);
@@ -43,7 +43,6 @@ async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
     for kill in 0..KILLS {
         let mut child = Command::new(worker)
             .arg(dir.path())
-            .arg(&url)
             .arg((kill as u64 + 1).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -67,7 +66,6 @@ async fn killing_the_phone_mid_sync_loses_and_duplicates_nothing() {
     }
     let status = Command::new(worker)
         .arg(dir.path())
-        .arg(&url)
         .arg("0")
         .arg("drain")
         .stdout(Stdio::null())

@@ -63,7 +63,7 @@ async fn every_agent_locked_the_device_alone_syncs_the_whole_queue() {
 
     // What waits, opened with the server's key: every NIK, KK and name in it.
     let queued: Vec<PushEntry> =
-        serde_json::from_slice(&phone.syncer(&server.url).wire_records().unwrap()).unwrap();
+        serde_json::from_slice(&phone.syncer().wire_records().unwrap()).unwrap();
     let kinds: std::collections::BTreeSet<&str> = queued.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds.into_iter().collect::<Vec<_>>(),
@@ -128,12 +128,7 @@ async fn every_agent_locked_the_device_alone_syncs_the_whole_queue() {
     // PIN.
     let worker = Phone::open(&dir, b"keystore", Arc::new(now_millis)).unwrap();
     let store = worker.store().clone();
-    let report = worker
-        .background_syncer(&server.url)
-        .unwrap()
-        .sync()
-        .await
-        .unwrap();
+    let report = worker.background_syncer().unwrap().sync().await.unwrap();
     assert_eq!(report.parked, 0, "{report:?}");
     // Four households, the later photo, two filings and the withdrawal.
     assert_eq!(report.records_accepted, 8, "{report:?}");

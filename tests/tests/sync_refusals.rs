@@ -37,12 +37,12 @@ async fn setup() -> Setup {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(perlinsos_server::serve(listener, state.clone()));
-    let code = operator::enroll_code(&state, "agen-01", &["52.71.01.1004".into()], 60_000).unwrap();
+    let code = perlinsos_e2e::ticket(&state, "agen-01", &["52.71.01.1004".into()], &url);
     let phone_dir = tempfile::tempdir().unwrap();
     let phone =
         perlinsos_core::phone::Phone::open(phone_dir.path(), b"keystore", Arc::new(now_millis))
             .unwrap();
-    phone.enroll(&url, &code).await.unwrap();
+    phone.enroll(&code).await.unwrap();
     let (store, device) = (phone.store().clone(), phone.device().clone());
     Setup {
         _dirs: (server_dir, phone_dir),
@@ -382,13 +382,7 @@ async fn the_phone_refuses_a_model_the_district_did_not_sign() {
         .unwrap();
     operator::publish_model(&s.state, model).unwrap();
     // No agent is needed to take what the district publishes.
-    let syncer = Syncer::locked(
-        s.store.clone(),
-        s.device.clone(),
-        &s.url,
-        Arc::new(now_millis),
-    )
-    .unwrap();
+    let syncer = Syncer::locked(s.store.clone(), s.device.clone(), Arc::new(now_millis)).unwrap();
     let report = syncer.sync().await.unwrap();
     // The record key published at start, the signed model; the unsigned one refused.
     assert_eq!((report.changes_applied, report.models_refused), (3, 1));

@@ -55,13 +55,19 @@ impl District {
         self.serving.abort();
     }
 
-    /// A one-time code, valid for a day, enrolling one phone of `agent` for `kelurahan`.
-    pub fn enroll_code(&self, agent: &str, kelurahan: &str) -> DemoResult<String> {
-        Ok(operator::enroll_code(
+    /// A ticket, valid for a day, enrolling one phone of `agent` for `kelurahan`: the
+    /// one-time code, this server's address and the district key's fingerprint.
+    pub fn enroll_ticket(
+        &self,
+        agent: &str,
+        kelurahan: &str,
+    ) -> DemoResult<perlinsos_protocol::enrollment::Ticket> {
+        Ok(operator::enroll_ticket(
             &self.state,
             agent,
             &[kelurahan.to_owned()],
             24 * 3_600_000,
+            &self.url,
         )?)
     }
 

@@ -146,13 +146,15 @@ async fn demo(options: &Options) -> DemoResult<bool> {
     let mut phones = Vec::new();
     for (agent, index) in AREAS {
         let kelurahan = KELURAHAN[index];
-        let code = district.enroll_code(agent, kelurahan)?;
+        let ticket = district.enroll_ticket(agent, kelurahan)?;
         let phone = Phone::create(&dir.join("ponsel").join(agent), agent, kelurahan)?;
         println!(
-            "   Kode sekali pakai untuk {agent} ({}): {code}",
-            kelurahan_label(kelurahan)
+            "   Kode sekali pakai untuk {agent} ({}): {} (QR: server, kode, sidik kunci dinas {}...)",
+            kelurahan_label(kelurahan),
+            ticket.code,
+            &ticket.district_key_sha256[..16]
         );
-        phones.push((phone, code));
+        phones.push((phone, ticket.payload()));
     }
 
     // 2. What the district publishes, then enrollment and a first sync at the office.
@@ -174,8 +176,8 @@ async fn demo(options: &Options) -> DemoResult<bool> {
     println!("   Di kantor dinas (Wi-Fi), ponsel didaftarkan dengan kodenya dan sinkron pertama:");
     let mut enrolled = Vec::new();
     for (phone, code) in phones {
-        phone.enroll(&district.url, &code).await?;
-        let models = phone.first_sync(&district.url).await?;
+        phone.enroll(&code).await?;
+        let models = phone.first_sync().await?;
         println!(
             "   - {}: perangkat {} terdaftar; {models} model PMT terverifikasi, {} penerima di daftar",
             phone.agent_id,

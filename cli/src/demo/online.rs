@@ -53,7 +53,8 @@ async fn sync_one(
     let store = phone.store.clone();
     let reporter = tracker.clone();
     let syncer = phone
-        .syncer(&proxy.url())?
+        .syncer()?
+        .via_proxy(&proxy.url())?
         .on_progress(move |event| reporter.progress(event, &store));
     let mut rng = Rng::new(seed);
     let mut report = LinkReport {

@@ -66,15 +66,16 @@ impl Phone {
         self.core.database_files()
     }
 
-    pub async fn enroll(&self, url: &str, code: &str) -> DemoResult<()> {
-        self.core.enroll(url, code).await.map_err(interrupted)?;
+    /// Enrolls with the ticket's QR payload: the server and the district key come with it.
+    pub async fn enroll(&self, ticket: &str) -> DemoResult<()> {
+        self.core.enroll(ticket).await.map_err(interrupted)?;
         Ok(())
     }
 
     /// The first sync, on the office's Wi-Fi: the models and the recipient list. Returns the
     /// number of models that verified against the district key.
-    pub async fn first_sync(&self, url: &str) -> DemoResult<usize> {
-        self.syncer(url)?.sync().await.map_err(interrupted)?;
+    pub async fn first_sync(&self) -> DemoResult<usize> {
+        self.syncer()?.sync().await.map_err(interrupted)?;
         Ok(sync::received_models(&self.store)?.len())
     }
 
@@ -99,7 +100,7 @@ impl Phone {
         Ok(self.core.sanggahan(&self.session)?)
     }
 
-    pub fn syncer(&self, url: &str) -> DemoResult<Syncer> {
-        Ok(self.core.syncer(&self.session, url)?)
+    pub fn syncer(&self) -> DemoResult<Syncer> {
+        Ok(self.core.syncer(&self.session)?)
     }
 }

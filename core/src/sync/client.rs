@@ -19,6 +19,38 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// One request, start to end: a 128 KiB chunk at 64 kbit/s takes ~16 s.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Largest answer to a push, an enrollment or a refusal the phone reads; a larger one is cut
+/// off unread (a hostile or broken network cannot make the phone buffer without end).
+pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
+/// Largest page of the change feed (whole recipient lists and models ride in it).
+pub const MAX_CHANGES_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadError {
+    TooLarge,
+    /// The connection broke mid-answer.
+    Broken,
+}
+
+/// Reads an answer's body, at most `limit` bytes: a declared or streamed size past it stops
+/// the read.
+pub async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, ReadError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut out = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| ReadError::Broken)? {
+        if out.len().saturating_add(chunk.len()) > limit {
+            return Err(ReadError::TooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
 /// What went wrong with one request, sorted by what the phone should do about it.
 #[derive(Debug)]
 pub enum Failure {
@@ -128,12 +160,17 @@ impl Client {
                 code,
                 message: code.message().to_owned(),
             });
-        match response.bytes().await {
+        match read_limited(response, MAX_ANSWER_BYTES).await {
             Ok(bytes) => Failure::Refused {
                 status,
                 body: serde_json::from_slice(&bytes).ok().or(from_header),
             },
-            Err(_) => Failure::Transient {
+            // An error body past the limit: the code from the header is enough.
+            Err(ReadError::TooLarge) => Failure::Refused {
+                status,
+                body: from_header,
+            },
+            Err(ReadError::Broken) => Failure::Transient {
                 retry_after_ms: None,
             },
         }

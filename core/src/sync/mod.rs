@@ -14,6 +14,7 @@ pub mod client;
 use std::sync::Arc;
 
 use perlinsos_protocol::outbox_kind;
+use perlinsos_protocol::signing::{push_receipt_text, ReceiptLine};
 use perlinsos_protocol::wire::{
     Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, Outcome,
     PushEntry, PushRequest, PushResponse, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
@@ -21,6 +22,8 @@ use perlinsos_protocol::wire::{
 };
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
+use ring::digest::{digest, SHA256};
+use ring::signature::{UnparsedPublicKey, ED25519};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +51,10 @@ pub struct Enrollment {
     pub agent_id: String,
     pub scope: Vec<String>,
     pub district_public_key: String,
+    /// The server the ticket named; the only one this phone syncs with. Empty for a phone
+    /// enrolled before tickets: it must enroll again.
+    #[serde(default)]
+    pub server_url: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,6 +73,8 @@ pub struct Report {
     pub keys_refused: usize,
     /// The pull stopped before a change only an unlocked agent can store.
     pub changes_waiting: bool,
+    /// Answers to pushes without a valid district receipt (nothing was changed for them).
+    pub answers_refused: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,14 +211,27 @@ pub fn retry_parked(store: &Store) -> Result<usize> {
     })
 }
 
-/// Enrolls this phone with an operator's one-time code.
+/// Enrolls this phone with an operator's ticket (the QR payload of `perlinsos-server
+/// enroll-code`): its code, the server's address and the district key's fingerprint. The answer
+/// counts only if its district key has that fingerprint and it signed the record key; the
+/// address is bound for every later sync.
 pub async fn enroll(
     store: &Store,
     device: &Device,
-    base_url: &str,
-    code: &str,
+    ticket: &str,
 ) -> std::result::Result<Enrollment, Interrupted> {
-    let client = Client::new(base_url)?;
+    use perlinsos_protocol::enrollment::{Ticket, TicketError};
+    let ticket = Ticket::parse(ticket).map_err(|e| {
+        Interrupted::Stopped(Error::invalid(
+            "code",
+            match e {
+                TicketError::Insecure => ErrorCode::ServerUrlInsecure,
+                TicketError::Malformed => ErrorCode::EnrollTicketInvalid,
+            },
+        ))
+    })?;
+    let code = ticket.code.as_str();
+    let client = Client::new(&ticket.server_url)?;
     let body = serde_json::to_vec(&EnrollRequest {
         code: code.to_owned(),
         device_id: device.id.clone(),
@@ -230,17 +252,19 @@ pub async fn enroll(
             other => transient(other),
         });
     }
-    let answer: EnrollResponse = response.json().await.map_err(|_| Interrupted::Transient {
-        retry_after_ms: None,
-    })?;
+    let answer: EnrollResponse = read_json(response, client::MAX_ANSWER_BYTES).await?;
+    let district_key = crate::hex::decode(&answer.district_public_key)
+        .filter(|key| ticket.names_key(key))
+        .ok_or_else(|| {
+            Interrupted::Stopped(Error::invalid("code", ErrorCode::DistrictKeyMismatch))
+        })?;
     let enrollment = Enrollment {
         agent_id: answer.agent_id.clone(),
         scope: answer.scope,
         district_public_key: answer.district_public_key,
+        server_url: ticket.server_url.clone(),
     };
     let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
-    let district_key = crate::hex::decode(&enrollment.district_public_key)
-        .ok_or_else(|| Error::invalid("code", ErrorCode::SyncEnrollRefused))?;
     store.write(|tx| {
         // A record key the district did not sign is no enrollment at all.
         if !crate::record_keys::accept(
@@ -260,6 +284,25 @@ pub async fn enroll(
         Ok(())
     })?;
     Ok(enrollment)
+}
+
+/// An answer's JSON body, read to at most `limit` bytes. Past it the sync stops with its own
+/// code (the phone keeps everything); a body that breaks off or does not parse is transient.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    limit: usize,
+) -> std::result::Result<T, Interrupted> {
+    let transient = Interrupted::Transient {
+        retry_after_ms: None,
+    };
+    match client::read_limited(response, limit).await {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| transient),
+        Err(client::ReadError::TooLarge) => Err(Interrupted::Stopped(Error::invalid(
+            "sync",
+            ErrorCode::ResponseTooLarge,
+        ))),
+        Err(client::ReadError::Broken) => Err(transient),
+    }
 }
 
 /// An outbox row as sync sends it: sealed, never opened on the phone.
@@ -283,12 +326,17 @@ pub struct Syncer {
     device: Arc<Device>,
     agent_id: String,
     client: Client,
+    /// The district's Ed25519 key from enrollment: it signs every answer the phone obeys.
+    district_key: Vec<u8>,
     clock: Clock,
     sanggahan: Option<SanggahanBook>,
     enrollment: Enrollment,
     progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
     /// (base, cap) of the backoff in ms.
     backoff: (i64, i64),
+    /// Photos the district said it lacks although a HEAD answered "have it" (a forged answer
+    /// on the path): uploaded from the start from then on, whatever HEAD says.
+    upload_anyway: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Syncer {
@@ -298,7 +346,6 @@ impl Syncer {
         device: Arc<Device>,
         cipher: Arc<Cipher>,
         blob_dir: impl Into<std::path::PathBuf>,
-        base_url: &str,
         clock: Clock,
     ) -> Result<Syncer> {
         let sanggahan = SanggahanBook::new(
@@ -308,24 +355,24 @@ impl Syncer {
             clock.clone(),
             &device,
         );
-        let mut syncer = Syncer::locked(store, device, base_url, clock)?;
+        let mut syncer = Syncer::locked(store, device, clock)?;
         syncer.sanggahan = Some(sanggahan);
         Ok(syncer)
     }
 
     /// A sync that needs no agent: the device key signs, the queue is already sealed. What
-    /// the app's background worker runs when the signal comes back.
-    pub fn locked(
-        store: Arc<Store>,
-        device: Arc<Device>,
-        base_url: &str,
-        clock: Clock,
-    ) -> Result<Syncer> {
+    /// the app's background worker runs when the signal comes back. It talks to the server
+    /// the enrollment ticket named, and to nothing else.
+    pub fn locked(store: Arc<Store>, device: Arc<Device>, clock: Clock) -> Result<Syncer> {
         let enrollment = enrollment(&store)?
+            .filter(|e| !e.server_url.is_empty())
             .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))?;
+        let district_key = crate::hex::decode(&enrollment.district_public_key)
+            .ok_or(Error::Corrupt("district key"))?;
         Ok(Syncer {
             agent_id: enrollment.agent_id.clone(),
-            client: Client::new(base_url)?,
+            client: Client::new(&enrollment.server_url)?,
+            district_key,
             store,
             device,
             clock,
@@ -333,7 +380,18 @@ impl Syncer {
             enrollment,
             progress: None,
             backoff: (backoff::BASE_MS, backoff::CAP_MS),
+            upload_anyway: Default::default(),
         })
+    }
+
+    /// Sends the requests to `url`, a proxy in front of the bound server (the tests' fault
+    /// and link-shaping proxy). Everything the phone obeys still needs the district's
+    /// signatures; the app never calls this.
+    pub fn via_proxy(mut self, url: &str) -> Result<Syncer> {
+        perlinsos_protocol::enrollment::check_url(url)
+            .map_err(|_| Error::invalid("url", ErrorCode::ServerUrlInsecure))?;
+        self.client = Client::new(url)?;
+        Ok(self)
     }
 
     /// Shorter waits between passes (tests, or a phone on a known-good link).
@@ -506,6 +564,10 @@ impl Syncer {
                 }
                 entries.push(self.wire_entry(p));
             }
+            let hashes: Vec<String> = entries
+                .iter()
+                .map(|e| crate::hex::encode(digest(&SHA256, e.sealed.as_bytes()).as_ref()))
+                .collect();
             let json = serde_json::to_vec(&PushRequest { entries })
                 .map_err(|_| Error::Corrupt("push json"))?;
             let body = gzip(&json)?;
@@ -527,10 +589,15 @@ impl Syncer {
             if !response.status().is_success() {
                 return Err(transient(Client::refusal(response).await));
             }
-            let answer: PushResponse =
-                response.json().await.map_err(|_| Interrupted::Transient {
+            let answer: PushResponse = read_json(response, client::MAX_ANSWER_BYTES).await?;
+            if !self.receipt_holds(batch, &hashes, &answer) {
+                // Not the district's answer (or not to what was sent): nothing is confirmed,
+                // purged or parked; the batch goes again.
+                report.answers_refused += 1;
+                return Err(Interrupted::Transient {
                     retry_after_ms: None,
-                })?;
+                });
+            }
             // All answers of the batch in one transaction: one commit, not one per entry.
             let retry_later = self.store.write(|tx| {
                 let mut retry_later = false;
@@ -550,7 +617,15 @@ impl Syncer {
                                 }
                             }
                         }
-                        Outcome::Rejected { code, .. } if code.is_transient() => retry_later = true,
+                        Outcome::Rejected { code, .. } if code.is_transient() => {
+                            if *code == WireCode::BlobMissing {
+                                self.upload_anyway
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .extend(p.blobs.iter().cloned());
+                            }
+                            retry_later = true
+                        }
                         Outcome::Rejected { code, .. } => {
                             report.parked += 1;
                             park(tx, p, *code)?;
@@ -571,6 +646,30 @@ impl Syncer {
             }
         }
         Ok(())
+    }
+
+    /// Whether `answer` carries the district's signature over its results, each about an entry
+    /// of `batch` as sent (`hashes`: SHA-256 of each entry's sealed text).
+    fn receipt_holds(&self, batch: &[Pending], hashes: &[String], answer: &PushResponse) -> bool {
+        let Some(signature) = answer.receipt.as_deref().and_then(crate::hex::decode) else {
+            return false;
+        };
+        let mut lines = Vec::with_capacity(answer.results.len());
+        for result in &answer.results {
+            let Some(i) = batch.iter().position(|p| p.id == result.id) else {
+                return false;
+            };
+            lines.push(ReceiptLine {
+                entry_id: &batch[i].id,
+                kind: &batch[i].kind,
+                sealed_sha256_hex: &hashes[i],
+                outcome: &result.outcome,
+            });
+        }
+        let text = push_receipt_text(&self.device.id, lines);
+        UnparsedPublicKey::new(&ED25519, &self.district_key)
+            .verify(&text, &signature)
+            .is_ok()
     }
 
     /// The server has the entry: its record is confirmed (for purge) and the entry leaves the
@@ -625,7 +724,13 @@ impl Syncer {
     async fn upload(&self, sha: &str, report: &mut Report) -> std::result::Result<(), Interrupted> {
         let path = format!("/v1/blobs/{sha}");
         let response = self.signed_without_body(Method::HEAD, &path).await?;
+        let anyway = self
+            .upload_anyway
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(sha);
         let mut offset = match response.status() {
+            StatusCode::OK if anyway => 0,
             StatusCode::OK => return Ok(()),
             StatusCode::NOT_FOUND => received(&response),
             _ => return Err(transient(Client::refusal(response).await)),
@@ -696,10 +801,7 @@ impl Syncer {
             if !response.status().is_success() {
                 return Err(transient(Client::refusal(response).await));
             }
-            let page: ChangesResponse =
-                response.json().await.map_err(|_| Interrupted::Transient {
-                    retry_after_ms: None,
-                })?;
+            let page: ChangesResponse = read_json(response, client::MAX_CHANGES_BYTES).await?;
             for item in &page.changes {
                 if self.apply(&item.change, report)? == Applied::NeedsAgent {
                     // The cursor stays before it: applied, in order, at the next unlocked sync.

@@ -23,18 +23,15 @@ const CAM2: &[u8] = include_bytes!("../../../core/data/photos/cam2_wood.jpg");
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (dir, url, seed) = match (
-        args.get(1),
-        args.get(2),
-        args.get(3).and_then(|s| s.parse::<u64>().ok()),
-    ) {
-        (Some(dir), Some(url), Some(seed)) => (std::path::PathBuf::from(dir), url.clone(), seed),
+    // The server is the one the phone was enrolled with (bound at enrollment).
+    let (dir, seed) = match (args.get(1), args.get(2).and_then(|s| s.parse::<u64>().ok())) {
+        (Some(dir), Some(seed)) => (std::path::PathBuf::from(dir), seed),
         _ => {
-            eprintln!("usage: sync-worker DIR URL SEED [drain]");
+            eprintln!("usage: sync-worker DIR SEED [drain]");
             std::process::exit(2);
         }
     };
-    let drain = args.get(4).is_some_and(|a| a == "drain");
+    let drain = args.get(3).is_some_and(|a| a == "drain");
     let store = Arc::new(Store::open(dir.join("device.db")).expect("open store"));
     let device = Arc::new(Device::open_or_create(&store, b"keystore").expect("device"));
     let cipher = Arc::new(Cipher::new(&DataKey::from_bytes(TEST_KEY)).expect("cipher"));
@@ -43,7 +40,6 @@ async fn main() {
         device.clone(),
         cipher.clone(),
         dir.join("evidence"),
-        &url,
         Arc::new(now_millis),
     )
     .expect("syncer")

@@ -78,12 +78,12 @@ fun PerlinsosNavHost(graph: AppGraph) {
             val agentId = enrolledAgent
             val current = session
             when {
-                agentId == null -> EnrollScreen(state.phone, graph.serverUrl, enrolledAgentId = null, onEnrolled = onEnrolled)
+                agentId == null -> EnrollScreen(state.phone, enrolledAgentId = null, onEnrolled = onEnrolled)
                 // Not isLocked(): in resident mode the agent's session is emptied on purpose and
                 // the resident's screen must stay; a lock the core reports sends the agent here.
                 current == null -> UnlockScreen(state.phone, agentId, onUnlocked = { graph.session.value = it })
                 districtPending && !districtLater ->
-                    EnrollScreen(state.phone, graph.serverUrl, enrolledAgentId = agentId, onEnrolled = onEnrolled)
+                    EnrollScreen(state.phone, enrolledAgentId = agentId, onEnrolled = onEnrolled)
                 else -> Screens(graph, state.phone, current, onLocked = { graph.session.value = null })
             }
         }
@@ -141,7 +141,7 @@ private fun Screens(graph: AppGraph, phone: Phone, session: AgentSession, onLock
             SanggahanListScreen(phone, session, onBack = back)
         }
         composable(Routes.SYNC) {
-            SyncScreen(phone, session, graph.serverUrl, onBack = back)
+            SyncScreen(phone, session, onBack = back)
         }
     }
 }

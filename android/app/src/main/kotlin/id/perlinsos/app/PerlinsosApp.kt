@@ -31,7 +31,6 @@ class AppGraph(private val app: Application) {
     /** The unlocked agent's session; replaced when resident mode hands the phone back. */
     val session = MutableStateFlow<AgentSession?>(null)
 
-    val serverUrl: String = BuildConfig.SERVER_URL
 
     private val prefs = app.getSharedPreferences("perlinsos", Context.MODE_PRIVATE)
     private val _agentId = MutableStateFlow(prefs.getString(AGENT_ID, null))

@@ -47,8 +47,8 @@ class UnlockScreenModel(phone: Phone, agentId: String) : ViewModel() {
 }
 
 /** First run (`enrolledAgentId` null), or an enrolled agent's phone still to be enrolled with the district. */
-class EnrollScreenModel(phone: Phone, serverUrl: String, enrolledAgentId: String?) : ViewModel() {
-    val enrollment = EnrollmentViewModel(phone, serverUrl, viewModelScope, enrolledAgentId = enrolledAgentId)
+class EnrollScreenModel(phone: Phone, enrolledAgentId: String?) : ViewModel() {
+    val enrollment = EnrollmentViewModel(phone, viewModelScope, enrolledAgentId = enrolledAgentId)
 }
 
 class VisitsScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
@@ -84,7 +84,7 @@ class SanggahanListScreenModel(phone: Phone, session: AgentSession) : ViewModel(
     }
 }
 
-class SyncScreenModel(phone: Phone, session: AgentSession, serverUrl: String) : ViewModel() {
+class SyncScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
     // SyncViewModel reads the outbox as it is created: create it off the main thread.
     private val _sync = MutableStateFlow<SyncViewModel?>(null)
     val sync: StateFlow<SyncViewModel?> = _sync.asStateFlow()
@@ -92,7 +92,7 @@ class SyncScreenModel(phone: Phone, session: AgentSession, serverUrl: String) : 
     val problem: StateFlow<Problem?> = _problem.asStateFlow()
 
     init {
-        io { _sync.value = SyncViewModel(phone, session, serverUrl, viewModelScope) }
+        io { _sync.value = SyncViewModel(phone, session, viewModelScope) }
     }
 
     fun start() {

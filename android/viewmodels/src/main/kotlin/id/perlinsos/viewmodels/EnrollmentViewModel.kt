@@ -62,9 +62,13 @@ data class EnrollmentState(
     val busy: Boolean = false,
 )
 
+/**
+ * Enrollment: the agent on the phone, then the phone with the district using the operator's
+ * ticket (the QR payload: one-time code, server address, district key fingerprint), typed or
+ * scanned into the code field. The server address comes only from the ticket.
+ */
 class EnrollmentViewModel(
     private val phone: Phone,
-    private val serverUrl: String,
     scope: CoroutineScope,
     io: CoroutineDispatcher = Dispatchers.IO,
     /** An agent already enrolled on this phone whose phone is not yet enrolled with the district. */
@@ -147,7 +151,7 @@ class EnrollmentViewModel(
 
     private suspend fun enrollWithDistrict(code: String) {
         try {
-            val enrollment = phone.enrollWithServer(serverUrl, code)
+            val enrollment = phone.enrollWithTicket(code.trim())
             _state.update {
                 it.copy(
                     step = EnrollmentStep.DONE,

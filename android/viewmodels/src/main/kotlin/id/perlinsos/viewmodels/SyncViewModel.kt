@@ -31,7 +31,6 @@ data class SyncState(
 class SyncViewModel(
     private val phone: Phone,
     private val session: AgentSession,
-    private val serverUrl: String,
     private val scope: CoroutineScope,
 ) {
     private val _state = MutableStateFlow(SyncState())
@@ -62,7 +61,7 @@ class SyncViewModel(
         _state.update { it.copy(running = true, message = null) }
         job = scope.launch {
             val message = try {
-                val report = phone.sync(session, serverUrl, maxPasses, listener)
+                val report = phone.sync(session, maxPasses, listener)
                 "Terkirim ${report.accepted} data" + if (report.parked > 0u) ", ${report.parked} ditahan." else "."
             } catch (e: ApiException.Offline) {
                 "Server tidak terjangkau; coba lagi nanti."

@@ -54,11 +54,10 @@ private val shownFields = setOf("pin", "code", EnrollmentViewModel.PIN_REPEAT_FI
 @Composable
 fun EnrollScreen(
     phone: Phone,
-    serverUrl: String,
     enrolledAgentId: String?,
     onEnrolled: (agentId: String, session: AgentSession?, districtPending: Boolean) -> Unit,
 ) {
-    val model = screenModel(enrolledAgentId ?: "first-run") { EnrollScreenModel(phone, serverUrl, enrolledAgentId) }
+    val model = screenModel(enrolledAgentId ?: "first-run") { EnrollScreenModel(phone, enrolledAgentId) }
     val state by model.enrollment.state.collectAsStateWithLifecycle()
     var agentId by rememberSaveable { mutableStateOf("") }
     var code by rememberSaveable { mutableStateOf("") }

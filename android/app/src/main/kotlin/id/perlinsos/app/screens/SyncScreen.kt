@@ -39,8 +39,8 @@ private val notReady = MutableStateFlow(SyncState())
 
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
-fun SyncScreen(phone: Phone, session: AgentSession, serverUrl: String, onBack: () -> Unit) {
-    val model = screenModel(session.key()) { SyncScreenModel(phone, session, serverUrl) }
+fun SyncScreen(phone: Phone, session: AgentSession, onBack: () -> Unit) {
+    val model = screenModel(session.key()) { SyncScreenModel(phone, session) }
     val sync by model.sync.collectAsStateWithLifecycle()
     val state by (sync?.state ?: notReady).collectAsStateWithLifecycle()
     val problem by model.problem.collectAsStateWithLifecycle()

@@ -1,0 +1,222 @@
+//! The enrollment ticket an operator hands an agent (printed, or as a QR code): the one-time
+//! code plus what the phone needs to trust the district before it has heard from anyone, the
+//! server's address and the fingerprint of the district's signing key. The phone talks only to
+//! that address from then on and refuses a district key with another fingerprint, so whoever
+//! answers first on a hostile network cannot become the phone's "district".
+//!
+//! Payload (one line, what the QR code holds):
+//! `perlinsos-enroll:1:<code>:<sha256 of the district key, 64 hex>:<server URL>`.
+
+use crate::seal::PUBLIC_KEY_LEN;
+
+pub const PREFIX: &str = "perlinsos-enroll";
+pub const VERSION: &str = "1";
+/// Longest payload accepted (a QR code of this size is still easy to scan).
+pub const MAX_PAYLOAD: usize = 512;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    pub code: String,
+    /// SHA-256 of the district's Ed25519 public key, lowercase hex.
+    pub district_key_sha256: String,
+    pub server_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketError {
+    /// Not a ticket of this version, or a part of it malformed.
+    Malformed,
+    /// The address is not https (plain http is allowed to loopback only, for tests and demos).
+    Insecure,
+}
+
+impl Ticket {
+    pub fn new(code: &str, district_public_key: &[u8], server_url: &str) -> Ticket {
+        Ticket {
+            code: code.to_owned(),
+            district_key_sha256: fingerprint(district_public_key),
+            server_url: server_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    pub fn payload(&self) -> String {
+        format!(
+            "{PREFIX}:{VERSION}:{}:{}:{}",
+            self.code, self.district_key_sha256, self.server_url
+        )
+    }
+
+    /// Reads a payload; the address must pass [`check_url`].
+    pub fn parse(payload: &str) -> Result<Ticket, TicketError> {
+        let payload = payload.trim();
+        if payload.len() > MAX_PAYLOAD {
+            return Err(TicketError::Malformed);
+        }
+        let mut parts = payload.splitn(5, ':');
+        let (Some(PREFIX), Some(VERSION), Some(code), Some(key), Some(url)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(TicketError::Malformed);
+        };
+        let code_ok = (4..=32).contains(&code.len())
+            && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let key_ok = key.len() == 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !code_ok || !key_ok {
+            return Err(TicketError::Malformed);
+        }
+        check_url(url)?;
+        Ok(Ticket {
+            code: code.to_owned(),
+            district_key_sha256: key.to_owned(),
+            server_url: url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Whether `district_public_key` is the key this ticket names.
+    pub fn names_key(&self, district_public_key: &[u8]) -> bool {
+        district_public_key.len() == PUBLIC_KEY_LEN
+            && fingerprint(district_public_key) == self.district_key_sha256
+    }
+
+    /// The fingerprint in groups of four, as printed beside the QR code for a person to compare.
+    pub fn fingerprint_groups(&self) -> String {
+        self.district_key_sha256
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// SHA-256 of a key, lowercase hex.
+pub fn fingerprint(public_key: &[u8]) -> String {
+    perlinsos_rules::hex::encode(ring::digest::digest(&ring::digest::SHA256, public_key).as_ref())
+}
+
+/// A server address the phone may talk to: `https://host[:port][/path]`, or `http://` to a
+/// loopback address (tests and the demo on one machine). No user, query or fragment.
+pub fn check_url(url: &str) -> Result<(), TicketError> {
+    let (scheme, rest) = url.split_once("://").ok_or(TicketError::Malformed)?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty()
+        || authority.contains('@')
+        || url.contains(['?', '#', ' ', '\\'])
+        || url.chars().any(|c| c.is_control() || !c.is_ascii())
+    {
+        return Err(TicketError::Malformed);
+    }
+    let host = host_of(authority).ok_or(TicketError::Malformed)?;
+    match scheme {
+        "https" => Ok(()),
+        "http" if is_loopback(host) => Ok(()),
+        "http" => Err(TicketError::Insecure),
+        _ => Err(TicketError::Malformed),
+    }
+}
+
+/// The host of `host[:port]` or `[v6]:port`, with a port that is a number.
+fn host_of(authority: &str) -> Option<&str> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if let Some(port) = port {
+        port.parse::<u16>().ok()?;
+    }
+    (!host.is_empty()).then_some(host)
+}
+
+fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ticket_round_trips_and_names_its_key() {
+        let key = [7u8; 32];
+        let ticket = Ticket::new("ABCD-EFGH-JKLM", &key, "https://dinsos.example.go.id/");
+        assert_eq!(ticket.server_url, "https://dinsos.example.go.id");
+        let payload = ticket.payload();
+        assert!(payload.starts_with("perlinsos-enroll:1:ABCD-EFGH-JKLM:"));
+        assert_eq!(Ticket::parse(&payload).unwrap(), ticket);
+        assert!(ticket.names_key(&key));
+        assert!(!ticket.names_key(&[8u8; 32]));
+        assert!(!ticket.names_key(&key[..31]));
+        assert_eq!(ticket.fingerprint_groups().split(' ').count(), 16);
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://dinsos.example.go.id",
+            "https://10.1.2.3:8443/perlinsos",
+            "http://127.0.0.1:8080",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(check_url(ok), Ok(()), "{ok}");
+        }
+        for insecure in [
+            "http://dinsos.example.go.id",
+            "http://10.0.0.1:80",
+            "http://[fe80::1]",
+        ] {
+            assert_eq!(
+                check_url(insecure),
+                Err(TicketError::Insecure),
+                "{insecure}"
+            );
+        }
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://user@host",
+            "https://host?x=1",
+            "https://host#x",
+            "https://host:99999",
+            "https://host:port",
+            "https://ho st",
+            "https://host\n",
+            "dinsos.example.go.id",
+        ] {
+            assert_eq!(check_url(bad), Err(TicketError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_tickets_are_refused() {
+        let good = Ticket::new("ABCD-EFGH", &[1; 32], "https://d.example").payload();
+        assert!(Ticket::parse(&good).is_ok());
+        for bad in [
+            String::new(),
+            "perlinsos-enroll:2:ABCD:".to_owned() + &"0".repeat(64) + ":https://d.example",
+            "perlinsos-enroll:1:AB:".to_owned() + &"0".repeat(64) + ":https://d.example",
+            "perlinsos-enroll:1:ABCD:".to_owned() + &"0".repeat(63) + ":https://d.example",
+            "perlinsos-enroll:1:ABCD:".to_owned() + &"G".repeat(64) + ":https://d.example",
+            "perlinsos-enroll:1:AB;D:".to_owned() + &"0".repeat(64) + ":https://d.example",
+            good.replace("https", "http"),
+            good.clone() + &"x".repeat(MAX_PAYLOAD),
+        ] {
+            assert!(Ticket::parse(&bad).is_err(), "{bad}");
+        }
+    }
+}

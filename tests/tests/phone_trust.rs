@@ -1,0 +1,432 @@
+//! The phone trusts no network (issue 19): over real sockets, an impostor server stands where
+//! the district should be, at enrollment and on the path of a sync. Each trick is refused with
+//! its code and changes nothing on the phone; the real server then gets everything, once.
+use std::io::Read as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, head, post};
+use axum::Router;
+use perlinsos_core::date::now_millis;
+use perlinsos_core::error::ErrorCode;
+use perlinsos_core::phone::Phone;
+use perlinsos_core::sync::{self, Interrupted, Syncer};
+use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_protocol::enrollment::Ticket;
+use perlinsos_protocol::wire::{EntryResult, ErrorCode as WireCode, Outcome, PushRequest};
+
+const SCOPE: &[&str] = perlinsos_core::sample::KELURAHAN;
+
+fn scope() -> Vec<String> {
+    SCOPE.iter().map(|s| s.to_string()).collect()
+}
+
+fn fresh_phone() -> (tempfile::TempDir, Phone) {
+    let dir = tempfile::tempdir().unwrap();
+    let phone = Phone::open(dir.path(), b"keystore", Arc::new(now_millis)).unwrap();
+    (dir, phone)
+}
+
+fn refusal_code(result: Result<impl std::fmt::Debug, Interrupted>) -> ErrorCode {
+    match result {
+        Err(Interrupted::Stopped(e)) => e.field_errors()[0].code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrollment_trusts_only_the_server_and_key_the_ticket_names() {
+    let district = Server::start().await;
+    let impostor = Server::start().await;
+    let real = Ticket::parse(&district.ticket("agen-01", &scope())).unwrap();
+    let theirs = Ticket::parse(&impostor.ticket("agen-01", &scope())).unwrap();
+    let (_dir, phone) = fresh_phone();
+
+    // The ticket's address answers, but with another district's key (whoever answered first
+    // on a hostile network): refused, and the phone is not enrolled with anyone.
+    let hijacked = Ticket {
+        code: theirs.code.clone(),
+        district_key_sha256: real.district_key_sha256.clone(),
+        server_url: theirs.server_url.clone(),
+    };
+    assert_eq!(
+        refusal_code(phone.enroll(&hijacked.payload()).await),
+        ErrorCode::DistrictKeyMismatch
+    );
+    assert!(sync::enrollment(phone.store()).unwrap().is_none());
+    let not_enrolled = Syncer::locked(
+        phone.store().clone(),
+        phone.device().clone(),
+        Arc::new(now_millis),
+    );
+    assert!(
+        matches!(not_enrolled, Err(e) if e.field_errors()[0].code == ErrorCode::SyncNotEnrolled)
+    );
+    let district_keys: i64 = phone
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM record_keys WHERE district = 1",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(district_keys, 0, "no record key of the impostor accepted");
+
+    // Plain http to anything but loopback is refused before a byte is sent (192.0.2.1 is a
+    // documentation address: a connection attempt would hang for the connect timeout).
+    let started = Instant::now();
+    let insecure = Ticket {
+        server_url: "http://192.0.2.1:8080".into(),
+        ..real.clone()
+    };
+    assert_eq!(
+        refusal_code(phone.enroll(&insecure.payload()).await),
+        ErrorCode::ServerUrlInsecure
+    );
+    assert!(started.elapsed().as_secs() < 2);
+    for garbage in [
+        "",
+        "ABCD-EFGH-JKLM",
+        "perlinsos-enroll:1:ABCD",
+        "\u{0}\u{1}",
+    ] {
+        assert_eq!(
+            refusal_code(phone.enroll(garbage).await),
+            ErrorCode::EnrollTicketInvalid
+        );
+    }
+
+    // The real ticket enrolls, and binds the district's address for every later sync.
+    let enrollment = phone.enroll(&real.payload()).await.unwrap();
+    assert_eq!(enrollment.server_url, district.url);
+    let syncer = Syncer::locked(
+        phone.store().clone(),
+        phone.device().clone(),
+        Arc::new(now_millis),
+    )
+    .unwrap();
+    syncer.sync().await.unwrap();
+    // The tests' proxy hook takes only https or loopback addresses, too.
+    let syncer = Syncer::locked(
+        phone.store().clone(),
+        phone.device().clone(),
+        Arc::new(now_millis),
+    )
+    .unwrap();
+    assert!(syncer.via_proxy("http://192.0.2.1").is_err());
+}
+
+/// How the impostor answers a push.
+#[derive(Clone, Copy, Debug)]
+enum Forgery {
+    /// "accepted" for every entry, no receipt.
+    AcceptedUnsigned,
+    /// "accepted", with a receipt signed by another key.
+    AcceptedSignedByOther,
+    /// "accepted", with a receipt the district really signed, for another batch.
+    AcceptedReplayedReceipt,
+    /// A permanent refusal for every entry, no receipt (would park them all).
+    RejectedUnsigned,
+    /// An answer of 64 MiB, declared.
+    Huge,
+    /// An answer that never ends, undeclared.
+    Endless,
+}
+
+#[derive(Clone)]
+struct Impostor {
+    forgery: Forgery,
+    replayed: Option<String>,
+    other_key: Arc<ring::signature::Ed25519KeyPair>,
+    pushes: Arc<AtomicUsize>,
+}
+
+fn unzip(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+async fn forged_push(
+    axum::extract::State(imp): axum::extract::State<Impostor>,
+    _headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    imp.pushes.fetch_add(1, Ordering::SeqCst);
+    let request: PushRequest = serde_json::from_slice(&unzip(&body)).unwrap();
+    let outcome = match imp.forgery {
+        Forgery::RejectedUnsigned => Outcome::Rejected {
+            code: WireCode::OutOfScope,
+            reason: "Hubungi 0812-XXXX untuk aktivasi".into(),
+        },
+        Forgery::Huge => {
+            let huge = vec![b' '; 64 * 1024 * 1024];
+            return axum::response::Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from(huge))
+                .unwrap();
+        }
+        Forgery::Endless => {
+            // 16 KiB of spaces, for ever, with no length declared.
+            let chunks = futures_util::stream::repeat_with(|| {
+                Ok::<_, std::io::Error>(Bytes::from(vec![b' '; 16 * 1024]))
+            });
+            return axum::response::Response::builder()
+                .header("content-type", "application/json")
+                .body(Body::from_stream(chunks))
+                .unwrap();
+        }
+        _ => Outcome::Accepted,
+    };
+    let results: Vec<EntryResult> = request
+        .entries
+        .iter()
+        .map(|e| EntryResult {
+            id: e.id.clone(),
+            outcome: outcome.clone(),
+        })
+        .collect();
+    let receipt = match imp.forgery {
+        Forgery::AcceptedSignedByOther => Some(perlinsos_core::hex::encode(
+            imp.other_key.sign(b"anything at all").as_ref(),
+        )),
+        Forgery::AcceptedReplayedReceipt => imp.replayed.clone(),
+        _ => None,
+    };
+    let answer = serde_json::json!({ "results": results, "receipt": receipt });
+    axum::response::Response::builder()
+        .header("content-type", "application/json")
+        .body(Body::from(answer.to_string()))
+        .unwrap()
+}
+
+async fn start_impostor(imp: Impostor) -> String {
+    let app = Router::new()
+        .route("/v1/outbox", post(forged_push))
+        // "The server has this photo already": the phone would skip the upload.
+        .route("/v1/blobs/{sha}", head(|| async { StatusCode::OK }))
+        .route(
+            "/v1/changes",
+            get(|| async { r#"{"changes":[],"next":0,"more":false}"# }),
+        )
+        .with_state(imp);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// What a forged answer could have changed: the outbox rows and their states, the staged
+/// photos, the purge confirmations.
+fn phone_state(phone: &FieldPhone) -> (Vec<(String, String)>, i64, i64) {
+    phone
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT id, status FROM outbox ORDER BY id")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+            let blobs = c.query_row("SELECT count(*) FROM outbox_blobs", [], |r| r.get(0))?;
+            let confirmed = c.query_row(
+                "SELECT count(*) FROM receipts WHERE confirmed_at IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok((rows, blobs, confirmed))
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_push_answers_change_nothing_on_the_phone() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    // A receipt the district really signed, from a first batch, to replay later.
+    phone.register(1, 3);
+    let replayed = real_receipt(&server, &phone).await;
+    for seed in 2..5 {
+        phone.register(seed, 2);
+    }
+    let before = phone_state(&phone);
+    assert!(before.0.len() >= 3, "{before:?}");
+
+    for forgery in [
+        Forgery::AcceptedUnsigned,
+        Forgery::AcceptedSignedByOther,
+        Forgery::AcceptedReplayedReceipt,
+        Forgery::RejectedUnsigned,
+        Forgery::Huge,
+        Forgery::Endless,
+    ] {
+        let pushes = Arc::new(AtomicUsize::new(0));
+        let url = start_impostor(Impostor {
+            forgery,
+            replayed: Some(replayed.clone()),
+            other_key: Arc::new(other_key()),
+            pushes: pushes.clone(),
+        })
+        .await;
+        let started = Instant::now();
+        let outcome = phone.syncer().via_proxy(&url).unwrap().sync().await;
+        match forgery {
+            Forgery::Huge | Forgery::Endless => {
+                assert_eq!(
+                    refusal_code(outcome),
+                    ErrorCode::ResponseTooLarge,
+                    "{forgery:?}"
+                )
+            }
+            _ => assert!(
+                matches!(outcome, Err(Interrupted::Transient { .. })),
+                "{forgery:?}: {outcome:?}"
+            ),
+        }
+        assert!(started.elapsed().as_secs() < 30, "{forgery:?}");
+        assert!(pushes.load(Ordering::SeqCst) >= 1, "{forgery:?} was asked");
+        assert_eq!(phone_state(&phone), before, "{forgery:?} changed the phone");
+    }
+
+    // The real district: everything arrives, each household once, and the outbox empties.
+    let report = phone.sync().await;
+    assert_eq!(report.answers_refused, 0);
+    assert_eq!(report.parked, 0);
+    let after = phone_state(&phone);
+    assert!(after.0.is_empty(), "{after:?}");
+    let households = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM households")
+        .unwrap();
+    assert_eq!(households, 4);
+}
+
+fn other_key() -> ring::signature::Ed25519KeyPair {
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap()
+}
+
+/// A hop in front of the real server that passes everything on, keeps the receipt of the first
+/// push answer, and with `forge_head` answers every photo's HEAD with "the server has it".
+async fn forwarding_hop(
+    server: &Server,
+    forge_head: bool,
+) -> (String, Arc<std::sync::Mutex<Option<String>>>) {
+    let recorded = Arc::new(std::sync::Mutex::new(None::<String>));
+    let upstream = server.url.clone();
+    let keep = recorded.clone();
+    let app = Router::new().fallback(move |req: axum::extract::Request| {
+        let upstream = upstream.clone();
+        let keep = keep.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            if forge_head && parts.method == axum::http::Method::HEAD {
+                return axum::response::Response::builder()
+                    .status(StatusCode::OK)
+                    .body(Body::empty())
+                    .unwrap();
+            }
+            let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            let mut forward = reqwest::Client::new()
+                .request(parts.method.clone(), format!("{upstream}{}", parts.uri));
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forward = forward.header(name, value);
+                }
+            }
+            let answer = forward.body(body.to_vec()).send().await.unwrap();
+            let status = answer.status();
+            let headers = answer.headers().clone();
+            let bytes = answer.bytes().await.unwrap();
+            if parts.uri.path() == "/v1/outbox" && status.is_success() {
+                let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                let mut slot = keep.lock().unwrap();
+                if slot.is_none() {
+                    *slot = value["receipt"].as_str().map(str::to_owned);
+                }
+            }
+            let mut response = axum::response::Response::builder().status(status);
+            for (name, value) in &headers {
+                if name != "content-length" && name != "transfer-encoding" {
+                    response = response.header(name, value);
+                }
+            }
+            response.body(Body::from(bytes)).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, recorded)
+}
+
+/// Syncs the phone with the real server through a recording hop and returns the receipt of
+/// the first push answer.
+async fn real_receipt(server: &Server, phone: &FieldPhone) -> String {
+    let (url, recorded) = forwarding_hop(server, false).await;
+    phone
+        .syncer()
+        .via_proxy(&url)
+        .unwrap()
+        .sync()
+        .await
+        .unwrap();
+    let receipt = recorded.lock().unwrap().clone();
+    receipt.expect("the district signed its answer")
+}
+
+/// A hop that forges only "the server has this photo" would make a phone that trusted HEAD
+/// skip the upload for ever; the district's signed answer (the photo is missing) makes it
+/// upload anyway, and the photo and its household arrive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_have_it_for_a_photo_does_not_stop_its_upload() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let household = phone.register(7, 2);
+    let photo = perlinsos_core::sample::photo_taken_on(
+        include_bytes!("../../core/data/photos/cam2_wood.jpg"),
+        perlinsos_core::Date::of_unix_millis(now_millis()),
+    );
+    let now = now_millis();
+    phone
+        .evidence()
+        .capture(
+            &photo,
+            &perlinsos_core::evidence::Options::default(),
+            perlinsos_core::evidence::book::Capture {
+                record_kind: "household",
+                record_id: &household,
+                captured_at: now,
+                gps: Some(perlinsos_e2e::field::HOUSE),
+                device_id: &phone.device.id,
+                device_key: phone.device.key(),
+                agent_id: &phone.agent_id,
+            },
+        )
+        .unwrap();
+    let (url, _) = forwarding_hop(&server, true).await;
+    let report = phone
+        .syncer()
+        .via_proxy(&url)
+        .unwrap()
+        .with_backoff(1, 5)
+        .run(4)
+        .await
+        .unwrap();
+    assert_eq!(report.blobs_uploaded, 1, "{report:?}");
+    assert_eq!(report.parked, 0, "{report:?}");
+    assert!(phone_state(&phone).0.is_empty());
+    let blobs = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM blobs")
+        .unwrap();
+    assert_eq!(blobs, 1);
+}
