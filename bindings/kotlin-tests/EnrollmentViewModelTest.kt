@@ -102,7 +102,9 @@ class EnrollmentViewModelTest {
         assertNotNull(phone.unlock("agen-01", PIN))
 
         // A code the operator never made (in an otherwise good ticket): the same refusal.
-        vm.retryDistrict(used.replace(Regex(":[A-Z0-9-]+:"), ":ABCD-EFGH-JKLM:")).join()
+        val parts = used.split(":", limit = 5).toMutableList()
+        parts[2] = "ABCD-EFGH-JKLM"
+        vm.retryDistrict(parts.joinToString(":")).join()
         s = vm.state.value
         assertEquals("SYNC_ENROLL_REFUSED", s.problem?.code)
         assertEquals(EnrollmentStep.DISTRICT, s.step)
@@ -114,6 +116,39 @@ class EnrollmentViewModelTest {
         assertEquals(EnrollmentStep.DONE, s.step)
         assertEquals(DistrictEnrollment("agen-01", listOf(KELURAHAN)), s.district)
         assertEquals("enroll_codes.unused\t0", unusedCodes())
+        phone.sync(assertNotNull(s.session), 5u, null)
+    }
+
+    @Test
+    fun aTicketForAnotherKeyOrAPlainHttpServerIsRefusedAndTheRealOneEnrolls(): Unit = runBlocking {
+        val url = server.serve()
+        val good = ticket(url)
+        val phone = freshPhone("ticket")
+        val vm = EnrollmentViewModel(phone, this)
+        // Another district key's fingerprint: whoever answers is not the district on the ticket.
+        val parts = good.split(":", limit = 5).toMutableList()
+        parts[3] = parts[3].map { if (it == '0') '1' else '0' }.joinToString("")
+        vm.enroll(form(parts.joinToString(":"))).join()
+        var s = vm.state.value
+        assertEquals("DISTRICT_KEY_MISMATCH", s.problem?.code)
+        assertTrue(s.problem!!.message.contains("bukan server dinas"), s.problem!!.message)
+        assertEquals(s.problem, s.fieldErrors["code"])
+        assertEquals(EnrollmentStep.DISTRICT, s.step)
+        val notYet = assertFailsWith<ApiException.Invalid> { phone.sync(assertNotNull(s.session), 1u, null) }
+        assertEquals("SYNC_NOT_ENROLLED", notYet.code)
+
+        // Plain http to a server that is not on this machine: refused before anything is sent.
+        vm.retryDistrict(good.substringBeforeLast("http://") + "http://dinsos.example.go.id").join()
+        s = vm.state.value
+        assertEquals("SERVER_URL_INSECURE", s.problem?.code)
+        assertTrue(s.problem!!.message.contains("https"), s.problem!!.message)
+
+        // The real ticket enrolls (the server took its code for this device at the first try and
+        // answers the same device again).
+        vm.retryDistrict(good).join()
+        s = vm.state.value
+        assertNull(s.problem, "${s.problem}")
+        assertEquals(EnrollmentStep.DONE, s.step)
         phone.sync(assertNotNull(s.session), 5u, null)
     }
 
