@@ -33,6 +33,9 @@ const SEAL_VERSION: u8 = 1;
 pub enum Blind {
     Nik,
     Kk,
+    /// A user name or client address in the login throttle: kept only as this index, so a
+    /// password typed into the name box is not stored.
+    Login,
 }
 
 impl Blind {
@@ -40,6 +43,7 @@ impl Blind {
         match self {
             Blind::Nik => b"nik\n",
             Blind::Kk => b"kk\n",
+            Blind::Login => b"login\n",
         }
     }
 }

@@ -44,6 +44,9 @@ pub fn now_millis() -> i64 {
         .unwrap_or(0)
 }
 
+/// Console logins checked at the same time.
+pub const LOGIN_SLOTS: usize = 4;
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Arc<db::Db>,
@@ -58,6 +61,12 @@ pub struct AppState {
     pub database_url: Option<String>,
     /// Console cookies marked Secure even without a TLS proxy header (`serve --secure-cookies`).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`serve --trusted-proxy`);
+    /// from anyone else the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Console logins hashed at once (PBKDF2 is slow on purpose): more wait their turn briefly
+    /// or are told to try again, instead of queueing the server's threads.
+    pub login_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -104,6 +113,8 @@ impl AppState {
             district_key: Arc::new(district_key),
             blob_lock: Arc::new(tokio::sync::Mutex::new(())),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            login_slots: Arc::new(tokio::sync::Semaphore::new(LOGIN_SLOTS)),
             database_url: database_url.map(str::to_owned),
         };
         let sealed = blobs::seal_clear_blobs(&state)?;

@@ -51,6 +51,11 @@ enum Command {
         /// Mark console cookies Secure even without an X-Forwarded-Proto: https proxy header.
         #[arg(long, env = "PERLINSOS_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// A reverse proxy in front of the server (repeatable): its X-Forwarded-For names the
+        /// console's client for the login throttle. Without it every officer behind the proxy
+        /// would share one address.
+        #[arg(long = "trusted-proxy")]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Console accounts.
     User {
@@ -137,9 +142,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Serve {
             listen,
             secure_cookies,
+            trusted_proxies,
         } => {
             let mut state = state;
             state.secure_cookies = secure_cookies;
+            state.trusted_proxies = trusted_proxies;
             if let Ok(n) = review::expire_overdue(&state) {
                 if n > 0 {
                     tracing::info!(event = "sanggahan_lapsed", count = n);

@@ -46,6 +46,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0004_record_keys.sql"),
         backfill: None,
     },
+    Migration {
+        version: 5,
+        name: "trust",
+        sqlite: include_str!("../migrations/sqlite/0005_trust.sql"),
+        postgres: include_str!("../migrations/postgres/0005_trust.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

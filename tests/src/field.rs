@@ -34,9 +34,15 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Server {
+        Server::start_with(|_| {}).await
+    }
+
+    /// A server whose state `configure` adjusts before it serves (serve's options).
+    pub async fn start_with(configure: impl FnOnce(&mut perlinsos_server::AppState)) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let offset_ms = Arc::new(AtomicI64::new(0));
         let mut state = crate::server_state(dir.path());
+        configure(&mut state);
         let offset = offset_ms.clone();
         state.clock = Arc::new(move || now_millis() + offset.load(Ordering::SeqCst));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

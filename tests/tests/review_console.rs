@@ -109,6 +109,16 @@ impl Console {
 
     /// The login form's round trip; keeps the session cookie when it succeeds.
     async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.login_from(username, password, None).await
+    }
+
+    /// A login with an `X-Forwarded-For` header (what a reverse proxy adds).
+    async fn login_from(
+        &mut self,
+        username: &str,
+        password: &str,
+        forwarded: Option<&str>,
+    ) -> Page {
         let form_page = self
             .http
             .get(format!("{}/review/login", self.base))
@@ -121,9 +131,11 @@ impl Console {
             .next()
             .unwrap()
             .to_owned();
-        let response = self
-            .http
-            .post(format!("{}/review/login", self.base))
+        let mut request = self.http.post(format!("{}/review/login", self.base));
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        let response = request
             .header("content-type", "application/x-www-form-urlencoded")
             .header(COOKIE, format!("perlinsos_login={token}"))
             .body(form(&[
@@ -592,4 +604,85 @@ async fn one_family_registered_on_two_phones_is_kept_twice_flagged_and_resolved(
         receipt_status(&second, &b).as_deref(),
         Some("ganda_ditolak")
     );
+}
+
+/// Forty wrong passwords at once: the check and the count are one transaction, so no more
+/// than the free failures are ever hashed; the rest wait or are told to. The throttle keeps
+/// no typed name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_cannot_race_the_count() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut attempts = Vec::new();
+    for _ in 0..40 {
+        let mut console = Console::new(&server);
+        attempts.push(tokio::spawn(async move {
+            console.login("admin01", "tebakan-yang-salah").await.status
+        }));
+    }
+    let mut wrong = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            StatusCode::UNAUTHORIZED => wrong += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}"),
+        }
+    }
+    assert!(
+        wrong <= accounts::FREE_FAILURES as usize,
+        "{wrong} passwords checked"
+    );
+    let rows: Vec<String> = server
+        .state
+        .db
+        .read(|tx| {
+            Ok(tx
+                .query("SELECT key FROM login_throttle", &[])?
+                .into_iter()
+                .filter_map(|r| r[0].text())
+                .collect())
+        })
+        .unwrap();
+    assert_eq!(rows.len(), 2, "one name, one address: {rows:?}");
+    assert!(rows
+        .iter()
+        .all(|k| !k.contains("admin01") && !k.contains("127.0.0.1")));
+    // After the wait the real admin gets in: a wait, not a lock-out.
+    server
+        .offset_ms
+        .fetch_add(61_000, std::sync::atomic::Ordering::SeqCst);
+    let mut console = Console::new(&server);
+    let page = console.login("admin01", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+/// Behind a trusted reverse proxy each officer's own address is throttled, not the proxy's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_client_has_its_own_count() {
+    let server = Server::start_with(|state| {
+        state.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    add_accounts(&server);
+    let mut guesser = Console::new(&server);
+    for i in 0..accounts::FREE_FAILURES + 1 {
+        let name = format!("nama{i}");
+        guesser
+            .login_from(&name, "salah-salah-salah", Some("203.0.113.7"))
+            .await;
+    }
+    let blocked = guesser
+        .login_from("peninjau01", PASSWORD, Some("203.0.113.7"))
+        .await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut officer = Console::new(&server);
+    let page = officer
+        .login_from("peninjau01", PASSWORD, Some("198.51.100.4"))
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    // A forged extra hop added by the client itself does not help the guesser.
+    let forged = guesser
+        .login_from("peninjau01", PASSWORD, Some("198.51.100.4, 203.0.113.7"))
+        .await;
+    assert_eq!(forged.status, StatusCode::TOO_MANY_REQUESTS);
 }

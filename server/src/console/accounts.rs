@@ -1,6 +1,10 @@
 //! Operator accounts: reviewers (peninjau) and admins, passwords kept as salted PBKDF2-HMAC-
-//! SHA256 (slow on purpose), and a login that slows down after wrong passwords: each name and
-//! each address is blocked for a while after a few failures, longer every time.
+//! SHA256 (slow on purpose), and a login that slows down after wrong passwords: after a few
+//! failures a name waits between attempts (30 s, doubling, at most a minute: someone guessing
+//! cannot lock an officer out for long) and an address is blocked longer every time (up to 15
+//! minutes). An attempt is counted before its password is hashed, in the same transaction as
+//! the check, so parallel guesses cannot slip past the count; a success takes its count back.
+//! Names and addresses are kept only as keyed hashes.
 use std::num::NonZeroU32;
 
 use ring::pbkdf2;
@@ -17,7 +21,9 @@ const HASH_BYTES: usize = 32;
 /// Wrong passwords allowed before a block.
 pub const FREE_FAILURES: i64 = 5;
 const FIRST_BLOCK_MS: i64 = 30_000;
-const LONGEST_BLOCK_MS: i64 = 15 * 60_000;
+/// Longest wait for a name (backoff, not a lock-out) and for an address.
+const LONGEST_NAME_WAIT_MS: i64 = 60_000;
+const LONGEST_ADDRESS_BLOCK_MS: i64 = 15 * 60_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -145,7 +151,7 @@ fn blocked_until(tx: &mut dyn Tx, key: &str) -> Result<i64, DbError> {
         .unwrap_or(0))
 }
 
-fn note_failure(tx: &mut dyn Tx, key: &str, now: i64) -> Result<(), DbError> {
+fn note_failure(tx: &mut dyn Tx, key: &str, longest: i64, now: i64) -> Result<(), DbError> {
     let failures = tx
         .query_one(
             "SELECT failures FROM login_throttle WHERE key = ?1",
@@ -153,10 +159,10 @@ fn note_failure(tx: &mut dyn Tx, key: &str, now: i64) -> Result<(), DbError> {
         )?
         .map(|r| r[0].int())
         .unwrap_or(0)
-        + 1;
+        .saturating_add(1);
     let over = failures - FREE_FAILURES;
     let block = if over >= 0 {
-        (FIRST_BLOCK_MS << over.min(10)).min(LONGEST_BLOCK_MS)
+        (FIRST_BLOCK_MS << over.min(10)).min(longest)
     } else {
         0
     };
@@ -169,6 +175,19 @@ fn note_failure(tx: &mut dyn Tx, key: &str, now: i64) -> Result<(), DbError> {
     .map(drop)
 }
 
+/// The throttle's keys for a name and an address: keyed hashes, never the typed text.
+fn throttle_keys(state: &AppState, username: &str, address: &str) -> [(String, i64); 2] {
+    use crate::keys::Blind;
+    let hashed = |kind: &str, value: &str| {
+        let blind = state.keys.blind(Blind::Login, &format!("{kind}:{value}"));
+        format!("{kind}:{}", crate::auth::hex(&blind))
+    };
+    [
+        (hashed("user", username), LONGEST_NAME_WAIT_MS),
+        (hashed("addr", address), LONGEST_ADDRESS_BLOCK_MS),
+    ]
+}
+
 /// Checks a login. A blocked name or address is refused before the password is looked at,
 /// even a right one; every outcome is in the audit log.
 pub fn login(
@@ -178,23 +197,29 @@ pub fn login(
     address: &str,
 ) -> Result<Operator, LoginRefused> {
     let now = (state.clock)();
-    let keys = [format!("user:{username}"), format!("addr:{address}")];
-    let (account, until) = state.db.read(|tx| {
+    let keys = throttle_keys(state, username, address);
+    // Check and count in one transaction: the attempt is charged before the hashing, so any
+    // number of parallel guesses meets the count the earlier ones left.
+    let charged: Result<Option<Vec<db::Value>>, LoginRefused> = state.db.write(|tx| {
         let mut until = 0;
-        for key in &keys {
+        for (key, _) in &keys {
             until = until.max(blocked_until(tx, key)?);
+        }
+        if until > now {
+            return Ok(Err(LoginRefused::Blocked {
+                seconds: (until - now + 999) / 1000,
+            }));
+        }
+        for (key, longest) in &keys {
+            note_failure(tx, key, *longest, now)?;
         }
         let account = tx.query_one(
             "SELECT role, salt, hash, iterations FROM operators WHERE username = ?1",
             &[db::text(username)],
         )?;
-        Ok((account, until))
+        Ok::<_, DbError>(Ok(account))
     })?;
-    if until > now {
-        return Err(LoginRefused::Blocked {
-            seconds: (until - now + 999) / 1000,
-        });
-    }
+    let account = charged?;
     // An unknown name costs the same hashing as a wrong password.
     let (role, salt, stored, iterations) = match &account {
         Some(r) => (
@@ -215,13 +240,19 @@ pub fn login(
         &stored,
     )
     .is_ok();
-    // The failure is committed too: the closure succeeds with the refusal inside.
     let outcome: Result<Result<Operator, LoginRefused>, DbError> =
         state.db.write(|tx| match role.filter(|_| matches) {
             Some(role) => {
+                // The name's count is cleared; the address gets its attempt back.
                 tx.execute(
                     "DELETE FROM login_throttle WHERE key = ?1",
-                    &[db::text(keys[0].as_str())],
+                    &[db::text(keys[0].0.as_str())],
+                )?;
+                tx.execute(
+                    "UPDATE login_throttle SET failures = failures - 1,
+                        blocked_until = CASE WHEN failures - 1 >= ?2 THEN blocked_until ELSE 0 END
+                     WHERE key = ?1 AND failures > 0",
+                    &[db::text(keys[1].0.as_str()), db::int(FREE_FAILURES)],
                 )?;
                 staff_audit::record(tx, now, username, "login", None, None)?;
                 Ok(Ok(Operator {
@@ -230,9 +261,6 @@ pub fn login(
                 }))
             }
             None => {
-                for key in &keys {
-                    note_failure(tx, key, now)?;
-                }
                 // The name tried is not logged: it may be a password typed in the wrong box.
                 staff_audit::record(tx, now, "-", "login_failed", None, None)?;
                 Ok(Err(LoginRefused::Wrong))

@@ -154,6 +154,32 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Respon
     login_page(&state, &headers, StatusCode::OK, None)
 }
 
+/// The console client's address for the login throttle: the connection's peer, or, when that
+/// peer is a trusted reverse proxy, the nearest address it did not add itself in
+/// `X-Forwarded-For`.
+fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> String {
+    let Some(peer) = peer else {
+        return String::new();
+    };
+    if !state.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !state.trusted_proxies.contains(a))
+        .copied()
+        .unwrap_or(peer)
+        .to_string()
+}
+
 #[derive(Deserialize)]
 struct LoginForm {
     username: String,
@@ -176,10 +202,26 @@ async fn login(
             Some("Formulir masuk kedaluwarsa atau tidak sah. Silakan coba lagi."),
         );
     }
-    let address = peer
-        .map(|Extension(ConnectInfo(a))| a.ip().to_string())
-        .unwrap_or_default();
+    let address = client_address(
+        &state,
+        peer.map(|Extension(ConnectInfo(a))| a.ip()),
+        &headers,
+    );
     let username = form.username.trim().to_lowercase();
+    // A few hashings at a time; a flood of attempts waits a moment, then is turned away.
+    let slot = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        state.login_slots.clone().acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(_slot)) = slot else {
+        return login_page(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Server sedang sibuk memeriksa kata sandi. Coba lagi sebentar lagi."),
+        );
+    };
     let checked = {
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
