@@ -48,6 +48,11 @@ pub fn audit_entry_text(
     )
 }
 
+/// What the district key signs when it tells a device it was revoked.
+pub fn revocation_text(device_id: &str, revoked_at: i64) -> Vec<u8> {
+    format!("perlinsos/revoked/v1\ndevice={device_id}\nat={revoked_at}\n").into_bytes()
+}
+
 /// One entry's line in a push receipt.
 pub struct ReceiptLine<'a> {
     pub entry_id: &'a str,

@@ -19,6 +19,10 @@ pub const HEADER_BLOB_RECEIVED: &str = "x-perlinsos-blob-received";
 pub const HEADER_BLOB_KEY: &str = "x-perlinsos-blob-key";
 /// The error code of a refusal, also on answers without a body (HEAD).
 pub const HEADER_ERROR: &str = "x-perlinsos-error";
+/// On a `DEVICE_REVOKED` refusal: `<revoked_at ms>.<Ed25519 hex>`, the district key's
+/// signature over [`crate::signing::revocation_text`]. A phone locks only on a notice that
+/// verifies, so a forged refusal on the path cannot lock it.
+pub const HEADER_REVOCATION: &str = "x-perlinsos-revocation";
 /// Largest outbox batch the server takes in one request.
 pub const MAX_BATCH: usize = 200;
 /// Largest blob as sent, sealed (a normalized photo is far smaller; this bounds what a device
@@ -192,6 +196,9 @@ pub enum ErrorCode {
     RecordVersionUnknown,
     /// The record does not open with the district key it names.
     SealInvalid,
+    /// An operator revoked this device (lost or stolen): every request of it is refused, what
+    /// it pushes is kept aside for officers.
+    DeviceRevoked,
 }
 
 impl ErrorCode {
@@ -213,6 +220,9 @@ impl ErrorCode {
         match self {
             ErrorCode::EnrollCodeInvalid => "Kode pendaftaran tidak berlaku atau sudah dipakai.",
             ErrorCode::DeviceUnknown => "Ponsel ini belum terdaftar di dinas.",
+            ErrorCode::DeviceRevoked => {
+                "Ponsel ini dicabut oleh dinas; hubungi operator dinas untuk mendaftar ulang."
+            }
             ErrorCode::SignatureInvalid => "Tanda tangan permintaan tidak sah.",
             ErrorCode::RequestStale => {
                 "Jam ponsel terlalu jauh dari jam server; periksa jam ponsel."

@@ -107,6 +107,7 @@ pub enum ErrorCode {
     DistrictKeyMismatch,
     ReceiptInvalid,
     ResponseTooLarge,
+    DeviceRevoked,
 }
 
 impl ErrorCode {
@@ -213,6 +214,7 @@ impl ErrorCode {
             DistrictKeyMismatch => "DISTRICT_KEY_MISMATCH",
             ReceiptInvalid => "RECEIPT_INVALID",
             ResponseTooLarge => "RESPONSE_TOO_LARGE",
+            DeviceRevoked => "DEVICE_REVOKED",
         }
     }
 
@@ -328,6 +330,7 @@ impl ErrorCode {
             DistrictKeyMismatch => "Server yang menjawab bukan server dinas (kunci tidak cocok); jangan lanjutkan dan hubungi operator dinas.",
             ReceiptInvalid => "Jawaban server tidak bertanda tangan dinas; data tetap disimpan di ponsel dan dikirim lagi nanti.",
             ResponseTooLarge => "Jawaban server terlalu besar dan ditolak; data tetap aman di ponsel, coba lagi nanti.",
+            DeviceRevoked => "Ponsel ini dicabut oleh dinas (hilang atau dicuri) dan dikunci. Data yang belum terkirim tetap tersimpan; hubungi operator dinas.",
             SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
         }

@@ -21,7 +21,24 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ApiError> {
 pub use perlinsos_rules::hex::{decode as unhex, encode as hex};
 
 /// The device behind a signed request, once its signature, time and nonce check out.
+/// Checks a device's signed request; a revoked device is refused (`DEVICE_REVOKED`).
 pub fn verify(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Device, ApiError> {
+    let device = verify_signature(state, method, uri, headers, body)?;
+    if device.revoked_at.is_some() {
+        return Err(ApiError(ErrorCode::DeviceRevoked));
+    }
+    Ok(device)
+}
+
+/// Checks the signature, time and nonce of a device's request, revoked or not (the outbox
+/// keeps what a revoked device still sends, for officers).
+pub fn verify_signature(
     state: &AppState,
     method: &Method,
     uri: &Uri,
@@ -69,4 +86,47 @@ pub fn verify(
         Ok(device)
     })?;
     Ok(device)
+}
+
+/// Adds the district's signed revocation notice to a `DEVICE_REVOKED` refusal, so the phone
+/// can tell it from a forged one (`perlinsos_protocol::wire::HEADER_REVOCATION`).
+pub async fn sign_revocations(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use perlinsos_protocol::wire::{HEADER_ERROR, HEADER_REVOCATION};
+    let device_id = request
+        .headers()
+        .get(signing::HEADER_DEVICE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response = next.run(request).await;
+    let revoked = response
+        .headers()
+        .get(HEADER_ERROR)
+        .is_some_and(|v| v.as_bytes() == b"DEVICE_REVOKED");
+    let Some(device_id) = device_id.filter(|_| revoked) else {
+        return response;
+    };
+    let lookup = {
+        let state = state.clone();
+        let id = device_id.clone();
+        tokio::task::spawn_blocking(move || state.db.read(|tx| db::device(tx, &id))).await
+    };
+    if let Ok(Ok(Some(Device {
+        revoked_at: Some(at),
+        ..
+    }))) = lookup
+    {
+        let signature = state
+            .district_key
+            .sign(&signing::revocation_text(&device_id, at));
+        if let Ok(value) =
+            axum::http::HeaderValue::from_str(&format!("{at}.{}", hex(signature.as_ref())))
+        {
+            response.headers_mut().insert(HEADER_REVOCATION, value);
+        }
+    }
+    response
 }

@@ -42,6 +42,14 @@ impl Value {
         }
     }
 
+    /// An integer column that may be NULL.
+    pub fn opt_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(v) => *v,
+            _ => None,
+        }
+    }
+
     pub fn text(&self) -> Option<String> {
         match self {
             Value::Text(v) => v.clone(),
@@ -511,6 +519,8 @@ pub struct Device {
     pub scope: Vec<String>,
     pub audit_seq: i64,
     pub audit_hash: Option<Vec<u8>>,
+    /// When an operator revoked it (a lost or stolen phone).
+    pub revoked_at: Option<i64>,
 }
 
 /// Holds, until the transaction ends, a lock named by `key` (PostgreSQL: a transaction-scoped
@@ -613,7 +623,7 @@ pub fn lock_device(tx: &mut dyn Tx, device_id: &str) -> DbResult<()> {
 
 pub fn device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
     let row = tx.query_one(
-        "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash
+        "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash, revoked_at
          FROM devices WHERE device_id = ?1",
         &[text(device_id)],
     )?;
@@ -624,6 +634,7 @@ pub fn device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
         scope: serde_json::from_str(&r[3].text().unwrap_or_default()).unwrap_or_default(),
         audit_seq: r[4].int(),
         audit_hash: r[5].blob(),
+        revoked_at: r[6].opt_int(),
     }))
 }
 
@@ -708,6 +719,14 @@ pub fn counts(tx: &mut dyn Tx) -> DbResult<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for (label, sql) in [
         ("devices", "SELECT count(*) FROM devices"),
+        (
+            "devices.revoked",
+            "SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL",
+        ),
+        (
+            "quarantined_entries",
+            "SELECT count(*) FROM quarantined_entries",
+        ),
         (
             "enroll_codes.unused",
             "SELECT count(*) FROM enroll_codes WHERE used_by IS NULL",

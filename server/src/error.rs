@@ -16,7 +16,7 @@ impl ApiError {
             | ErrorCode::SignatureInvalid
             | ErrorCode::RequestStale
             | ErrorCode::RequestReplayed => StatusCode::UNAUTHORIZED,
-            ErrorCode::OutOfScope => StatusCode::FORBIDDEN,
+            ErrorCode::OutOfScope | ErrorCode::DeviceRevoked => StatusCode::FORBIDDEN,
             ErrorCode::BlobOffsetInvalid => StatusCode::CONFLICT,
             ErrorCode::BlobTooLarge | ErrorCode::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -147,6 +147,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES as usize + 1024))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::sign_revocations,
+        ))
         .with_state(state)
 }
 

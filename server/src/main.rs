@@ -95,6 +95,12 @@ enum Command {
         #[arg(long)]
         url: String,
     },
+    /// Revokes a device (a lost or stolen phone): its requests are refused from now on and it
+    /// locks at its next contact; what it still pushes is kept for officers. Audited.
+    RevokeDevice {
+        #[arg(long)]
+        device: String,
+    },
     /// Signs a PMT model file with the district key and publishes it to the phones.
     PublishModel { file: PathBuf },
     /// Imports a recipient list (CSV with a header row, or JSON).
@@ -184,6 +190,11 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("Server           : {}", ticket.server_url);
             println!("Sidik kunci dinas: {}", ticket.fingerprint_groups());
             println!("QR               : {}", ticket.payload());
+            Ok(())
+        }
+        Command::RevokeDevice { device } => {
+            operator::revoke_device(&state, &device, "cli")?;
+            println!("revoked {device}");
             Ok(())
         }
         Command::PublishModel { file } => {

@@ -100,6 +100,37 @@ pub fn enroll_code(
     Ok(code)
 }
 
+/// Revokes a device (a lost or stolen phone): every request of it is refused from now on, and
+/// what it still pushes is kept aside for officers. Audited under `actor`.
+pub fn revoke_device(state: &AppState, device_id: &str, actor: &str) -> OpResult<()> {
+    let now = (state.clock)();
+    let changed = state
+        .db
+        .write(|tx| {
+            let changed = tx.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                &[db::text(device_id), db::int(now)],
+            )?;
+            if changed == 1 {
+                crate::staff_audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "device_revoked",
+                    Some(device_id),
+                    None,
+                )?;
+            }
+            Ok(changed)
+        })
+        .map_err(|e: db::DbError| e.0)?;
+    if changed == 0 {
+        return Err("no such device, or it is revoked already".into());
+    }
+    tracing::warn!(event = "device_revoked", device = %device_id);
+    Ok(())
+}
+
 /// An enrollment code with what the phone needs to trust this district: the server's public
 /// address (as phones reach it) and the district key's fingerprint. Print its payload as a QR
 /// code; the phone refuses any other server or key.

@@ -19,7 +19,7 @@ use perlinsos_rules::evidence::phash;
 use ring::digest::{digest, SHA256};
 use ring::signature::{UnparsedPublicKey, ED25519};
 
-use crate::auth::{hex, unhex, verify};
+use crate::auth::{hex, unhex, verify_signature};
 use crate::blobs::{read_stored, BlobName};
 use crate::db::{self, Device, Tx};
 use crate::error::ApiError;
@@ -70,10 +70,22 @@ pub async fn push(
     body: Bytes,
 ) -> Result<Json<PushResponse>, ApiError> {
     // The signature covers the bytes as sent, so nothing is decompressed before it checks out.
-    let device = verify(&state, &method, &uri, &headers, &body)?;
+    let device = verify_signature(&state, &method, &uri, &headers, &body)?;
     let request = decode_body(&headers, &body)?;
     if request.entries.len() > MAX_BATCH {
         return Err(ApiError(ErrorCode::BatchTooLarge));
+    }
+    if device.revoked_at.is_some() {
+        // Refused, and kept as it came (sealed) for officers to decide: not lost.
+        let kept = {
+            let state = state.clone();
+            let device_id = device.device_id.clone();
+            tokio::task::spawn_blocking(move || quarantine(&state, &device_id, &request))
+                .await
+                .map_err(|_| ApiError(ErrorCode::Internal))??
+        };
+        tracing::warn!(event = "revoked_device_push", device = %device.device_id, kept);
+        return Err(ApiError(ErrorCode::DeviceRevoked));
     }
     let now = (state.clock)();
     let worker = state.clone();
@@ -101,6 +113,47 @@ pub async fn push(
         results,
         receipt: Some(receipt),
     }))
+}
+
+/// Entries kept per revoked device at most (a phone's queue is a few thousand).
+const MAX_QUARANTINED: i64 = 20_000;
+
+/// Keeps what a revoked device pushed (each entry once, as sent); returns how many are new.
+fn quarantine(state: &AppState, device_id: &str, request: &PushRequest) -> Result<u64, ApiError> {
+    let now = (state.clock)();
+    Ok(state.db.write(|tx| {
+        // A stolen phone still signs: what it may leave here is bounded.
+        let held = tx
+            .query_one(
+                "SELECT count(*) FROM quarantined_entries WHERE device_id = ?1",
+                &[db::text(device_id)],
+            )?
+            .map(|r| r[0].int())
+            .unwrap_or(0);
+        if held >= MAX_QUARANTINED {
+            return Ok(0);
+        }
+        let mut kept = 0;
+        for entry in &request.entries {
+            if entry.id.is_empty() || entry.id.len() > 64 || entry.key_id.len() > 64 {
+                continue;
+            }
+            kept += tx.execute(
+                "INSERT INTO quarantined_entries
+                    (device_id, entry_id, kind, key_id, sealed, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                &[
+                    db::text(device_id),
+                    db::text(entry.id.as_str()),
+                    db::text(entry.kind.as_str()),
+                    db::text(entry.key_id.as_str()),
+                    db::text(entry.sealed.as_str()),
+                    db::int(now),
+                ],
+            )?;
+        }
+        Ok::<_, db::DbError>(kept)
+    })?)
 }
 
 /// The district's signature over every result of the batch (see

@@ -430,3 +430,100 @@ async fn a_forged_have_it_for_a_photo_does_not_stop_its_upload() {
         .unwrap();
     assert_eq!(blobs, 1);
 }
+
+/// An impostor hop that answers every request as the server does for a revoked device, with
+/// `notice` as its revocation header (forged, or none).
+async fn forged_revocation(notice: Option<&'static str>) -> String {
+    let app = Router::new().fallback(move || async move {
+        let mut response = axum::response::Response::builder()
+            .status(StatusCode::FORBIDDEN)
+            .header("content-type", "application/json")
+            .header(perlinsos_protocol::wire::HEADER_ERROR, "DEVICE_REVOKED");
+        if let Some(notice) = notice {
+            response = response.header(perlinsos_protocol::wire::HEADER_REVOCATION, notice);
+        }
+        response
+            .body(Body::from(
+                r#"{"code":"DEVICE_REVOKED","message":"Ponsel ini dicabut."}"#,
+            ))
+            .unwrap()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_phone_locks_on_the_districts_notice_only_and_its_late_data_is_kept() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    phone.register(21, 2);
+    phone.sync().await;
+    let households = || {
+        server
+            .state
+            .db
+            .scalar("SELECT count(*) FROM households")
+            .unwrap()
+    };
+    let stored = households();
+    phone.register(22, 3);
+    phone.register(23, 1);
+    let queued = phone_state(&phone);
+    assert!(!queued.0.is_empty());
+    let reopen = || Phone::open(phone.dir(), b"keystore", Arc::new(now_millis)).unwrap();
+
+    // A refusal on the path that says "revoked" without the district's notice, or with a
+    // forged one, locks nothing: the pass is retried later.
+    for notice in [None, Some("1700000000000.00ff"), Some("garbage")] {
+        let url = forged_revocation(notice).await;
+        let outcome = phone.syncer().via_proxy(&url).unwrap().sync().await;
+        assert!(
+            matches!(outcome, Err(Interrupted::Transient { .. })),
+            "{notice:?}: {outcome:?}"
+        );
+        assert_eq!(sync::revoked(&phone.store).unwrap(), None);
+        assert_eq!(phone_state(&phone), queued);
+    }
+    // Still open for its agent (the unlock is audited: one entry more in the queue).
+    assert!(reopen().agents().unlock("agen-01", "482913").is_ok());
+    let queued = phone_state(&phone);
+
+    // The district revokes it (the phone was reported stolen).
+    perlinsos_server::operator::revoke_device(&server.state, &phone.device.id, "cli").unwrap();
+    assert!(
+        perlinsos_server::operator::revoke_device(&server.state, &phone.device.id, "cli").is_err(),
+        "once"
+    );
+    let outcome = phone.syncer().sync().await;
+    assert_eq!(refusal_code(outcome), ErrorCode::DeviceRevoked);
+    assert!(sync::revoked(&phone.store).unwrap().is_some());
+    // Locked: no agent opens it, no sync starts; nothing queued was dropped.
+    let refusal = reopen().agents().unlock("agen-01", "482913").err().unwrap();
+    assert_eq!(refusal.1.code, ErrorCode::DeviceRevoked);
+    assert!(refusal.0.field_errors()[0].message.contains("dicabut"));
+    let background = Syncer::locked(
+        phone.store.clone(),
+        phone.device.clone(),
+        Arc::new(now_millis),
+    );
+    assert!(matches!(background, Err(e) if e.field_errors()[0].code == ErrorCode::DeviceRevoked));
+    assert_eq!(phone_state(&phone), queued);
+
+    // On the server: nothing of the revoked device was applied, what it sent is kept aside
+    // for officers, and the revocation is in the operators' audit log.
+    assert_eq!(households(), stored);
+    let kept = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM quarantined_entries")
+        .unwrap();
+    assert!(kept >= 1 && kept as usize <= queued.0.len(), "{kept}");
+    let audited = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE action = 'device_revoked'")
+        .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -279,6 +279,10 @@ impl Agents {
                 },
             )
         };
+        // A phone the district revoked opens for nobody (its signed notice was verified).
+        if matches!(crate::sync::revoked(&self.store), Ok(Some(_))) {
+            return Err(fail(ErrorCode::DeviceRevoked, 0, None));
+        }
         let profile = self.profile(agent_id).map_err(|e| {
             let code = e
                 .field_errors()

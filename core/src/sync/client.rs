@@ -60,6 +60,8 @@ pub enum Failure {
     Refused {
         status: u16,
         body: Option<ErrorBody>,
+        /// The district's signed revocation notice, when the device was revoked.
+        revocation: Option<String>,
     },
 }
 
@@ -151,6 +153,11 @@ impl Client {
     /// The error body of a refused request (4xx), read to the end.
     pub async fn refusal(response: reqwest::Response) -> Failure {
         let status = response.status().as_u16();
+        let revocation = response
+            .headers()
+            .get(perlinsos_protocol::wire::HEADER_REVOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let from_header = response
             .headers()
             .get(HEADER_ERROR)
@@ -164,11 +171,13 @@ impl Client {
             Ok(bytes) => Failure::Refused {
                 status,
                 body: serde_json::from_slice(&bytes).ok().or(from_header),
+                revocation,
             },
             // An error body past the limit: the code from the header is enough.
             Err(ReadError::TooLarge) => Failure::Refused {
                 status,
                 body: from_header,
+                revocation,
             },
             Err(ReadError::Broken) => Failure::Transient {
                 retry_after_ms: None,

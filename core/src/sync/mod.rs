@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::signing::{push_receipt_text, ReceiptLine};
+use perlinsos_protocol::wire::ErrorBody;
 use perlinsos_protocol::wire::{
     Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, Outcome,
     PushEntry, PushRequest, PushResponse, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
@@ -43,6 +44,8 @@ pub const BATCH: usize = 50;
 /// Bytes of a blob per PUT: an interrupted upload loses at most this much.
 pub const CHUNK: usize = 128 * 1024;
 const ENROLLMENT: &str = "enrollment";
+/// When the district revoked this device (its signed notice verified): the phone locks.
+const REVOKED: &str = "device_revoked";
 const CURSOR: &str = "changes_cursor";
 
 /// What the server told this phone at enrollment.
@@ -109,7 +112,7 @@ impl From<Error> for Interrupted {
 fn transient(failure: Failure) -> Interrupted {
     match failure {
         Failure::Transient { retry_after_ms } => Interrupted::Transient { retry_after_ms },
-        Failure::Refused { body, status } => {
+        Failure::Refused { body, status, .. } => {
             let code = body.map(|b| b.code);
             match code {
                 Some(c) if c.is_transient() => Interrupted::Transient {
@@ -123,6 +126,24 @@ fn transient(failure: Failure) -> Interrupted {
             }
         }
     }
+}
+
+/// When the district revoked this device, if it did (a verified notice only).
+pub fn revoked(store: &Store) -> Result<Option<i64>> {
+    store.read(|conn| {
+        let value: Option<Vec<u8>> = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [REVOKED], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(value
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|v| v.parse().ok()))
+    })
+}
+
+fn revoked_refusal() -> Error {
+    Error::invalid("sync", ErrorCode::DeviceRevoked)
 }
 
 pub fn enrollment(store: &Store) -> Result<Option<Enrollment>> {
@@ -364,6 +385,9 @@ impl Syncer {
     /// the app's background worker runs when the signal comes back. It talks to the server
     /// the enrollment ticket named, and to nothing else.
     pub fn locked(store: Arc<Store>, device: Arc<Device>, clock: Clock) -> Result<Syncer> {
+        if revoked(&store)?.is_some() {
+            return Err(revoked_refusal());
+        }
         let enrollment = enrollment(&store)?
             .filter(|e| !e.server_url.is_empty())
             .ok_or_else(|| Error::invalid("sync", ErrorCode::SyncNotEnrolled))?;
@@ -587,7 +611,7 @@ impl Syncer {
                 .await
                 .map_err(transient)?;
             if !response.status().is_success() {
-                return Err(transient(Client::refusal(response).await));
+                return Err(self.refused(Client::refusal(response).await));
             }
             let answer: PushResponse = read_json(response, client::MAX_ANSWER_BYTES).await?;
             if !self.receipt_holds(batch, &hashes, &answer) {
@@ -646,6 +670,50 @@ impl Syncer {
             }
         }
         Ok(())
+    }
+
+    /// A refusal as the pass ends on it. `DEVICE_REVOKED` locks the phone, but only with the
+    /// district's signed notice for this device; without one it is a forgery on the path and
+    /// the pass is merely retried later.
+    fn refused(&self, failure: Failure) -> Interrupted {
+        let Failure::Refused {
+            body:
+                Some(ErrorBody {
+                    code: WireCode::DeviceRevoked,
+                    ..
+                }),
+            revocation,
+            ..
+        } = &failure
+        else {
+            return transient(failure);
+        };
+        let notice = revocation.as_deref().and_then(|r| r.split_once('.'));
+        let verified = notice.and_then(|(at, signature)| {
+            let at: i64 = at.parse().ok()?;
+            let signature = crate::hex::decode(signature)?;
+            let text = perlinsos_protocol::signing::revocation_text(&self.device.id, at);
+            UnparsedPublicKey::new(&ED25519, &self.district_key)
+                .verify(&text, &signature)
+                .ok()
+                .map(|_| at)
+        });
+        let Some(at) = verified else {
+            return Interrupted::Transient {
+                retry_after_ms: None,
+            };
+        };
+        let locked = self.store.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+                params![REVOKED, at.to_string().into_bytes()],
+            )?;
+            Ok(())
+        });
+        match locked {
+            Ok(()) => Interrupted::Stopped(revoked_refusal()),
+            Err(e) => Interrupted::Stopped(e),
+        }
     }
 
     /// Whether `answer` carries the district's signature over its results, each about an entry
@@ -733,7 +801,7 @@ impl Syncer {
             StatusCode::OK if anyway => 0,
             StatusCode::OK => return Ok(()),
             StatusCode::NOT_FOUND => received(&response),
-            _ => return Err(transient(Client::refusal(response).await)),
+            _ => return Err(self.refused(Client::refusal(response).await)),
         };
         let staged: Option<(String, Vec<u8>)> = self.store.read(|conn| {
             Ok(conn
@@ -769,7 +837,7 @@ impl Syncer {
                 // The server kept a different amount (an earlier request did arrive after
                 // all): continue from what it has.
                 StatusCode::CONFLICT => offset = received(&response),
-                _ => return Err(transient(Client::refusal(response).await)),
+                _ => return Err(self.refused(Client::refusal(response).await)),
             }
             self.report(Progress::Blob {
                 sent_bytes: offset,
@@ -799,7 +867,7 @@ impl Syncer {
             let path = format!("/v1/changes?since={since}");
             let response = self.signed_without_body(Method::GET, &path).await?;
             if !response.status().is_success() {
-                return Err(transient(Client::refusal(response).await));
+                return Err(self.refused(Client::refusal(response).await));
             }
             let page: ChangesResponse = read_json(response, client::MAX_CHANGES_BYTES).await?;
             for item in &page.changes {
