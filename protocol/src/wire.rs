@@ -199,6 +199,11 @@ pub enum ErrorCode {
     /// An operator revoked this device (lost or stolen): every request of it is refused, what
     /// it pushes is kept aside for officers.
     DeviceRevoked,
+    /// The device keeps more unfinished photo uploads on the server than it may: finish or
+    /// wait for the old ones to be swept.
+    QuotaExceeded,
+    /// The request declares a body larger than any this server takes.
+    BodyTooLarge,
 }
 
 impl ErrorCode {
@@ -212,6 +217,7 @@ impl ErrorCode {
             ErrorCode::RequestStale
                 | ErrorCode::RequestReplayed
                 | ErrorCode::BlobMissing
+                | ErrorCode::QuotaExceeded
                 | ErrorCode::Internal
         )
     }
@@ -220,6 +226,10 @@ impl ErrorCode {
         match self {
             ErrorCode::EnrollCodeInvalid => "Kode pendaftaran tidak berlaku atau sudah dipakai.",
             ErrorCode::DeviceUnknown => "Ponsel ini belum terdaftar di dinas.",
+            ErrorCode::BodyTooLarge => "Kiriman terlalu besar untuk server.",
+            ErrorCode::QuotaExceeded => {
+                "Terlalu banyak unggahan foto yang belum selesai; ponsel akan mencoba lagi nanti."
+            }
             ErrorCode::DeviceRevoked => {
                 "Ponsel ini dicabut oleh dinas; hubungi operator dinas untuk mendaftar ulang."
             }

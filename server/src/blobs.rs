@@ -50,18 +50,76 @@ pub fn blob_path(state: &AppState, name: &BlobName) -> PathBuf {
     state.data_dir.join("blobs").join(name.as_str())
 }
 
-fn partial_path(state: &AppState, name: &BlobName) -> PathBuf {
-    state
-        .data_dir
-        .join("blobs")
-        .join("partial")
-        .join(name.as_str())
+/// Each device's partial uploads in a folder of its own (named by a hash of its id): one
+/// device can neither append to nor spoil another's upload of the same photo.
+fn partial_dir(state: &AppState, device_id: &str) -> PathBuf {
+    let tag = hex(&ring::digest::digest(&SHA256, device_id.as_bytes()).as_ref()[..16]);
+    state.data_dir.join("blobs").join("partial").join(tag)
 }
 
-fn received(state: &AppState, name: &BlobName) -> u64 {
-    fs::metadata(partial_path(state, name))
+fn partial_path(state: &AppState, device_id: &str, name: &BlobName) -> PathBuf {
+    partial_dir(state, device_id).join(name.as_str())
+}
+
+fn received(state: &AppState, device_id: &str, name: &BlobName) -> u64 {
+    fs::metadata(partial_path(state, device_id, name))
         .map(|m| m.len())
         .unwrap_or(0)
+}
+
+/// Bytes of unfinished uploads a device may keep on the server (a few photos at once).
+pub const PARTIAL_QUOTA_BYTES: u64 = 64 * 1024 * 1024;
+/// Unfinished uploads a device may keep at once.
+pub const MAX_PARTIALS: usize = 16;
+/// An unfinished upload untouched this long is swept.
+pub const PARTIAL_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// How many unfinished uploads the device keeps besides `except`, and their bytes.
+fn partials_besides(state: &AppState, device_id: &str, except: &BlobName) -> (usize, u64) {
+    let Ok(entries) = fs::read_dir(partial_dir(state, device_id)) else {
+        return (0, 0);
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str() != Some(except.as_str()))
+        .filter_map(|e| e.metadata().ok())
+        .fold((0, 0u64), |(n, bytes), m| {
+            (n + 1, bytes.saturating_add(m.len()))
+        })
+}
+
+/// Removes unfinished uploads untouched for longer than `max_age` (run by the sweeper).
+/// Returns how many went.
+pub fn sweep_partials(state: &AppState, max_age: std::time::Duration) -> std::io::Result<usize> {
+    let mut removed = 0;
+    let root = state.data_dir.join("blobs").join("partial");
+    let stale = |entry: &fs::DirEntry| {
+        entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > max_age)
+    };
+    for entry in fs::read_dir(&root)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            // A partial of an earlier version (one folder for all devices).
+            if stale(&entry) {
+                fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+            continue;
+        }
+        for file in fs::read_dir(entry.path())? {
+            let file = file?;
+            if stale(&file) {
+                fs::remove_file(file.path())?;
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 fn blob_context(name: &BlobName) -> String {
@@ -152,7 +210,7 @@ pub async fn head(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    verify(&state, &method, &uri, &headers, b"")?;
+    let device = verify(&state, &method, &uri, &headers, b"")?;
     let name = check_name(&sha256)?;
     if let Some(length) = state.db.read(|c| db::blob_length(c, name.as_str()))? {
         return Ok(with_header(
@@ -164,7 +222,7 @@ pub async fn head(
     Ok(with_header(
         StatusCode::NOT_FOUND,
         HEADER_BLOB_RECEIVED,
-        received(&state, &name),
+        received(&state, &device.device_id, &name),
     ))
 }
 
@@ -207,8 +265,16 @@ pub async fn put(
             stored as u64,
         ));
     }
-    let partial = partial_path(&state, &name);
-    let have = received(&state, &name);
+    let partial = partial_path(&state, &device.device_id, &name);
+    let have = received(&state, &device.device_id, &name);
+    let (others, other_bytes) = partials_besides(&state, &device.device_id, &name);
+    let would_hold = other_bytes
+        .saturating_add(have)
+        .saturating_add(body.len() as u64);
+    if (have == 0 && others >= MAX_PARTIALS) || would_hold > PARTIAL_QUOTA_BYTES {
+        tracing::warn!(event = "partial_quota", device = %device.device_id);
+        return Err(ApiError(ErrorCode::QuotaExceeded));
+    }
     let end = offset.checked_add(body.len() as u64);
     if offset != have || end.is_none_or(|end| end > length) {
         let mut response = ApiError(ErrorCode::BlobOffsetInvalid).into_response();
@@ -218,6 +284,7 @@ pub async fn put(
         return Ok(response);
     }
     {
+        crate::private_file::create_dir(&partial_dir(&state, &device.device_id))?;
         let mut file = crate::private_file::options()
             .create(true)
             .append(true)

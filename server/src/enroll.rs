@@ -28,7 +28,14 @@ pub async fn enroll(
     let key = unhex(&request.device_public_key)
         .filter(|k| k.len() == 32)
         .ok_or(ApiError(ErrorCode::BodyInvalid))?;
-    if request.device_id.is_empty() || request.device_id.len() > 64 {
+    // The id lands in logs, paths and headers: letters, digits, dot, dash and underscore only
+    // (a newline in it would forge log lines).
+    let id_ok = (1..=64).contains(&request.device_id.len())
+        && request
+            .device_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !id_ok {
         return Err(ApiError(ErrorCode::BodyInvalid));
     }
     let now = (state.clock)();

@@ -18,7 +18,10 @@ impl ApiError {
             | ErrorCode::RequestReplayed => StatusCode::UNAUTHORIZED,
             ErrorCode::OutOfScope | ErrorCode::DeviceRevoked => StatusCode::FORBIDDEN,
             ErrorCode::BlobOffsetInvalid => StatusCode::CONFLICT,
-            ErrorCode::BlobTooLarge | ErrorCode::BatchTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BlobTooLarge | ErrorCode::BatchTooLarge | ErrorCode::BodyTooLarge => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }

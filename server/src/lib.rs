@@ -1,6 +1,7 @@
 //! The district server: device enrollment, evidence blobs (resumable, verified), the outbox
 //! endpoint (idempotent by entry id, a result per entry) and the change feed (models, recipient
 //! lists, statuses). Storage is SQLite in the data folder; blobs are files named by SHA-256.
+pub mod access;
 pub mod auth;
 pub mod blobs;
 pub mod console;
@@ -67,6 +68,9 @@ pub struct AppState {
     /// Console logins hashed at once (PBKDF2 is slow on purpose): more wait their turn briefly
     /// or are told to try again, instead of queueing the server's threads.
     pub login_slots: Arc<tokio::sync::Semaphore>,
+    pub timeouts: Timeouts,
+    /// Counted for `/metrics`.
+    pub metrics: Arc<access::Metrics>,
 }
 
 impl AppState {
@@ -115,6 +119,8 @@ impl AppState {
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             login_slots: Arc::new(tokio::sync::Semaphore::new(LOGIN_SLOTS)),
+            timeouts: Timeouts::default(),
+            metrics: Arc::new(access::Metrics::default()),
             database_url: database_url.map(str::to_owned),
         };
         let sealed = blobs::seal_clear_blobs(&state)?;
@@ -145,13 +151,47 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/outbox", post(outbox::push))
         .route("/v1/changes", get(changes))
         .route("/v1/openapi.json", get(openapi))
+        .route("/metrics", get(access::metrics))
         .merge(console::routes())
-        .layer(DefaultBodyLimit::max(MAX_BLOB_BYTES as usize + 1024))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refuse_declared_oversize))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.timeouts.body_idle,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.timeouts.request,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::sign_revocations,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::log_and_count,
+        ))
         .with_state(state)
+}
+
+/// The largest body any route takes: a blob chunk (whole photo at most) with room to spare.
+const MAX_BODY_BYTES: usize = MAX_BLOB_BYTES as usize + 1024;
+
+/// A body declared larger than any route takes is refused before a byte of it is read.
+async fn refuse_declared_oversize(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return axum::response::IntoResponse::into_response(error::ApiError(
+            perlinsos_protocol::wire::ErrorCode::BodyTooLarge,
+        ));
+    }
+    next.run(request).await
 }
 
 async fn health() -> Json<Value> {
@@ -235,6 +275,28 @@ async fn changes(
 
 /// Serves until the listener fails or the process is stopped. Sanggahan past their 14 days
 /// lapse at start and then every ten minutes, as well as whenever the console reads them.
+/// How long the server waits for a slow or silent client.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// A request's headers must arrive within this (a client that opens a connection and then
+    /// trickles, or sends nothing, is cut off).
+    pub header_read: std::time::Duration,
+    /// Longest pause between two pieces of a request body.
+    pub body_idle: std::time::Duration,
+    /// Longest a whole request may take, body and answer (a 128 KiB chunk at 64 kbit/s: ~16 s).
+    pub request: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts {
+            header_read: std::time::Duration::from_secs(20),
+            body_idle: std::time::Duration::from_secs(30),
+            request: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     let sweeper = state.clone();
     tokio::spawn(async move {
@@ -242,6 +304,16 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         loop {
             every.tick().await;
             let state = sweeper.clone();
+            let partials = state.clone();
+            match tokio::task::spawn_blocking(move || {
+                blobs::sweep_partials(&partials, blobs::PARTIAL_MAX_AGE)
+            })
+            .await
+            {
+                Ok(Ok(n)) if n > 0 => tracing::info!(event = "partials_swept", count = n),
+                Ok(Err(e)) => tracing::warn!(event = "partial_sweep_failed", error = %e),
+                _ => {}
+            }
             match tokio::task::spawn_blocking(move || review::expire_overdue(&state)).await {
                 Ok(Ok(n)) if n > 0 => tracing::info!(event = "sanggahan_lapsed", count = n),
                 Ok(Err(e)) => tracing::warn!(event = "lapse_failed", error = %e.0),
@@ -249,13 +321,44 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
             }
         }
     });
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    // Answers are small and written in pieces: without NODELAY each waits for the phone's
-    // delayed ACK.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
+    let timeouts = state.timeouts;
+    let app = router(state);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin or stop serving.
+                tracing::warn!(event = "accept_failed", error = %e);
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        // Answers are small and written in pieces: without NODELAY each waits for the phone's
+        // delayed ACK.
+        if let Err(e) = stream.set_nodelay(true) {
             tracing::warn!(event = "nodelay_failed", error = %e);
         }
-    });
-    axum::serve(listener, app).await
+        let service = tower::ServiceBuilder::new()
+            .map_request(
+                move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                },
+            )
+            .service(app.clone());
+        tokio::spawn(async move {
+            let mut builder =
+                hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+            builder
+                .http1()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(timeouts.header_read);
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            // A connection that ends badly (cut, timed out) concerns only itself.
+            let _ = builder.serve_connection(io, service).await;
+        });
+    }
 }

@@ -121,7 +121,9 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    // JSON lines: every value escaped, so nothing a client sends can forge a log line.
     tracing_subscriber::fmt()
+        .json()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -108,6 +108,7 @@ pub async fn push(
         entries = results.len(),
         accepted
     );
+    state.metrics.batch(&results);
     let receipt = receipt(&state, &device_id, &request.entries, &results);
     Ok(Json(PushResponse {
         results,

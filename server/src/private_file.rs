@@ -26,3 +26,12 @@ pub fn write_atomic(path: &Path, temp: &Path, bytes: &[u8]) -> std::io::Result<(
         None => Ok(()),
     }
 }
+
+/// Creates a folder (and its parents) mode 0700 if it is not there.
+pub fn create_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
