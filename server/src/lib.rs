@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod enroll;
 pub mod error;
 pub mod keys;
+pub mod local_time;
 pub mod migrate;
 pub mod opened;
 pub mod operator;

@@ -202,8 +202,36 @@ pub const CSV_COLUMNS: [&str; 20] = [
 ];
 
 /// A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
+/// A cell a spreadsheet would not run as a formula: a value whose first visible character
+/// (after any spaces, tabs, line breaks, zero-width or other invisible characters) starts a
+/// formula, or that begins with any such invisible character, gets a leading apostrophe.
 fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let invisible = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{00ad}'
+            )
+    };
+    let first = value.trim_start_matches(invisible).chars().next();
+    let starts_invisible = value.chars().next().is_some_and(invisible);
+    let formula = first.is_some_and(|c| {
+        matches!(
+            c,
+            '=' | '+'
+                | '-'
+                | '@'
+                | ';'
+                | '|'
+                | '%'
+                | '\u{ff1d}'
+                | '\u{ff0b}'
+                | '\u{ff0d}'
+                | '\u{ff20}'
+        )
+    });
+    if formula || starts_invisible {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -244,10 +272,48 @@ pub fn csv(households: &[Household]) -> Vec<u8> {
                 pmt.and_then(|p| p.desil)
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
-                perlinsos_rules::date::Date::of_unix_millis(h.registered_at).to_string(),
+                crate::local_time::utc_date(h.registered_at),
             ];
             let _ = writer.write_record(row.iter().map(|v| cell(v)));
         }
     }
     writer.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn no_formula_prefix_gets_through_after_anything_invisible() {
+        for dangerous in [
+            "=HYPERLINK(\"x\")",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            " =1",
+            "\t=1",
+            "\n=1",
+            "\r\n=1",
+            "\u{200b}=1",
+            "\u{feff}=1",
+            "\u{00a0}=1",
+            ";=1",
+            "|cmd",
+            "\u{ff1d}1",
+            "\u{2060}\u{200b} \t=1",
+        ] {
+            assert!(cell(dangerous).starts_with('\''), "{dangerous:?}");
+        }
+        for plain in [
+            "Baiq Nurul",
+            "5271010101900001",
+            "52.71.01.1004",
+            "",
+            "ya",
+            "2026-11-29",
+        ] {
+            assert_eq!(cell(plain), plain);
+        }
+    }
 }

@@ -29,7 +29,7 @@ fn side_cells(s: &Side) -> String {
         esc(&s.household_id),
         kelurahan(&s.kelurahan_code),
         esc(&s.agent_id),
-        time(s.registered_at),
+        time(s.registered_at, &s.kelurahan_code),
     )
 }
 

@@ -1,6 +1,6 @@
 //! Server-rendered HTML for the console: escaped text, one small stylesheet served by the
 //! server itself (offices may have no internet, and a slow link pays for every byte), times
-//! in WITA (Lombok).
+//! in the zone of the record's kelurahan (WIB, WITA or WIT; `crate::local_time`).
 use std::fmt::Write;
 
 use super::accounts::Operator;
@@ -32,14 +32,10 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-/// Unix milliseconds as "2026-11-29 10:05 WITA".
-pub fn time(millis: i64) -> String {
-    const WITA_MS: i64 = 8 * 3_600_000;
-    // Saturating: a stored time from a phone may be any number.
-    let local = millis.saturating_add(WITA_MS);
-    let date = perlinsos_rules::date::Date::of_unix_millis(local);
-    let minutes = local.rem_euclid(86_400_000) / 60_000;
-    format!("{date} {:02}:{:02} WITA", minutes / 60, minutes % 60)
+/// Unix milliseconds as "2026-11-29 10:05 WITA", in the zone of `kelurahan_code`.
+pub fn time(millis: i64, kelurahan_code: &str) -> String {
+    use crate::local_time::{date_time, Zone};
+    esc(&date_time(millis, Zone::of_region(kelurahan_code)))
 }
 
 pub fn kelurahan(code: &str) -> String {
@@ -91,6 +87,13 @@ mod tests {
             "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
         );
         // 2026-11-29 02:05 UTC is 10:05 in Lombok.
-        assert_eq!(time(1_795_917_900_000), "2026-11-29 10:05 WITA");
+        assert_eq!(
+            time(1_795_917_900_000, "52.71.01.1004"),
+            "2026-11-29 10:05 WITA"
+        );
+        assert_eq!(
+            time(1_795_917_900_000, "35.10.01.2001"),
+            "2026-11-29 09:05 WIB"
+        );
     }
 }

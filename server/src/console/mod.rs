@@ -444,7 +444,7 @@ async fn list_page(
                 kelurahan(&l.kelurahan_code),
                 esc(&l.recipient_id),
                 esc(reason_label(&l.reason)),
-                time(l.filed_at),
+                time(l.filed_at, &l.kelurahan_code),
                 esc(l.status.as_str()),
                 id = esc(&l.id),
             );
@@ -490,7 +490,7 @@ fn detail_body(d: &review::Detail, session: &Session, message: Option<&str>) -> 
         kelurahan(&d.line.kelurahan_code),
         esc(reason_label(&d.line.reason)),
         esc(&d.statement),
-        time(d.line.filed_at),
+        time(d.line.filed_at, &d.line.kelurahan_code),
         esc(&d.agent_id),
         esc(&d.device_id),
     );
@@ -555,7 +555,7 @@ fn detail_body(d: &review::Detail, session: &Session, message: Option<&str>) -> 
             body,
             "<figure class=\"box\"><img src=\"/review/bukti/{sha}\" alt=\"Bukti foto\" loading=\"lazy\">\
              <figcaption><p class=\"attestation\">{check}</p><p>Diambil {} · koordinat {place}</p>",
-            time(p.captured_at),
+            time(p.captured_at, &d.line.kelurahan_code),
             sha = esc(&p.sha256),
         );
         if p.near_duplicates.is_empty() {
@@ -806,7 +806,7 @@ async fn registrations_page(
             h.rw,
             h.members.len(),
             esc(&h.ikd_summary()),
-            time(h.registered_at),
+            time(h.registered_at, &h.kelurahan_code),
             esc(&h.agent_id),
             if h.status == crate::stored::HOUSEHOLD_DUPLICATE {
                 "<a href=\"/review/data-ganda\" class=\"warn\">Data ganda</a>"
