@@ -676,8 +676,14 @@ async fn extreme_times_are_refused_and_a_stored_one_stops_no_sweep_or_page() {
         perlinsos_core::sanggahan::Status::Kedaluwarsa
     );
     // A time no calendar holds is shown as "-", not a panic.
-    assert_eq!(perlinsos_server::console::html::time(i64::MAX, KELURAHAN), "-");
-    assert_eq!(perlinsos_server::console::html::time(i64::MIN, KELURAHAN), "-");
+    assert_eq!(
+        perlinsos_server::console::html::time(i64::MAX, KELURAHAN),
+        "-"
+    );
+    assert_eq!(
+        perlinsos_server::console::html::time(i64::MIN, KELURAHAN),
+        "-"
+    );
 }
 
 /// `entry` under fresh ids, changed by `change`.
