@@ -85,8 +85,15 @@ fn side(row: &db::Row, at: usize) -> Side {
 }
 
 /// One page (from 0) of the pairs still to decide, oldest first, in one query.
-pub fn open_pairs(state: &AppState, page: usize) -> Result<(Vec<Pair>, bool), DbError> {
+pub fn open_pairs(
+    state: &AppState,
+    page: usize,
+    scope: &crate::console::accounts::Scope,
+) -> Result<(Vec<Pair>, bool), DbError> {
     let mut params = Vec::new();
+    // Both households inside the officer's scope (a pair across scopes is the admin's).
+    let first_in = scope.condition("a.kelurahan_code", &mut params);
+    let second_in = scope.condition("b.kelurahan_code", &mut params);
     let page = db::page_clause(&mut params, page);
     let sql = format!(
         "SELECT d.id, d.basis, d.found_at,
@@ -97,7 +104,7 @@ pub fn open_pairs(state: &AppState, page: usize) -> Result<(Vec<Pair>, bool), Db
              JOIN households b ON b.id = d.other_id
              LEFT JOIN devices da ON da.device_id = a.device_id
              LEFT JOIN devices db ON db.device_id = b.device_id
-             WHERE d.resolution IS NULL
+             WHERE d.resolution IS NULL AND {first_in} AND {second_in}
              ORDER BY d.found_at, d.id {page}"
     );
     let (rows, more) = db::split_page(state.db.read(|tx| tx.query(&sql, &params))?);
@@ -120,6 +127,7 @@ pub fn open_pairs(state: &AppState, page: usize) -> Result<(Vec<Pair>, bool), Db
 pub fn resolve(
     state: &AppState,
     operator: &str,
+    scope: &crate::console::accounts::Scope,
     id: i64,
     resolution: &str,
 ) -> Result<Resolution, Refusal> {
@@ -139,6 +147,18 @@ pub fn resolve(
             row[0].text().unwrap_or_default(),
             row[1].text().unwrap_or_default(),
         );
+        for household in [&first, &second] {
+            let kelurahan = tx
+                .query_one(
+                    "SELECT kelurahan_code FROM households WHERE id = ?1",
+                    &[db::text(household.as_str())],
+                )?
+                .and_then(|r| r[0].text())
+                .unwrap_or_default();
+            if !scope.covers(&kelurahan) {
+                return Err(NOT_FOUND);
+            }
+        }
         tx.execute(
             "UPDATE duplicates SET resolution = ?2, resolved_by = ?3, resolved_at = ?4
              WHERE id = ?1",

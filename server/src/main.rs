@@ -39,6 +39,17 @@ enum UserCommand {
         username: String,
         #[arg(long, value_parser = ["peninjau", "admin"])]
         role: String,
+        /// A peninjau's regions: kelurahan or kecamatan codes (comma-separated). An admin sees
+        /// the whole district.
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
+    },
+    /// Sets a peninjau's regions (audited).
+    Scope {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_delimiter = ',', required = true)]
+        scope: Vec<String>,
     },
 }
 
@@ -222,7 +233,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Add { username, role },
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    scope,
+                },
         } => {
             let mut password = String::new();
             std::io::stdin()
@@ -234,8 +250,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 &username,
                 role,
                 password.trim_end_matches(['\r', '\n']),
+                &scope,
             )?;
             println!("{username} ({})", role.as_str());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Scope { username, scope },
+        } => {
+            accounts::set_scope(&state, &username, &scope, "cli")?;
+            println!("{username}: {}", scope.join(","));
             Ok(())
         }
         Command::RotateRecordKey => {
@@ -256,8 +280,10 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::ExportRegistrations { kelurahan, out } => {
             let (households, _) =
-                registrations::list(&state, kelurahan.as_deref(), None).map_err(|e| e.0)?;
-            let csv = registrations::csv(&households);
+                registrations::list(&state, kelurahan.as_deref(), None, &accounts::Scope::All)
+                    .map_err(|e| e.0)?;
+            // The operator at the server's own console: the whole district, full numbers.
+            let csv = registrations::csv(&households, true);
             let now = perlinsos_server::now_millis();
             state
                 .db

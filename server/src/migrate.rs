@@ -53,6 +53,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0005_trust.sql"),
         backfill: None,
     },
+    Migration {
+        version: 6,
+        name: "officer_scope",
+        sqlite: include_str!("../migrations/sqlite/0006_officer_scope.sql"),
+        postgres: include_str!("../migrations/postgres/0006_officer_scope.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

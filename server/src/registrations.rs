@@ -4,6 +4,7 @@
 use perlinsos_rules::registration::model::{IkdStatus, Relation};
 use serde_json::Value as Json;
 
+use crate::console::accounts::Scope;
 use crate::db::{self, DbError};
 use crate::AppState;
 
@@ -130,15 +131,15 @@ pub fn list(
     state: &AppState,
     kelurahan: Option<&str>,
     page: Option<usize>,
+    scope: &Scope,
 ) -> Result<(Vec<Household>, bool), DbError> {
     let mut params = Vec::new();
-    let filter = match kelurahan {
-        Some(k) => {
-            params.push(db::text(k));
-            "WHERE h.kelurahan_code = ?1"
-        }
-        None => "",
-    };
+    let mut conditions = vec![scope.condition("h.kelurahan_code", &mut params)];
+    if let Some(k) = kelurahan {
+        params.push(db::text(k));
+        conditions.push(format!("h.kelurahan_code = ?{}", params.len()));
+    }
+    let filter = format!("WHERE {}", conditions.join(" AND "));
     let limit = match page {
         Some(page) => db::page_clause(&mut params, page),
         None => String::new(),
@@ -167,12 +168,17 @@ pub fn list(
     Ok((households, more))
 }
 
-/// The kelurahan that have registrations, for the list's filter.
-pub fn kelurahan_with_households(state: &AppState) -> Result<Vec<String>, DbError> {
+/// The kelurahan that have registrations inside `scope`, for the list's filter.
+pub fn kelurahan_with_households(state: &AppState, scope: &Scope) -> Result<Vec<String>, DbError> {
+    let mut params = Vec::new();
+    let condition = scope.condition("kelurahan_code", &mut params);
     let rows = state.db.read(|tx| {
         tx.query(
-            "SELECT DISTINCT kelurahan_code FROM households ORDER BY kelurahan_code",
-            &[],
+            &format!(
+                "SELECT DISTINCT kelurahan_code FROM households WHERE {condition}
+                 ORDER BY kelurahan_code"
+            ),
+            &params,
         )
     })?;
     Ok(rows.iter().filter_map(|r| r[0].text()).collect())
@@ -238,8 +244,25 @@ fn cell(value: &str) -> String {
     }
 }
 
-/// One row per member (SIKS-NG takes people, grouped by KK), UTF-8, comma-separated.
-pub fn csv(households: &[Household]) -> Vec<u8> {
+/// A NIK or KK number as an officer without the whole district sees it: the region part and
+/// the last four digits (`527101******0001`).
+pub fn masked(number: &str) -> String {
+    if number.len() != 16 || !number.is_ascii() {
+        return "*".repeat(number.chars().count());
+    }
+    format!("{}******{}", &number[..6], &number[12..])
+}
+
+/// One row per member (SIKS-NG takes people, grouped by KK), UTF-8, comma-separated; NIK and
+/// KK masked unless `full_numbers` (see docs/siks-ng-export.md).
+pub fn csv(households: &[Household], full_numbers: bool) -> Vec<u8> {
+    let number = |n: &str| {
+        if full_numbers {
+            n.to_owned()
+        } else {
+            masked(n)
+        }
+    };
     let mut writer = csv::Writer::from_writer(Vec::new());
     let _ = writer.write_record(CSV_COLUMNS);
     for h in households {
@@ -249,14 +272,14 @@ pub fn csv(households: &[Household]) -> Vec<u8> {
             let pmt = h.pmt.as_ref();
             let row = [
                 h.id.clone(),
-                h.kk.clone(),
+                number(&h.kk),
                 h.kelurahan_code.clone(),
                 place.to_owned(),
                 format!("{:03}", h.rt),
                 format!("{:03}", h.rw),
                 h.street.clone(),
                 m.id.clone(),
-                m.nik.clone(),
+                number(&m.nik),
                 m.full_name.clone(),
                 m.relation.clone(),
                 m.sex.clone(),

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use crate::blobs::{read_stored, BlobName};
+use crate::console::accounts::Scope;
 use crate::db::{self, DbError, Tx};
 use crate::keys::ServerKeys;
 use crate::record_rules::EvidenceRef;
@@ -163,12 +164,26 @@ fn line_of(row: &db::Row, now: i64) -> Line {
     }
 }
 
-/// Which sanggahan a list shows: a status (as of now), a kelurahan, a page (from 0).
-#[derive(Debug, Clone, Default)]
+/// Which sanggahan a list shows: a status (as of now), a kelurahan, a page (from 0), inside
+/// the officer's scope.
+#[derive(Debug, Clone)]
 pub struct ListQuery {
     pub status: Option<Status>,
     pub kelurahan: Option<String>,
     pub page: usize,
+    pub scope: Scope,
+}
+
+impl Default for ListQuery {
+    /// Every sanggahan (the CLI, and tests): the console always sets the officer's scope.
+    fn default() -> ListQuery {
+        ListQuery {
+            status: None,
+            kelurahan: None,
+            page: 0,
+            scope: Scope::All,
+        }
+    }
 }
 
 pub struct ListPage {
@@ -206,6 +221,9 @@ pub fn list(state: &AppState, query: &ListQuery) -> Result<ListPage, DbError> {
         params.push(db::text(k.as_str()));
         conditions.push(format!("kelurahan_code = ?{}", params.len()));
     }
+    if query.scope != Scope::All {
+        conditions.push(query.scope.condition("kelurahan_code", &mut params));
+    }
     let filter = if conditions.is_empty() {
         String::new()
     } else {
@@ -220,12 +238,17 @@ pub fn list(state: &AppState, query: &ListQuery) -> Result<ListPage, DbError> {
     })
 }
 
-/// The kelurahan that have sanggahan, for the list's filter.
-pub fn kelurahan_with_sanggahan(state: &AppState) -> Result<Vec<String>, DbError> {
+/// The kelurahan that have sanggahan inside `scope`, for the list's filter.
+pub fn kelurahan_with_sanggahan(state: &AppState, scope: &Scope) -> Result<Vec<String>, DbError> {
+    let mut params = Vec::new();
+    let condition = scope.condition("kelurahan_code", &mut params);
     let rows = state.db.read(|tx| {
         tx.query(
-            "SELECT DISTINCT kelurahan_code FROM sanggahan ORDER BY kelurahan_code",
-            &[],
+            &format!(
+                "SELECT DISTINCT kelurahan_code FROM sanggahan WHERE {condition}
+                 ORDER BY kelurahan_code"
+            ),
+            &params,
         )
     })?;
     Ok(rows.iter().filter_map(|r| r[0].text()).collect())

@@ -6,6 +6,7 @@
 //! SQLite a plain `SCAN` of a table does. The near-duplicate photo search is the one read
 //! that compares with every row: a Hamming distance has no B-tree index.
 use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_server::console::accounts;
 use perlinsos_server::db::{self, Tx, Value};
 use perlinsos_server::{duplicates, registrations, review};
 
@@ -66,12 +67,19 @@ async fn every_request_path_reads_through_an_index() {
     second.sync().await;
 
     let state = &server.state;
+    // A peninjau's scope: one kecamatan (its kelurahan as one indexed IN list).
+    let officer = accounts::Scope::Regions(vec![scope[0][..8].to_owned()]);
     for query in [
         review::ListQuery::default(),
         review::ListQuery {
             status: Some(perlinsos_core::sanggahan::Status::Kedaluwarsa),
             kelurahan: Some(scope[0].to_owned()),
             page: 2,
+            scope: officer.clone(),
+        },
+        review::ListQuery {
+            scope: officer.clone(),
+            ..Default::default()
         },
         review::ListQuery {
             status: Some(perlinsos_core::sanggahan::Status::Diterima),
@@ -84,7 +92,8 @@ async fn every_request_path_reads_through_an_index() {
     ] {
         review::list(state, &query).unwrap();
     }
-    review::kelurahan_with_sanggahan(state).unwrap();
+    review::kelurahan_with_sanggahan(state, &accounts::Scope::All).unwrap();
+    review::kelurahan_with_sanggahan(state, &officer).unwrap();
     review::detail(state, &other).unwrap().expect("detail");
     review::decide(
         state,
@@ -95,11 +104,21 @@ async fn every_request_path_reads_through_an_index() {
     )
     .unwrap();
     review::expire_overdue(state).unwrap();
-    registrations::list(state, Some(scope[0]), Some(0)).unwrap();
-    registrations::list(state, None, Some(3)).unwrap();
-    registrations::kelurahan_with_households(state).unwrap();
-    let (pairs, _) = duplicates::open_pairs(state, 0).unwrap();
-    duplicates::resolve(state, "peninjau01", pairs[0].id, "berbeda").unwrap();
+    registrations::list(state, Some(scope[0]), Some(0), &accounts::Scope::All).unwrap();
+    registrations::list(state, None, Some(3), &accounts::Scope::All).unwrap();
+    registrations::list(state, None, Some(0), &officer).unwrap();
+    registrations::kelurahan_with_households(state, &accounts::Scope::All).unwrap();
+    registrations::kelurahan_with_households(state, &officer).unwrap();
+    duplicates::open_pairs(state, 0, &officer).unwrap();
+    let (pairs, _) = duplicates::open_pairs(state, 0, &accounts::Scope::All).unwrap();
+    duplicates::resolve(
+        state,
+        "peninjau01",
+        &accounts::Scope::All,
+        pairs[0].id,
+        "berbeda",
+    )
+    .unwrap();
     first.sync().await;
 
     let log = db::QUERY_LOG.lock().unwrap().take().unwrap();

@@ -109,6 +109,7 @@ async fn an_officer_reviews_a_synced_sanggahan_in_chromium_and_the_phone_sees_th
         "peninjau01",
         Role::Peninjau,
         "kata-sandi-yang-panjang",
+        &SCOPE.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
     )
     .unwrap();
     let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;

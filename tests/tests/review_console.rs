@@ -161,8 +161,16 @@ impl Console {
 }
 
 fn add_accounts(server: &Server) {
-    accounts::add(&server.state, "peninjau01", Role::Peninjau, PASSWORD).unwrap();
-    accounts::add(&server.state, "admin01", Role::Admin, PASSWORD).unwrap();
+    let scope: Vec<String> = SCOPE.iter().map(|s| s.to_string()).collect();
+    accounts::add(
+        &server.state,
+        "peninjau01",
+        Role::Peninjau,
+        PASSWORD,
+        &scope,
+    )
+    .unwrap();
+    accounts::add(&server.state, "admin01", Role::Admin, PASSWORD, &[]).unwrap();
 }
 
 /// A server with recipients and accounts, and a phone that filed one sanggahan and synced it.
@@ -492,13 +500,24 @@ async fn registrations_are_listed_and_exported_for_siks_ng() {
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines[0], CSV_COLUMNS.join(","));
     assert_eq!(lines.len(), 1 + members);
-    assert!(csv.body.contains(&nik));
+    // A peninjau's export masks the numbers; the admin's has them whole.
+    assert!(!csv.body.contains(&nik));
+    assert!(csv
+        .body
+        .contains(&format!("{}******{}", &nik[..6], &nik[12..])));
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    assert!(admin
+        .get("/review/registrasi.csv")
+        .await
+        .body
+        .contains(&nik));
     let exported: i64 = server
         .state
         .db
         .scalar("SELECT count(*) FROM operator_audit WHERE action = 'registrations_exported'")
         .unwrap();
-    assert_eq!(exported, 1);
+    assert_eq!(exported, 2);
 }
 
 fn receipt_status(phone: &FieldPhone, record_id: &str) -> Option<String> {
@@ -685,4 +704,124 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_count() {
         .login_from("peninjau01", PASSWORD, Some("198.51.100.4, 203.0.113.7"))
         .await;
     assert_eq!(forged.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// A peninjau sees, decides, opens the photos of and exports only what lies inside their
+/// kelurahan; the export shows them masked NIKs, the admin full ones. A peninjau without a
+/// scope cannot be made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peninjau_works_only_inside_their_scope() {
+    let server = Server::start().await;
+    server.import_recipients(SCOPE);
+    add_accounts(&server);
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    // Two sanggahan in two different kelurahan; the one outside the officer's scope has the
+    // only copy of its photo (CAM3).
+    let (outside, there) = phone.file_sanggahan(11, SCOPE, &[CAM3]);
+    let (inside, here) = (12..40)
+        .map(|seed| phone.file_sanggahan(seed, SCOPE, &[CAM2]))
+        .find(|(_, k)| *k != there)
+        .expect("another kelurahan");
+    for seed in 50..60 {
+        phone.register(seed, 2);
+    }
+    phone.sync().await;
+    assert!(accounts::add(&server.state, "peninjau09", Role::Peninjau, PASSWORD, &[]).is_err());
+    accounts::add(
+        &server.state,
+        "peninjau02",
+        Role::Peninjau,
+        PASSWORD,
+        std::slice::from_ref(&here),
+    )
+    .unwrap();
+    let mut officer = Console::new(&server);
+    assert_eq!(
+        officer.login("peninjau02", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let list = officer.get("/review/sanggahan").await;
+    assert!(list.body.contains(&inside), "{}", list.body);
+    assert!(!list.body.contains(&outside));
+    assert!(
+        !list.body.contains(&format!("({there})")),
+        "not even in the filter"
+    );
+    let page = officer.get(&format!("/review/sanggahan/{outside}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    // Deciding it by its id: refused as unknown, nothing decided.
+    let own = officer.get(&format!("/review/sanggahan/{inside}")).await;
+    let csrf = csrf_of(&own.body);
+    let refused = officer
+        .post(
+            &format!("/review/sanggahan/{outside}/putusan"),
+            &[("csrf", &csrf), ("decision", "diverifikasi")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        server
+            .state
+            .db
+            .scalar("SELECT count(*) FROM sanggahan_decisions")
+            .unwrap(),
+        0
+    );
+    // Its photo, by its hash: not found for this officer, served to the admin.
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let outside_page = admin.get(&format!("/review/sanggahan/{outside}")).await;
+    let sha = outside_page
+        .body
+        .split("/review/bukti/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        officer.get(&format!("/review/bukti/{sha}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.get(&format!("/review/bukti/{sha}")).await.status,
+        StatusCode::OK
+    );
+
+    // The export: only this kelurahan's households, NIKs masked; the admin's has them all.
+    let mine = officer.get("/review/registrasi.csv").await.body;
+    let all = admin.get("/review/registrasi.csv").await.body;
+    let rows = |csv: &str| csv.lines().skip(1).count();
+    assert!(
+        rows(&mine) < rows(&all),
+        "{} vs {}",
+        rows(&mine),
+        rows(&all)
+    );
+    assert!(mine.lines().skip(1).all(|l| l.contains(&here)));
+    let nik_column = |csv: &str| -> Vec<String> {
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "nik").unwrap();
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(at).unwrap().to_owned())
+            .collect()
+    };
+    assert!(nik_column(&mine).iter().all(|n| n.contains("******")));
+    assert!(nik_column(&all)
+        .iter()
+        .all(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_digit())));
+
+    // The admin widens the scope (audited); the officer then sees the other one too.
+    accounts::set_scope(
+        &server.state,
+        "peninjau02",
+        &[here.clone(), there.clone()],
+        "admin01",
+    )
+    .unwrap();
+    let list = officer.get("/review/sanggahan").await;
+    assert!(list.body.contains(&outside));
 }

@@ -132,7 +132,7 @@ impl District {
             .iter()
             .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
             .collect();
-        accounts::add(&self.state, ADMIN, Role::Admin, &password)?;
+        accounts::add(&self.state, ADMIN, Role::Admin, &password, &[])?;
         Ok((ADMIN.to_owned(), password))
     }
 

@@ -54,6 +54,102 @@ impl Role {
 pub struct Operator {
     pub username: String,
     pub role: Role,
+    pub scope: Scope,
+}
+
+/// The regions an officer sees, decides and exports: the whole district (an admin), or a list
+/// of kecamatan and kelurahan codes (`52.71.01` covers every kelurahan of that kecamatan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Regions(Vec<String>),
+}
+
+impl Scope {
+    pub fn covers(&self, kelurahan_code: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Regions(regions) => regions.iter().any(|r| {
+                kelurahan_code == r
+                    || kelurahan_code
+                        .strip_prefix(r.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            }),
+        }
+    }
+
+    /// An SQL condition that `column` is inside the scope, its values pushed onto `params`
+    /// (`?N` numbered after what is there): the scope's kelurahan, a kecamatan expanded to its
+    /// kelurahan from the embedded region table, as one `IN` list an index answers. An empty
+    /// list matches nothing.
+    pub fn condition(&self, column: &str, params: &mut Vec<db::Value>) -> String {
+        let Scope::Regions(regions) = self else {
+            return "1 = 1".to_owned();
+        };
+        let mut places = Vec::new();
+        for region in regions {
+            if region.len() == KECAMATAN_LEN {
+                places.extend(perlinsos_rules::identity::wilayah::desa_in_kecamatan(
+                    region,
+                ));
+            } else {
+                places.push(region.clone());
+            }
+        }
+        if places.is_empty() {
+            return "1 = 0".to_owned();
+        }
+        let mut marks = Vec::with_capacity(places.len());
+        for place in places {
+            params.push(db::text(place));
+            marks.push(format!("?{}", params.len()));
+        }
+        format!("{column} IN ({})", marks.join(", "))
+    }
+
+    /// Whether full NIKs and KK numbers may be shown (the export): only to the whole district.
+    pub fn sees_full_numbers(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+}
+
+/// `PP.KK.CC` and `PP.KK.CC.DDDD`.
+const KECAMATAN_LEN: usize = 8;
+const KELURAHAN_LEN: usize = 13;
+
+/// Checks a scope list: each entry a current kelurahan code or a kecamatan that has some, at
+/// most 64 entries.
+pub fn parse_scope(list: &[String]) -> Result<Vec<String>, String> {
+    use perlinsos_rules::identity::wilayah;
+    let mut out = Vec::new();
+    for code in list.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        let known = match code.len() {
+            KELURAHAN_LEN => wilayah::kelurahan_exists(code),
+            KECAMATAN_LEN => !wilayah::desa_in_kecamatan(code).is_empty(),
+            _ => false,
+        };
+        if !known {
+            return Err(format!(
+                "wilayah tidak dikenal (kode kelurahan atau kecamatan): {code}"
+            ));
+        }
+        out.push(code.to_owned());
+    }
+    if out.len() > 64 {
+        return Err("paling banyak 64 wilayah".into());
+    }
+    Ok(out)
+}
+
+fn scope_of(role: Role, stored: Option<String>) -> Scope {
+    match role {
+        Role::Admin => Scope::All,
+        Role::Peninjau => Scope::Regions(
+            stored
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        ),
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -93,8 +189,20 @@ fn valid_username(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
-/// Adds (or resets the password and role of) an account.
-pub fn add(state: &AppState, username: &str, role: Role, password: &str) -> Result<(), String> {
+/// Adds (or resets the password, role and scope of) an account. A peninjau needs a scope.
+pub fn add(
+    state: &AppState,
+    username: &str,
+    role: Role,
+    password: &str,
+    scope: &[String],
+) -> Result<(), String> {
+    let scope = parse_scope(scope)?;
+    if role == Role::Peninjau && scope.is_empty() {
+        return Err("peninjau perlu wilayah kerja (--scope kode kelurahan atau kecamatan)".into());
+    }
+    let scope_json =
+        (role == Role::Peninjau).then(|| serde_json::to_string(&scope).unwrap_or_default());
     if !valid_username(username) {
         return Err("nama pengguna: 3-32 huruf kecil, angka, titik atau tanda minus".into());
     }
@@ -111,10 +219,11 @@ pub fn add(state: &AppState, username: &str, role: Role, password: &str) -> Resu
         .db
         .write(|tx| {
             tx.execute(
-                "INSERT INTO operators (username, role, salt, hash, iterations, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO operators (username, role, salt, hash, iterations, created_at, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (username) DO UPDATE SET role = excluded.role,
-                    salt = excluded.salt, hash = excluded.hash, iterations = excluded.iterations",
+                    salt = excluded.salt, hash = excluded.hash, iterations = excluded.iterations,
+                    scope = excluded.scope",
                 &[
                     db::text(username),
                     db::text(role.as_str()),
@@ -122,6 +231,7 @@ pub fn add(state: &AppState, username: &str, role: Role, password: &str) -> Resu
                     db::blob(hash.to_vec()),
                     db::int(ITERATIONS as i64),
                     db::int(now),
+                    db::opt_text(scope_json.as_deref()),
                 ],
             )?;
             // A changed password ends the account's open sessions.
@@ -214,21 +324,28 @@ pub fn login(
             note_failure(tx, key, *longest, now)?;
         }
         let account = tx.query_one(
-            "SELECT role, salt, hash, iterations FROM operators WHERE username = ?1",
+            "SELECT role, salt, hash, iterations, scope FROM operators WHERE username = ?1",
             &[db::text(username)],
         )?;
         Ok::<_, DbError>(Ok(account))
     })?;
     let account = charged?;
     // An unknown name costs the same hashing as a wrong password.
-    let (role, salt, stored, iterations) = match &account {
+    let (role, salt, stored, iterations, scope) = match &account {
         Some(r) => (
             r[0].text().and_then(|t| Role::parse(&t)),
             r[1].blob().unwrap_or_default(),
             r[2].blob().unwrap_or_default(),
             r[3].int() as u32,
+            r[4].text(),
         ),
-        None => (None, vec![0; SALT_BYTES], vec![1; HASH_BYTES], ITERATIONS),
+        None => (
+            None,
+            vec![0; SALT_BYTES],
+            vec![1; HASH_BYTES],
+            ITERATIONS,
+            None,
+        ),
     };
     let iterations = NonZeroU32::new(iterations).unwrap_or(NonZeroU32::MIN);
     // ring's verify compares in constant time.
@@ -258,6 +375,7 @@ pub fn login(
                 Ok(Ok(Operator {
                     username: username.to_owned(),
                     role,
+                    scope: scope_of(role, scope.clone()),
                 }))
             }
             None => {
@@ -270,11 +388,99 @@ pub fn login(
 }
 
 pub fn role_of(tx: &mut dyn Tx, username: &str) -> Result<Option<Role>, DbError> {
-    Ok(tx
-        .query_one(
-            "SELECT role FROM operators WHERE username = ?1",
-            &[db::text(username)],
-        )?
-        .and_then(|r| r[0].text())
-        .and_then(|t| Role::parse(&t)))
+    Ok(operator(tx, username)?.map(|o| o.role))
+}
+
+/// The account `username` with its role and scope.
+pub fn operator(tx: &mut dyn Tx, username: &str) -> Result<Option<Operator>, DbError> {
+    let Some(row) = tx.query_one(
+        "SELECT role, scope FROM operators WHERE username = ?1",
+        &[db::text(username)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(row[0]
+        .text()
+        .and_then(|t| Role::parse(&t))
+        .map(|role| Operator {
+            username: username.to_owned(),
+            role,
+            scope: scope_of(role, row[1].text()),
+        }))
+}
+
+/// Sets a peninjau's regions (audited under `actor`).
+pub fn set_scope(
+    state: &AppState,
+    username: &str,
+    scope: &[String],
+    actor: &str,
+) -> Result<(), String> {
+    let scope = parse_scope(scope)?;
+    if scope.is_empty() {
+        return Err("paling sedikit satu wilayah".into());
+    }
+    let json = serde_json::to_string(&scope).unwrap_or_default();
+    let now = (state.clock)();
+    let changed = state
+        .db
+        .write(|tx| {
+            let changed = tx.execute(
+                "UPDATE operators SET scope = ?2 WHERE username = ?1 AND role = 'peninjau'",
+                &[db::text(username), db::text(json.as_str())],
+            )?;
+            if changed == 1 {
+                staff_audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "operator_scope",
+                    Some(username),
+                    Some(&json),
+                )?;
+            }
+            Ok(changed)
+        })
+        .map_err(|e: DbError| e.0)?;
+    if changed == 0 {
+        return Err("tidak ada peninjau dengan nama itu".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_covers_its_kelurahan_and_the_kelurahan_of_its_kecamatan() {
+        let scope =
+            Scope::Regions(parse_scope(&["52.71.01".into(), "52.03.01.2001".into()]).unwrap());
+        assert!(scope.covers("52.71.01.1004"));
+        assert!(scope.covers("52.03.01.2001"));
+        assert!(!scope.covers("52.71.02.1001"));
+        assert!(!scope.covers("52.71.011"));
+        assert!(!scope.covers("52.03.01.2002"));
+        assert!(Scope::All.covers("91.71.01.1001"));
+        assert!(!Scope::Regions(Vec::new()).covers("52.71.01.1004"));
+        let mut params = Vec::new();
+        let sql = scope.condition("k", &mut params);
+        assert!(sql.starts_with("k IN (?1, ?2"), "{sql}");
+        assert!(params.len() > 2);
+        assert_eq!(
+            Scope::Regions(Vec::new()).condition("k", &mut params),
+            "1 = 0"
+        );
+        for bad in [
+            "52",
+            "52.71",
+            "52.71.99",
+            "52.71.01.9999",
+            "x",
+            "52.71.01.1004'--",
+        ] {
+            assert!(parse_scope(&[bad.to_owned()]).is_err(), "{bad}");
+        }
+    }
 }

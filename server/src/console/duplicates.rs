@@ -64,8 +64,10 @@ pub(super) async fn list_page(
     };
     let page_number = query.halaman.unwrap_or(0);
     let reader = state.clone();
+    let scope = session.operator.scope.clone();
     let found =
-        tokio::task::spawn_blocking(move || duplicates::open_pairs(&reader, page_number)).await;
+        tokio::task::spawn_blocking(move || duplicates::open_pairs(&reader, page_number, &scope))
+            .await;
     let Ok(Ok((pairs, more))) = found else {
         return storage_error();
     };
@@ -111,9 +113,10 @@ pub(super) async fn decide(
         return csrf_refused(&session);
     }
     let operator = session.operator.username.clone();
+    let scope = session.operator.scope.clone();
     let resolution = form.resolution.unwrap_or_default();
     let decided = tokio::task::spawn_blocking(move || {
-        duplicates::resolve(&state, &operator, id, &resolution)
+        duplicates::resolve(&state, &operator, &scope, id, &resolution)
     })
     .await;
     match decided {

@@ -397,17 +397,18 @@ async fn list_page(
         status,
         kelurahan: chosen_kelurahan.map(str::to_owned),
         page: page_number,
+        scope: session.operator.scope.clone(),
     };
     // Filtered and paginated in SQL; an open one past its 14 days reads as lapsed.
     let reader = state.clone();
     let found = tokio::task::spawn_blocking(move || {
         Ok::<_, crate::db::DbError>((
+            review::kelurahan_with_sanggahan(&reader, &query.scope)?,
             review::list(&reader, &query)?,
-            review::kelurahan_with_sanggahan(&reader)?,
         ))
     })
     .await;
-    let Ok(Ok((listed, with_sanggahan))) = found else {
+    let Ok(Ok((with_sanggahan, listed))) = found else {
         return storage_error();
     };
     let lines: Vec<&review::Line> = listed.lines.iter().collect();
@@ -619,7 +620,8 @@ async fn detail_page(
         .await
         .unwrap_or_else(|_| Err(crate::db::DbError("detail task".into())));
     match found {
-        Ok(Some(d)) => {
+        // Outside the officer's scope it is as if it did not exist.
+        Ok(Some(d)) if session.operator.scope.covers(&d.line.kelurahan_code) => {
             let title = format!("Sanggahan {}", d.line.id);
             let body = detail_body(&d, &session, None);
             html(
@@ -627,7 +629,7 @@ async fn detail_page(
                 page(&title, Some((&session.operator, &session.csrf)), &body),
             )
         }
-        Ok(None) => error_page(
+        Ok(_) => error_page(
             StatusCode::NOT_FOUND,
             Some(&session),
             review::NOT_FOUND.message,
@@ -655,6 +657,27 @@ async fn decide(
     };
     if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
         return csrf_refused(&session);
+    }
+    let in_scope = {
+        let state = state.clone();
+        let id = id.clone();
+        let scope = session.operator.scope.clone();
+        tokio::task::spawn_blocking(move || {
+            review::detail(&state, &id)
+                .map(|d| d.is_some_and(|d| scope.covers(&d.line.kelurahan_code)))
+        })
+        .await
+    };
+    match in_scope {
+        Ok(Ok(true)) => {}
+        Ok(Ok(false)) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                Some(&session),
+                review::NOT_FOUND.message,
+            )
+        }
+        _ => return storage_error(),
     }
     let decided = {
         let state = state.clone();
@@ -705,20 +728,28 @@ async fn photo(
     headers: HeaderMap,
     Path(sha): Path<String>,
 ) -> Response {
-    if let Err(refused) = require(&state, &headers, false) {
-        return *refused;
-    }
+    let session = match require(&state, &headers, false) {
+        Ok(s) => s,
+        Err(refused) => return *refused,
+    };
     let Some(name) = crate::blobs::BlobName::parse(&sha) else {
         return error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan.");
     };
+    // Evidence of a record inside the officer's scope (a sanggahan's or a household's).
+    let mut params = vec![crate::db::text(sha.as_str())];
+    let in_scope = session
+        .operator
+        .scope
+        .condition("coalesce(s.kelurahan_code, h.kelurahan_code)", &mut params);
+    let sql = format!(
+        "SELECT 1 FROM evidence_index e
+         LEFT JOIN sanggahan s ON e.record_kind = 'sanggahan' AND s.id = e.record_id
+         LEFT JOIN households h ON e.record_kind = 'household' AND h.id = e.record_id
+         WHERE e.sha256 = ?1 AND {in_scope}"
+    );
     let known = state
         .db
-        .read(|tx| {
-            tx.exists(
-                "SELECT 1 FROM evidence_index WHERE sha256 = ?1",
-                &[crate::db::text(sha.as_str())],
-            )
-        })
+        .read(|tx| tx.exists(&sql, &params))
         .unwrap_or(false);
     if !known {
         return error_page(StatusCode::NOT_FOUND, None, "Foto tidak ditemukan.");
@@ -756,10 +787,11 @@ async fn registrations_page(
     let page_number = filter.halaman.unwrap_or(0);
     let reader = state.clone();
     let wanted = chosen.map(str::to_owned);
+    let scope = session.operator.scope.clone();
     let found = tokio::task::spawn_blocking(move || {
         Ok::<_, crate::db::DbError>((
-            registrations::list(&reader, wanted.as_deref(), Some(page_number))?,
-            registrations::kelurahan_with_households(&reader)?,
+            registrations::list(&reader, wanted.as_deref(), Some(page_number), &scope)?,
+            registrations::kelurahan_with_households(&reader, &scope)?,
         ))
     })
     .await;
@@ -843,7 +875,8 @@ async fn registrations_csv(
         Err(r) => return *r,
     };
     let chosen = filter.kelurahan.as_deref().filter(|k| !k.is_empty());
-    let Ok((households, _)) = registrations::list(&state, chosen, None) else {
+    let scope = &session.operator.scope;
+    let Ok((households, _)) = registrations::list(&state, chosen, None, scope) else {
         return storage_error();
     };
     // An export of personal data is an action of its own in the audit log.
@@ -870,7 +903,7 @@ async fn registrations_csv(
                 format!("attachment; filename=\"{}\"", name.replace(['"', '\\'], "")),
             ),
         ],
-        registrations::csv(&households),
+        registrations::csv(&households, scope.sees_full_numbers()),
     )
         .into_response()
 }

@@ -116,11 +116,11 @@ pub fn current(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>,
             return Ok(None);
         };
         let username = row[0].text().unwrap_or_default();
-        let Some(role) = accounts::role_of(tx, &username)? else {
+        let Some(operator) = accounts::operator(tx, &username)? else {
             return Ok(None);
         };
         Ok(Some(Session {
-            operator: Operator { username, role },
+            operator,
             csrf: row[1].text().unwrap_or_default(),
         }))
     })
