@@ -53,6 +53,16 @@ pub fn revocation_text(device_id: &str, revoked_at: i64) -> Vec<u8> {
     format!("perlinsos/revoked/v1\ndevice={device_id}\nat={revoked_at}\n").into_bytes()
 }
 
+/// What the district key signs for each change it hands a device: the device, the change's
+/// cursor and the change as JSON (its typed form serialized, the same on both sides), so a
+/// change cannot be forged, moved to another device or another place in the feed.
+pub fn change_text(device_id: &str, cursor: i64, change: &crate::wire::Change) -> Vec<u8> {
+    let mut text =
+        format!("perlinsos/change/v1\ndevice={device_id}\ncursor={cursor}\n").into_bytes();
+    text.extend_from_slice(&serde_json::to_vec(change).unwrap_or_default());
+    text
+}
+
 /// One entry's line in a push receipt.
 pub struct ReceiptLine<'a> {
     pub entry_id: &'a str,

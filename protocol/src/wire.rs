@@ -144,6 +144,11 @@ pub struct ChangeItem {
     pub cursor: i64,
     #[serde(flatten)]
     pub change: Change,
+    /// Ed25519 by the district key over [`crate::signing::change_text`] for the device that
+    /// asked, hex. The phone applies no change without it. (Not `signature`: a record key's
+    /// own signature is a field of the change.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_signature: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,9 +298,11 @@ mod tests {
                 at: 1,
                 reason: None,
             },
+            change_signature: Some("ab".into()),
         };
         let text = serde_json::to_string(&c).unwrap();
         assert!(text.starts_with(r#"{"cursor":7,"type":"status""#), "{text}");
+        assert!(text.ends_with(r#""change_signature":"ab"}"#), "{text}");
         assert_eq!(serde_json::from_str::<ChangeItem>(&text).unwrap(), c);
     }
 }

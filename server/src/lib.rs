@@ -264,7 +264,14 @@ async fn changes(
     for (cursor, body) in rows.into_iter().take(CHANGES_PAGE as usize) {
         let change = serde_json::from_str(&body)
             .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
-        items.push(ChangeItem { cursor, change });
+        // Signed for this device: the phone obeys nothing the district did not sign.
+        let text = perlinsos_protocol::signing::change_text(&device.device_id, cursor, &change);
+        let signature = auth::hex(state.district_key.sign(&text).as_ref());
+        items.push(ChangeItem {
+            cursor,
+            change,
+            change_signature: Some(signature),
+        });
     }
     let cursor = items.last().map(|i| i.cursor).unwrap_or(since);
     Ok(Json(ChangesResponse {

@@ -527,3 +527,150 @@ async fn a_revoked_phone_locks_on_the_districts_notice_only_and_its_late_data_is
         .unwrap();
     assert_eq!(audited, 1);
 }
+
+/// What a forged change could alter on the phone: its cursor, the recipient lists, the
+/// statuses the district sent, the models.
+fn feed_state(phone: &FieldPhone) -> (Option<Vec<u8>>, i64, i64, i64) {
+    phone
+        .store
+        .read(|c| {
+            use rusqlite::OptionalExtension;
+            let cursor = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'changes_cursor'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let count = |table: &str| -> rusqlite::Result<i64> {
+                c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            };
+            Ok((
+                cursor,
+                count("recipients")?,
+                count("sanggahan_status")?,
+                count("models")?,
+            ))
+        })
+        .unwrap()
+}
+
+/// A hop that answers the change feed with `page` (and passes nothing else on).
+async fn feed_impostor(page: String) -> String {
+    let app = Router::new().route(
+        "/v1/changes",
+        get(move || {
+            let page = page.clone();
+            async move {
+                axum::response::Response::builder()
+                    .header("content-type", "application/json")
+                    .body(Body::from(page))
+                    .unwrap()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// The change feed as the district serves it to `phone` from the start, fetched with its own
+/// signed request (what a recording hop on the path would have seen).
+async fn real_page(server: &Server, phone: &FieldPhone) -> String {
+    let path = "/v1/changes?since=0";
+    let mut nonce = [0u8; 16];
+    perlinsos_core::crypt::random_bytes(&mut nonce).unwrap();
+    let (nonce, at) = (perlinsos_core::hex::encode(&nonce), now_millis());
+    let text = perlinsos_protocol::signing::canonical_request(
+        "GET",
+        path,
+        &phone.device.id,
+        at,
+        &nonce,
+        &perlinsos_core::hex::encode(ring::digest::digest(&ring::digest::SHA256, b"").as_ref()),
+    );
+    reqwest::Client::new()
+        .get(format!("{}{path}", server.url))
+        .header(
+            perlinsos_protocol::signing::HEADER_DEVICE,
+            phone.device.id.as_str(),
+        )
+        .header(
+            perlinsos_protocol::signing::HEADER_TIMESTAMP,
+            at.to_string(),
+        )
+        .header(perlinsos_protocol::signing::HEADER_NONCE, nonce)
+        .header(
+            perlinsos_protocol::signing::HEADER_SIGNATURE,
+            perlinsos_core::hex::encode(phone.device.key().sign(&text).as_ref()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_applies_only_changes_the_district_signed_for_it() {
+    let server = Server::start().await;
+    server.import_recipients(SCOPE);
+    let first = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let second = FieldPhone::enrolled(&server, "agen-02", SCOPE).await;
+    let page_for_first = real_page(&server, &first).await;
+    let value: serde_json::Value = serde_json::from_str(&page_for_first).unwrap();
+    assert!(
+        value["changes"].as_array().unwrap().len() >= 2,
+        "{page_for_first}"
+    );
+
+    // A forged recipient list and a forged decision, unsigned, or with the first phone's
+    // signatures copied onto them.
+    let signature = value["changes"][0]["change_signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forged_list = serde_json::json!({
+        "changes": [{
+            "cursor": 999_999, "type": "recipients", "kelurahan_code": SCOPE[0],
+            "rows": [{"recipient_id": "X-1", "kelurahan_code": SCOPE[0], "programme": "PKH",
+                      "name": "Palsu", "nik": "5271010101900999", "rt": "1", "rw": "1"}],
+            "change_signature": signature,
+        }],
+        "cursor": 999_999, "more": false,
+    })
+    .to_string();
+    let mut unsigned = value.clone();
+    for change in unsigned["changes"].as_array_mut().unwrap() {
+        change.as_object_mut().unwrap().remove("change_signature");
+    }
+    let second_before = feed_state(&second);
+    for page in [forged_list, unsigned.to_string(), page_for_first.clone()] {
+        // The last one: the district's real page, but signed for the first phone.
+        let url = feed_impostor(page).await;
+        let outcome = second.syncer().via_proxy(&url).unwrap().sync().await;
+        assert!(
+            matches!(outcome, Err(Interrupted::Transient { .. })),
+            "{outcome:?}"
+        );
+        assert_eq!(feed_state(&second), second_before);
+    }
+
+    // The first phone takes its own page once; served again later (replayed, cursors not
+    // after its own), it is refused.
+    let url = feed_impostor(page_for_first.clone()).await;
+    let report = first.syncer().via_proxy(&url).unwrap().sync().await;
+    assert!(report.is_ok() || matches!(report, Err(Interrupted::Transient { .. })));
+    let first_after = feed_state(&first);
+    let replay = first.syncer().via_proxy(&url).unwrap().sync().await;
+    assert!(
+        matches!(replay, Err(Interrupted::Transient { .. })),
+        "{replay:?}"
+    );
+    assert_eq!(feed_state(&first), first_after);
+    // The real feed still works for both.
+    assert_eq!(second.sync().await.changes_refused, 0);
+    assert_eq!(first.sync().await.changes_refused, 0);
+}

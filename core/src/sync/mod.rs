@@ -78,6 +78,8 @@ pub struct Report {
     pub changes_waiting: bool,
     /// Answers to pushes without a valid district receipt (nothing was changed for them).
     pub answers_refused: usize,
+    /// Pages of changes not signed by the district for this phone (none of them applied).
+    pub changes_refused: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -716,6 +718,37 @@ impl Syncer {
         }
     }
 
+    /// Whether every change of `page` carries the district's signature for this device and
+    /// the cursors rise from `since`.
+    fn page_holds(&self, since: i64, page: &ChangesResponse) -> bool {
+        let mut last = since;
+        for item in &page.changes {
+            if item.cursor <= last {
+                return false;
+            }
+            last = item.cursor;
+            let Some(signature) = item
+                .change_signature
+                .as_deref()
+                .and_then(crate::hex::decode)
+            else {
+                return false;
+            };
+            let text = perlinsos_protocol::signing::change_text(
+                &self.device.id,
+                item.cursor,
+                &item.change,
+            );
+            if UnparsedPublicKey::new(&ED25519, &self.district_key)
+                .verify(&text, &signature)
+                .is_err()
+            {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Whether `answer` carries the district's signature over its results, each about an entry
     /// of `batch` as sent (`hashes`: SHA-256 of each entry's sealed text).
     fn receipt_holds(&self, batch: &[Pending], hashes: &[String], answer: &PushResponse) -> bool {
@@ -870,6 +903,13 @@ impl Syncer {
                 return Err(self.refused(Client::refusal(response).await));
             }
             let page: ChangesResponse = read_json(response, client::MAX_CHANGES_BYTES).await?;
+            if !self.page_holds(since, &page) {
+                // Not the district's page (or replayed, reordered): nothing of it is applied.
+                report.changes_refused += 1;
+                return Err(Interrupted::Transient {
+                    retry_after_ms: None,
+                });
+            }
             for item in &page.changes {
                 if self.apply(&item.change, report)? == Applied::NeedsAgent {
                     // The cursor stays before it: applied, in order, at the next unlocked sync.
