@@ -311,6 +311,12 @@ pub fn login(
     // Check and count in one transaction: the attempt is charged before the hashing, so any
     // number of parallel guesses meets the count the earlier ones left.
     let charged: Result<Option<Vec<db::Value>>, LoginRefused> = state.db.write(|tx| {
+        // PostgreSQL runs these transactions side by side: attempts on one name or address
+        // wait for each other here (always name first, then address: no lock cycle), so each
+        // reads the count the one before it committed. SQLite's one writer does this anyway.
+        for (key, _) in &keys {
+            db::serialize_on(tx, key.as_bytes())?;
+        }
         let mut until = 0;
         for (key, _) in &keys {
             until = until.max(blocked_until(tx, key)?);
