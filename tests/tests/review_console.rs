@@ -31,6 +31,14 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// The hash of the first evidence photo a page links.
+fn first_photo(page: &str) -> &str {
+    page.split("/review/bukti/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a photo on the page")
+}
+
 /// The value of the first `name="csrf"` hidden field of a page.
 fn csrf_of(page: &str) -> String {
     let start = page.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
@@ -450,14 +458,7 @@ async fn photos_from_other_phones_and_repeat_reporters_are_flagged() {
     assert!(other.body.contains("<dd id=\"reporter-others\">0</dd>"));
     assert!(other.body.contains(&format!("sanggahan {a}")));
     // The photo itself, to a logged-in officer.
-    let sha = page
-        .body
-        .split("/review/bukti/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let sha = first_photo(&page.body);
     let photo = reviewer
         .http
         .get(format!("{}/review/bukti/{sha}", server.url))
@@ -772,15 +773,7 @@ async fn a_peninjau_works_only_inside_their_scope() {
     let mut admin = Console::new(&server);
     admin.login("admin01", PASSWORD).await;
     let outside_page = admin.get(&format!("/review/sanggahan/{outside}")).await;
-    let sha = outside_page
-        .body
-        .split("/review/bukti/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let sha = first_photo(&outside_page.body);
     assert_eq!(
         officer.get(&format!("/review/bukti/{sha}")).await.status,
         StatusCode::NOT_FOUND

@@ -132,16 +132,27 @@ fn transient(failure: Failure) -> Interrupted {
 
 /// When the district revoked this device, if it did (a verified notice only).
 pub fn revoked(store: &Store) -> Result<Option<i64>> {
+    Ok(meta(store, REVOKED)?
+        .and_then(|v| String::from_utf8(v).ok())
+        .and_then(|v| v.parse().ok()))
+}
+
+/// The sync's own value `key` of the phone's `meta` table.
+fn meta(store: &Store, key: &str) -> Result<Option<Vec<u8>>> {
     store.read(|conn| {
-        let value: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [REVOKED], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(value
-            .and_then(|v| String::from_utf8(v).ok())
-            .and_then(|v| v.parse().ok()))
+        Ok(conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     })
+}
+
+/// Sets `key` of `meta`, in the caller's transaction.
+fn set_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> Result<()> {
+    tx.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+        params![key, value],
+    )?;
+    Ok(())
 }
 
 fn revoked_refusal() -> Error {
@@ -149,16 +160,9 @@ fn revoked_refusal() -> Error {
 }
 
 pub fn enrollment(store: &Store) -> Result<Option<Enrollment>> {
-    store.read(|conn| {
-        let value: Option<Vec<u8>> = conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [ENROLLMENT], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        value
-            .map(|v| serde_json::from_slice(&v).map_err(|_| Error::Corrupt("enrollment")))
-            .transpose()
-    })
+    meta(store, ENROLLMENT)?
+        .map(|v| serde_json::from_slice(&v).map_err(|_| Error::Corrupt("enrollment")))
+        .transpose()
 }
 
 /// The PMT models sync brought, verified again against the district key as they are loaded
@@ -300,11 +304,7 @@ pub async fn enroll(
         }
         // What was made before enrollment is sealed for the district now, in this transaction.
         crate::record_keys::reseal_for_district(tx, &device.reference_cipher())?;
-        tx.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-            params![ENROLLMENT, json],
-        )?;
-        Ok(())
+        set_meta(tx, ENROLLMENT, &json)
     })?;
     Ok(enrollment)
 }
@@ -705,13 +705,9 @@ impl Syncer {
                 retry_after_ms: None,
             };
         };
-        let locked = self.store.write(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                params![REVOKED, at.to_string().into_bytes()],
-            )?;
-            Ok(())
-        });
+        let locked = self
+            .store
+            .write(|tx| set_meta(tx, REVOKED, at.to_string().as_bytes()));
         match locked {
             Ok(()) => Interrupted::Stopped(revoked_refusal()),
             Err(e) => Interrupted::Stopped(e),
@@ -881,17 +877,10 @@ impl Syncer {
     }
 
     fn cursor(&self) -> Result<i64> {
-        self.store.read(|conn| {
-            let value: Option<Vec<u8>> = conn
-                .query_row("SELECT value FROM meta WHERE key = ?1", [CURSOR], |r| {
-                    r.get(0)
-                })
-                .optional()?;
-            Ok(value
-                .and_then(|v| String::from_utf8(v).ok())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0))
-        })
+        Ok(meta(&self.store, CURSOR)?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
     async fn pull(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
@@ -917,13 +906,8 @@ impl Syncer {
                     return Ok(());
                 }
                 report.changes_applied += 1;
-                self.store.write(|tx| {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                        params![CURSOR, item.cursor.to_string().into_bytes()],
-                    )?;
-                    Ok(())
-                })?;
+                self.store
+                    .write(|tx| set_meta(tx, CURSOR, item.cursor.to_string().as_bytes()))?;
             }
             self.report(Progress::Changes {
                 applied: report.changes_applied,
