@@ -151,6 +151,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_payload_panics_the_parser() {
+        // A deterministic sweep of odd inputs (the server and phone fuzz targets cover more).
+        let mut seed = 0x1234_5678_u64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 90) as usize;
+            let text: String = (0..len)
+                .map(|i| {
+                    let c = ((seed >> (i % 56)) as u8 % 96) + 32;
+                    if i % 11 == 0 {
+                        ':'
+                    } else {
+                        c as char
+                    }
+                })
+                .collect();
+            let _ = Ticket::parse(&format!("perlinsos-enroll:1:{text}"));
+            let _ = Ticket::parse(&text);
+            let _ = check_url(&text);
+        }
+    }
+
+    #[test]
     fn a_ticket_round_trips_and_names_its_key() {
         let key = [7u8; 32];
         let ticket = Ticket::new("ABCD-EFGH-JKLM", &key, "https://dinsos.example.go.id/");

@@ -343,3 +343,33 @@ pub async fn put(
     tracing::info!(event = "blob_stored", device = %device.device_id, bytes = length);
     Ok(with_header(StatusCode::OK, HEADER_BLOB_RECEIVED, length))
 }
+
+#[cfg(test)]
+mod parser_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Only 64 lowercase hex characters name a blob: no path, no dot, no slash.
+        #[test]
+        fn a_blob_name_is_a_sha256_or_nothing(text in ".{0,80}") {
+            let parsed = BlobName::parse(&text);
+            let is_name = text.len() == 64
+                && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            prop_assert_eq!(parsed.is_some(), is_name);
+        }
+
+        /// Offset and length headers: a number or a refusal, never a panic.
+        #[test]
+        fn blob_headers_are_numbers_or_refused(value in "[ -~]{0,30}") {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = value.parse() {
+                headers.insert(HEADER_BLOB_OFFSET, v);
+            }
+            let parsed = number(&headers, HEADER_BLOB_OFFSET);
+            if let Ok(n) = parsed {
+                prop_assert_eq!(Some(n), value.parse::<u64>().ok());
+            }
+        }
+    }
+}

@@ -658,3 +658,53 @@ fn check_audit(
     }
     Ok((entry.seq, Some(hash)))
 }
+
+#[cfg(test)]
+mod parser_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn gzip_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-encoding", "gzip".parse().unwrap());
+        headers
+    }
+
+    proptest! {
+        /// Any body, plain or gzip, parses or is refused with a code; it never panics.
+        #[test]
+        fn a_push_body_is_parsed_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            for headers in [HeaderMap::new(), gzip_headers()] {
+                let _ = decode_body(&headers, &bytes);
+                let _ = decode_body(&headers, &gzip(&bytes));
+            }
+        }
+
+        /// Near-valid JSON: entries with arbitrary strings and numbers.
+        #[test]
+        fn odd_entries_do_not_panic(id in ".{0,80}", kind in ".{0,40}", sealed in "[0-9a-fG]{0,64}", at in any::<i64>()) {
+            let body = serde_json::json!({"entries": [{
+                "id": id, "kind": kind, "entity_id": "x", "key_id": "k", "sealed": sealed,
+                "kelurahan_code": null, "blobs": [], "created_at": at,
+            }]}).to_string();
+            let parsed = decode_body(&gzip_headers(), &gzip(body.as_bytes()));
+            prop_assert!(parsed.is_ok());
+        }
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_without_inflating_it_whole() {
+        let bomb = gzip(&vec![b' '; 64 * 1024 * 1024]);
+        let started = std::time::Instant::now();
+        let refused = decode_body(&gzip_headers(), &bomb);
+        assert!(matches!(refused, Err(ApiError(ErrorCode::BatchTooLarge))));
+        assert!(started.elapsed().as_secs() < 5);
+    }
+}

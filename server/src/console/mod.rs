@@ -907,3 +907,55 @@ async fn registrations_csv(
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod parser_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn state(trusted: Vec<std::net::IpAddr>) -> (tempfile::TempDir, AppState) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = AppState::open(dir.path(), std::sync::Arc::new(crate::now_millis)).unwrap();
+        state.trusted_proxies = trusted;
+        (dir, state)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Whatever X-Forwarded-For says, the address is an IP address (or empty), and from an
+        /// untrusted peer it is the peer's own.
+        #[test]
+        fn the_client_address_is_an_address(forwarded in "[ -~]{0,120}") {
+            let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+            let (_dir, trusting) = state(vec![proxy]);
+            let (_dir2, plain) = state(Vec::new());
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = forwarded.parse() {
+                headers.insert("x-forwarded-for", v);
+            }
+            let seen = client_address(&trusting, Some(proxy), &headers);
+            prop_assert!(seen.parse::<std::net::IpAddr>().is_ok(), "{}", seen);
+            prop_assert_eq!(client_address(&plain, Some(proxy), &headers), "127.0.0.1");
+        }
+
+        /// A scope list from a form or the CLI: parsed or refused, never a panic; what parses
+        /// covers only codes under it.
+        #[test]
+        fn scopes_parse_or_are_refused(codes in proptest::collection::vec("[0-9.]{0,14}", 0..4)) {
+            if let Ok(parsed) = accounts::parse_scope(&codes) {
+                let scope = accounts::Scope::Regions(parsed.clone());
+                for code in &parsed {
+                    let below = format!("{code}.1001");
+                    let covered = scope.covers(&below) || code.len() == 13;
+                    prop_assert!(covered);
+                }
+            }
+        }
+
+        #[test]
+        fn any_time_renders(millis in any::<i64>(), region in "[0-9]{0,2}") {
+            let shown = html::time(millis, &region);
+            prop_assert!(!shown.is_empty());
+        }
+    }
+}
