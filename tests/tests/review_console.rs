@@ -215,6 +215,7 @@ async fn every_page_refuses_a_request_without_a_live_session() {
             &format!("/review/sanggahan/{id}"),
             "/review/registrasi",
             "/review/data-ganda",
+            "/review/perangkat",
         ] {
             let page = anonymous.get(page).await;
             assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -817,4 +818,63 @@ async fn a_peninjau_works_only_inside_their_scope() {
     .unwrap();
     let list = officer.get("/review/sanggahan").await;
     assert!(list.body.contains(&outside));
+}
+
+/// An admin revokes a lost phone from the console (audited under the admin's name); a
+/// peninjau cannot; the phone is refused from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_revokes_a_lost_phone_from_the_console() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let mut reviewer = Console::new(&server);
+    reviewer.login("peninjau01", PASSWORD).await;
+    assert_eq!(
+        reviewer.get("/review/perangkat").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let page = admin.get("/review/perangkat").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&phone.device.id));
+    let path = format!("/review/perangkat/{}/cabut", phone.device.id);
+    let csrf = csrf_of(&page.body);
+    // A peninjau's form, or one without the token: refused, nothing revoked.
+    let reviewer_csrf = csrf_of(&reviewer.get("/review/sanggahan").await.body);
+    assert_eq!(
+        reviewer
+            .post(&path, &[("csrf", &reviewer_csrf)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(admin.post(&path, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        server
+            .state
+            .db
+            .scalar("SELECT count(*) FROM devices WHERE revoked_at IS NOT NULL")
+            .unwrap(),
+        0
+    );
+    let done = admin.post(&path, &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(admin
+        .get("/review/perangkat")
+        .await
+        .body
+        .contains("dicabut"));
+    let audited = server
+        .state
+        .db
+        .scalar(
+            "SELECT count(*) FROM operator_audit WHERE action = 'device_revoked' AND username = 'admin01'",
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+    assert!(phone.syncer().sync().await.is_err());
+    assert!(perlinsos_core::sync::revoked(&phone.store)
+        .unwrap()
+        .is_some());
 }

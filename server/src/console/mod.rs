@@ -2,6 +2,7 @@
 //! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
 //! sanggahan with its evidence and the decision form, registrations and their CSV export.
 pub mod accounts;
+mod devices;
 mod duplicates;
 pub mod html;
 pub mod web_session;
@@ -39,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/review/registrasi.csv", get(registrations_csv))
         .route("/review/data-ganda", get(duplicates::list_page))
         .route("/review/data-ganda/{id}/putusan", post(duplicates::decide))
+        .route("/review/perangkat", get(devices::list_page))
+        .route("/review/perangkat/{id}/cabut", post(devices::revoke))
         .layer(axum::middleware::map_response(harden))
 }
 

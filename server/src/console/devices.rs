@@ -1,0 +1,127 @@
+//! The "Perangkat" page, for admins: the enrolled phones, and revoking one that was lost or
+//! stolen (the same as `perlinsos-server revoke-device`, audited under the admin's name).
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use super::accounts::Role;
+use super::html::{esc, page};
+use super::{csrf_refused, error_page, html, require, storage_error, web_session};
+use crate::db;
+use crate::AppState;
+
+/// At most this many devices listed (newest enrolled first); a district has a few hundred.
+const LISTED: i64 = 2_000;
+
+fn admin_only(session: &web_session::Session) -> Option<Response> {
+    (session.operator.role != Role::Admin).then(|| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            Some(session),
+            "Halaman ini hanya untuk admin.",
+        )
+    })
+}
+
+pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let session = match require(&state, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if let Some(refused) = admin_only(&session) {
+        return refused;
+    }
+    let reader = state.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        reader.db.read(|tx| {
+            tx.query(
+                "SELECT device_id, agent_id, enrolled_at, revoked_at, scope FROM devices
+                 ORDER BY enrolled_at DESC, device_id LIMIT ?1",
+                &[db::int(LISTED)],
+            )
+        })
+    })
+    .await;
+    let Ok(Ok(rows)) = rows else {
+        return storage_error();
+    };
+    let mut body = String::from(
+        "<p>Ponsel yang terdaftar. Cabut ponsel yang hilang atau dicuri: semua permintaannya \
+         ditolak, ponsel terkunci saat tersambung lagi, dan data yang masih dikirimnya disimpan \
+         terpisah untuk diputus petugas.</p><table><thead><tr><th>Perangkat</th><th>Agen</th>\
+         <th>Terdaftar</th><th>Status</th></tr></thead><tbody>",
+    );
+    for row in &rows {
+        let device = row[0].text().unwrap_or_default();
+        // Times in the zone of the device's first kelurahan.
+        let scope: Vec<String> =
+            serde_json::from_str(&row[4].text().unwrap_or_default()).unwrap_or_default();
+        let zone = crate::local_time::Zone::of_region(scope.first().map_or("", |k| k.as_str()));
+        let status = match row[3].opt_int() {
+            Some(at) => format!(
+                "<span class=\"warn\">dicabut {}</span>",
+                esc(&crate::local_time::date_time(at, zone))
+            ),
+            None => format!(
+                "<form method=\"post\" action=\"/review/perangkat/{id}/cabut\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button>Cabut</button></form>",
+                id = esc(&device),
+                csrf = esc(&session.csrf),
+            ),
+        };
+        let _ = write!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{status}</td></tr>",
+            esc(&device),
+            esc(&row[1].text().unwrap_or_default()),
+            esc(&crate::local_time::date_time(row[2].int(), zone)),
+        );
+    }
+    body.push_str("</tbody></table>");
+    html(
+        StatusCode::OK,
+        page("Perangkat", Some((&session.operator, &session.csrf)), &body),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct CsrfForm {
+    csrf: Option<String>,
+}
+
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(device_id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let session = match require(&state, &headers, false) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    if let Some(refused) = admin_only(&session) {
+        return refused;
+    }
+    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
+        return csrf_refused(&session);
+    }
+    let actor = session.operator.username.clone();
+    let revoked = tokio::task::spawn_blocking(move || {
+        crate::operator::revoke_device(&state, &device_id, &actor)
+    })
+    .await;
+    match revoked {
+        Ok(Ok(())) => Redirect::to("/review/perangkat").into_response(),
+        Ok(Err(_)) => error_page(
+            StatusCode::NOT_FOUND,
+            Some(&session),
+            "Perangkat tidak ditemukan atau sudah dicabut.",
+        ),
+        Err(_) => storage_error(),
+    }
+}
