@@ -86,13 +86,7 @@ pub fn push_receipt_text<'a>(
         let outcome = match line.outcome {
             Outcome::Accepted => "accepted".to_owned(),
             Outcome::Duplicate => "duplicate".to_owned(),
-            Outcome::Rejected { code, .. } => format!(
-                "rejected:{}",
-                serde_json::to_value(code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
+            Outcome::Rejected { code, .. } => format!("rejected:{}", code.name()),
         };
         text.push_str(&format!(
             "{} {} {} {outcome}\n",

@@ -227,6 +227,14 @@ impl ErrorCode {
         )
     }
 
+    /// The code as it travels (`OUT_OF_SCOPE`): in bodies, headers, receipts and metrics.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     pub fn message(self) -> &'static str {
         match self {
             ErrorCode::EnrollCodeInvalid => "Kode pendaftaran tidak berlaku atau sudah dipakai.",

@@ -120,7 +120,7 @@ impl Metrics {
             let (outcome, code) = match &result.outcome {
                 Outcome::Accepted => ("accepted", String::new()),
                 Outcome::Duplicate => ("duplicate", String::new()),
-                Outcome::Rejected { code, .. } => ("rejected", code_text(*code)),
+                Outcome::Rejected { code, .. } => ("rejected", code.name()),
             };
             self.entries
                 .get_or_create(&OutcomeLabels {
@@ -130,13 +130,6 @@ impl Metrics {
                 .inc();
         }
     }
-}
-
-fn code_text(code: perlinsos_protocol::wire::ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// A value from outside, fit for a log field: control characters escaped, at most 64 chars.

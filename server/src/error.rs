@@ -35,11 +35,7 @@ impl IntoResponse for ApiError {
             message: self.0.message().to_owned(),
         };
         // HEAD answers carry no body: the code travels in a header as well.
-        let code = serde_json::to_value(self.0)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        (self.status(), [(HEADER_ERROR, code)], Json(body)).into_response()
+        (self.status(), [(HEADER_ERROR, self.0.name())], Json(body)).into_response()
     }
 }
 

@@ -165,27 +165,30 @@ fn receipt(
     entries: &[PushEntry],
     results: &[EntryResult],
 ) -> String {
-    let hashes: Vec<String> = results
+    // Each result's entry as sent: its kind and the hash of its sealed text.
+    let sent: Vec<(&str, String)> = results
         .iter()
         .map(|r| {
-            let sealed = entries
-                .iter()
-                .find(|e| e.id == r.id)
-                .map(|e| e.sealed.as_str())
-                .unwrap_or_default();
-            hex(digest(&SHA256, sealed.as_bytes()).as_ref())
+            let entry = entries.iter().find(|e| e.id == r.id);
+            (
+                entry.map(|e| e.kind.as_str()).unwrap_or_default(),
+                hex(digest(
+                    &SHA256,
+                    entry.map(|e| e.sealed.as_bytes()).unwrap_or_default(),
+                )
+                .as_ref()),
+            )
         })
         .collect();
-    let lines = results.iter().zip(&hashes).map(|(r, hash)| ReceiptLine {
-        entry_id: &r.id,
-        kind: entries
-            .iter()
-            .find(|e| e.id == r.id)
-            .map(|e| e.kind.as_str())
-            .unwrap_or_default(),
-        sealed_sha256_hex: hash,
-        outcome: &r.outcome,
-    });
+    let lines = results
+        .iter()
+        .zip(&sent)
+        .map(|(r, (kind, hash))| ReceiptLine {
+            entry_id: &r.id,
+            kind,
+            sealed_sha256_hex: hash,
+            outcome: &r.outcome,
+        });
     let text = push_receipt_text(device_id, lines);
     hex(state.district_key.sign(&text).as_ref())
 }

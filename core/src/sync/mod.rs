@@ -693,12 +693,8 @@ impl Syncer {
         let notice = revocation.as_deref().and_then(|r| r.split_once('.'));
         let verified = notice.and_then(|(at, signature)| {
             let at: i64 = at.parse().ok()?;
-            let signature = crate::hex::decode(signature)?;
             let text = perlinsos_protocol::signing::revocation_text(&self.device.id, at);
-            UnparsedPublicKey::new(&ED25519, &self.district_key)
-                .verify(&text, &signature)
-                .ok()
-                .map(|_| at)
+            self.district_signed(&text, Some(signature)).then_some(at)
         });
         let Some(at) = verified else {
             return Interrupted::Transient {
@@ -723,22 +719,12 @@ impl Syncer {
                 return false;
             }
             last = item.cursor;
-            let Some(signature) = item
-                .change_signature
-                .as_deref()
-                .and_then(crate::hex::decode)
-            else {
-                return false;
-            };
             let text = perlinsos_protocol::signing::change_text(
                 &self.device.id,
                 item.cursor,
                 &item.change,
             );
-            if UnparsedPublicKey::new(&ED25519, &self.district_key)
-                .verify(&text, &signature)
-                .is_err()
-            {
+            if !self.district_signed(&text, item.change_signature.as_deref()) {
                 return false;
             }
         }
@@ -748,9 +734,6 @@ impl Syncer {
     /// Whether `answer` carries the district's signature over its results, each about an entry
     /// of `batch` as sent (`hashes`: SHA-256 of each entry's sealed text).
     fn receipt_holds(&self, batch: &[Pending], hashes: &[String], answer: &PushResponse) -> bool {
-        let Some(signature) = answer.receipt.as_deref().and_then(crate::hex::decode) else {
-            return false;
-        };
         let mut lines = Vec::with_capacity(answer.results.len());
         for result in &answer.results {
             let Some(i) = batch.iter().position(|p| p.id == result.id) else {
@@ -764,9 +747,19 @@ impl Syncer {
             });
         }
         let text = push_receipt_text(&self.device.id, lines);
-        UnparsedPublicKey::new(&ED25519, &self.district_key)
-            .verify(&text, &signature)
-            .is_ok()
+        self.district_signed(&text, answer.receipt.as_deref())
+    }
+
+    /// Whether `signature_hex` is the district key's signature over `text` (what the phone
+    /// checks before it obeys a receipt, a change or a revocation).
+    fn district_signed(&self, text: &[u8], signature_hex: Option<&str>) -> bool {
+        signature_hex
+            .and_then(crate::hex::decode)
+            .is_some_and(|signature| {
+                UnparsedPublicKey::new(&ED25519, &self.district_key)
+                    .verify(text, &signature)
+                    .is_ok()
+            })
     }
 
     /// The server has the entry: its record is confirmed (for purge) and the entry leaves the
