@@ -194,3 +194,37 @@ pub fn ticket(
         .expect("enrollment ticket")
         .payload()
 }
+
+/// The headers that sign a request as `device` would (device id, time, a fresh nonce and the
+/// Ed25519 signature over `perlinsos_protocol::signing::canonical_request`), for tests that
+/// speak to the server with bodies no honest phone would send.
+pub fn signed_headers(
+    device: &perlinsos_core::session::device::Device,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    at: i64,
+) -> Vec<(&'static str, String)> {
+    use perlinsos_protocol::signing;
+    let mut nonce = [0u8; 16];
+    perlinsos_core::crypt::random_bytes(&mut nonce).expect("randomness");
+    let nonce = perlinsos_core::hex::encode(&nonce);
+    let body_hash = ring::digest::digest(&ring::digest::SHA256, body);
+    let text = signing::canonical_request(
+        method,
+        path,
+        &device.id,
+        at,
+        &nonce,
+        &perlinsos_core::hex::encode(body_hash.as_ref()),
+    );
+    vec![
+        (signing::HEADER_DEVICE, device.id.clone()),
+        (signing::HEADER_TIMESTAMP, at.to_string()),
+        (signing::HEADER_NONCE, nonce),
+        (
+            signing::HEADER_SIGNATURE,
+            perlinsos_core::hex::encode(device.key().sign(&text).as_ref()),
+        ),
+    ]
+}

@@ -579,38 +579,13 @@ async fn feed_impostor(page: String) -> String {
 /// signed request (what a recording hop on the path would have seen).
 async fn real_page(server: &Server, phone: &FieldPhone) -> String {
     let path = "/v1/changes?since=0";
-    let mut nonce = [0u8; 16];
-    perlinsos_core::crypt::random_bytes(&mut nonce).unwrap();
-    let (nonce, at) = (perlinsos_core::hex::encode(&nonce), now_millis());
-    let text = perlinsos_protocol::signing::canonical_request(
-        "GET",
-        path,
-        &phone.device.id,
-        at,
-        &nonce,
-        &perlinsos_core::hex::encode(ring::digest::digest(&ring::digest::SHA256, b"").as_ref()),
-    );
-    reqwest::Client::new()
-        .get(format!("{}{path}", server.url))
-        .header(
-            perlinsos_protocol::signing::HEADER_DEVICE,
-            phone.device.id.as_str(),
-        )
-        .header(
-            perlinsos_protocol::signing::HEADER_TIMESTAMP,
-            at.to_string(),
-        )
-        .header(perlinsos_protocol::signing::HEADER_NONCE, nonce)
-        .header(
-            perlinsos_protocol::signing::HEADER_SIGNATURE,
-            perlinsos_core::hex::encode(phone.device.key().sign(&text).as_ref()),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    let mut request = reqwest::Client::new().get(format!("{}{path}", server.url));
+    for (name, value) in
+        perlinsos_e2e::signed_headers(&phone.device, "GET", path, b"", now_millis())
+    {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap().text().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,23 +7,11 @@ use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::{attest, ingest, Normalized, Options};
 use perlinsos_e2e::field::{FieldPhone, Server};
 use perlinsos_e2e::PlainEntry as PushEntry;
-use perlinsos_protocol::signing::{self, canonical_request};
 use perlinsos_protocol::wire::{ErrorCode, Outcome, PushRequest, PushResponse};
-use ring::digest::{digest, SHA256};
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
 const CAM3: &[u8] = include_bytes!("../../core/data/photos/cam3_ladybird.jpg");
 const KELURAHAN: &str = "52.71.01.1004";
-
-fn hex(bytes: &[u8]) -> String {
-    perlinsos_core::hex::encode(bytes)
-}
-
-fn nonce() -> String {
-    let mut bytes = [0u8; 16];
-    perlinsos_core::crypt::random_bytes(&mut bytes).unwrap();
-    hex(&bytes)
-}
 
 /// Signed requests from `phone`'s own device key, with whatever body the attacker chooses.
 struct Hostile<'a> {
@@ -51,25 +39,7 @@ impl<'a> Hostile<'a> {
         body: &[u8],
         at: i64,
     ) -> Vec<(&'static str, String)> {
-        let device = &self.phone.device;
-        let nonce = nonce();
-        let text = canonical_request(
-            method,
-            path,
-            &device.id,
-            at,
-            &nonce,
-            &hex(digest(&SHA256, body).as_ref()),
-        );
-        vec![
-            (signing::HEADER_DEVICE, device.id.clone()),
-            (signing::HEADER_TIMESTAMP, at.to_string()),
-            (signing::HEADER_NONCE, nonce),
-            (
-                signing::HEADER_SIGNATURE,
-                hex(device.key().sign(&text).as_ref()),
-            ),
-        ]
+        perlinsos_e2e::signed_headers(&self.phone.device, method, path, body, at)
     }
 
     async fn send(

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use perlinsos_core::date::now_millis;
 use perlinsos_core::evidence::{ingest, Options};
 use perlinsos_e2e::field::{FieldPhone, Server};
-use perlinsos_protocol::signing::{self, canonical_request};
 use ring::digest::{digest, SHA256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -86,18 +85,8 @@ struct Uploader<'a> {
 impl Uploader<'_> {
     async fn put(&self, sha: &str, offset: u64, length: u64, chunk: &[u8]) -> (u16, String) {
         let path = format!("/v1/blobs/{sha}");
-        let device = &self.phone.device;
-        let mut nonce = [0u8; 16];
-        perlinsos_core::crypt::random_bytes(&mut nonce).unwrap();
-        let (nonce, at) = (hex(&nonce), now_millis());
-        let text = canonical_request(
-            "PUT",
-            &path,
-            &device.id,
-            at,
-            &nonce,
-            &hex(digest(&SHA256, chunk).as_ref()),
-        );
+        let signed =
+            perlinsos_e2e::signed_headers(&self.phone.device, "PUT", &path, chunk, now_millis());
         let key_id = self
             .server
             .state
@@ -105,16 +94,11 @@ impl Uploader<'_> {
             .read(|tx| perlinsos_server::record_keys::current(tx, &self.server.state.district_key))
             .unwrap()
             .key_id;
-        let response = self
-            .http
-            .put(format!("{}{path}", self.server.url))
-            .header(signing::HEADER_DEVICE, device.id.as_str())
-            .header(signing::HEADER_TIMESTAMP, at.to_string())
-            .header(signing::HEADER_NONCE, nonce)
-            .header(
-                signing::HEADER_SIGNATURE,
-                hex(device.key().sign(&text).as_ref()),
-            )
+        let mut request = self.http.put(format!("{}{path}", self.server.url));
+        for (name, value) in signed {
+            request = request.header(name, value);
+        }
+        let response = request
             .header("x-perlinsos-blob-offset", offset.to_string())
             .header("x-perlinsos-blob-length", length.to_string())
             .header("x-perlinsos-blob-key", key_id)
