@@ -108,6 +108,14 @@ pub enum ErrorCode {
     ReceiptInvalid,
     ResponseTooLarge,
     DeviceRevoked,
+    FamilyFileInvalid,
+    FamilyIdInvalid,
+    FamilyVersionInvalid,
+    FamilyRowsDisagree,
+    NikInTwoFamilies,
+    DesilInvalid,
+    FamilyNotAssigned,
+    WorklistChangeInvalid,
 }
 
 impl ErrorCode {
@@ -215,6 +223,14 @@ impl ErrorCode {
             ReceiptInvalid => "RECEIPT_INVALID",
             ResponseTooLarge => "RESPONSE_TOO_LARGE",
             DeviceRevoked => "DEVICE_REVOKED",
+            FamilyFileInvalid => "FAMILY_FILE_INVALID",
+            FamilyIdInvalid => "FAMILY_ID_INVALID",
+            FamilyVersionInvalid => "FAMILY_VERSION_INVALID",
+            FamilyRowsDisagree => "FAMILY_ROWS_DISAGREE",
+            NikInTwoFamilies => "NIK_IN_TWO_FAMILIES",
+            DesilInvalid => "DESIL_INVALID",
+            FamilyNotAssigned => "FAMILY_NOT_ASSIGNED",
+            WorklistChangeInvalid => "WORKLIST_CHANGE_INVALID",
         }
     }
 
@@ -333,6 +349,14 @@ impl ErrorCode {
             DeviceRevoked => "Ponsel ini dicabut oleh dinas (hilang atau dicuri) dan dikunci. Data yang belum terkirim tetap tersimpan; hubungi operator dinas.",
             SanggahanExists => "Sanggahan ini sudah diajukan; buka dari daftar sanggahan untuk melihat statusnya.",
             RecipientNikInvalid => "NIK penerima harus 16 angka atau tersamar (6 angka, 6 bintang, 4 angka).",
+            FamilyFileInvalid => "Berkas DTSEN tidak bisa dibaca: periksa kolom judul (lihat docs/dtsen-extract.md) dan format CSV.",
+            FamilyIdInvalid => "ID keluarga DTSEN harus 1-40 huruf, angka, '-' atau '_'.",
+            FamilyVersionInvalid => "Versi data keluarga harus bilangan bulat 1 atau lebih.",
+            FamilyRowsDisagree => "Baris-baris satu keluarga harus sama pada kolom keluarga (versi, KK, alamat, desil, program).",
+            NikInTwoFamilies => "NIK ini tercatat di dua keluarga dalam berkas yang sama.",
+            DesilInvalid => "Desil harus angka 1 sampai 10, atau kosong.",
+            FamilyNotAssigned => "Keluarga ini tidak ada dalam daftar tugas Anda.",
+            WorklistChangeInvalid => "Perubahan daftar tugas dari kabupaten/kota tidak sah dan tidak diterapkan.",
         }
     }
 }

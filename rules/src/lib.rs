@@ -3,6 +3,7 @@
 //! attestation, PMT models and scoring, and the checks on households and sanggahan. No
 //! storage, no network.
 pub mod date;
+pub mod dtsen;
 pub mod error;
 pub mod evidence;
 pub mod hex;

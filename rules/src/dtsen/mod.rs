@@ -1,0 +1,186 @@
+//! A family as the district's DTSEN extract has it, and as the phone receives it in a worklist:
+//! the same type and the same checks on the server (import) and the phone (every delta).
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::error::{ErrorCode, FieldError};
+use crate::identity::{self, wilayah, Sex};
+use crate::registration::validate::{check_name, MAX_MEMBERS};
+use crate::registration::Relation;
+use crate::sanggahan::recipients::Programme;
+
+pub mod extract;
+pub mod search;
+
+/// The longest family id the district may use (DTSEN ids are shorter).
+pub const MAX_FAMILY_ID_CHARS: usize = 40;
+const MAX_ADDRESS_CHARS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyMember {
+    pub nik: String,
+    pub name: String,
+    pub relation: Relation,
+    pub sex: Sex,
+    pub birth_date: Date,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Family {
+    /// The DTSEN family id: the key a newer extract updates by.
+    pub id: String,
+    /// Grows with every change the district makes to the family.
+    pub version: u32,
+    pub kk: String,
+    pub kelurahan_code: String,
+    pub rt: u16,
+    pub rw: u16,
+    pub address: String,
+    /// The family's current desil (1 poorest .. 10), when DTSEN has ranked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desil: Option<u8>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub programmes: Vec<Programme>,
+    pub members: Vec<FamilyMember>,
+}
+
+/// Family ids are plain: letters, digits, `-` and `_` (they name rows, files and changes).
+pub fn family_id_is_valid(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_FAMILY_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn push(errors: &mut Vec<FieldError>, field: String, code: ErrorCode) {
+    errors.push(FieldError::new(field, code));
+}
+
+/// Every problem of one family; `prefix` names it in the fields (`family`, `baris 12`).
+pub fn check_family(prefix: &str, family: &Family, today: Date) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !family_id_is_valid(&family.id) {
+        push(
+            &mut errors,
+            format!("{prefix}.id"),
+            ErrorCode::FamilyIdInvalid,
+        );
+    }
+    if family.version == 0 {
+        push(
+            &mut errors,
+            format!("{prefix}.version"),
+            ErrorCode::FamilyVersionInvalid,
+        );
+    }
+    if let Err(code) = identity::parse_kk(&family.kk, today) {
+        push(&mut errors, format!("{prefix}.kk"), code);
+    }
+    if !wilayah::kelurahan_exists(&family.kelurahan_code) {
+        push(
+            &mut errors,
+            format!("{prefix}.kelurahan_code"),
+            ErrorCode::KelurahanUnknown,
+        );
+    }
+    if !(1..=999).contains(&family.rt) || !(1..=999).contains(&family.rw) {
+        push(
+            &mut errors,
+            format!("{prefix}.rt_rw"),
+            ErrorCode::RtRwInvalid,
+        );
+    }
+    if family.address.chars().count() > MAX_ADDRESS_CHARS
+        || family.address.chars().any(char::is_control)
+    {
+        push(
+            &mut errors,
+            format!("{prefix}.address"),
+            ErrorCode::TextTooLong,
+        );
+    }
+    if family.desil.is_some_and(|d| !(1..=10).contains(&d)) {
+        push(
+            &mut errors,
+            format!("{prefix}.desil"),
+            ErrorCode::DesilInvalid,
+        );
+    }
+    if family.members.is_empty() {
+        push(
+            &mut errors,
+            format!("{prefix}.members"),
+            ErrorCode::NoMembers,
+        );
+    }
+    if family.members.len() > MAX_MEMBERS {
+        push(
+            &mut errors,
+            format!("{prefix}.members"),
+            ErrorCode::TooManyMembers,
+        );
+    }
+    let heads = family
+        .members
+        .iter()
+        .filter(|m| m.relation == Relation::KepalaKeluarga)
+        .count();
+    match heads {
+        0 if !family.members.is_empty() => push(
+            &mut errors,
+            format!("{prefix}.members"),
+            ErrorCode::HeadMissing,
+        ),
+        0 | 1 => {}
+        _ => push(
+            &mut errors,
+            format!("{prefix}.members"),
+            ErrorCode::HeadMultiple,
+        ),
+    }
+    let mut seen = HashSet::new();
+    for (i, member) in family.members.iter().enumerate() {
+        let field = format!("{prefix}.members[{i}]");
+        check_member(&mut errors, &field, member, today);
+        if !seen.insert(identity::canonical(&member.nik)) {
+            push(
+                &mut errors,
+                format!("{field}.nik"),
+                ErrorCode::NikDuplicateInHousehold,
+            );
+        }
+    }
+    errors
+}
+
+fn check_member(errors: &mut Vec<FieldError>, field: &str, member: &FamilyMember, today: Date) {
+    match identity::parse_nik(&member.nik, today) {
+        Err(code) => push(errors, format!("{field}.nik"), code),
+        Ok(info) => {
+            if info.sex != member.sex {
+                push(errors, format!("{field}.sex"), ErrorCode::SexMismatchNik);
+            }
+            if info.birth_date != member.birth_date {
+                push(
+                    errors,
+                    format!("{field}.birth_date"),
+                    ErrorCode::BirthDateMismatchNik,
+                );
+            }
+        }
+    }
+    if member.birth_date > today {
+        push(
+            errors,
+            format!("{field}.birth_date"),
+            ErrorCode::BirthDateInvalid,
+        );
+    }
+    check_name(errors, &format!("{field}.name"), &member.name);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+use super::extract::{self, LineError};
+use super::search;
+use super::*;
+use crate::error::ErrorCode;
+
+fn today() -> Date {
+    Date::new(2026, 12, 1).unwrap()
+}
+
+fn family(id: &str) -> Family {
+    Family {
+        id: id.to_owned(),
+        version: 1,
+        kk: "5271010101200001".to_owned(),
+        kelurahan_code: "52.71.01.1004".to_owned(),
+        rt: 3,
+        rw: 2,
+        address: "Gg. Melati No. 4".to_owned(),
+        desil: Some(2),
+        programmes: vec![Programme::Pkh],
+        members: vec![
+            FamilyMember {
+                nik: "5271011203800001".to_owned(),
+                name: "Lalu Muhammad Rahman".to_owned(),
+                relation: Relation::KepalaKeluarga,
+                sex: Sex::L,
+                birth_date: Date::new(1980, 3, 12).unwrap(),
+            },
+            FamilyMember {
+                nik: "5271015507850002".to_owned(),
+                name: "Baiq Siti Nur'aini".to_owned(),
+                relation: Relation::Istri,
+                sex: Sex::P,
+                birth_date: Date::new(1985, 7, 15).unwrap(),
+            },
+        ],
+    }
+}
+
+fn codes(errors: &[LineError]) -> Vec<(u64, &str, ErrorCode)> {
+    errors
+        .iter()
+        .map(|e| (e.line, e.column.as_str(), e.code))
+        .collect()
+}
+
+#[test]
+fn a_written_extract_reads_back_the_same() {
+    let families = vec![family("F-1"), {
+        let mut f = family("F-2");
+        f.kk = "5271010101200002".to_owned();
+        f.members.truncate(1);
+        f.members[0].nik = "5271011203800003".to_owned();
+        f.desil = None;
+        f.programmes.clear();
+        f
+    }];
+    assert!(check_family("family", &families[0], today()).is_empty());
+    let text = extract::write(&families);
+    let read = extract::parse(text.as_bytes(), today()).unwrap();
+    assert_eq!(read, families);
+}
+
+#[test]
+fn every_problem_comes_with_its_line_and_column() {
+    let mut text = extract::write(&[family("F-1")]);
+    // Line 4: the same family with another address; line 5: a bad NIK in a new family.
+    text.push_str("F-1,1,5271010101200001,52.71.01.1004,3,2,Jl. Lain,2,PKH,5271011203800009,Ahmad,anak,L,1980-03-12\n");
+    text.push_str("F-9,1,5271010101200005,52.71.01.1004,3,2,Jl. X,,,12345,Ahmad,Kepala keluarga,L,1980-03-12\n");
+    text.push_str("F-10,0,5271010101200006,52.71.01.1004,3,2,Jl. X,11,KIP,5271011203800001,Ahmad,kepala_keluarga,X,1980-13-12\n");
+    let errors = extract::parse(text.as_bytes(), today()).unwrap_err();
+    let found = codes(&errors);
+    assert!(
+        found.contains(&(4, "family_id", ErrorCode::FamilyRowsDisagree)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(5, "nik", ErrorCode::NikLength)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(6, "version", ErrorCode::FamilyVersionInvalid)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(6, "desil", ErrorCode::DesilInvalid)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(6, "programmes", ErrorCode::RecipientProgrammeUnknown)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(6, "sex", ErrorCode::ChoiceUnknown)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(6, "birth_date", ErrorCode::DateFormat)),
+        "{found:?}"
+    );
+    // The message names the line and the rule, never the value.
+    let shown = errors[0].to_string();
+    assert!(shown.starts_with("baris "), "{shown}");
+    assert!(!errors.iter().any(|e| e.to_string().contains("12345")));
+}
+
+#[test]
+fn family_rules_apply_per_member_line() {
+    let mut f = family("F-1");
+    f.members[1].relation = Relation::KepalaKeluarga;
+    f.members[1].birth_date = Date::new(1985, 7, 16).unwrap();
+    let errors = extract::parse(extract::write(&[f]).as_bytes(), today()).unwrap_err();
+    let found = codes(&errors);
+    assert!(
+        found.contains(&(2, "members", ErrorCode::HeadMultiple)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(3, "birth_date", ErrorCode::BirthDateMismatchNik)),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn one_nik_in_two_families_is_refused() {
+    let mut other = family("F-2");
+    other.kk = "5271010101200002".to_owned();
+    other.members.truncate(1);
+    let errors =
+        extract::parse(extract::write(&[family("F-1"), other]).as_bytes(), today()).unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![(4, "nik", ErrorCode::NikInTwoFamilies)]
+    );
+}
+
+#[test]
+fn a_file_without_the_columns_or_rows_is_refused() {
+    let errors = extract::parse(&b"family_id,kk\nF-1,1\n"[..], today()).unwrap_err();
+    assert!(errors
+        .iter()
+        .all(|e| e.code == ErrorCode::FamilyFileInvalid));
+    let header = extract::COLUMNS.join(",") + "\n";
+    let errors = extract::parse(header.as_bytes(), today()).unwrap_err();
+    assert_eq!(errors[0].code, ErrorCode::FamilyFileInvalid);
+}
+
+#[test]
+fn relations_are_read_by_name_or_label() {
+    assert_eq!(
+        extract::parse_relation("Kepala Keluarga"),
+        Some(Relation::KepalaKeluarga)
+    );
+    assert_eq!(
+        extract::parse_relation("orang_tua"),
+        Some(Relation::OrangTua)
+    );
+    assert_eq!(
+        extract::parse_relation("Orang tua"),
+        Some(Relation::OrangTua)
+    );
+    assert_eq!(extract::parse_relation("paman"), None);
+}
+
+#[test]
+fn names_fold_for_search() {
+    assert_eq!(
+        search::words("Baiq Siti Nur'aini"),
+        ["baiq", "siti", "nuraini"]
+    );
+    assert_eq!(
+        search::words("ZAHRĀ  Ṣāliḥ-Putra"),
+        ["zahra", "salih", "putra"]
+    );
+    assert!(search::matches("Baiq Siti Nur'aini", "nura"));
+    assert!(search::matches("Baiq Siti Nur'aini", "siti nur"));
+    assert!(!search::matches("Baiq Siti Nur'aini", "aini"));
+    assert_eq!(
+        search::query_key("Nurainiyah binti"),
+        Some("nurainiy".to_owned())
+    );
+    assert_eq!(search::query_key("n"), None);
+    let prefixes = search::indexed_prefixes("Sri Sriani");
+    assert_eq!(prefixes, ["sr", "sri", "sria", "srian", "sriani"]);
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = extract::parse(&bytes[..], today());
+        }
+
+        #[test]
+        fn any_row_after_a_good_header_parses_or_is_refused(row in "[ -~]{0,200}") {
+            let text = format!("{}\n{row}\n", extract::COLUMNS.join(","));
+            let _ = extract::parse(text.as_bytes(), today());
+        }
+
+        #[test]
+        fn any_name_folds(name in ".{0,80}") {
+            let _ = search::indexed_prefixes(&name);
+            let _ = search::query_key(&name);
+        }
+    }
+}
