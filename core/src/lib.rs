@@ -18,6 +18,7 @@ pub mod sanggahan;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod worklist;
 
 pub use date::Date;
 pub use error::{Error, ErrorCode, FieldError, Result};

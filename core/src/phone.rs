@@ -125,6 +125,16 @@ impl Phone {
         .for_agent(&session.agent_id))
     }
 
+    /// The agent's worklist of DTSEN families (delivered by sync, searched offline).
+    pub fn worklist(&self, session: &AgentSession) -> Result<crate::worklist::Worklist> {
+        session.cipher()?;
+        Ok(crate::worklist::Worklist::new(
+            self.store.clone(),
+            self.device.reference_cipher(),
+            &session.agent_id,
+        ))
+    }
+
     /// Rebuilds what an older app queued without sealing (see `legacy_queue`), with this
     /// agent's key; the app runs it after every unlock. Returns how many rows it sealed.
     pub fn upgrade_queue(&self, session: &AgentSession) -> Result<usize> {

@@ -6,6 +6,8 @@ use crate::date::Date;
 use crate::error::Result;
 use crate::identity::Sex;
 use crate::registration::*;
+use perlinsos_rules::dtsen::{Family, FamilyMember};
+use perlinsos_rules::sanggahan::recipients::Programme;
 
 /// splitmix64: tiny, seeded, good enough to vary test data.
 #[derive(Debug, Clone)]
@@ -273,6 +275,56 @@ impl Generator {
                 },
             },
             members,
+        }
+    }
+}
+
+/// Fictitious DTSEN families for worklists: `count` families of 1..=6 members spread over
+/// `kelurahan`, ids `DTSEN-<seed>-<n>`, version 1, some with a desil and programmes.
+pub fn families(seed: u64, count: usize, kelurahan: &[&str], today: Date) -> Vec<Family> {
+    let mut generator = Generator::new(seed, today);
+    (0..count)
+        .map(|n| {
+            let place = kelurahan[n % kelurahan.len().max(1)];
+            let size = 1 + generator.rng().below(6) as usize;
+            generator.family_in(&format!("DTSEN-{seed}-{n:06}"), place, size)
+        })
+        .collect()
+}
+
+impl Generator {
+    /// A DTSEN family as the district's extract would list it.
+    pub fn family_in(&mut self, id: &str, kelurahan: &str, size: usize) -> Family {
+        let sample = self.household_in(kelurahan, "-", size, 0);
+        let desil = match self.rng.below(3) {
+            0 => None,
+            _ => Some(1 + self.rng.below(10) as u8),
+        };
+        let programmes = match desil {
+            Some(d) if d <= 4 => vec![*self.rng.pick(&[Programme::Pkh, Programme::Bpnt])],
+            _ => Vec::new(),
+        };
+        Family {
+            id: id.to_owned(),
+            version: 1,
+            kk: sample.household.kk,
+            kelurahan_code: kelurahan.to_owned(),
+            rt: sample.visit.rt,
+            rw: sample.visit.rw,
+            address: sample.household.address.street,
+            desil,
+            programmes,
+            members: sample
+                .members
+                .into_iter()
+                .map(|m| FamilyMember {
+                    nik: m.nik,
+                    name: m.full_name,
+                    relation: m.relation,
+                    sex: m.sex,
+                    birth_date: m.birth_date,
+                })
+                .collect(),
         }
     }
 }

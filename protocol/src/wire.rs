@@ -129,6 +129,16 @@ pub enum Change {
     },
     /// A new district record key: records made from now on are sealed for it.
     RecordKey(RecordKey),
+    /// Part of an agent's worklist, as deltas: families added or changed (a higher version
+    /// replaces a lower), and families withdrawn from the agent. Sent to the agent's devices
+    /// per kelurahan of their scope.
+    Worklist {
+        agent_id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        families: Vec<perlinsos_rules::dtsen::Family>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        withdrawn: Vec<String>,
+    },
     /// The district's decision on a record this device sent.
     Status {
         record_kind: String,

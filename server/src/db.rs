@@ -666,6 +666,19 @@ pub fn add_change(
         (None, Some(kelurahan)) => format!("k:{kelurahan}"),
         (None, None) => "all".to_owned(),
     };
+    add_change_to(tx, keys, &audience, kelurahan_code, body, at)
+}
+
+/// Queues a change for a named audience (`a:<agent>:<kelurahan>`: an agent's worklist part).
+pub fn add_change_to(
+    tx: &mut dyn Tx,
+    keys: &crate::keys::ServerKeys,
+    audience: &str,
+    kelurahan_code: Option<&str>,
+    body: &str,
+    at: i64,
+) -> DbResult<i64> {
+    let device_id = audience.strip_prefix("d:");
     let sealed = crate::stored::seal_text(keys, crate::stored::CHANGE_CONTEXT, body)?;
     // Cursors must become visible in order, or a phone reading past a later one would never
     // see an earlier one committed after it: one change-writer at a time, until commit.

@@ -9,6 +9,7 @@ pub mod db;
 pub mod duplicates;
 pub mod enroll;
 pub mod error;
+pub mod families;
 pub mod keys;
 pub mod local_time;
 pub mod migrate;
@@ -150,7 +151,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::head(blobs::head).put(blobs::put),
         )
         .route("/v1/outbox", post(outbox::push))
-        .route("/v1/changes", get(changes))
+        .route(
+            "/v1/changes",
+            get(changes).layer(tower_http::compression::CompressionLayer::new()),
+        )
         .route("/v1/openapi.json", get(openapi))
         .route("/metrics", get(access::metrics))
         .merge(console::routes())
@@ -216,6 +220,7 @@ struct Since {
 }
 
 const CHANGES_PAGE: i64 = 200;
+const CHANGES_PAGE_BYTES: usize = 256 * 1024;
 
 async fn changes(
     State(state): State<AppState>,
@@ -231,6 +236,12 @@ async fn changes(
     // answer. Other kelurahan's changes are never read.
     let mut audiences = vec!["all".to_owned(), format!("d:{}", device.device_id)];
     audiences.extend(device.scope.iter().map(|k| format!("k:{k}")));
+    audiences.extend(
+        device
+            .scope
+            .iter()
+            .map(|k| format!("a:{}:{k}", device.agent_id)),
+    );
     let rows = state.db.read(|tx| {
         let mut rows = Vec::new();
         for audience in &audiences {
@@ -259,9 +270,17 @@ async fn changes(
         })
         .collect();
     rows.sort_by_key(|(cursor, _)| *cursor);
-    let more = rows.len() as i64 > CHANGES_PAGE;
+    let mut more = rows.len() as i64 > CHANGES_PAGE;
     let mut items = Vec::with_capacity(rows.len().min(CHANGES_PAGE as usize));
+    let mut bytes = 0usize;
     for (cursor, body) in rows.into_iter().take(CHANGES_PAGE as usize) {
+        // Worklists are many changes of a few KiB each: a page stays small enough that a
+        // download cut on a slow link loses little.
+        if !items.is_empty() && bytes + body.len() > CHANGES_PAGE_BYTES {
+            more = true;
+            break;
+        }
+        bytes += body.len();
         let change = serde_json::from_str(&body)
             .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::Internal))?;
         // Signed for this device: the phone obeys nothing the district did not sign.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use perlinsos_server::console::accounts::{self, Role};
-use perlinsos_server::{operator, registrations, review, staff_audit, AppState};
+use perlinsos_server::{families, operator, registrations, review, staff_audit, AppState};
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +51,42 @@ enum UserCommand {
         #[arg(long, value_delimiter = ',', required = true)]
         scope: Vec<String>,
     },
+}
+
+#[derive(clap::Args)]
+#[group(id = "which", required = true, multiple = false, args = ["kelurahan", "families"])]
+struct AssignTarget {
+    #[arg(long)]
+    agent: String,
+    #[arg(long)]
+    kelurahan: Option<String>,
+    #[arg(long, requires = "kelurahan")]
+    rw: Option<u16>,
+    #[arg(long, requires = "rw")]
+    rt: Option<u16>,
+    /// A file of family ids, one per line.
+    #[arg(long)]
+    families: Option<PathBuf>,
+}
+
+impl AssignTarget {
+    fn selection(&self) -> Result<families::Selection, String> {
+        if let Some(path) = &self.families {
+            let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+            let ids = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect();
+            return Ok(families::Selection::Ids(ids));
+        }
+        Ok(families::Selection::Place {
+            kelurahan_code: self.kelurahan.clone().unwrap_or_default(),
+            rw: self.rw,
+            rt: self.rt,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -116,6 +152,21 @@ enum Command {
     PublishModel { file: PathBuf },
     /// Imports a recipient list (CSV with a header row, or JSON).
     ImportRecipients { file: PathBuf },
+    /// Imports a DTSEN extract (CSV, one row per member; columns in docs/dtsen-extract.md).
+    /// Every row is checked first: one bad row and nothing is imported. A family already held
+    /// is replaced only by a higher version; its agents' phones receive the new one.
+    ImportFamilies { file: PathBuf },
+    /// Puts families on an agent's worklist (audited): a kelurahan (optionally one RW, RT), or
+    /// the family ids listed in a file, one per line.
+    Assign {
+        #[command(flatten)]
+        target: AssignTarget,
+    },
+    /// Takes families off an agent's worklist (audited); the phones drop them.
+    Unassign {
+        #[command(flatten)]
+        target: AssignTarget,
+    },
     /// Counts of devices, codes, blobs and records by kind.
     Status,
     /// The district's decision on a sanggahan; it reaches the phone on its next sync.
@@ -215,6 +266,30 @@ fn run(cli: Cli) -> Result<(), String> {
             let (id, version) = operator::publish_model(&state, &text)?;
             println!("published {id} v{version}");
             Ok(())
+        }
+        Command::ImportFamilies { file } => {
+            let file = std::fs::File::open(&file).map_err(|e| e.to_string())?;
+            let imported = families::import(&state, std::io::BufReader::new(file), "cli")
+                .map_err(|e| e.to_string())?;
+            println!(
+                "imported {} families: {} new, {} updated, {} unchanged, {} older than held; \
+                 {} worklist changes queued",
+                imported.families,
+                imported.added,
+                imported.updated,
+                imported.unchanged,
+                imported.older,
+                imported.changes
+            );
+            Ok(())
+        }
+        Command::Assign { target } => {
+            let done = families::assign(&state, "cli", &target.agent, &target.selection()?)?;
+            print_assigned(&done, "assigned to", &target.agent)
+        }
+        Command::Unassign { target } => {
+            let done = families::unassign(&state, "cli", &target.agent, &target.selection()?)?;
+            print_assigned(&done, "withdrawn from", &target.agent)
         }
         Command::ImportRecipients { file } => {
             let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
@@ -336,4 +411,19 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn print_assigned(done: &families::Assigned, verb: &str, agent: &str) -> Result<(), String> {
+    println!(
+        "{} families {verb} {agent} ({} already so)",
+        done.changed, done.already
+    );
+    if !done.unknown.is_empty() {
+        return Err(format!(
+            "{} family ids are not imported: {}",
+            done.unknown.len(),
+            done.unknown.join(", ")
+        ));
+    }
+    Ok(())
 }

@@ -60,6 +60,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0006_officer_scope.sql"),
         backfill: None,
     },
+    Migration {
+        version: 7,
+        name: "families",
+        sqlite: include_str!("../migrations/sqlite/0007_families.sql"),
+        postgres: include_str!("../migrations/postgres/0007_families.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

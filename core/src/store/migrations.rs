@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_sync.sql"),
     include_str!("../../migrations/0010_record_keys.sql"),
     include_str!("../../migrations/0011_outbox_rowid.sql"),
+    include_str!("../../migrations/0012_worklist.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -959,6 +959,22 @@ impl Syncer {
                     (self.clock)(),
                 )?;
             }
+            Change::Worklist {
+                agent_id,
+                families,
+                withdrawn,
+            } => {
+                let now = (self.clock)();
+                let cipher = self.device.reference_cipher();
+                match self.store.write(|tx| {
+                    crate::worklist::apply(tx, &cipher, agent_id, families, withdrawn, now)
+                }) {
+                    Ok(()) => {}
+                    // Signed by the district but against the rules: nothing of it is kept.
+                    Err(Error::Invalid(_)) => report.changes_refused += 1,
+                    Err(e) => return Err(e),
+                }
+            }
             Change::Status {
                 record_kind,
                 record_id,

@@ -1,0 +1,28 @@
+-- The DTSEN families the district imported: the family sealed under the server data key
+-- (context "family:<id>"), its place in clear (kelurahan, RT/RW: what assignment selects by),
+-- its KK and NIKs as blind indexes only.
+CREATE TABLE families (
+    family_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    rt INTEGER NOT NULL,
+    rw INTEGER NOT NULL,
+    kk_blind BLOB NOT NULL,
+    sealed BLOB NOT NULL,
+    imported_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX families_by_place ON families (kelurahan_code, rw, rt);
+CREATE TABLE family_niks (
+    nik_blind BLOB PRIMARY KEY,
+    family_id TEXT NOT NULL
+) STRICT;
+CREATE INDEX family_niks_by_family ON family_niks (family_id);
+-- Which agent verifies which family (a family may be on more than one agent's list).
+CREATE TABLE assignments (
+    family_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    assigned_at INTEGER NOT NULL,
+    assigned_by TEXT NOT NULL,
+    PRIMARY KEY (family_id, agent_id)
+) STRICT;
+CREATE INDEX assignments_by_agent ON assignments (agent_id, family_id);
