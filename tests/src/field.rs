@@ -72,6 +72,15 @@ impl Server {
         self.offset_ms.store(0, Ordering::SeqCst);
     }
 
+    /// Imports `families` as a DTSEN extract (the CSV an operator would give the CLI).
+    pub fn import_families(
+        &self,
+        families: &[perlinsos_rules::dtsen::Family],
+    ) -> perlinsos_server::families::Imported {
+        let csv = perlinsos_rules::dtsen::extract::write(families);
+        perlinsos_server::families::import(&self.state, csv.as_bytes(), "test").expect("import")
+    }
+
     /// Two recipients per kelurahan of `scope`, `R-<index>` and `R-<index>b`, for sanggahan to
     /// target.
     pub fn import_recipients(&self, scope: &[&str]) {
@@ -134,6 +143,10 @@ impl FieldPhone {
 
     pub fn evidence(&self) -> perlinsos_core::evidence::book::EvidenceBook {
         self.core.evidence(&self.session).expect("evidence book")
+    }
+
+    pub fn worklist(&self) -> perlinsos_core::worklist::Worklist {
+        self.core.worklist(&self.session).expect("worklist")
     }
 
     pub fn syncer(&self) -> Syncer {

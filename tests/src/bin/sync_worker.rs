@@ -1,6 +1,6 @@
 //! The phone side of the sync kill test: registers households (some with a photo) and syncs
 //! after each, forever, until the test SIGKILLs it; or, with `drain`, syncs until nothing is
-//! pending and exits 0.
+//! pending and exits 0, printing `CHANGES <n>` after each page of changes it applied.
 //!
 //! `sync-worker DIR URL SEED [drain]`; DIR holds `device.db` (already enrolled) and
 //! `evidence/`. Prints `REGISTERED <id>` and `SYNCED` lines, flushed.
@@ -14,7 +14,7 @@ use perlinsos_core::registration::Registry;
 use perlinsos_core::sample::Generator;
 use perlinsos_core::session::device::Device;
 use perlinsos_core::store::Store;
-use perlinsos_core::sync::Syncer;
+use perlinsos_core::sync::{Progress, Syncer};
 use perlinsos_core::Date;
 use perlinsos_e2e::{attach_household_photo, photo_sized, TEST_KEY};
 
@@ -44,12 +44,20 @@ async fn main() {
     )
     .expect("syncer")
     .with_backoff(5, 100);
-    let mut out = std::io::stdout().lock();
     if drain {
+        // Each page of changes applied, so a test can kill the process mid-download.
+        let syncer = syncer.on_progress(|p| {
+            if let Progress::Changes { applied } = p {
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "CHANGES {applied}");
+                let _ = out.flush();
+            }
+        });
         syncer.run(100).await.expect("drain");
-        writeln!(out, "SYNCED").expect("stdout");
+        println!("SYNCED");
         return;
     }
+    let mut out = std::io::stdout().lock();
     let registry = Registry::new(store.clone(), cipher.clone())
         .for_agent("agen-01")
         .with_audit(device.signer());
