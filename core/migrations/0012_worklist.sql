@@ -23,3 +23,28 @@ CREATE TABLE worklist_keys (
     PRIMARY KEY (key, family)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX worklist_keys_by_family ON worklist_keys (family);
+-- Verification visits: drafts sealed for the agent at every step, and the visits submitted
+-- (ids, outcome and the district's status in clear; the record itself went to the outbox).
+CREATE TABLE visit_drafts (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    sealed BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX visit_drafts_by_agent ON visit_drafts (agent_id, updated_at);
+CREATE TABLE visits (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    status TEXT NOT NULL,
+    -- The officer's reason, sealed under the device's reference key (background sync stores it).
+    reason BLOB,
+    recorded_at INTEGER NOT NULL,
+    status_at INTEGER NOT NULL,
+    -- The device's signature over the resident's receipt (hex).
+    receipt TEXT NOT NULL
+) STRICT;
+CREATE INDEX visits_by_agent ON visits (agent_id, recorded_at);

@@ -30,6 +30,8 @@ pub enum Action {
     Sync,
     Purge,
     Export,
+    VisitStarted,
+    VisitSubmitted,
 }
 
 impl Action {
@@ -49,6 +51,8 @@ impl Action {
             Action::Sync => "sync",
             Action::Purge => "purge",
             Action::Export => "export",
+            Action::VisitStarted => "visit_started",
+            Action::VisitSubmitted => "visit_submitted",
         }
     }
 }

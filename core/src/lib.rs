@@ -18,6 +18,7 @@ pub mod sanggahan;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod visits;
 pub mod worklist;
 
 pub use date::Date;

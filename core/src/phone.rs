@@ -135,6 +135,17 @@ impl Phone {
         ))
     }
 
+    /// The agent's verification visits of worklist families.
+    pub fn visits(&self, session: &AgentSession) -> Result<crate::visits::VisitBook> {
+        Ok(crate::visits::VisitBook::new(
+            self.store.clone(),
+            session.cipher()?,
+            self.device.clone(),
+            self.clock.clone(),
+            &session.agent_id,
+        ))
+    }
+
     /// Rebuilds what an older app queued without sealing (see `legacy_queue`), with this
     /// agent's key; the app runs it after every unlock. Returns how many rows it sealed.
     pub fn upgrade_queue(&self, session: &AgentSession) -> Result<usize> {

@@ -22,8 +22,11 @@ pub mod outbox_kind {
     pub const SANGGAHAN_WITHDRAWN: &str = "sanggahan.withdrawn";
     /// A photo added to a household after it was registered.
     pub const EVIDENCE_ATTACHED: &str = "evidence.attached";
+    /// A verification visit of a family on the agent's worklist.
+    pub const VISIT_RECORDED: &str = "visit.recorded";
 
-    pub const ALL: [&str; 5] = [
+    pub const ALL: [&str; 6] = [
+        VISIT_RECORDED,
         HOUSEHOLD_REGISTERED,
         AUDIT_APPENDED,
         SANGGAHAN_FILED,

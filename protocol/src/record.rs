@@ -93,8 +93,22 @@ pub struct EvidenceAttached {
     pub evidence: EvidenceRef,
 }
 
+/// `visit.recorded` v1: a verification visit of a listed family, with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitRecorded {
+    #[serde(flatten)]
+    pub visit: perlinsos_rules::dtsen::visit::VerificationVisit,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+    /// The device's Ed25519 signature (hex) over
+    /// [`crate::signing::resident_receipt_text`]: the receipt the resident keeps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
+    VisitRecorded(Box<VisitRecorded>),
     HouseholdRegistered(Box<HouseholdRegistered>),
     SanggahanFiled(Box<SanggahanFiled>),
     SanggahanWithdrawn(SanggahanWithdrawn),
@@ -142,6 +156,7 @@ impl Record {
             Record::SanggahanWithdrawn(_) => outbox_kind::SANGGAHAN_WITHDRAWN,
             Record::AuditAppended(_) => outbox_kind::AUDIT_APPENDED,
             Record::EvidenceAttached(_) => outbox_kind::EVIDENCE_ATTACHED,
+            Record::VisitRecorded(_) => outbox_kind::VISIT_RECORDED,
         }
     }
 
@@ -153,6 +168,7 @@ impl Record {
             Record::SanggahanWithdrawn(w) => w.sanggahan_id.clone(),
             Record::AuditAppended(a) => a.seq.to_string(),
             Record::EvidenceAttached(e) => e.evidence.attestation.record_id.clone(),
+            Record::VisitRecorded(v) => v.visit.id.clone(),
         }
     }
 
@@ -162,6 +178,7 @@ impl Record {
             Record::HouseholdRegistered(h) => &h.evidence,
             Record::SanggahanFiled(s) => &s.evidence,
             Record::EvidenceAttached(e) => std::slice::from_ref(&e.evidence),
+            Record::VisitRecorded(v) => &v.evidence,
             _ => &[],
         }
     }
@@ -174,6 +191,7 @@ impl Record {
             Record::SanggahanWithdrawn(r) => serde_json::to_string(r),
             Record::AuditAppended(r) => serde_json::to_string(r),
             Record::EvidenceAttached(r) => serde_json::to_string(r),
+            Record::VisitRecorded(r) => serde_json::to_string(r),
         };
         // Serializing these plain structs into a String cannot fail.
         text.unwrap_or_default()
@@ -194,6 +212,7 @@ impl Record {
             Record::SanggahanWithdrawn(r) => out(self.kind(), r),
             Record::AuditAppended(r) => out(self.kind(), r),
             Record::EvidenceAttached(r) => out(self.kind(), r),
+            Record::VisitRecorded(r) => out(self.kind(), r),
         }
     }
 
@@ -214,6 +233,7 @@ impl Record {
             outbox_kind::SANGGAHAN_FILED => Record::SanggahanFiled(Box::new(body(raw)?)),
             outbox_kind::SANGGAHAN_WITHDRAWN => Record::SanggahanWithdrawn(body(raw)?),
             outbox_kind::EVIDENCE_ATTACHED => Record::EvidenceAttached(Box::new(body(raw)?)),
+            outbox_kind::VISIT_RECORDED => Record::VisitRecorded(Box::new(body(raw)?)),
             _ => Record::AuditAppended(body(raw)?),
         })
     }

@@ -119,3 +119,124 @@ mod tests {
         }
     }
 }
+
+/// What a device signs for the receipt a resident keeps: the kind of record, its id, the device
+/// and when it was made. The record carries the signature, so the server knows the receipt
+/// before any officer asks about it.
+pub fn resident_receipt_text(kind: &str, record_id: &str, device_id: &str, at: i64) -> Vec<u8> {
+    format!("perlinsos/resident-receipt/v1\nkind={kind}\nrecord={record_id}\ndevice={device_id}\nat={at}\n")
+        .into_bytes()
+}
+
+/// Crockford's base32: no I, L, O or U to misread.
+const RECEIPT_ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// The short code printed on a receipt: 50 bits of SHA-256 over the signature, as `XXXXX-XXXXX`
+/// (a million receipts stay clear of a shared code with odds of about 1 in 2,000).
+pub fn receipt_code(signature: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, signature);
+    let bits = digest
+        .as_ref()
+        .iter()
+        .take(8)
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    let mut code = String::with_capacity(11);
+    for i in 0..10 {
+        if i == 5 {
+            code.push('-');
+        }
+        let index = ((bits >> (59 - 5 * i)) & 31) as usize;
+        code.push(RECEIPT_ALPHABET[index] as char);
+    }
+    code
+}
+
+/// Reads a typed code leniently: case, spaces and dashes ignored, `O`/`I`/`L` read as digits.
+pub fn normalize_receipt_code(typed: &str) -> Option<String> {
+    let mut clean = String::new();
+    for c in typed.chars().filter(|c| !c.is_whitespace() && *c != '-') {
+        let c = match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        if !RECEIPT_ALPHABET.contains(&(c as u8)) || !c.is_ascii() {
+            return None;
+        }
+        clean.push(c);
+    }
+    (clean.len() == 10).then(|| format!("{}-{}", &clean[..5], &clean[5..]))
+}
+
+/// The QR payload of a receipt: `perlinsos-receipt:1:<kind>:<record id>:<device>:<at>:<sig hex>`.
+pub fn receipt_payload(
+    kind: &str,
+    record_id: &str,
+    device_id: &str,
+    at: i64,
+    sig_hex: &str,
+) -> String {
+    format!("perlinsos-receipt:1:{kind}:{record_id}:{device_id}:{at}:{sig_hex}")
+}
+
+/// A receipt's payload read back: (kind, record id, device, at, signature hex).
+pub fn parse_receipt_payload(payload: &str) -> Option<(String, String, String, i64, String)> {
+    let rest = payload.trim().strip_prefix("perlinsos-receipt:1:")?;
+    let parts: Vec<&str> = rest.split(':').collect();
+    let [kind, record, device, at, sig] = parts.as_slice() else {
+        return None;
+    };
+    let at = at.parse().ok()?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 128
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    };
+    if !plain(kind) || !plain(record) || !plain(device) || sig.len() != 128 {
+        return None;
+    }
+    Some((
+        kind.to_string(),
+        record.to_string(),
+        device.to_string(),
+        at,
+        sig.to_string(),
+    ))
+}
+
+#[cfg(test)]
+mod receipt_tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_short_stable_and_read_leniently() {
+        let code = receipt_code(&[7u8; 64]);
+        assert_eq!(code.len(), 11);
+        assert_eq!(code, receipt_code(&[7u8; 64]));
+        assert_ne!(code, receipt_code(&[8u8; 64]));
+        let typed = code.to_lowercase().replace('-', " ");
+        assert_eq!(normalize_receipt_code(&typed), Some(code));
+        assert_eq!(normalize_receipt_code("ABC"), None);
+        assert_eq!(normalize_receipt_code("ABCDE-FGHJU"), None);
+        assert_eq!(
+            normalize_receipt_code("abcde-fghjo").unwrap(),
+            "ABCDE-FGHJ0"
+        );
+    }
+
+    #[test]
+    fn payloads_read_back_or_are_refused() {
+        let sig = "ab".repeat(64);
+        let payload = receipt_payload("visit.recorded", "V-1", "dev-1", 1_796_000_000_000, &sig);
+        let (kind, record, device, at, read_sig) = parse_receipt_payload(&payload).unwrap();
+        assert_eq!(
+            (kind.as_str(), record.as_str(), device.as_str(), at),
+            ("visit.recorded", "V-1", "dev-1", 1_796_000_000_000)
+        );
+        assert_eq!(read_sig, sig);
+        assert!(parse_receipt_payload("perlinsos-receipt:1:a:b:c:x:ff").is_none());
+        assert!(parse_receipt_payload("perlinsos-receipt:1:a:b/../c:d:1:ff").is_none());
+        assert!(parse_receipt_payload("").is_none());
+    }
+}

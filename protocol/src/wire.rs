@@ -214,6 +214,8 @@ pub enum ErrorCode {
     /// An operator revoked this device (lost or stolen): every request of it is refused, what
     /// it pushes is kept aside for officers.
     DeviceRevoked,
+    /// A visit to a family that is not on the agent's worklist.
+    FamilyNotAssigned,
     /// The device keeps more unfinished photo uploads on the server than it may: finish or
     /// wait for the old ones to be swept.
     QuotaExceeded,
@@ -255,6 +257,9 @@ impl ErrorCode {
             }
             ErrorCode::DeviceRevoked => {
                 "Ponsel ini dicabut oleh dinas; hubungi operator dinas untuk mendaftar ulang."
+            }
+            ErrorCode::FamilyNotAssigned => {
+                "Keluarga ini tidak ada dalam daftar tugas agen ini; kunjungan tidak diterima."
             }
             ErrorCode::SignatureInvalid => "Tanda tangan permintaan tidak sah.",
             ErrorCode::RequestStale => {

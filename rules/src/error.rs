@@ -116,6 +116,12 @@ pub enum ErrorCode {
     DesilInvalid,
     FamilyNotAssigned,
     WorklistChangeInvalid,
+    VisitIdInvalid,
+    VisitOutcomeMismatch,
+    VisitCorrectionInvalid,
+    AccountNumberInvalid,
+    VisitNotFound,
+    DraftStale,
 }
 
 impl ErrorCode {
@@ -231,6 +237,12 @@ impl ErrorCode {
             DesilInvalid => "DESIL_INVALID",
             FamilyNotAssigned => "FAMILY_NOT_ASSIGNED",
             WorklistChangeInvalid => "WORKLIST_CHANGE_INVALID",
+            VisitIdInvalid => "VISIT_ID_INVALID",
+            VisitOutcomeMismatch => "VISIT_OUTCOME_MISMATCH",
+            VisitCorrectionInvalid => "VISIT_CORRECTION_INVALID",
+            AccountNumberInvalid => "ACCOUNT_NUMBER_INVALID",
+            VisitNotFound => "VISIT_NOT_FOUND",
+            DraftStale => "DRAFT_STALE",
         }
     }
 
@@ -357,6 +369,12 @@ impl ErrorCode {
             DesilInvalid => "Desil harus angka 1 sampai 10, atau kosong.",
             FamilyNotAssigned => "Keluarga ini tidak ada dalam daftar tugas Anda.",
             WorklistChangeInvalid => "Perubahan daftar tugas dari kabupaten/kota tidak sah dan tidak diterapkan.",
+            VisitIdInvalid => "ID kunjungan tidak valid.",
+            VisitOutcomeMismatch => "Anggota, rekening dan PMT hanya diisi bila keluarga ditemukan.",
+            VisitCorrectionInvalid => "Perubahan anggota harus punya NIK yang valid, alasan, dan sesuai dengan daftar anggota (lahir/pindah masuk/data salah: ada di daftar; meninggal/pindah keluar: tidak).",
+            AccountNumberInvalid => "Nomor rekening harus angka dengan panjang sesuai bank (BRI 15, BNI 10, Mandiri 13, BTN 16, BSI 10 digit).",
+            VisitNotFound => "Kunjungan ini tidak ditemukan di ponsel.",
+            DraftStale => "Draf ini sudah diubah di layar lain; buka lagi draf terbaru.",
         }
     }
 }

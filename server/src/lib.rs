@@ -23,6 +23,7 @@ pub mod registrations;
 pub mod review;
 pub mod staff_audit;
 pub mod stored;
+pub mod visits;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

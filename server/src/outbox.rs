@@ -402,6 +402,7 @@ fn apply(
         Record::HouseholdRegistered(_) => Some(("household", entry.entity_id.as_str())),
         Record::SanggahanFiled(_) => Some(("sanggahan", entry.entity_id.as_str())),
         Record::EvidenceAttached(attached) => Some(("household", attached.record_id.as_str())),
+        Record::VisitRecorded(_) => Some(("visit", entry.entity_id.as_str())),
         _ => None,
     };
     if let Some((record_kind, record_id)) = photos_of {
@@ -464,6 +465,9 @@ fn store_typed(
                 now,
             )?;
         }
+        Checked::Visit(visit) => {
+            crate::visits::insert(tx, keys, &device.device_id, &entry.id, visit, now)?;
+        }
         Checked::Other if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN => {
             // A decision taken first stands (as on the phone, verified cannot be withdrawn).
             tx.execute(
@@ -497,6 +501,7 @@ fn check_record(
             &r.household.visit.kelurahan_code,
         ],
         Record::SanggahanFiled(s) => vec![&s.kelurahan_code],
+        Record::VisitRecorded(v) => vec![&v.visit.visit.kelurahan_code],
         _ => Vec::new(),
     };
     if body_kelurahan.iter().any(|k| Some(*k) != envelope) {
@@ -522,6 +527,21 @@ fn check_record(
         )?;
         if listed.and_then(|r| r[0].text()).as_deref() != envelope {
             return Ok(Some(ErrorCode::RecordInvalid));
+        }
+    }
+    if let Checked::Visit(visit) = checked {
+        // Only a family on this device's agent's worklist, in the kelurahan it lives in.
+        if visit.agent_id != device.agent_id
+            || !crate::families::is_assigned(tx, &visit.family_id, &device.agent_id)?
+        {
+            return Ok(Some(ErrorCode::FamilyNotAssigned));
+        }
+        let lives = tx.query_one(
+            "SELECT kelurahan_code FROM families WHERE family_id = ?1",
+            &[db::text(visit.family_id.as_str())],
+        )?;
+        if lives.and_then(|r| r[0].text()).as_deref() != envelope {
+            return Ok(Some(ErrorCode::OutOfScope));
         }
     }
     if let Record::EvidenceAttached(attached) = &entry.record {

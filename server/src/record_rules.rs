@@ -35,6 +35,12 @@ fn record_times(record: &Record) -> Vec<i64> {
         Record::SanggahanWithdrawn(w) => vec![w.at],
         Record::AuditAppended(a) => vec![a.at],
         Record::EvidenceAttached(e) => vec![e.evidence.attestation.captured_at],
+        Record::VisitRecorded(v) => {
+            let mut times = vec![v.visit.recorded_at, v.visit.visit.started_at];
+            times.extend(v.visit.consent.as_ref().map(|c| c.given_at));
+            times.extend(v.evidence.iter().map(|e| e.attestation.captured_at));
+            times
+        }
     }
 }
 
@@ -155,6 +161,7 @@ fn broken(errors: &[FieldError]) -> Refusal {
 pub enum Checked {
     Household(Box<RegisteredHousehold>),
     Sanggahan(Box<FiledSanggahan>),
+    Visit(Box<perlinsos_rules::dtsen::visit::VerificationVisit>),
     /// Withdrawals and audit entries: their checks need the database or the chain.
     Other,
 }
@@ -222,6 +229,17 @@ pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
                 return Err(broken(&errors));
             }
             Ok(Checked::Other)
+        }
+        Record::VisitRecorded(recorded) => {
+            let visit = recorded.visit.clone();
+            if visit.id != entry.entity_id {
+                return Err(ErrorCode::BodyInvalid.into());
+            }
+            let errors = perlinsos_rules::dtsen::visit::check_verification(&visit, now);
+            if !errors.is_empty() {
+                return Err(broken(&errors));
+            }
+            Ok(Checked::Visit(Box::new(visit)))
         }
         _ => Ok(Checked::Other),
     }

@@ -1006,6 +1006,19 @@ impl Syncer {
                         Err(e) => return Err(e),
                     }
                 }
+                ("visit", _) => {
+                    let reference = self.device.reference_cipher();
+                    self.store.write(|tx| {
+                        crate::visits::apply_server_status(
+                            tx,
+                            &reference,
+                            record_id,
+                            status,
+                            *at,
+                            reason.as_deref(),
+                        )
+                    })?
+                }
                 _ => self.store.write(|tx| {
                     purge::set_receipt_status(tx, RecordKind::Household, record_id, status)
                 })?,

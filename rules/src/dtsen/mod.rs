@@ -13,6 +13,7 @@ use crate::sanggahan::recipients::Programme;
 
 pub mod extract;
 pub mod search;
+pub mod visit;
 
 /// The longest family id the district may use (DTSEN ids are shorter).
 pub const MAX_FAMILY_ID_CHARS: usize = 40;
@@ -144,7 +145,7 @@ pub fn check_family(prefix: &str, family: &Family, today: Date) -> Vec<FieldErro
     let mut seen = HashSet::new();
     for (i, member) in family.members.iter().enumerate() {
         let field = format!("{prefix}.members[{i}]");
-        check_member(&mut errors, &field, member, today);
+        check_member_of(&mut errors, &field, member, today);
         if !seen.insert(identity::canonical(&member.nik)) {
             push(
                 &mut errors,
@@ -156,7 +157,12 @@ pub fn check_family(prefix: &str, family: &Family, today: Date) -> Vec<FieldErro
     errors
 }
 
-fn check_member(errors: &mut Vec<FieldError>, field: &str, member: &FamilyMember, today: Date) {
+pub(crate) fn check_member_of(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    member: &FamilyMember,
+    today: Date,
+) {
     match identity::parse_nik(&member.nik, today) {
         Err(code) => push(errors, format!("{field}.nik"), code),
         Ok(info) => {

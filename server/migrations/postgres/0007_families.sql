@@ -26,3 +26,24 @@ CREATE TABLE assignments (
     PRIMARY KEY (family_id, agent_id)
 );
 CREATE INDEX assignments_by_agent ON assignments (agent_id, family_id);
+-- Verification visits as they arrived (the record itself stays sealed in `entries`). Two
+-- agents' visits of a family started from the same version are a conflict ('konflik') until
+-- an officer keeps one ('diterima') and the other is 'digantikan'.
+CREATE TABLE visits (
+    id TEXT PRIMARY KEY,
+    entry_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    family_version BIGINT NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    visited_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    status_at BIGINT NOT NULL,
+    decided_by TEXT,
+    reason TEXT
+);
+CREATE INDEX visits_by_family ON visits (family_id, status);
+CREATE INDEX visits_by_status ON visits (status, kelurahan_code, received_at);

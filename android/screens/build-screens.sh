@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The shared Compose screens on the JVM (Compose Multiplatform desktop, headless).
+#   build-screens.sh deps            fetch the pinned jars (pom.xml) into the cache, if missing
+#   build-screens.sh compile         kotlinc + the Compose compiler plugin: screens, gallery, tests
+#   build-screens.sh gallery [DIR]   render every screen state to PNG (default /tmp/compose-gallery)
+#   build-screens.sh test            the UI tests (JUnit 5 console launcher), then
+#                                    a last line "screens: N passed, N failed"
+#   build-screens.sh all [DIR]       all of the above (the default)
+# Needs Java 17, Maven and the npm kotlin-compiler (fetched like ../../build.sh does).
+# Nothing is written inside the repository.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+KOTLIN_VERSION=${KOTLIN_VERSION:-2.4.20}
+KOTLIN_HOME=${KOTLIN_HOME:-$HOME/.cache/perlinsos/kotlinc-$KOTLIN_VERSION}
+SCREENS_POM=${SCREENS_POM:-$HERE/pom.xml}
+COMPOSE_DEPS=${COMPOSE_DEPS:-$HOME/.cache/perlinsos/compose-deps}
+SCREENS_OUT=${SCREENS_OUT:-$HOME/.cache/perlinsos/screens}
+JUNIT_STANDALONE=/usr/share/java/junit-platform-console-standalone.jar
+NICE=(nice -n "${SCREENS_NICE:-19}")
+
+log() { printf '== %s\n' "$*" >&2; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing Debian packages: ${missing[*]}"
+    local sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}"
+}
+
+need_tools() {
+    command -v java >/dev/null 2>&1 || apt_install default-jdk-headless
+    command -v mvn >/dev/null 2>&1 || apt_install maven
+    # junit5: the console launcher (with the vintage engine and junit4); the fonts: what skia
+    # finds through fontconfig headless (text renders in DejaVu Sans; goldens depend on it).
+    apt_install junit5 fontconfig fonts-dejavu-core
+    if [ ! -x "$KOTLIN_HOME/bin/kotlinc" ]; then
+        command -v npm >/dev/null 2>&1 || apt_install npm
+        log "fetching kotlin-compiler $KOTLIN_VERSION (npm)"
+        local tmp; tmp=$(mktemp -d)
+        (cd "$tmp" && npm pack --silent "kotlin-compiler@$KOTLIN_VERSION" >/dev/null && tar xzf ./*.tgz)
+        mkdir -p "$(dirname "$KOTLIN_HOME")"
+        rm -rf "$KOTLIN_HOME"
+        mv "$tmp/package" "$KOTLIN_HOME"
+        chmod +x "$KOTLIN_HOME"/bin/*
+        rm -rf "$tmp"
+    fi
+}
+
+# The jars of pom.xml, fetched again only when the pom changed (its hash is kept beside them).
+# kotlin-stdlib comes from the kotlinc distribution (newer than the one Compose was built with).
+cmd_deps() {
+    need_tools
+    local want have=""
+    want=$(sha256sum "$SCREENS_POM" | cut -d' ' -f1)
+    [ -f "$COMPOSE_DEPS/.pom.sha256" ] && have=$(cat "$COMPOSE_DEPS/.pom.sha256")
+    [ "$want" = "$have" ] && return 0
+    log "fetching the Compose desktop jars (Maven) into $COMPOSE_DEPS"
+    local tmp="$COMPOSE_DEPS.tmp"
+    rm -rf "$tmp"
+    # (-q still prints bare colour resets; the sed drops them, pipefail keeps mvn's status)
+    "${NICE[@]}" mvn -B -q -f "$SCREENS_POM" dependency:copy-dependencies -DoutputDirectory="$tmp" \
+        -DexcludeArtifactIds=kotlin-stdlib,kotlin-stdlib-jdk7,kotlin-stdlib-jdk8,kotlin-stdlib-common 2>&1 |
+        sed -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' >&2
+    echo "$want" >"$tmp/.pom.sha256"
+    rm -rf "$COMPOSE_DEPS"
+    mv "$tmp" "$COMPOSE_DEPS"
+}
+
+classpath() {
+    local lib="$KOTLIN_HOME/lib" cp
+    cp=$(find "$COMPOSE_DEPS" -maxdepth 1 -name '*.jar' | sort | tr '\n' ':')
+    printf '%s' "${cp}$lib/kotlin-stdlib.jar:$lib/kotlin-test.jar:$lib/kotlin-test-junit5.jar:$JUNIT_STANDALONE"
+}
+
+# One kotlinc call (it is slow to start) for the screens, the gallery and the tests; skipped
+# when no source, the pom or the kotlinc changed since the last successful compile.
+cmd_compile() {
+    cmd_deps || return 1
+    local classes="$SCREENS_OUT/classes" stamp="$SCREENS_OUT/classes.stamp"
+    if [ -f "$stamp" ] && [ -d "$classes" ] && [ "$(cat "$stamp")" = "$KOTLIN_HOME $(cat "$COMPOSE_DEPS/.pom.sha256")" ] &&
+        [ -z "$(find "$HERE/src" -newer "$stamp" -print -quit)" ]; then
+        log "screens: classes up to date"
+        return 0
+    fi
+    log "kotlinc $KOTLIN_VERSION + Compose compiler plugin (screens, gallery, tests)"
+    rm -rf "$classes" "$stamp" && mkdir -p "$SCREENS_OUT"
+    local start=$SECONDS
+    # The plugin is the one shipped with this kotlinc (lib/compose-compiler-plugin.jar): it always
+    # matches the compiler. Maven's kotlin-compose-compiler-plugin-embeddable is for the
+    # embeddable compiler (relocated packages), not for the kotlinc command line.
+    "${NICE[@]}" "$KOTLIN_HOME/bin/kotlinc" -jvm-target 17 \
+        -Xplugin="$KOTLIN_HOME/lib/compose-compiler-plugin.jar" \
+        -cp "$(classpath)" -d "$classes" \
+        "$HERE/src/main/kotlin" "$HERE/src/gallery/kotlin" "$HERE/src/test/kotlin" ||
+        { rm -rf "$classes"; log "kotlinc failed"; return 1; }
+    echo "$KOTLIN_HOME $(cat "$COMPOSE_DEPS/.pom.sha256")" >"$stamp"
+    log "screens compiled in $((SECONDS - start)) s"
+}
+
+run_java() {
+    "${NICE[@]}" java -Djava.awt.headless=true -cp "$SCREENS_OUT/classes:$(classpath)" "$@"
+}
+
+cmd_gallery() {
+    local dir="${1:-/tmp/compose-gallery}"
+    cmd_compile || return 1
+    mkdir -p "$dir"
+    log "rendering the gallery into $dir (360x800 dp, density 2, font scale 1.0 and 1.5)"
+    run_java id.perlinsos.screens.gallery.GalleryKt "$dir"
+    echo "gallery: $dir"
+}
+
+cmd_test() {
+    cmd_compile || return 1
+    local log_file="$SCREENS_OUT/junit.log" status=0 start=$SECONDS
+    log "UI tests (Compose desktop UI test API, JUnit 5 console launcher)"
+    run_java org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors \
+        --details=tree --select-package=id.perlinsos.screens --reports-dir="$SCREENS_OUT/report" \
+        >"$log_file" 2>&1 || status=$?
+    cat "$log_file"
+    log "UI tests ran in $((SECONDS - start)) s"
+    local passed failed
+    passed=$(grep -o '[0-9]* tests successful' "$log_file" | grep -o '^[0-9]*' || echo 0)
+    failed=$(grep -o '[0-9]* tests failed' "$log_file" | grep -o '^[0-9]*' || echo 0)
+    # A launcher that could not start counts as a failure, not as "0 failed".
+    [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+    echo "screens: $passed passed, $failed failed"
+    return "$status"
+}
+
+case "${1:-all}" in
+    deps) cmd_deps ;;
+    compile) cmd_compile ;;
+    gallery) cmd_gallery "${2:-}" ;;
+    test) cmd_test ;;
+    all) cmd_gallery "${2:-}"; cmd_test ;;
+    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

@@ -1,0 +1,244 @@
+use super::*;
+use crate::crypt::DataKey;
+use crate::identity::Sex;
+use perlinsos_rules::dtsen::visit::{Bank, MemberChange};
+use perlinsos_rules::dtsen::FamilyMember;
+use perlinsos_rules::registration::{IkdStatus, Relation};
+
+const AGENT: &str = "agen-01";
+
+struct Phone {
+    dir: tempfile::TempDir,
+    store: Arc<Store>,
+    device: Arc<Device>,
+    cipher: Arc<Cipher>,
+    family: crate::worklist::Family,
+}
+
+fn now() -> Millis {
+    crate::date::now_millis()
+}
+
+fn phone() -> Phone {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("device.db")).unwrap());
+    let device = Arc::new(Device::open_or_create(&store, b"keystore").unwrap());
+    let cipher = Arc::new(Cipher::new(&DataKey::from_bytes([4; 32])).unwrap());
+    let mut families =
+        crate::sample::families(3, 8, &["52.71.01.1004"], Date::of_unix_millis(now()));
+    // A family with an adult head and a child, whatever the generator drew.
+    let family = families
+        .iter()
+        .find(|f| f.members.len() >= 3)
+        .cloned()
+        .unwrap();
+    families.retain(|f| f.id != family.id);
+    families.push(family.clone());
+    store
+        .write(|tx| {
+            crate::worklist::apply(tx, &device.reference_cipher(), AGENT, &families, &[], now())
+        })
+        .unwrap();
+    Phone {
+        dir,
+        store,
+        device,
+        cipher,
+        family,
+    }
+}
+
+fn book(p: &Phone) -> VisitBook {
+    VisitBook::new(
+        p.store.clone(),
+        p.cipher.clone(),
+        p.device.clone(),
+        Arc::new(crate::date::now_millis),
+        AGENT,
+    )
+}
+
+/// The agent's answers for a found family: the last member moved out, a baby was born, every
+/// adult's NIK seen and IKD asked, a BRI account, the head's consent.
+fn fill_found(draft: &mut VisitDraft) {
+    draft.outcome = Some(VisitOutcome::Ditemukan);
+    let gone = draft.members.pop().unwrap();
+    draft.corrections.push(MemberCorrection {
+        nik: gone.member.nik.clone(),
+        change: MemberChange::PindahKeluar,
+        reason: "Ikut suami ke Lombok Tengah".into(),
+    });
+    let head = draft.members[0].member.clone();
+    let born = Date::of_unix_millis(now() - 40 * crate::date::DAY_MS);
+    let nik = format!(
+        "{}{:02}{:02}{:02}0777",
+        &head.nik[..6],
+        born.day() + 40,
+        born.month(),
+        born.year() % 100
+    );
+    draft.members.push(VerifiedMember {
+        member: FamilyMember {
+            nik: nik.clone(),
+            name: "Bayi Nur Aini".into(),
+            relation: Relation::Anak,
+            sex: Sex::P,
+            birth_date: born,
+        },
+        nik_confirmed: true,
+        ikd: None,
+    });
+    draft.corrections.push(MemberCorrection {
+        nik,
+        change: MemberChange::Lahir,
+        reason: "Lahir bulan lalu, sudah masuk KK baru".into(),
+    });
+    let visit = draft.visit.clone();
+    for m in &mut draft.members {
+        m.nik_confirmed = true;
+        if is_adult(m, &visit) {
+            m.ikd = Some(IkdStatus::SudahAktif);
+        }
+    }
+    draft.account = Some(SavingsAccount {
+        bank: Bank::Bri,
+        number: "123401000567503".into(),
+    });
+    draft.consent = Some(Consent {
+        given_by: head.nik,
+        given_at: now(),
+        notice_version: "PDP-2026.1".into(),
+    });
+}
+
+#[test]
+fn a_visit_is_drafted_at_every_step_and_survives_a_kill() {
+    let p = phone();
+    let draft = book(&p).start(&p.family.id).unwrap();
+    assert_eq!(draft.members.len(), p.family.members.len());
+    assert_eq!(draft.family_version, 1);
+    let mut edited = draft.clone();
+    edited.outcome = Some(VisitOutcome::Ditemukan);
+    assert_eq!(book(&p).save(&edited).unwrap(), 1);
+    // The old copy again: refused, the saved one stands.
+    let stale = book(&p).save(&draft).unwrap_err();
+    assert_eq!(stale.field_errors()[0].code, ErrorCode::DraftStale);
+    // "Killed": a new store on the same file finds the same draft for the family.
+    let store = Arc::new(Store::open(p.dir.path().join("device.db")).unwrap());
+    let reopened = VisitBook::new(
+        store,
+        p.cipher.clone(),
+        p.device.clone(),
+        Arc::new(crate::date::now_millis),
+        AGENT,
+    );
+    let resumed = reopened.start(&p.family.id).unwrap();
+    assert_eq!(resumed.id, draft.id);
+    assert_eq!(resumed.revision, 1);
+    assert_eq!(resumed.outcome, Some(VisitOutcome::Ditemukan));
+}
+
+#[test]
+fn a_found_family_goes_up_as_one_record_with_a_receipt() {
+    let p = phone();
+    let visits = book(&p);
+    let mut draft = visits.start(&p.family.id).unwrap();
+    fill_found(&mut draft);
+    visits.save(&draft).unwrap();
+    assert_eq!(visits.check(&draft.id).unwrap(), vec![]);
+    let receipt = visits.submit(&draft.id).unwrap();
+    assert_eq!(receipt.code.len(), 11);
+    assert!(receipt
+        .payload
+        .starts_with("perlinsos-receipt:1:visit.recorded:"));
+    // The same submit again (the app was killed before it heard): the same receipt.
+    assert_eq!(visits.submit(&draft.id).unwrap(), receipt);
+    let queued = p
+        .store
+        .read(|c| crate::outbox::entries(c))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == outbox_kind::VISIT_RECORDED)
+        .count();
+    assert_eq!(queued, 1);
+    assert!(visits.drafts().unwrap().is_empty());
+    let list = Worklist::new(p.store.clone(), p.device.reference_cipher(), AGENT);
+    let (entry, _) = list.family(&p.family.id).unwrap().unwrap();
+    assert_eq!(entry.status, VisitStatus::Dikunjungi);
+    let summary = &visits.visits().unwrap()[0];
+    assert_eq!(
+        (summary.status.as_str(), summary.outcome),
+        (WAITING, VisitOutcome::Ditemukan)
+    );
+
+    // The district's answer lands on it, reason sealed.
+    p.store
+        .write(|tx| {
+            apply_server_status(
+                tx,
+                &p.device.reference_cipher(),
+                &draft.id,
+                CONFLICT,
+                now(),
+                None,
+            )?;
+            apply_server_status(
+                tx,
+                &p.device.reference_cipher(),
+                &draft.id,
+                "dibajak",
+                now(),
+                None,
+            )
+        })
+        .unwrap();
+    assert_eq!(visits.visits().unwrap()[0].status, CONFLICT);
+}
+
+#[test]
+fn each_refusal_has_its_code_and_changes_nothing() {
+    let p = phone();
+    let visits = book(&p);
+    let refused = visits.start("DTSEN-bukan-tugas").unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, ErrorCode::FamilyNotAssigned);
+
+    let mut draft = visits.start(&p.family.id).unwrap();
+    let missing = visits.submit(&draft.id).unwrap_err();
+    assert_eq!(missing.field_errors()[0].code, ErrorCode::StepMissing);
+    fill_found(&mut draft);
+    draft.consent = None;
+    draft.account.as_mut().unwrap().number = "12345".into();
+    draft.corrections[0].reason = " ".into();
+    draft.revision = visits.save(&draft).unwrap();
+    let errors = visits.submit(&draft.id).unwrap_err();
+    let codes: Vec<ErrorCode> = errors.field_errors().iter().map(|e| e.code).collect();
+    for code in [
+        ErrorCode::ConsentMissing,
+        ErrorCode::AccountNumberInvalid,
+        ErrorCode::VisitCorrectionInvalid,
+    ] {
+        assert!(codes.contains(&code), "{codes:?}");
+    }
+    // Nothing queued, the draft kept as it was.
+    let queued = p.store.read(|c| crate::outbox::entries(c)).unwrap();
+    assert!(!queued.iter().any(|e| e.kind == outbox_kind::VISIT_RECORDED));
+    assert_eq!(visits.draft(&draft.id).unwrap().revision, draft.revision);
+}
+
+#[test]
+fn nobody_home_marks_the_family_for_a_revisit() {
+    let p = phone();
+    let visits = book(&p);
+    let mut draft = visits.start(&p.family.id).unwrap();
+    draft.outcome = Some(VisitOutcome::TidakDitemukan);
+    draft.note = "Rumah kosong, kata tetangga sedang ke sawah".into();
+    visits.save(&draft).unwrap();
+    visits.submit(&draft.id).unwrap();
+    let list = Worklist::new(p.store.clone(), p.device.reference_cipher(), AGENT);
+    assert_eq!(
+        list.family(&p.family.id).unwrap().unwrap().0.status,
+        VisitStatus::KunjungiUlang
+    );
+    // A second visit starts a new draft.
+    assert_ne!(visits.start(&p.family.id).unwrap().id, draft.id);
+}

@@ -1,0 +1,241 @@
+//! Verification visits on the server: stored as they arrive, conflicts between agents flagged,
+//! and an officer's resolution sent back to both phones.
+use perlinsos_protocol::wire::Change;
+use perlinsos_rules::dtsen::visit::VerificationVisit;
+
+use crate::db::{self, DbError, DbResult, Tx};
+use crate::keys::ServerKeys;
+use crate::AppState;
+
+pub const ACCEPTED: &str = "diterima";
+pub const CONFLICT: &str = "konflik";
+pub const SUPERSEDED: &str = "digantikan";
+
+/// Tells the device that sent a visit what became of it.
+fn notify(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    device_id: &str,
+    visit_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> DbResult<()> {
+    let change = Change::Status {
+        record_kind: "visit".to_owned(),
+        record_id: visit_id.to_owned(),
+        status: status.to_owned(),
+        at: now,
+        reason: reason.map(str::to_owned),
+    };
+    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
+    db::add_change(tx, keys, None, Some(device_id), &body, now).map(drop)
+}
+
+/// Stores an accepted visit. Another agent's visit of the same family from the same version,
+/// still standing, makes both a conflict, and both phones hear it.
+pub fn insert(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    device_id: &str,
+    entry_id: &str,
+    visit: &VerificationVisit,
+    now: i64,
+) -> DbResult<()> {
+    // Two visits of one family arriving at once must see each other.
+    db::serialize_on(tx, format!("family:{}", visit.family_id).as_bytes())?;
+    let rivals = tx.query(
+        "SELECT id, device_id FROM visits
+         WHERE family_id = ?1 AND family_version = ?2 AND agent_id <> ?3 AND status IN (?4, ?5)",
+        &[
+            db::text(visit.family_id.as_str()),
+            db::int(i64::from(visit.family_version)),
+            db::text(visit.agent_id.as_str()),
+            db::text(ACCEPTED),
+            db::text(CONFLICT),
+        ],
+    )?;
+    let status = if rivals.is_empty() {
+        ACCEPTED
+    } else {
+        CONFLICT
+    };
+    tx.execute(
+        "INSERT INTO visits (id, entry_id, device_id, agent_id, family_id, family_version,
+                             kelurahan_code, outcome, visited_at, received_at, status, status_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10) ON CONFLICT DO NOTHING",
+        &[
+            db::text(visit.id.as_str()),
+            db::text(entry_id),
+            db::text(device_id),
+            db::text(visit.agent_id.as_str()),
+            db::text(visit.family_id.as_str()),
+            db::int(i64::from(visit.family_version)),
+            db::text(visit.visit.kelurahan_code.as_str()),
+            db::text(visit.outcome.as_str()),
+            db::int(visit.visit.started_at),
+            db::int(now),
+            db::text(status),
+        ],
+    )?;
+    for rival in &rivals {
+        let (id, device) = (
+            rival[0].text().unwrap_or_default(),
+            rival[1].text().unwrap_or_default(),
+        );
+        tx.execute(
+            "UPDATE visits SET status = ?2, status_at = ?3 WHERE id = ?1 AND status <> ?2",
+            &[db::text(id.as_str()), db::text(CONFLICT), db::int(now)],
+        )?;
+        notify(tx, keys, &device, &id, CONFLICT, None, now)?;
+    }
+    if !rivals.is_empty() {
+        tracing::info!(event = "visit_conflict", rivals = rivals.len());
+        notify(tx, keys, device_id, &visit.id, CONFLICT, None, now)?;
+    }
+    Ok(())
+}
+
+/// One visit as the console lists it (ids and codes only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    pub id: String,
+    pub agent_id: String,
+    pub device_id: String,
+    pub family_id: String,
+    pub family_version: i64,
+    pub kelurahan_code: String,
+    pub outcome: String,
+    pub visited_at: i64,
+    pub status: String,
+}
+
+fn rows(found: Vec<db::Row>) -> Vec<VisitRow> {
+    found
+        .into_iter()
+        .map(|r| VisitRow {
+            id: r[0].text().unwrap_or_default(),
+            agent_id: r[1].text().unwrap_or_default(),
+            device_id: r[2].text().unwrap_or_default(),
+            family_id: r[3].text().unwrap_or_default(),
+            family_version: r[4].int(),
+            kelurahan_code: r[5].text().unwrap_or_default(),
+            outcome: r[6].text().unwrap_or_default(),
+            visited_at: r[7].int(),
+            status: r[8].text().unwrap_or_default(),
+        })
+        .collect()
+}
+
+const COLUMNS: &str = "id, agent_id, device_id, family_id, family_version, kelurahan_code, outcome,
+                       visited_at, status";
+
+/// Visits in conflict, oldest first, in the officer's kelurahan (None: the whole district).
+pub fn conflicts(tx: &mut dyn Tx, kelurahan: Option<&[String]>) -> DbResult<Vec<VisitRow>> {
+    let mut params = vec![db::text(CONFLICT)];
+    let mut sql = format!("SELECT {COLUMNS} FROM visits WHERE status = ?1");
+    if let Some(codes) = kelurahan {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..codes.len()).map(|i| format!("?{}", i + 2)).collect();
+        sql.push_str(&format!(" AND kelurahan_code IN ({})", marks.join(", ")));
+        params.extend(codes.iter().map(|c| db::text(c.as_str())));
+    }
+    sql.push_str(" ORDER BY family_id, received_at LIMIT 500");
+    Ok(rows(tx.query(&sql, &params)?))
+}
+
+/// Every visit of a family, oldest first.
+pub fn of_family(tx: &mut dyn Tx, family_id: &str) -> DbResult<Vec<VisitRow>> {
+    Ok(rows(tx.query(
+        &format!("SELECT {COLUMNS} FROM visits WHERE family_id = ?1 ORDER BY received_at, id"),
+        &[db::text(family_id)],
+    )?))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    /// No such visit in conflict.
+    NotInConflict,
+    ReasonMissing,
+    Failed(String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::NotInConflict => write!(f, "kunjungan ini tidak sedang berkonflik"),
+            ResolveError::ReasonMissing => write!(f, "alasan keputusan wajib diisi"),
+            ResolveError::Failed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// An officer keeps one of the conflicting visits of a family; the others are superseded with
+/// the officer's reason. Every phone involved hears its visit's outcome. Audited.
+pub fn resolve(
+    state: &AppState,
+    officer: &str,
+    keep_visit_id: &str,
+    reason: &str,
+) -> Result<usize, ResolveError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ResolveError::ReasonMissing);
+    }
+    let now = (state.clock)();
+    state
+        .db
+        .write(|tx| {
+            let kept = tx.query_one(
+                "SELECT family_id, family_version FROM visits WHERE id = ?1 AND status = ?2",
+                &[db::text(keep_visit_id), db::text(CONFLICT)],
+            )?;
+            let Some(kept) = kept else {
+                return Ok(Err(ResolveError::NotInConflict));
+            };
+            let family_id = kept[0].text().unwrap_or_default();
+            db::serialize_on(tx, format!("family:{family_id}").as_bytes())?;
+            let involved = tx.query(
+                "SELECT id, device_id FROM visits
+                 WHERE family_id = ?1 AND family_version = ?2 AND status = ?3",
+                &[
+                    db::text(family_id.as_str()),
+                    db::int(kept[1].int()),
+                    db::text(CONFLICT),
+                ],
+            )?;
+            for visit in &involved {
+                let id = visit[0].text().unwrap_or_default();
+                let device = visit[1].text().unwrap_or_default();
+                let status = if id == keep_visit_id {
+                    ACCEPTED
+                } else {
+                    SUPERSEDED
+                };
+                tx.execute(
+                    "UPDATE visits SET status = ?2, status_at = ?3, decided_by = ?4, reason = ?5
+                     WHERE id = ?1",
+                    &[
+                        db::text(id.as_str()),
+                        db::text(status),
+                        db::int(now),
+                        db::text(officer),
+                        db::text(reason),
+                    ],
+                )?;
+                notify(tx, &state.keys, &device, &id, status, Some(reason), now)?;
+            }
+            crate::staff_audit::record(
+                tx,
+                now,
+                officer,
+                "resolve_visit_conflict",
+                Some(keep_visit_id),
+                Some(&format!("family={family_id} visits={}", involved.len())),
+            )?;
+            Ok(Ok(involved.len()))
+        })
+        .map_err(|e: DbError| ResolveError::Failed(e.0))?
+}
