@@ -425,3 +425,60 @@ mod tests {
         assert_eq!(photo_taken_on(b"\x89PNG....", day), b"\x89PNG....");
     }
 }
+
+/// The answers of a verification visit that found the family (demo and tests): the last member
+/// moved out, a baby girl was born 40 days ago, every NIK seen on the KK and every adult's IKD
+/// active, a BRI account, the head's consent at `now`.
+pub fn answer_found(draft: &mut crate::visits::VisitDraft, now: Millis) {
+    use perlinsos_rules::dtsen::visit::{
+        Bank, MemberChange, MemberCorrection, SavingsAccount, VerifiedMember, VisitOutcome,
+    };
+    draft.outcome = Some(VisitOutcome::Ditemukan);
+    if draft.members.len() > 1 {
+        let gone = draft.members.pop().expect("a member");
+        draft.corrections.push(MemberCorrection {
+            nik: gone.member.nik.clone(),
+            change: MemberChange::PindahKeluar,
+            reason: "Ikut suami ke Lombok Tengah".into(),
+        });
+    }
+    let head = draft.members[0].member.clone();
+    let born = Date::of_unix_millis(now - 40 * crate::date::DAY_MS);
+    let nik = format!(
+        "{}{:02}{:02}{:02}0777",
+        &head.nik[..6],
+        born.day() + 40,
+        born.month(),
+        born.year().rem_euclid(100)
+    );
+    draft.members.push(VerifiedMember {
+        member: FamilyMember {
+            nik: nik.clone(),
+            name: "Bayi Nur Aini".into(),
+            relation: Relation::Anak,
+            sex: Sex::P,
+            birth_date: born,
+        },
+        nik_confirmed: true,
+        ikd: None,
+    });
+    draft.corrections.push(MemberCorrection {
+        nik,
+        change: MemberChange::Lahir,
+        reason: "Lahir bulan lalu, sudah masuk KK baru".into(),
+    });
+    let visit = draft.visit.clone();
+    for m in &mut draft.members {
+        m.nik_confirmed = true;
+        m.ikd = crate::visits::is_adult(m, &visit).then_some(IkdStatus::SudahAktif);
+    }
+    draft.account = Some(SavingsAccount {
+        bank: Bank::Bri,
+        number: "123401000567503".into(),
+    });
+    draft.consent = Some(Consent {
+        given_by: head.nik,
+        given_at: now,
+        notice_version: "PDP-2026.1".into(),
+    });
+}

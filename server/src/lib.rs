@@ -17,6 +17,7 @@ pub mod opened;
 pub mod operator;
 pub mod outbox;
 pub mod private_file;
+pub mod receipts;
 pub mod record_keys;
 pub mod record_rules;
 pub mod registrations;

@@ -467,6 +467,18 @@ fn store_typed(
         }
         Checked::Visit(visit) => {
             crate::visits::insert(tx, keys, &device.device_id, &entry.id, visit, now)?;
+            if let Record::VisitRecorded(recorded) = &entry.record {
+                if let Some(signature) = &recorded.receipt {
+                    crate::receipts::insert(
+                        tx,
+                        outbox_kind::VISIT_RECORDED,
+                        &visit.id,
+                        &device.device_id,
+                        visit.recorded_at,
+                        signature,
+                    )?;
+                }
+            }
         }
         Checked::Other if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN => {
             // A decision taken first stands (as on the phone, verified cannot be withdrawn).
@@ -542,6 +554,23 @@ fn check_record(
         )?;
         if lives.and_then(|r| r[0].text()).as_deref() != envelope {
             return Ok(Some(ErrorCode::OutOfScope));
+        }
+        // The resident's receipt must be this device's, for this record.
+        let Record::VisitRecorded(recorded) = &entry.record else {
+            return Ok(Some(ErrorCode::BodyInvalid));
+        };
+        let receipt_holds = recorded.receipt.as_deref().is_some_and(|sig| {
+            crate::receipts::signature_holds(
+                &device.public_key,
+                outbox_kind::VISIT_RECORDED,
+                &visit.id,
+                &device.device_id,
+                visit.recorded_at,
+                sig,
+            )
+        });
+        if !receipt_holds {
+            return Ok(Some(ErrorCode::RecordInvalid));
         }
     }
     if let Record::EvidenceAttached(attached) = &entry.record {

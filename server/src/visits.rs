@@ -146,6 +146,16 @@ pub fn conflicts(tx: &mut dyn Tx, kelurahan: Option<&[String]>) -> DbResult<Vec<
     Ok(rows(tx.query(&sql, &params)?))
 }
 
+/// One visit by id.
+pub fn of_visit(tx: &mut dyn Tx, visit_id: &str) -> DbResult<Option<VisitRow>> {
+    Ok(rows(tx.query(
+        &format!("SELECT {COLUMNS} FROM visits WHERE id = ?1"),
+        &[db::text(visit_id)],
+    )?)
+    .into_iter()
+    .next())
+}
+
 /// Every visit of a family, oldest first.
 pub fn of_family(tx: &mut dyn Tx, family_id: &str) -> DbResult<Vec<VisitRow>> {
     Ok(rows(tx.query(

@@ -145,6 +145,19 @@ impl FieldPhone {
         self.core.evidence(&self.session).expect("evidence book")
     }
 
+    pub fn visits(&self) -> perlinsos_core::visits::VisitBook {
+        self.core.visits(&self.session).expect("visits")
+    }
+
+    /// A verification visit of a listed family that found it (the sample answers), submitted.
+    pub fn visit_found(&self, family_id: &str) -> perlinsos_core::visits::ResidentReceipt {
+        let visits = self.visits();
+        let mut draft = visits.start(family_id).expect("draft");
+        perlinsos_core::sample::answer_found(&mut draft, now_millis());
+        visits.save(&draft).expect("saved");
+        visits.submit(&draft.id).expect("submitted")
+    }
+
     pub fn worklist(&self) -> perlinsos_core::worklist::Worklist {
         self.core.worklist(&self.session).expect("worklist")
     }

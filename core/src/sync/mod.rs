@@ -523,7 +523,8 @@ impl Syncer {
                    o.kind = ?1
                    OR EXISTS (SELECT 1 FROM households h WHERE h.id = o.entity_id AND h.agent_id = ?2)
                    OR EXISTS (SELECT 1 FROM evidence e WHERE e.id = o.entity_id AND e.agent_id = ?2)
-                   OR EXISTS (SELECT 1 FROM sanggahan s WHERE s.id = o.entity_id AND s.agent_id = ?2))
+                   OR EXISTS (SELECT 1 FROM sanggahan s WHERE s.id = o.entity_id AND s.agent_id = ?2)
+                   OR EXISTS (SELECT 1 FROM visits v WHERE v.id = o.entity_id AND v.agent_id = ?2))
                  ORDER BY o.kind = ?1,
                           CASE WHEN o.kind = ?1 THEN CAST(o.entity_id AS INTEGER) END,
                           o.created_at, o.id",
@@ -958,6 +959,14 @@ impl Syncer {
                     &bytes,
                     (self.clock)(),
                 )?;
+            }
+            Change::Worklist {
+                agent_id,
+                families,
+                withdrawn,
+            } if agent_id != &self.agent_id => {
+                // Another agent's list has no place on this phone.
+                report.changes_refused += 1;
             }
             Change::Worklist {
                 agent_id,

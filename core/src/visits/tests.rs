@@ -1,9 +1,5 @@
 use super::*;
 use crate::crypt::DataKey;
-use crate::identity::Sex;
-use perlinsos_rules::dtsen::visit::{Bank, MemberChange};
-use perlinsos_rules::dtsen::FamilyMember;
-use perlinsos_rules::registration::{IkdStatus, Relation};
 
 const AGENT: &str = "agen-01";
 
@@ -58,57 +54,8 @@ fn book(p: &Phone) -> VisitBook {
     )
 }
 
-/// The agent's answers for a found family: the last member moved out, a baby was born, every
-/// adult's NIK seen and IKD asked, a BRI account, the head's consent.
 fn fill_found(draft: &mut VisitDraft) {
-    draft.outcome = Some(VisitOutcome::Ditemukan);
-    let gone = draft.members.pop().unwrap();
-    draft.corrections.push(MemberCorrection {
-        nik: gone.member.nik.clone(),
-        change: MemberChange::PindahKeluar,
-        reason: "Ikut suami ke Lombok Tengah".into(),
-    });
-    let head = draft.members[0].member.clone();
-    let born = Date::of_unix_millis(now() - 40 * crate::date::DAY_MS);
-    let nik = format!(
-        "{}{:02}{:02}{:02}0777",
-        &head.nik[..6],
-        born.day() + 40,
-        born.month(),
-        born.year() % 100
-    );
-    draft.members.push(VerifiedMember {
-        member: FamilyMember {
-            nik: nik.clone(),
-            name: "Bayi Nur Aini".into(),
-            relation: Relation::Anak,
-            sex: Sex::P,
-            birth_date: born,
-        },
-        nik_confirmed: true,
-        ikd: None,
-    });
-    draft.corrections.push(MemberCorrection {
-        nik,
-        change: MemberChange::Lahir,
-        reason: "Lahir bulan lalu, sudah masuk KK baru".into(),
-    });
-    let visit = draft.visit.clone();
-    for m in &mut draft.members {
-        m.nik_confirmed = true;
-        if is_adult(m, &visit) {
-            m.ikd = Some(IkdStatus::SudahAktif);
-        }
-    }
-    draft.account = Some(SavingsAccount {
-        bank: Bank::Bri,
-        number: "123401000567503".into(),
-    });
-    draft.consent = Some(Consent {
-        given_by: head.nik,
-        given_at: now(),
-        notice_version: "PDP-2026.1".into(),
-    });
+    crate::sample::answer_found(draft, now());
 }
 
 #[test]

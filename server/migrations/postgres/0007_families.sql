@@ -47,3 +47,14 @@ CREATE TABLE visits (
 );
 CREATE INDEX visits_by_family ON visits (family_id, status);
 CREATE INDEX visits_by_status ON visits (status, kelurahan_code, received_at);
+-- Receipts residents keep (a visit, an objection, a proposal): the short code and the record it
+-- names, stored when the record arrives with its device's valid signature.
+CREATE TABLE resident_receipts (
+    code TEXT NOT NULL,
+    record_kind TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (code, record_id)
+);
