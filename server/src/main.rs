@@ -167,6 +167,18 @@ enum Command {
         #[command(flatten)]
         target: AssignTarget,
     },
+    /// Visits of one family by two agents that wait for an officer.
+    Conflicts,
+    /// Keeps one of a family's conflicting visits; the others are superseded with the reason.
+    /// Both phones hear it on their next sync. Audited.
+    ResolveVisit {
+        #[arg(long)]
+        visit: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Checks a receipt a resident shows: its short code or its QR payload.
+    CheckReceipt { receipt: String },
     /// Counts of devices, codes, blobs and records by kind.
     Status,
     /// The district's decision on a sanggahan; it reaches the phone on its next sync.
@@ -266,6 +278,44 @@ fn run(cli: Cli) -> Result<(), String> {
             let (id, version) = operator::publish_model(&state, &text)?;
             println!("published {id} v{version}");
             Ok(())
+        }
+        Command::Conflicts => {
+            let rows = state
+                .db
+                .read(|tx| perlinsos_server::visits::conflicts(tx, None))
+                .map_err(|e| e.0)?;
+            for r in &rows {
+                println!(
+                    "{}  family {}  agent {}  {}  {}",
+                    r.id, r.family_id, r.agent_id, r.outcome, r.kelurahan_code
+                );
+            }
+            println!("{} visits in conflict", rows.len());
+            Ok(())
+        }
+        Command::ResolveVisit { visit, reason } => {
+            let n = perlinsos_server::visits::resolve(&state, "cli", &visit, &reason)
+                .map_err(|e| e.to_string())?;
+            println!("kept {visit}; {} visits decided", n);
+            Ok(())
+        }
+        Command::CheckReceipt { receipt } => {
+            match perlinsos_server::receipts::check(&state, &receipt) {
+                Ok(found) => {
+                    for c in found {
+                        println!(
+                            "SAH  {}  {} {}  ponsel {}  status {}",
+                            c.code,
+                            c.record_kind,
+                            c.record_id,
+                            c.device_id,
+                            c.status.as_deref().unwrap_or("-")
+                        );
+                    }
+                    Ok(())
+                }
+                Err(e) => Err(e.message().to_owned()),
+            }
         }
         Command::ImportFamilies { file } => {
             let file = std::fs::File::open(&file).map_err(|e| e.to_string())?;

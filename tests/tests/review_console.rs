@@ -216,6 +216,8 @@ async fn every_page_refuses_a_request_without_a_live_session() {
             "/review/registrasi",
             "/review/data-ganda",
             "/review/perangkat",
+            "/review/kunjungan",
+            "/review/tanda-terima",
         ] {
             let page = anonymous.get(page).await;
             assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -877,4 +879,118 @@ async fn an_admin_revokes_a_lost_phone_from_the_console() {
     assert!(perlinsos_core::sync::revoked(&phone.store)
         .unwrap()
         .is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_settles_a_visit_conflict_and_checks_a_receipt() {
+    use perlinsos_server::families::{self, Selection};
+    let server = Server::start().await;
+    add_accounts(&server);
+    let here = SCOPE[0];
+    let all = perlinsos_core::sample::families(
+        31,
+        4,
+        &[here],
+        perlinsos_core::Date::of_unix_millis(perlinsos_core::date::now_millis()),
+    );
+    server.import_families(&all);
+    let a = FieldPhone::enrolled(&server, "agen-01", &[here]).await;
+    let b = FieldPhone::enrolled(&server, "agen-02", &[here]).await;
+    for agent in ["agen-01", "agen-02"] {
+        let place = Selection::Place {
+            kelurahan_code: here.to_owned(),
+            rw: None,
+            rt: None,
+        };
+        families::assign(&server.state, "petugas", agent, &place).unwrap();
+    }
+    a.sync().await;
+    b.sync().await;
+    let family = &all[0];
+    let receipt_a = a.visit_found(&family.id);
+    let receipt_b = b.visit_found(&family.id);
+    a.sync().await;
+    b.sync().await;
+
+    // A peninjau of another kelurahan sees no conflict and cannot decide one.
+    accounts::add(
+        &server.state,
+        "peninjau03",
+        Role::Peninjau,
+        PASSWORD,
+        &[SCOPE[1].to_owned()],
+    )
+    .unwrap();
+    let mut stranger = Console::new(&server);
+    stranger.login("peninjau03", PASSWORD).await;
+    let page = stranger.get("/review/kunjungan").await;
+    assert!(!page.body.contains(&receipt_a.record_id));
+    let csrf = csrf_of(&page.body);
+    let path = format!("/review/kunjungan/{}/pilih", receipt_b.record_id);
+    let refused = stranger
+        .post(&path, &[("csrf", &csrf), ("reason", "x")])
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let page = officer.get("/review/kunjungan").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&receipt_a.record_id) && page.body.contains(&receipt_b.record_id));
+    assert!(
+        !page.body.contains(&family.members[0].nik),
+        "no NIK on the page"
+    );
+    let csrf = csrf_of(&page.body);
+    // Without the token, or without a reason: nothing decided.
+    assert_eq!(
+        officer.post(&path, &[("reason", "x")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let no_reason = officer
+        .post(&path, &[("csrf", &csrf), ("reason", "  ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    let decided = officer
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("reason", "Data <b>agen-02</b> lebih baru"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER);
+    a.sync().await;
+    let seen = &a.visits().visits().unwrap()[0];
+    assert_eq!(seen.status, perlinsos_core::visits::SUPERSEDED);
+    assert_eq!(
+        seen.reason.as_deref(),
+        Some("Data <b>agen-02</b> lebih baru")
+    );
+    assert!(officer
+        .get("/review/kunjungan")
+        .await
+        .body
+        .contains("Tidak ada kunjungan"));
+
+    // The resident shows agent A's receipt; then a tampered payload.
+    let page = officer
+        .get(&format!(
+            "/review/tanda-terima?kode={}",
+            encode(&receipt_a.code)
+        ))
+        .await;
+    assert!(page.body.contains("Tanda terima SAH"), "{}", page.body);
+    assert!(page.body.contains(&receipt_a.record_id));
+    let forged = receipt_a
+        .payload
+        .replace(":visit.recorded:", ":visit.recorded:")
+        .replacen(&receipt_a.record_id, &receipt_b.record_id, 1);
+    let page = officer
+        .get(&format!("/review/tanda-terima?kode={}", encode(&forged)))
+        .await;
+    assert!(page.body.contains("TIDAK SAH"), "{}", page.body);
+    let page = officer.get("/review/tanda-terima?kode=%3Cscript%3E").await;
+    assert!(!page.body.contains("<script>"));
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 mod devices;
 mod duplicates;
 pub mod html;
+mod visits;
 pub mod web_session;
 
 use std::fmt::Write;
@@ -40,6 +41,9 @@ pub fn routes() -> Router<AppState> {
         .route("/review/registrasi.csv", get(registrations_csv))
         .route("/review/data-ganda", get(duplicates::list_page))
         .route("/review/data-ganda/{id}/putusan", post(duplicates::decide))
+        .route("/review/kunjungan", get(visits::conflicts_page))
+        .route("/review/kunjungan/{id}/pilih", post(visits::choose))
+        .route("/review/tanda-terima", get(visits::receipt_page))
         .route("/review/perangkat", get(devices::list_page))
         .route("/review/perangkat/{id}/cabut", post(devices::revoke))
         .layer(axum::middleware::map_response(harden))
