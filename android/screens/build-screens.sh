@@ -101,7 +101,7 @@ cmd_compile() {
 }
 
 run_java() {
-    "${NICE[@]}" java -Djava.awt.headless=true -cp "$SCREENS_OUT/classes:$(classpath)" "$@"
+    "${NICE[@]}" java -Djava.awt.headless=true -cp "$SCREENS_OUT/classes:$HERE/src/main/resources:$(classpath)" "$@"
 }
 
 cmd_gallery() {

@@ -48,3 +48,26 @@ CREATE TABLE visits (
     receipt TEXT NOT NULL
 ) STRICT;
 CREATE INDEX visits_by_agent ON visits (agent_id, recorded_at);
+-- The district's results for families on an agent's list, sealed under the device's reference
+-- key; the deadline in clear for listing what can still be objected to.
+CREATE TABLE family_results (
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    objection_deadline INTEGER NOT NULL,
+    sealed BLOB NOT NULL,
+    received_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, family_id)
+) STRICT;
+-- Objections filed through this phone (sanggahan hasil): ids and status in clear, the
+-- officer's reason sealed under the reference key, the device's receipt signature.
+CREATE TABLE objections (
+    id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason BLOB,
+    filed_at INTEGER NOT NULL,
+    status_at INTEGER NOT NULL,
+    receipt TEXT NOT NULL
+) STRICT;
+CREATE INDEX objections_by_agent ON objections (agent_id, filed_at);

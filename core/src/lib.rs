@@ -8,6 +8,7 @@ pub mod crypt;
 pub mod evidence;
 pub mod ids;
 pub mod legacy_queue;
+pub mod objections;
 pub mod outbox;
 pub mod phone;
 pub mod purge;

@@ -135,6 +135,22 @@ impl Phone {
         ))
     }
 
+    /// Objections of listed families to their own result, filed through this agent.
+    pub fn objections(&self, session: &AgentSession) -> Result<crate::objections::ObjectionBook> {
+        let cipher = session.cipher()?;
+        let evidence = EvidenceBook::open(self.store.clone(), cipher.clone(), self.evidence_dir())?
+            .for_agent(&session.agent_id)
+            .with_audit(self.device.signer());
+        Ok(crate::objections::ObjectionBook::new(
+            self.store.clone(),
+            cipher,
+            evidence,
+            self.device.clone(),
+            self.clock.clone(),
+            &session.agent_id,
+        ))
+    }
+
     /// The agent's verification visits of worklist families.
     pub fn visits(&self, session: &AgentSession) -> Result<crate::visits::VisitBook> {
         Ok(crate::visits::VisitBook::new(

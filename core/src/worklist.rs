@@ -19,6 +19,7 @@ use crate::date::Millis;
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity;
 use crate::store::Store;
+pub use perlinsos_rules::dtsen::result::FamilyResult;
 pub use perlinsos_rules::dtsen::{search, Family, FamilyMember};
 
 const NIK: &str = "worklist-nik";
@@ -212,6 +213,46 @@ pub fn apply(
     Ok(())
 }
 
+fn result_cell<'a>(key: &'a str) -> Cell<'a> {
+    Cell::new("family_results", "sealed", key)
+}
+
+/// Stores results the district published (already verified as signed by it) for families on
+/// the agent's list; a result against the rules refuses the whole change. Idempotent.
+pub fn apply_results(
+    tx: &Transaction<'_>,
+    cipher: &Cipher,
+    agent_id: &str,
+    results: &[FamilyResult],
+    now: Millis,
+) -> Result<()> {
+    if results
+        .iter()
+        .any(|r| !perlinsos_rules::dtsen::result::check_result(r).is_empty())
+    {
+        return Err(Error::invalid("results", ErrorCode::WorklistChangeInvalid));
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO family_results (agent_id, family_id, objection_deadline, sealed, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (agent_id, family_id) DO UPDATE SET
+            objection_deadline = excluded.objection_deadline, sealed = excluded.sealed,
+            received_at = excluded.received_at",
+    )?;
+    for result in results {
+        let key = format!("{agent_id}/{}", result.family_id);
+        let sealed = cipher.seal_json(result_cell(&key), result)?;
+        insert.execute(params![
+            agent_id,
+            result.family_id,
+            result.objection_deadline,
+            sealed,
+            now
+        ])?;
+    }
+    Ok(())
+}
+
 /// One agent's worklist on this phone.
 pub struct Worklist {
     store: Arc<Store>,
@@ -378,6 +419,25 @@ impl Worklist {
             .entries(&sql, &[&self.agent_id, &family_id])?
             .into_iter()
             .next())
+    }
+
+    /// The result the district published for a family on the list, if any.
+    pub fn result(&self, family_id: &str) -> Result<Option<FamilyResult>> {
+        let sealed: Option<Vec<u8>> = self.store.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT sealed FROM family_results WHERE agent_id = ?1 AND family_id = ?2",
+                )?
+                .query_row(params![self.agent_id, family_id], |r| r.get(0))
+                .optional()?)
+        })?;
+        match sealed {
+            Some(sealed) => Ok(Some(self.cipher.open_json(
+                result_cell(&format!("{}/{family_id}", self.agent_id)),
+                &sealed,
+            )?)),
+            None => Ok(None),
+        }
     }
 
     /// Marks where a family stands (a visit saved or sent sets it; the agent may mark one for

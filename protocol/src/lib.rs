@@ -24,9 +24,12 @@ pub mod outbox_kind {
     pub const EVIDENCE_ATTACHED: &str = "evidence.attached";
     /// A verification visit of a family on the agent's worklist.
     pub const VISIT_RECORDED: &str = "visit.recorded";
+    /// A family's objection to its own result (*sanggahan hasil*), with photo evidence.
+    pub const OBJECTION_FILED: &str = "objection.filed";
 
-    pub const ALL: [&str; 6] = [
+    pub const ALL: [&str; 7] = [
         VISIT_RECORDED,
+        OBJECTION_FILED,
         HOUSEHOLD_REGISTERED,
         AUDIT_APPENDED,
         SANGGAHAN_FILED,

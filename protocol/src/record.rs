@@ -106,9 +106,21 @@ pub struct VisitRecorded {
     pub receipt: Option<String>,
 }
 
+/// `objection.filed` v1: a *sanggahan hasil*, with its evidence and the resident's receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectionFiled {
+    #[serde(flatten)]
+    pub objection: perlinsos_rules::dtsen::objection::ResultObjection,
+    #[serde(default)]
+    pub evidence: Vec<EvidenceRef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     VisitRecorded(Box<VisitRecorded>),
+    ObjectionFiled(Box<ObjectionFiled>),
     HouseholdRegistered(Box<HouseholdRegistered>),
     SanggahanFiled(Box<SanggahanFiled>),
     SanggahanWithdrawn(SanggahanWithdrawn),
@@ -157,6 +169,7 @@ impl Record {
             Record::AuditAppended(_) => outbox_kind::AUDIT_APPENDED,
             Record::EvidenceAttached(_) => outbox_kind::EVIDENCE_ATTACHED,
             Record::VisitRecorded(_) => outbox_kind::VISIT_RECORDED,
+            Record::ObjectionFiled(_) => outbox_kind::OBJECTION_FILED,
         }
     }
 
@@ -169,6 +182,7 @@ impl Record {
             Record::AuditAppended(a) => a.seq.to_string(),
             Record::EvidenceAttached(e) => e.evidence.attestation.record_id.clone(),
             Record::VisitRecorded(v) => v.visit.id.clone(),
+            Record::ObjectionFiled(o) => o.objection.id.clone(),
         }
     }
 
@@ -179,6 +193,7 @@ impl Record {
             Record::SanggahanFiled(s) => &s.evidence,
             Record::EvidenceAttached(e) => std::slice::from_ref(&e.evidence),
             Record::VisitRecorded(v) => &v.evidence,
+            Record::ObjectionFiled(o) => &o.evidence,
             _ => &[],
         }
     }
@@ -192,6 +207,7 @@ impl Record {
             Record::AuditAppended(r) => serde_json::to_string(r),
             Record::EvidenceAttached(r) => serde_json::to_string(r),
             Record::VisitRecorded(r) => serde_json::to_string(r),
+            Record::ObjectionFiled(r) => serde_json::to_string(r),
         };
         // Serializing these plain structs into a String cannot fail.
         text.unwrap_or_default()
@@ -213,6 +229,7 @@ impl Record {
             Record::AuditAppended(r) => out(self.kind(), r),
             Record::EvidenceAttached(r) => out(self.kind(), r),
             Record::VisitRecorded(r) => out(self.kind(), r),
+            Record::ObjectionFiled(r) => out(self.kind(), r),
         }
     }
 
@@ -234,6 +251,7 @@ impl Record {
             outbox_kind::SANGGAHAN_WITHDRAWN => Record::SanggahanWithdrawn(body(raw)?),
             outbox_kind::EVIDENCE_ATTACHED => Record::EvidenceAttached(Box::new(body(raw)?)),
             outbox_kind::VISIT_RECORDED => Record::VisitRecorded(Box::new(body(raw)?)),
+            outbox_kind::OBJECTION_FILED => Record::ObjectionFiled(Box::new(body(raw)?)),
             _ => Record::AuditAppended(body(raw)?),
         })
     }

@@ -139,6 +139,12 @@ pub enum Change {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         withdrawn: Vec<String>,
     },
+    /// Results the district published for families on an agent's list (Layak / Tidak Layak,
+    /// with the objection deadline).
+    Results {
+        agent_id: String,
+        results: Vec<perlinsos_rules::dtsen::result::FamilyResult>,
+    },
     /// The district's decision on a record this device sent.
     Status {
         record_kind: String,
@@ -216,6 +222,10 @@ pub enum ErrorCode {
     DeviceRevoked,
     /// A visit to a family that is not on the agent's worklist.
     FamilyNotAssigned,
+    /// An objection to a result after its deadline (or before any result).
+    ObjectionWindowClosed,
+    /// An objection to a family's result by someone not in the family.
+    ObjectionNotMember,
     /// The device keeps more unfinished photo uploads on the server than it may: finish or
     /// wait for the old ones to be swept.
     QuotaExceeded,
@@ -260,6 +270,12 @@ impl ErrorCode {
             }
             ErrorCode::FamilyNotAssigned => {
                 "Keluarga ini tidak ada dalam daftar tugas agen ini; kunjungan tidak diterima."
+            }
+            ErrorCode::ObjectionWindowClosed => {
+                "Masa sanggahan hasil untuk keluarga ini sudah berakhir (atau hasilnya belum diumumkan)."
+            }
+            ErrorCode::ObjectionNotMember => {
+                "Sanggahan hasil hanya dapat diajukan oleh anggota keluarga yang bersangkutan."
             }
             ErrorCode::SignatureInvalid => "Tanda tangan permintaan tidak sah.",
             ErrorCode::RequestStale => {

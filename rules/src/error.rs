@@ -122,6 +122,10 @@ pub enum ErrorCode {
     AccountNumberInvalid,
     VisitNotFound,
     DraftStale,
+    ObjectionNotMember,
+    ObjectionNoResult,
+    ObjectionWindowClosed,
+    ObjectionNotFound,
 }
 
 impl ErrorCode {
@@ -243,6 +247,10 @@ impl ErrorCode {
             AccountNumberInvalid => "ACCOUNT_NUMBER_INVALID",
             VisitNotFound => "VISIT_NOT_FOUND",
             DraftStale => "DRAFT_STALE",
+            ObjectionNotMember => "OBJECTION_NOT_MEMBER",
+            ObjectionNoResult => "OBJECTION_NO_RESULT",
+            ObjectionWindowClosed => "OBJECTION_WINDOW_CLOSED",
+            ObjectionNotFound => "OBJECTION_NOT_FOUND",
         }
     }
 
@@ -375,6 +383,10 @@ impl ErrorCode {
             AccountNumberInvalid => "Nomor rekening harus angka dengan panjang sesuai bank (BRI 15, BNI 10, Mandiri 13, BTN 16, BSI 10 digit).",
             VisitNotFound => "Kunjungan ini tidak ditemukan di ponsel.",
             DraftStale => "Draf ini sudah diubah di layar lain; buka lagi draf terbaru.",
+            ObjectionNotMember => "Sanggahan hasil hanya dapat diajukan oleh anggota keluarga itu sendiri (NIK harus tercatat di KK keluarga ini).",
+            ObjectionNoResult => "Keluarga ini belum punya hasil yang diumumkan; sanggahan hasil belum bisa diajukan.",
+            ObjectionWindowClosed => "Masa sanggahan untuk hasil ini sudah berakhir (atau belum dibuka).",
+            ObjectionNotFound => "Sanggahan hasil ini tidak ditemukan.",
         }
     }
 }

@@ -478,3 +478,15 @@ pub fn is_assigned(tx: &mut dyn Tx, family_id: &str, agent_id: &str) -> DbResult
         &[db::text(family_id), db::text(agent_id)],
     )
 }
+
+/// A family as imported, opened.
+pub fn family(tx: &mut dyn Tx, keys: &ServerKeys, family_id: &str) -> DbResult<Option<Family>> {
+    let row = tx.query_one(
+        "SELECT sealed FROM families WHERE family_id = ?1",
+        &[db::text(family_id)],
+    )?;
+    match row.and_then(|r| r[0].blob()) {
+        Some(sealed) => open(keys, family_id, &sealed).map(Some),
+        None => Ok(None),
+    }
+}

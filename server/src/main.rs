@@ -167,6 +167,29 @@ enum Command {
         #[command(flatten)]
         target: AssignTarget,
     },
+    /// Publishes results per family (CSV: family_id,hasil,desil,programmes,alasan; hasil is
+    /// layak or tidak_layak; programmes and alasan separated by |) with the announcement date
+    /// and the objection window; the agents' phones receive them. Audited.
+    PublishResults {
+        file: PathBuf,
+        /// The announcement date (YYYY-MM-DD, local midnight WITA); today when not given.
+        #[arg(long)]
+        announced: Option<String>,
+        /// Days the families have to object.
+        #[arg(long, default_value_t = perlinsos_rules::dtsen::result::DEFAULT_OBJECTION_DAYS)]
+        objection_days: i64,
+    },
+    /// Objections to results waiting for a decision.
+    Objections,
+    /// The decision on an objection to a result: dikabulkan (re-verify/correct) or ditolak.
+    DecideObjection {
+        #[arg(long)]
+        objection: String,
+        #[arg(long, value_parser = ["dikabulkan", "ditolak"])]
+        decision: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Visits of one family by two agents that wait for an officer.
     Conflicts,
     /// Keeps one of a family's conflicting visits; the others are superseded with the reason.
@@ -277,6 +300,60 @@ fn run(cli: Cli) -> Result<(), String> {
             let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
             let (id, version) = operator::publish_model(&state, &text)?;
             println!("published {id} v{version}");
+            Ok(())
+        }
+        Command::PublishResults {
+            file,
+            announced,
+            objection_days,
+        } => {
+            if !(1..=perlinsos_rules::dtsen::result::MAX_OBJECTION_DAYS).contains(&objection_days) {
+                return Err("--objection-days must be 1..120".into());
+            }
+            let announced_at = match announced {
+                Some(day) => perlinsos_rules::Date::parse_iso(&day)
+                    .map(|d| d.days_since_epoch() * perlinsos_rules::date::DAY_MS - 8 * 3_600_000)
+                    .ok_or("--announced must be YYYY-MM-DD")?,
+                None => perlinsos_server::now_millis(),
+            };
+            let bytes = std::fs::read(&file).map_err(|e| e.to_string())?;
+            let results = perlinsos_server::results::parse(&bytes, announced_at, objection_days)
+                .map_err(|errors| format!("nothing published:\n  {}", errors.join("\n  ")))?;
+            let published = perlinsos_server::results::publish(&state, "cli", &results)?;
+            println!(
+                "published {} results; {} changes queued for agents",
+                published.results, published.changes
+            );
+            Ok(())
+        }
+        Command::Objections => {
+            let rows = state
+                .db
+                .read(perlinsos_server::objections::open)
+                .map_err(|e| e.0)?;
+            for r in &rows {
+                println!(
+                    "{}  family {}  {}  agent {}",
+                    r.id, r.family_id, r.reason, r.agent_id
+                );
+            }
+            println!("{} objections waiting", rows.len());
+            Ok(())
+        }
+        Command::DecideObjection {
+            objection,
+            decision,
+            reason,
+        } => {
+            perlinsos_server::objections::decide(
+                &state,
+                "cli",
+                &objection,
+                decision == "dikabulkan",
+                &reason,
+            )
+            .map_err(|e| format!("{e:?}"))?;
+            println!("{objection}: {decision}");
             Ok(())
         }
         Command::Conflicts => {

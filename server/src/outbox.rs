@@ -358,7 +358,7 @@ fn apply(
         if !in_scope {
             return Ok(rejected(ErrorCode::OutOfScope));
         }
-        if let Some(code) = check_record(tx, device, entry, &checked)? {
+        if let Some(code) = check_record(tx, keys, device, entry, &checked, now)? {
             return Ok(rejected(code));
         }
     }
@@ -403,6 +403,7 @@ fn apply(
         Record::SanggahanFiled(_) => Some(("sanggahan", entry.entity_id.as_str())),
         Record::EvidenceAttached(attached) => Some(("household", attached.record_id.as_str())),
         Record::VisitRecorded(_) => Some(("visit", entry.entity_id.as_str())),
+        Record::ObjectionFiled(_) => Some(("objection", entry.entity_id.as_str())),
         _ => None,
     };
     if let Some((record_kind, record_id)) = photos_of {
@@ -480,6 +481,21 @@ fn store_typed(
                 }
             }
         }
+        Checked::Objection(objection) => {
+            crate::objections::insert(tx, &device.device_id, &entry.id, objection, now)?;
+            if let Record::ObjectionFiled(filed) = &entry.record {
+                if let Some(signature) = &filed.receipt {
+                    crate::receipts::insert(
+                        tx,
+                        outbox_kind::OBJECTION_FILED,
+                        &objection.id,
+                        &device.device_id,
+                        objection.filed_at,
+                        signature,
+                    )?;
+                }
+            }
+        }
         Checked::Other if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN => {
             // A decision taken first stands (as on the phone, verified cannot be withdrawn).
             tx.execute(
@@ -502,9 +518,11 @@ fn store_typed(
 /// withdrawal comes from the device that filed the sanggahan.
 fn check_record(
     tx: &mut dyn Tx,
+    keys: &ServerKeys,
     device: &Device,
     entry: &Entry,
     checked: &Checked,
+    now: i64,
 ) -> Result<Option<ErrorCode>, ApiError> {
     let envelope = entry.kelurahan_code.as_deref();
     let body_kelurahan: Vec<&str> = match &entry.record {
@@ -514,6 +532,7 @@ fn check_record(
         ],
         Record::SanggahanFiled(s) => vec![&s.kelurahan_code],
         Record::VisitRecorded(v) => vec![&v.visit.visit.kelurahan_code],
+        Record::ObjectionFiled(o) => vec![&o.objection.kelurahan_code],
         _ => Vec::new(),
     };
     if body_kelurahan.iter().any(|k| Some(*k) != envelope) {
@@ -573,6 +592,55 @@ fn check_record(
             return Ok(Some(ErrorCode::RecordInvalid));
         }
     }
+    if let (Checked::Objection(objection), Record::ObjectionFiled(filed)) = (checked, &entry.record)
+    {
+        // Through the agent who holds the family, by one of its members, before the deadline.
+        if objection.agent_id != device.agent_id
+            || !crate::families::is_assigned(tx, &objection.family_id, &device.agent_id)?
+        {
+            return Ok(Some(ErrorCode::FamilyNotAssigned));
+        }
+        let family = crate::families::family(tx, keys, &objection.family_id)?;
+        let result = crate::results::of_family(tx, keys, &objection.family_id)?;
+        let errors = perlinsos_rules::dtsen::objection::check_objection(
+            objection,
+            family.as_ref(),
+            result.as_ref(),
+            now,
+        );
+        // Filed offline before the deadline may arrive later, but not weeks later (a phone's
+        // clock is its own claim).
+        let late = result
+            .as_ref()
+            .is_some_and(|r| now > r.objection_deadline.saturating_add(OBJECTION_SYNC_GRACE_MS));
+        if late {
+            return Ok(Some(ErrorCode::ObjectionWindowClosed));
+        }
+        if let Some(first) = errors.first() {
+            use perlinsos_rules::ErrorCode as Rule;
+            return Ok(Some(match first.code {
+                Rule::ObjectionWindowClosed | Rule::ObjectionNoResult => {
+                    ErrorCode::ObjectionWindowClosed
+                }
+                Rule::ObjectionNotMember => ErrorCode::ObjectionNotMember,
+                Rule::SanggahanOtherKelurahan => ErrorCode::OutOfScope,
+                _ => ErrorCode::RecordInvalid,
+            }));
+        }
+        let receipt_holds = filed.receipt.as_deref().is_some_and(|sig| {
+            crate::receipts::signature_holds(
+                &device.public_key,
+                outbox_kind::OBJECTION_FILED,
+                &objection.id,
+                &device.device_id,
+                objection.filed_at,
+                sig,
+            )
+        });
+        if !receipt_holds {
+            return Ok(Some(ErrorCode::RecordInvalid));
+        }
+    }
     if let Record::EvidenceAttached(attached) = &entry.record {
         // A photo for a household this device registered, in the same kelurahan.
         let registered = tx.query_one(
@@ -622,6 +690,9 @@ struct CheckedPhoto {
     /// does not decode (its attestation still holds).
     phash: Option<u64>,
 }
+
+/// How long after an objection deadline an objection filed (offline) before it may still arrive.
+const OBJECTION_SYNC_GRACE_MS: i64 = 14 * perlinsos_rules::date::DAY_MS;
 
 /// Most photos one record may name (a sanggahan takes five; a household fewer).
 const MAX_EVIDENCE: usize = 10;

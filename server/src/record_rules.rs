@@ -41,6 +41,11 @@ fn record_times(record: &Record) -> Vec<i64> {
             times.extend(v.evidence.iter().map(|e| e.attestation.captured_at));
             times
         }
+        Record::ObjectionFiled(o) => {
+            let mut times = vec![o.objection.filed_at];
+            times.extend(o.evidence.iter().map(|e| e.attestation.captured_at));
+            times
+        }
     }
 }
 
@@ -162,6 +167,7 @@ pub enum Checked {
     Household(Box<RegisteredHousehold>),
     Sanggahan(Box<FiledSanggahan>),
     Visit(Box<perlinsos_rules::dtsen::visit::VerificationVisit>),
+    Objection(Box<perlinsos_rules::dtsen::objection::ResultObjection>),
     /// Withdrawals and audit entries: their checks need the database or the chain.
     Other,
 }
@@ -240,6 +246,20 @@ pub fn check_content(entry: &Entry, now: i64) -> Result<Checked, Refusal> {
                 return Err(broken(&errors));
             }
             Ok(Checked::Visit(Box::new(visit)))
+        }
+        Record::ObjectionFiled(filed) => {
+            let objection = filed.objection.clone();
+            if objection.id != entry.entity_id {
+                return Err(ErrorCode::BodyInvalid.into());
+            }
+            let mut errors = perlinsos_rules::dtsen::objection::check_form(&objection, now);
+            if objection.photos.len() != filed.evidence.len() {
+                errors.push(FieldError::new("photos", CoreCode::SanggahanPhotoMissing));
+            }
+            if !errors.is_empty() {
+                return Err(broken(&errors));
+            }
+            Ok(Checked::Objection(Box::new(objection)))
         }
         _ => Ok(Checked::Other),
     }

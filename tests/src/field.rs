@@ -81,6 +81,32 @@ impl Server {
         perlinsos_server::families::import(&self.state, csv.as_bytes(), "test").expect("import")
     }
 
+    /// Publishes a result for each family (`eligible` by position: even ones Layak), announced
+    /// `days_ago` days ago with an objection window of `window_days`.
+    pub fn publish_results(
+        &self,
+        families: &[perlinsos_rules::dtsen::Family],
+        days_ago: i64,
+        window_days: i64,
+    ) {
+        let mut csv = String::from("family_id,hasil,desil,programmes,alasan\n");
+        for (i, f) in families.iter().enumerate() {
+            let (hasil, desil, programmes) = if i % 2 == 0 {
+                ("layak", 2, "PKH|BPNT")
+            } else {
+                ("tidak_layak", 7, "")
+            };
+            csv += &format!(
+                "{},{hasil},{desil},{programmes},Hasil pemeringkatan DTSEN 2026\n",
+                f.id
+            );
+        }
+        let announced = now_millis() - days_ago * perlinsos_core::purge::DAY_MS;
+        let results = perlinsos_server::results::parse(csv.as_bytes(), announced, window_days)
+            .expect("results file");
+        perlinsos_server::results::publish(&self.state, "test", &results).expect("published");
+    }
+
     /// Two recipients per kelurahan of `scope`, `R-<index>` and `R-<index>b`, for sanggahan to
     /// target.
     pub fn import_recipients(&self, scope: &[&str]) {
@@ -156,6 +182,10 @@ impl FieldPhone {
         perlinsos_core::sample::answer_found(&mut draft, now_millis());
         visits.save(&draft).expect("saved");
         visits.submit(&draft.id).expect("submitted")
+    }
+
+    pub fn objections(&self) -> perlinsos_core::objections::ObjectionBook {
+        self.core.objections(&self.session).expect("objections")
     }
 
     pub fn worklist(&self) -> perlinsos_core::worklist::Worklist {

@@ -19,12 +19,14 @@ use crate::store::Store;
 pub enum Scope {
     Household(String),
     Sanggahan(String),
+    /// A listed family: its own result, and its objection to it.
+    Family(String),
 }
 
 impl Scope {
     fn record_id(&self) -> &str {
         match self {
-            Scope::Household(id) | Scope::Sanggahan(id) => id,
+            Scope::Household(id) | Scope::Sanggahan(id) | Scope::Family(id) => id,
         }
     }
 }
@@ -107,6 +109,30 @@ impl ResidentSession {
         let mut filing = filing.clone();
         filing.id = Some(id.clone());
         book.file(&filing, photos)
+    }
+
+    /// The family's own result (and only this family's).
+    pub fn family_result(
+        &self,
+        worklist: &crate::worklist::Worklist,
+    ) -> Result<Option<crate::worklist::FamilyResult>> {
+        let Scope::Family(id) = &self.scope else {
+            return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
+        };
+        worklist.result(id)
+    }
+
+    /// A member of this session's family objects to its result; any other family is refused.
+    pub fn file_objection(
+        &self,
+        book: &crate::objections::ObjectionBook,
+        form: &crate::objections::ObjectionForm,
+        photos: &[crate::objections::ObjectionPhotoInput<'_>],
+    ) -> Result<crate::visits::ResidentReceipt> {
+        match &self.scope {
+            Scope::Family(id) if *id == form.family_id => book.file(form, photos),
+            _ => Err(Error::invalid("scope", ErrorCode::SessionOutOfScope)),
+        }
     }
 
     /// The sanggahan this session is for, once filed; any other scope has none.

@@ -524,7 +524,8 @@ impl Syncer {
                    OR EXISTS (SELECT 1 FROM households h WHERE h.id = o.entity_id AND h.agent_id = ?2)
                    OR EXISTS (SELECT 1 FROM evidence e WHERE e.id = o.entity_id AND e.agent_id = ?2)
                    OR EXISTS (SELECT 1 FROM sanggahan s WHERE s.id = o.entity_id AND s.agent_id = ?2)
-                   OR EXISTS (SELECT 1 FROM visits v WHERE v.id = o.entity_id AND v.agent_id = ?2))
+                   OR EXISTS (SELECT 1 FROM visits v WHERE v.id = o.entity_id AND v.agent_id = ?2)
+                   OR EXISTS (SELECT 1 FROM objections j WHERE j.id = o.entity_id AND j.agent_id = ?2))
                  ORDER BY o.kind = ?1,
                           CASE WHEN o.kind = ?1 THEN CAST(o.entity_id AS INTEGER) END,
                           o.created_at, o.id",
@@ -984,6 +985,21 @@ impl Syncer {
                     Err(e) => return Err(e),
                 }
             }
+            Change::Results { agent_id, .. } if agent_id != &self.agent_id => {
+                report.changes_refused += 1;
+            }
+            Change::Results { agent_id, results } => {
+                let now = (self.clock)();
+                let cipher = self.device.reference_cipher();
+                match self
+                    .store
+                    .write(|tx| crate::worklist::apply_results(tx, &cipher, agent_id, results, now))
+                {
+                    Ok(()) => {}
+                    Err(Error::Invalid(_)) => report.changes_refused += 1,
+                    Err(e) => return Err(e),
+                }
+            }
             Change::Status {
                 record_kind,
                 record_id,
@@ -1014,6 +1030,19 @@ impl Syncer {
                         Err(Error::Invalid(_)) => {}
                         Err(e) => return Err(e),
                     }
+                }
+                ("objection", _) => {
+                    let reference = self.device.reference_cipher();
+                    self.store.write(|tx| {
+                        crate::objections::apply_server_status(
+                            tx,
+                            &reference,
+                            record_id,
+                            status,
+                            *at,
+                            reason.as_deref(),
+                        )
+                    })?
                 }
                 ("visit", _) => {
                     let reference = self.device.reference_cipher();

@@ -11,7 +11,33 @@ use crate::registration::validate::{check_name, MAX_MEMBERS};
 use crate::registration::Relation;
 use crate::sanggahan::recipients::Programme;
 
+/// A closed list of choices: wire name, Indonesian label, parse.
+macro_rules! choice {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal => $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $wire)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// As the wire and the database write it.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+            /// What the form shows.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            pub fn parse(text: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+    };
+}
+
 pub mod extract;
+pub mod objection;
+pub mod result;
 pub mod search;
 pub mod visit;
 

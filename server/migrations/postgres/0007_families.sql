@@ -58,3 +58,29 @@ CREATE TABLE resident_receipts (
     signature TEXT NOT NULL,
     PRIMARY KEY (code, record_id)
 );
+-- The district's published result per family, sealed (context "result:<id>"); the deadline in
+-- clear for the objection check.
+CREATE TABLE family_results (
+    family_id TEXT PRIMARY KEY,
+    announced_at BIGINT NOT NULL,
+    objection_deadline BIGINT NOT NULL,
+    sealed BYTEA NOT NULL,
+    published_at BIGINT NOT NULL
+);
+-- Objections of families to their own result (sanggahan hasil), and the officer's decision.
+CREATE TABLE objections (
+    id TEXT PRIMARY KEY,
+    entry_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    family_id TEXT NOT NULL,
+    kelurahan_code TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    filed_at BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    status_at BIGINT NOT NULL,
+    decided_by TEXT,
+    decision_reason TEXT
+);
+CREATE INDEX objections_by_status ON objections (status, kelurahan_code, filed_at);
+CREATE INDEX objections_by_family ON objections (family_id);

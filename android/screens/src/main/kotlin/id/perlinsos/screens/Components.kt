@@ -13,6 +13,7 @@ import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.horizontalScroll
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.selection.selectableGroup
@@ -170,29 +171,35 @@ fun ChipChoice(
     tag: String,
     errors: List<FieldError> = emptyList(),
     allLabel: String? = null,
+    /** false: one line that scrolls sideways (filters above a list, to leave room for the list). */
+    wrap: Boolean = true,
 ) {
+    val chips: @Composable () -> Unit = {
+        allLabel?.let { Chip(it, selected == null, { onSelect(null) }, "$tag.all") }
+        for (option in options) Chip(option.label, option.id == selected, { onSelect(option.id) }, "$tag.${option.id}")
+    }
     Column(Modifier.fillMaxWidth().testTag(tag)) {
         title?.let { Text(it, style = MaterialTheme.typography.titleSmall) }
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            allLabel?.let {
-                FilterChip(
-                    selected = selected == null,
-                    onClick = { onSelect(null) },
-                    label = { Text(it) },
-                    modifier = Modifier.heightIn(min = MinTouch).testTag("$tag.all"),
-                )
-            }
-            for (option in options) {
-                FilterChip(
-                    selected = option.id == selected,
-                    onClick = { onSelect(option.id) },
-                    label = { Text(option.label) },
-                    modifier = Modifier.heightIn(min = MinTouch).testTag("$tag.${option.id}"),
-                )
-            }
+        if (wrap) {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) { chips() }
+        } else {
+            Row(Modifier.horizontalScroll(rememberScrollState()), horizontalArrangement = Arrangement.spacedBy(8.dp)) { chips() }
         }
         FieldErrors(errors, tag)
     }
+}
+
+/** A chip that says it is chosen with a tick as well as its colour. */
+@OptIn(ExperimentalMaterial3Api::class)
+@Composable
+private fun Chip(label: String, selected: Boolean, onClick: () -> Unit, tag: String) {
+    FilterChip(
+        selected = selected,
+        onClick = onClick,
+        label = { Text(label) },
+        leadingIcon = if (selected) { { Text("✓") } } else null,
+        modifier = Modifier.heightIn(min = MinTouch).testTag(tag),
+    )
 }
 
 /** A yes/no the person ticks: the whole row is the 48 dp target. */

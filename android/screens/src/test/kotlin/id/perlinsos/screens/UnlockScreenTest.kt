@@ -8,6 +8,9 @@ import androidx.compose.runtime.setValue
 import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.assertIsEnabled
 import androidx.compose.ui.test.assertIsNotEnabled
+import androidx.compose.ui.test.hasAnyAncestor
+import androidx.compose.ui.test.hasTestTag
+import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
@@ -27,6 +30,7 @@ class UnlockScreenTest {
                 when (event) {
                     is UnlockEvent.PinChanged -> state = state.copy(pin = event.pin)
                     UnlockEvent.Submit -> submitted += state.pin
+                    UnlockEvent.SwitchAgent -> submitted += "switch"
                 }
             })
         }
@@ -41,11 +45,19 @@ class UnlockScreenTest {
     }
 
     @Test
+    fun ganti_agenOpensTheSwitcherWhenSeveralAgentsShareThePhone() = runComposeUiTest {
+        val events = mutableListOf<UnlockEvent>()
+        setContent { UnlockScreen(UnlockScreenState(agentId = "agen-0001", canSwitchAgent = true), onEvent = { events += it }) }
+        onNodeWithTag(UnlockTags.SWITCH).performClick()
+        assertEquals(listOf<UnlockEvent>(UnlockEvent.SwitchAgent), events)
+    }
+
+    @Test
     fun theCoresRefusalIsShownUnderTheField() = runComposeUiTest {
         setContent {
             UnlockScreen(UnlockScreenState(agentId = "agen-0001", error = "PIN salah.", attemptsLeft = 2), onEvent = {})
         }
-        onNodeWithText("PIN salah.", useUnmergedTree = true).assertExists()
+        onNode(hasText("PIN salah.") and hasAnyAncestor(hasTestTag(UnlockTags.PIN)), useUnmergedTree = true).assertExists()
         onNodeWithText(Strings.unlockAttemptsLeft(2)).assertExists()
     }
 
