@@ -2,12 +2,14 @@
 # The shared Compose screens on the JVM (Compose Multiplatform desktop, headless).
 #   build-screens.sh deps            fetch the pinned jars (pom.xml) into the cache, if missing
 #   build-screens.sh compile         kotlinc + the Compose compiler plugin: screens, gallery, tests
-#   build-screens.sh gallery [DIR]   render every screen state to PNG (default /tmp/compose-gallery)
-#   build-screens.sh test            the UI tests (JUnit 5 console launcher), then
-#                                    a last line "screens: N passed, N failed"
-#   build-screens.sh all [DIR]       all of the above (the default)
+#   build-screens.sh gallery [DIR]   render every screen state to PNG (default ~/.cache/perlinsos/screens/gallery)
+#   build-screens.sh test [DIR]      the gallery, then the screenshot tests (each PNG against goldens/,
+#                                    diff PNGs beside the fresh ones) and the UI tests (JUnit 5
+#                                    console launcher); a last line "screens: N passed, N failed"
+#   build-screens.sh all [DIR]       the same (the default)
+#   build-screens.sh goldens         re-record goldens/ from a fresh render (review the change first)
 # Needs Java 17, Maven and the npm kotlin-compiler (fetched like ../../build.sh does).
-# Nothing is written inside the repository.
+# Nothing is written inside the repository except by `goldens`.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
@@ -16,6 +18,8 @@ KOTLIN_HOME=${KOTLIN_HOME:-$HOME/.cache/perlinsos/kotlinc-$KOTLIN_VERSION}
 SCREENS_POM=${SCREENS_POM:-$HERE/pom.xml}
 COMPOSE_DEPS=${COMPOSE_DEPS:-$HOME/.cache/perlinsos/compose-deps}
 SCREENS_OUT=${SCREENS_OUT:-$HOME/.cache/perlinsos/screens}
+GALLERY=${GALLERY:-$SCREENS_OUT/gallery}
+GOLDENS=$HERE/goldens
 JUNIT_STANDALONE=/usr/share/java/junit-platform-console-standalone.jar
 NICE=(nice -n "${SCREENS_NICE:-19}")
 
@@ -105,23 +109,35 @@ run_java() {
 }
 
 cmd_gallery() {
-    local dir="${1:-/tmp/compose-gallery}"
+    local dir="${1:-$GALLERY}" start=$SECONDS
     cmd_compile || return 1
     mkdir -p "$dir"
-    log "rendering the gallery into $dir (360x800 dp, density 2, font scale 1.0 and 1.5)"
-    run_java id.perlinsos.screens.gallery.GalleryKt "$dir"
+    log "rendering the gallery into $dir (360x800 dp, density 2, font scale 1.0 and 1.5, DejaVu Sans)"
+    run_java id.perlinsos.screens.gallery.GalleryKt "$dir" || { log "gallery failed"; return 1; }
+    log "gallery rendered in $((SECONDS - start)) s"
     echo "gallery: $dir"
 }
 
+# The gallery straight into goldens/ (stale goldens of removed states are deleted by the gallery).
+cmd_goldens() {
+    cmd_gallery "$GOLDENS" || return 1
+    echo "goldens re-recorded: $GOLDENS (review with git diff --stat, then commit)"
+}
+
+# Gallery, then one JUnit run: the screenshot comparison (GoldenTest) and the UI tests.
 cmd_test() {
-    cmd_compile || return 1
+    local dir="${1:-$GALLERY}"
+    cmd_gallery "$dir" || { echo "screens: 0 passed, 1 failed"; return 1; }
     local log_file="$SCREENS_OUT/junit.log" status=0 start=$SECONDS
-    log "UI tests (Compose desktop UI test API, JUnit 5 console launcher)"
-    run_java org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors \
+    log "screenshot and UI tests (Compose desktop UI test API, JUnit 5 console launcher)"
+    run_java -Dscreens.goldens="$GOLDENS" -Dscreens.gallery="$dir" \
+        org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors \
         --details=tree --select-package=id.perlinsos.screens --reports-dir="$SCREENS_OUT/report" \
         >"$log_file" 2>&1 || status=$?
     cat "$log_file"
-    log "UI tests ran in $((SECONDS - start)) s"
+    log "tests ran in $((SECONDS - start)) s"
+    local diffs; diffs=$(find "$dir" -maxdepth 1 -name '*.diff.png' | sort)
+    [ -n "$diffs" ] && log "changed screens (red = changed pixels):" && printf '   %s\n' $diffs >&2
     local passed failed
     passed=$(grep -o '[0-9]* tests successful' "$log_file" | grep -o '^[0-9]*' || echo 0)
     failed=$(grep -o '[0-9]* tests failed' "$log_file" | grep -o '^[0-9]*' || echo 0)
@@ -135,7 +151,7 @@ case "${1:-all}" in
     deps) cmd_deps ;;
     compile) cmd_compile ;;
     gallery) cmd_gallery "${2:-}" ;;
-    test) cmd_test ;;
-    all) cmd_gallery "${2:-}"; cmd_test ;;
-    *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    goldens) cmd_goldens ;;
+    test | all) start=$SECONDS; status=0; cmd_test "${2:-}" || status=$?; log "build-screens.sh all: $((SECONDS - start)) s"; exit $status ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -994,3 +994,97 @@ async fn an_officer_settles_a_visit_conflict_and_checks_a_receipt() {
     let page = officer.get("/review/tanda-terima?kode=%3Cscript%3E").await;
     assert!(!page.body.contains("<script>"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_reviews_an_objection_to_a_result_with_the_family_and_its_evidence() {
+    use perlinsos_core::objections::{
+        ObjectionForm, ObjectionPhoto, ObjectionPhotoInput, ObjectionReason,
+    };
+    use perlinsos_server::families::{self, Selection};
+    let server = Server::start().await;
+    add_accounts(&server);
+    let here = SCOPE[0];
+    let today = perlinsos_core::Date::of_unix_millis(perlinsos_core::date::now_millis());
+    let all = perlinsos_core::sample::families(51, 2, &[here], today);
+    server.import_families(&all);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[here]).await;
+    let place = Selection::Place {
+        kelurahan_code: here.to_owned(),
+        rw: None,
+        rt: None,
+    };
+    families::assign(&server.state, "petugas", "agen-01", &place).unwrap();
+    server.publish_results(&all, 1, 30);
+    phone.sync().await;
+    let family = &all[1];
+    let jpeg = perlinsos_core::sample::photo_taken_on(CAM2, today);
+    let receipt = phone
+        .objections()
+        .file(
+            &ObjectionForm {
+                family_id: family.id.clone(),
+                objector_nik: family.members[0].nik.clone(),
+                reason: ObjectionReason::DesilTidakSesuai,
+                statement: "Rumah kami masih berdinding bambu dan kami tidak punya sawah.".into(),
+            },
+            &[ObjectionPhotoInput {
+                bytes: &jpeg,
+                shows: ObjectionPhoto::Rumah,
+                captured_at: perlinsos_core::date::now_millis(),
+                gps: None,
+            }],
+        )
+        .unwrap();
+    phone.sync().await;
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let list = officer.get("/review/sanggahan-hasil").await;
+    assert!(list.body.contains(&receipt.record_id));
+    let path = format!("/review/sanggahan-hasil/{}", receipt.record_id);
+    let detail = officer.get(&path).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("TIDAK LAYAK"));
+    assert!(detail.body.contains(&esc_name(&family.members[0].name)));
+    assert!(
+        !detail.body.contains(&family.members[0].nik),
+        "a peninjau sees masked numbers"
+    );
+    assert!(detail.body.contains("berdinding bambu"));
+    let photo = officer
+        .get(&format!("/review/bukti/{}", first_photo(&detail.body)))
+        .await;
+    assert_eq!(photo.status, StatusCode::OK);
+    let csrf = csrf_of(&detail.body);
+    let decide = format!("{path}/putusan");
+    assert_eq!(
+        officer
+            .post(&decide, &[("csrf", &csrf), ("decision", "ditolak")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST,
+        "a reason is required"
+    );
+    let done = officer
+        .post(
+            &decide,
+            &[
+                ("csrf", &csrf),
+                ("decision", "dikabulkan"),
+                ("reason", "Akan diverifikasi ulang minggu depan."),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    phone.sync().await;
+    let seen = &phone.objections().of_family(&family.id).unwrap()[0];
+    assert_eq!(seen.status, perlinsos_core::objections::GRANTED);
+    assert_eq!(
+        seen.reason.as_deref(),
+        Some("Akan diverifikasi ulang minggu depan.")
+    );
+}
+
+fn esc_name(name: &str) -> String {
+    perlinsos_server::console::html::esc(name)
+}

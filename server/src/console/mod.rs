@@ -5,6 +5,7 @@ pub mod accounts;
 mod devices;
 mod duplicates;
 pub mod html;
+mod objections;
 mod visits;
 pub mod web_session;
 
@@ -41,6 +42,12 @@ pub fn routes() -> Router<AppState> {
         .route("/review/registrasi.csv", get(registrations_csv))
         .route("/review/data-ganda", get(duplicates::list_page))
         .route("/review/data-ganda/{id}/putusan", post(duplicates::decide))
+        .route("/review/sanggahan-hasil", get(objections::list_page))
+        .route("/review/sanggahan-hasil/{id}", get(objections::detail_page))
+        .route(
+            "/review/sanggahan-hasil/{id}/putusan",
+            post(objections::decide),
+        )
         .route("/review/kunjungan", get(visits::conflicts_page))
         .route("/review/kunjungan/{id}/pilih", post(visits::choose))
         .route("/review/tanda-terima", get(visits::receipt_page))
@@ -744,14 +751,15 @@ async fn photo(
     };
     // Evidence of a record inside the officer's scope (a sanggahan's or a household's).
     let mut params = vec![crate::db::text(sha.as_str())];
-    let in_scope = session
-        .operator
-        .scope
-        .condition("coalesce(s.kelurahan_code, h.kelurahan_code)", &mut params);
+    let in_scope = session.operator.scope.condition(
+        "coalesce(s.kelurahan_code, h.kelurahan_code, o.kelurahan_code)",
+        &mut params,
+    );
     let sql = format!(
         "SELECT 1 FROM evidence_index e
          LEFT JOIN sanggahan s ON e.record_kind = 'sanggahan' AND s.id = e.record_id
          LEFT JOIN households h ON e.record_kind = 'household' AND h.id = e.record_id
+         LEFT JOIN objections o ON e.record_kind = 'objection' AND o.id = e.record_id
          WHERE e.sha256 = ?1 AND {in_scope}"
     );
     let known = state
