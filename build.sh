@@ -68,6 +68,9 @@ stop_test_postgres() {
     rm -rf "$PG_DIR"
 }
 
+# Where ./build.sh test leaves the rendered screens (PNG, one per state and font scale).
+SCREENS_GALLERY="${SCREENS_GALLERY:-$HOME/.cache/perlinsos/screens/gallery}"
+
 cmd_test() {
     need_rust
     log "cargo fmt --check"
@@ -80,6 +83,11 @@ cmd_test() {
     local out; out=$(mktemp)
     cargo test --workspace --locked 2>&1 | tee "$out"
     cmd_kotlin_test | tee -a "$out"
+    # The app's shared Compose screens on the JVM (Compose desktop from Maven Central): compiled,
+    # rendered at 360x800 dp and font scale 1.0/1.5 into the gallery, compared with the goldens,
+    # and driven by UI tests.
+    log "Compose screens: compile, gallery ($SCREENS_GALLERY), goldens, UI tests"
+    SCREENS_NICE=0 android/screens/build-screens.sh all "$SCREENS_GALLERY" 2>&1 | tee -a "$out"
     log "the server's sync and review-console tests again, on PostgreSQL (a throw-away cluster)"
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
@@ -89,7 +97,7 @@ cmd_test() {
     # (about 12 minutes with a warm target dir; bench/ARM-REPORT.md).
     log "ARM (aarch64): cross-build, tests under qemu, library size"
     tools/arm.sh 2>&1 | tee -a "$out"
-    awk '/^test result:/ { p += $4; f += $6 } /^kotlin: / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
+    awk '/^test result:/ { p += $4; f += $6 } /^(kotlin|screens): / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"
 }

@@ -109,8 +109,9 @@ run_java() {
 }
 
 cmd_gallery() {
-    local dir="${1:-$GALLERY}" start=$SECONDS
+    local dir="${1:-$GALLERY}" start
     cmd_compile || return 1
+    start=$SECONDS
     mkdir -p "$dir"
     log "rendering the gallery into $dir (360x800 dp, density 2, font scale 1.0 and 1.5, DejaVu Sans)"
     run_java id.perlinsos.screens.gallery.GalleryKt "$dir" || { log "gallery failed"; return 1; }

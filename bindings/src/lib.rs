@@ -9,6 +9,7 @@ mod sanggahan;
 mod sync;
 #[cfg(feature = "test-hooks")]
 mod test_hooks;
+mod worklist;
 
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
@@ -20,6 +21,7 @@ pub use registration::{registration_choices, DraftView, HouseholdForm, MemberFor
 pub use resident::ResidentSession;
 pub use sanggahan::{RecipientView, SanggahanFiling, SanggahanPhoto, SanggahanView};
 pub use sync::{Enrollment, OutboxView, SyncListener, SyncReport};
+pub use worklist::{FamilyDetail, FamilyView, ReceiptView, ResultView, VisitDraftView};
 
 uniffi::setup_scaffolding!();
 

@@ -24,3 +24,31 @@ impl Phone {
         Ok(())
     }
 }
+
+/// A synthetic DTSEN extract (CSV) of `count` families in `kelurahan`, for the Kotlin tests to
+/// hand to `perlinsos-server import-families`.
+#[uniffi::export]
+pub fn test_sample_extract(seed: u64, count: u32, kelurahan: String) -> String {
+    let families = perlinsos_core::sample::families(
+        seed,
+        count as usize,
+        &[kelurahan.as_str()],
+        perlinsos_core::Date::today(),
+    );
+    perlinsos_rules::dtsen::extract::write(&families)
+}
+
+/// The sample answers of a visit that found the family (the demo's), laid on a draft.
+#[uniffi::export]
+impl Phone {
+    pub fn test_answer_found(
+        &self,
+        session: std::sync::Arc<crate::AgentSession>,
+        draft_id: String,
+    ) -> Result<u64, ApiError> {
+        let book = session.with(|s| self.core.visits(s))?;
+        let mut draft = book.draft(&draft_id)?;
+        perlinsos_core::sample::answer_found(&mut draft, perlinsos_core::date::now_millis());
+        Ok(book.save(&draft)?)
+    }
+}

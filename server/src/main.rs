@@ -54,11 +54,15 @@ enum UserCommand {
 }
 
 #[derive(clap::Args)]
-#[group(id = "which", required = true, multiple = false, args = ["kelurahan", "families"])]
+#[group(skip)]
 struct AssignTarget {
     #[arg(long)]
     agent: String,
-    #[arg(long)]
+    #[arg(
+        long,
+        required_unless_present = "families",
+        conflicts_with = "families"
+    )]
     kelurahan: Option<String>,
     #[arg(long, requires = "kelurahan")]
     rw: Option<u16>,

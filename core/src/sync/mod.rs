@@ -782,6 +782,26 @@ impl Syncer {
                 None,
                 now,
             ),
+            // The district has it; a later answer of its own (a conflict, a decision) follows
+            // in the change feed and wins (the row's status time stays the filing's).
+            outbox_kind::VISIT_RECORDED => tx
+                .execute(
+                    "UPDATE visits SET status = ?2 WHERE id = ?1 AND status = ?3",
+                    params![p.entity_id, crate::visits::ACCEPTED, crate::visits::WAITING],
+                )
+                .map(drop)
+                .map_err(Error::from),
+            outbox_kind::OBJECTION_FILED => tx
+                .execute(
+                    "UPDATE objections SET status = ?2 WHERE id = ?1 AND status = ?3",
+                    params![
+                        p.entity_id,
+                        crate::objections::RECEIVED,
+                        crate::objections::WAITING
+                    ],
+                )
+                .map(drop)
+                .map_err(Error::from),
             _ => Ok(()),
         };
         match outcome {

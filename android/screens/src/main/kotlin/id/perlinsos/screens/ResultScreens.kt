@@ -64,7 +64,7 @@ object ResultTags {
 @Composable
 fun ResultScreen(state: ResultState, onEvent: (ResultEvent) -> Unit, modifier: Modifier = Modifier) {
     ScreenColumn(Strings.resultTitle, modifier, subtitle = state.familyHead) {
-        if (state.offline) OfflineBanner(Strings.worklistOffline(null))
+        if (state.offline) OfflineBanner(Strings.resultOffline)
         val eligibility = state.eligibility
         if (eligibility == null) {
             NoteCard(Strings.resultNone, "result.none")

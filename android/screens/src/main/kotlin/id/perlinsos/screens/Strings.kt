@@ -178,6 +178,7 @@ object Strings {
     const val resultDeadline = "Batas waktu sanggahan"
     const val resultWhatNow = "Yang bisa Bapak/Ibu lakukan"
     const val resultWhat = "hasil penilaian"
+    const val resultOffline = "Hasil ini dari sinkronisasi terakhir. Hasil yang lebih baru muncul setelah ponsel tersambung ke dinas."
     const val resultNone = "Hasil untuk keluarga ini belum terbit. Hasil dikirim dinas melalui sinkronisasi."
     const val resultObject = "Ajukan sanggahan"
     const val resultDeadlinePassed = "Batas waktu sanggahan sudah lewat."
