@@ -128,6 +128,11 @@ impl AgentSession {
         }
     }
 
+    /// Puts a session back (resident mode was refused).
+    pub(crate) fn restore(&self, session: session::AgentSession) {
+        *self.slot() = Some(session);
+    }
+
     /// Moves the session out (into resident mode); the object stays, locked.
     pub(crate) fn take(&self) -> Result<session::AgentSession, ApiError> {
         self.slot()

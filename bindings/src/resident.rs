@@ -43,7 +43,12 @@ impl Phone {
         book: Option<SanggahanBook>,
     ) -> Result<Arc<ResidentSession>, ApiError> {
         let agent = session.take()?;
-        let inner = self.core.resident_mode(agent, scope)?;
+        // A refused entry gives the agent's session back (it is not lost to the resident).
+        let inner = self.core.resident_mode(agent, scope).map_err(|refused| {
+            let refused = *refused;
+            session.restore(refused.session);
+            ApiError::from(refused.error)
+        })?;
         Ok(Arc::new(ResidentSession {
             phone: self,
             inner: Mutex::new(Some(inner)),

@@ -182,7 +182,11 @@ impl Phone {
     }
 
     /// Hands the phone to a resident for one record; the agent's session is consumed.
-    pub fn resident_mode(&self, session: AgentSession, scope: Scope) -> Result<ResidentSession> {
+    pub fn resident_mode(
+        &self,
+        session: AgentSession,
+        scope: Scope,
+    ) -> std::result::Result<ResidentSession, Box<crate::session::resident::EnterRefused>> {
         session.enter_resident_mode(self.store.clone(), &self.device, scope)
     }
 

@@ -282,11 +282,26 @@ impl Generator {
 /// Fictitious DTSEN families for worklists: `count` families of 1..=6 members spread over
 /// `kelurahan`, ids `DTSEN-<seed>-<n>`, version 1, some with a desil and programmes.
 pub fn families(seed: u64, count: usize, kelurahan: &[&str], today: Date) -> Vec<Family> {
+    families_sized(seed, count, kelurahan, today, 1..=6)
+}
+
+/// As [`families`], each family's size drawn from `sizes`.
+pub fn families_sized(
+    seed: u64,
+    count: usize,
+    kelurahan: &[&str],
+    today: Date,
+    sizes: std::ops::RangeInclusive<usize>,
+) -> Vec<Family> {
     let mut generator = Generator::new(seed, today);
+    let (low, high) = (
+        *sizes.start().max(&1),
+        *sizes.end().max(sizes.start()).max(&1),
+    );
     (0..count)
         .map(|n| {
             let place = kelurahan[n % kelurahan.len().max(1)];
-            let size = 1 + generator.rng().below(6) as usize;
+            let size = low + generator.rng().below((high - low + 1) as u64) as usize;
             generator.family_in(&format!("DTSEN-{seed}-{n:06}"), place, size)
         })
         .collect()

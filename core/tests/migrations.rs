@@ -16,6 +16,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (8, include_str!("fixtures/schema_v8.sql")),
     (9, include_str!("fixtures/schema_v9.sql")),
     (10, include_str!("fixtures/schema_v10.sql")),
+    (11, include_str!("fixtures/schema_v11.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {

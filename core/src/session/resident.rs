@@ -45,16 +45,72 @@ pub struct ResidentSession {
     cipher: Arc<Cipher>,
 }
 
+/// Entering resident mode was refused: the agent keeps their session, with the reason.
+pub struct EnterRefused {
+    pub session: AgentSession,
+    pub error: Error,
+}
+
+impl std::fmt::Debug for EnterRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterRefused")
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
 impl AgentSession {
     /// Hands the phone to a resident for one record. The agent's session is consumed: the app
-    /// gets it back only through [`ResidentSession::leave`] with the PIN.
+    /// gets it back only through [`ResidentSession::leave`] with the PIN — or at once, inside
+    /// the refusal, when entering fails (a household or family that is not the agent's, an idle
+    /// lock, a failed write).
     pub fn enter_resident_mode(
         self,
         store: Arc<Store>,
         device: &Device,
         scope: Scope,
-    ) -> Result<ResidentSession> {
+    ) -> std::result::Result<ResidentSession, Box<EnterRefused>> {
+        match self.check_and_log_entry(&store, device, &scope) {
+            Ok(cipher) => Ok(ResidentSession {
+                agent_id: self.agent_id.clone(),
+                scope,
+                store,
+                cipher,
+            }),
+            Err(error) => Err(Box::new(EnterRefused {
+                session: self,
+                error,
+            })),
+        }
+    }
+
+    fn check_and_log_entry(
+        &self,
+        store: &Arc<Store>,
+        device: &Device,
+        scope: &Scope,
+    ) -> Result<Arc<Cipher>> {
         let cipher = self.cipher()?;
+        match scope {
+            Scope::Household(id) => {
+                let household = Registry::new(store.clone(), cipher.clone()).household(id)?;
+                if household.agent_id != self.agent_id {
+                    return Err(Error::invalid("scope", ErrorCode::SessionOutOfScope));
+                }
+            }
+            Scope::Family(id) => {
+                let listed = crate::worklist::Worklist::new(
+                    store.clone(),
+                    device.reference_cipher(),
+                    &self.agent_id,
+                )
+                .family(id)?;
+                if listed.is_none() {
+                    return Err(Error::invalid("scope", ErrorCode::FamilyNotAssigned));
+                }
+            }
+            Scope::Sanggahan(_) => {}
+        }
         store.write(|tx| {
             audit::append(
                 tx,
@@ -66,12 +122,7 @@ impl AgentSession {
             )
             .map(drop)
         })?;
-        Ok(ResidentSession {
-            agent_id: self.agent_id.clone(),
-            scope,
-            store,
-            cipher,
-        })
+        Ok(cipher)
     }
 }
 

@@ -460,6 +460,28 @@ mod resident_mode {
             .unwrap();
         drop(registry);
 
+        // A household that is not there, or a family not on the list: refused, and the agent
+        // keeps the session (it is not lost to an empty resident mode).
+        let Err(refused) = session.enter_resident_mode(
+            store.clone(),
+            &device,
+            Scope::Household("tidak-ada".into()),
+        ) else {
+            panic!("entered for a household that is not there");
+        };
+        let Err(refused) = refused.session.enter_resident_mode(
+            store.clone(),
+            &device,
+            Scope::Family("DTSEN-x".into()),
+        ) else {
+            panic!("entered for a family not on the list");
+        };
+        assert_eq!(
+            refused.error.field_errors()[0].code,
+            ErrorCode::FamilyNotAssigned
+        );
+        let session = refused.session;
+        assert!(session.cipher().is_ok(), "the agent's session still works");
         let resident = session
             .enter_resident_mode(store.clone(), &device, Scope::Household(mine.clone()))
             .unwrap();

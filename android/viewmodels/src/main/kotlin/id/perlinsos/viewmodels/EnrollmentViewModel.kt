@@ -107,7 +107,7 @@ class EnrollmentViewModel(
         }
         if (local.isNotEmpty()) {
             _state.update {
-                it.copy(problem = local.first(), fieldErrors = FieldErrors(local.associateBy { p -> p.field }))
+                it.copy(problem = local.first(), fieldErrors = FieldErrors.ofAll(local))
             }
             return Job().apply { complete() }
         }
@@ -133,7 +133,7 @@ class EnrollmentViewModel(
         try {
             return phone.enrollAgent(agentId, pin, secret)
         } catch (e: ApiException.Invalid) {
-            if (e.code != AGENT_EXISTS) throw e
+            if (ErrorCode.of(e.code) != ErrorCode.SessionAgentExists) throw e
             // An earlier try enrolled this agent here and stopped before the server step: the
             // PIN opens that profile (a wrong one counts as a wrong PIN, the core's rule).
             return try {
@@ -190,7 +190,6 @@ class EnrollmentViewModel(
         const val RECOVERY_HEX = "RECOVERY_HEX"
         const val PIN_REPEAT_FIELD = "pin_repeat"
         const val RECOVERY_FIELD = "recovery_secret"
-        private const val AGENT_EXISTS = "SESSION_AGENT_EXISTS"
         private const val HEX = "0123456789abcdef"
 
         /**

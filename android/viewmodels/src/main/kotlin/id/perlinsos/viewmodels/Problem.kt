@@ -11,7 +11,26 @@ import kotlinx.coroutines.withContext
 import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.InternalException
 
-data class Problem(val code: String, val message: String, val field: String = "")
+data class Problem(val code: String, val message: String, val field: String = "") {
+    /** The code as the enum the app branches on ([ErrorCode.Unknown] for any other). */
+    val kind: ErrorCode get() = ErrorCode.of(code)
+
+    /** The agent's session can no longer be used: the app must ask for the PIN again. */
+    val locksSession: Boolean get() = kind == ErrorCode.SessionIdleLocked
+}
+
+/** The problem shown for a Rust panic (uniffi's [InternalException]): the app stays open. */
+val internalProblem = Problem(
+    ErrorCode.Internal.wire,
+    "Terjadi kesalahan di aplikasi; perubahan terakhir tidak disimpan. Coba lagi.",
+)
+
+/** A core call's failure as a [Problem]; null for anything else (cancellation, our own bugs). */
+fun Throwable.toProblemOrNull(): Problem? = when (this) {
+    is ApiException -> toProblem()
+    is InternalException -> internalProblem
+    else -> null
+}
 
 fun ApiException.toProblem(): Problem = when (this) {
     is ApiException.Invalid -> Problem(code, reason, field)
@@ -21,17 +40,35 @@ fun ApiException.toProblem(): Problem = when (this) {
         Problem(code, "Terjadi kesalahan penyimpanan di ponsel ($code). Coba lagi; bila berulang, hubungi operator dinas.")
 }
 
-/** A core call's problems by the core's field name ("household.kk", "members[1].ikd", "answers.lantai"). */
-data class FieldErrors(val byField: Map<String, Problem> = emptyMap()) {
-    /** The problem of a field by its full name or its last part ("kk", "nik", "lantai"). */
-    operator fun get(name: String): Problem? =
-        byField[name] ?: byField.entries.firstOrNull { it.key.endsWith(".$name") }?.value
+/**
+ * A core call's problems by the core's field name ("household.kk", "members[1].ikd",
+ * "answers.lantai"). [problems] keeps every one, in the core's order (a field may have
+ * several); [byField] the first of each field. Where the core gives a full list
+ * (`visitCheck`), all of it is kept; a refused call (`ApiException.Invalid`) names one field
+ * only (the core's first problem), and that is what is kept.
+ */
+data class FieldErrors(
+    val byField: Map<String, Problem> = emptyMap(),
+    val problems: List<Problem> = byField.values.toList(),
+) {
+    /** The first problem of a field by its full name or its last part ("kk", "nik", "lantai"). */
+    operator fun get(name: String): Problem? = all(name).firstOrNull()
 
-    val isEmpty: Boolean get() = byField.isEmpty()
+    /** Every problem of a field, by its full name or its last part. */
+    fun all(name: String): List<Problem> =
+        problems.filter { it.field == name }.ifEmpty { problems.filter { it.field.endsWith(".$name") } }
+
+    val isEmpty: Boolean get() = problems.isEmpty()
 
     companion object {
         fun of(problem: Problem): FieldErrors =
             if (problem.field.isEmpty()) FieldErrors() else FieldErrors(mapOf(problem.field to problem))
+
+        /** Every problem with a field (those without one belong to the screen's top card). */
+        fun ofAll(problems: List<Problem>): FieldErrors {
+            val onFields = problems.filter { it.field.isNotEmpty() }
+            return FieldErrors(onFields.groupBy { it.field }.mapValues { it.value.first() }, onFields)
+        }
     }
 }
 
@@ -52,7 +89,7 @@ internal class CoreCalls(private val scope: CoroutineScope, private val io: Coro
             onProblem(e.toProblem())
         } catch (e: InternalException) {
             // A bug in the core (a panic) must not close the agent's app; its write was rolled back.
-            onProblem(Problem("INTERNAL", "Terjadi kesalahan di aplikasi; perubahan terakhir tidak disimpan. Coba lagi."))
+            onProblem(internalProblem)
         } finally {
             onDone()
         }

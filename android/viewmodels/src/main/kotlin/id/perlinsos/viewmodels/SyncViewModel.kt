@@ -1,9 +1,14 @@
 // The sync screen's state: progress while a sync runs (items and bytes), what waits, and the
 // parked items with the server's reasons. Cancelling the coroutine cancels the sync; the core
-// keeps the outbox consistent.
+// keeps the outbox consistent. Every core call (the outbox read included, which the screen
+// used to make on the main thread) runs on the repository's dispatcher; a core failure or a
+// panic becomes the banner's message, never a crash.
 package id.perlinsos.viewmodels
 
+import id.perlinsos.viewmodels.repository.PhoneRepository
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -15,6 +20,7 @@ import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.ParkedItem
 import uniffi.perlinsos_ffi.Phone
 import uniffi.perlinsos_ffi.SyncListener
+import uniffi.perlinsos_ffi.SyncReport
 
 data class SyncState(
     val running: Boolean = false,
@@ -26,13 +32,24 @@ data class SyncState(
     val parked: List<ParkedItem> = emptyList(),
     /// In Bahasa Indonesia, for the banner.
     val message: String? = null,
+    /** The last sync's report (null before one ended). */
+    val report: SyncReport? = null,
+    /** The last sync or outbox read failed: why (offline, a locked session, the core). */
+    val problem: Problem? = null,
+    /** When the last sync ended well (the phone's clock). */
+    val lastSyncAtMs: Long? = null,
 )
 
 class SyncViewModel(
-    private val phone: Phone,
+    private val repo: PhoneRepository,
     private val session: AgentSession,
     private val scope: CoroutineScope,
 ) {
+    /** Runs the core on the caller's thread (the JVM tests that predate the repository). */
+    @Deprecated("Blocks the caller: use the PhoneRepository constructor")
+    constructor(phone: Phone, session: AgentSession, scope: CoroutineScope) :
+        this(PhoneRepository(phone, Dispatchers.Unconfined), session, scope)
+
     private val _state = MutableStateFlow(SyncState())
     val state: StateFlow<SyncState> = _state.asStateFlow()
     private var job: Job? = null
@@ -41,9 +58,17 @@ class SyncViewModel(
         refresh()
     }
 
-    fun refresh() {
-        val outbox = phone.outbox()
-        _state.update { it.copy(pending = outbox.pending.toLong(), parked = outbox.parked) }
+    /** Reads the outbox again (on the repository's dispatcher). */
+    fun refresh(): Job = scope.launch(start = CoroutineStart.UNDISPATCHED) { load() }
+
+    private suspend fun load() {
+        try {
+            val outbox = repo.outbox()
+            _state.update { it.copy(pending = outbox.pending.toLong(), parked = outbox.parked) }
+        } catch (e: Exception) {
+            val p = e.toProblemOrNull() ?: throw e
+            _state.update { it.copy(problem = p, message = p.message) }
+        }
     }
 
     private val listener = object : SyncListener {
@@ -56,25 +81,28 @@ class SyncViewModel(
         override fun onChanges(applied: ULong) {}
     }
 
-    fun start(maxPasses: UInt = 5u) {
-        if (job?.isActive == true) return
-        _state.update { it.copy(running = true, message = null) }
-        job = scope.launch {
-            val message = try {
-                val report = phone.sync(session, maxPasses, listener)
-                "Terkirim ${report.accepted} data" + if (report.parked > 0u) ", ${report.parked} ditahan." else "."
-            } catch (e: ApiException.Offline) {
-                "Server tidak terjangkau; coba lagi nanti."
-            } catch (e: ApiException.Invalid) {
-                e.reason
-            } catch (e: ApiException.Internal) {
-                "Sinkronisasi gagal (${e.code})."
+    fun start(maxPasses: UInt = 5u): Job {
+        job?.takeIf { it.isActive }?.let { return it }
+        _state.update { it.copy(running = true, message = null, problem = null) }
+        val started = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+            try {
+                val report = repo.sync(session, maxPasses, listener)
+                val message = "Terkirim ${report.accepted} data" + if (report.parked > 0u) ", ${report.parked} ditahan." else "."
+                _state.update { it.copy(message = message, report = report, lastSyncAtMs = System.currentTimeMillis()) }
+            } catch (e: Exception) {
+                val p = when (e) {
+                    is ApiException.Offline -> Problem(ErrorCode.Offline.wire, "Server tidak terjangkau; coba lagi nanti.")
+                    is ApiException.Internal -> Problem(e.code, "Sinkronisasi gagal (${e.code}).")
+                    else -> e.toProblemOrNull() ?: throw e
+                }
+                _state.update { it.copy(message = p.message, problem = p) }
             } finally {
                 _state.update { it.copy(running = false) }
             }
-            _state.update { it.copy(message = message) }
-            refresh()
+            load()
         }
+        job = started
+        return started
     }
 
     /** Waits for the running sync, if any (tests, and screens that chain a step after it). */
@@ -82,14 +110,19 @@ class SyncViewModel(
         job?.join()
     }
 
-    fun cancel() {
+    fun cancel(): Job {
         job?.cancel()
         _state.update { it.copy(running = false, message = "Sinkronisasi dibatalkan.") }
-        refresh()
+        return refresh()
     }
 
-    fun retryParked() {
-        phone.retryParked()
-        refresh()
+    fun retryParked(): Job = scope.launch(start = CoroutineStart.UNDISPATCHED) {
+        try {
+            repo.retryParked()
+        } catch (e: Exception) {
+            val p = e.toProblemOrNull() ?: throw e
+            _state.update { it.copy(problem = p, message = p.message) }
+        }
+        load()
     }
 }
