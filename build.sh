@@ -133,6 +133,9 @@ cmd_bench() {
     export PERLINSOS_INGEST_BENCH_REPORT="${PERLINSOS_INGEST_BENCH_REPORT:-$PWD/bench/INGEST-REPORT.md}"
     start_test_postgres
     cargo bench --locked -p perlinsos-e2e --bench ingest
+    # Worklists: phone search on 3,000 families, the 3G download, a 400,000-family import.
+    export PERLINSOS_WORKLIST_BENCH_REPORT="${PERLINSOS_WORKLIST_BENCH_REPORT:-$PWD/bench/WORKLIST-REPORT.md}"
+    cargo bench --locked -p perlinsos-e2e --bench worklist
 }
 
 cmd_fuzz() {

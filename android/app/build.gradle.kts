@@ -49,6 +49,11 @@ android {
     }
 
     sourceSets.getByName("main").jniLibs.srcDir(jniLibsDir)
+    // The shared screens (no android.*, compiled and tested on the JVM by
+    // ../screens/build-screens.sh) and their mappings from the view-models (src/app), compiled
+    // into the app as they are. Not built here: no Android SDK on these machines.
+    sourceSets.getByName("main").java.srcDirs("../screens/src/main/kotlin", "../screens/src/app/kotlin")
+    sourceSets.getByName("main").resources.srcDir("../screens/src/main/resources")
 }
 
 kotlin {

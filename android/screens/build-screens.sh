@@ -8,6 +8,10 @@
 #                                    console launcher); a last line "screens: N passed, N failed"
 #   build-screens.sh all [DIR]       the same (the default)
 #   build-screens.sh goldens         re-record goldens/ from a fresh render (review the change first)
+#   build-screens.sh walk            the agent's day through the real screens, view-models (src/app
+#                                    mappings, ../viewmodels) and library against a real perlinsos-server;
+#                                    a last line "walk: N passed, N failed" (skipped, with the reason,
+#                                    when the library, the bindings or the server binary is missing)
 # Needs Java 17, Maven and the npm kotlin-compiler (fetched like ../../build.sh does).
 # Nothing is written inside the repository except by `goldens`.
 set -euo pipefail
@@ -148,11 +152,71 @@ cmd_test() {
     return "$status"
 }
 
+# ---- The walk: screens + src/app + ../viewmodels + the generated bindings + src/walk, in one
+# kotlinc call, run against the host library and a real server (both built by ../../build.sh;
+# this never runs cargo). Paths: WALK_BINDINGS (the generated Kotlin), WALK_LIB_DIR (the folder
+# of libperlinsos_ffi.so), PERLINSOS_SERVER_BIN.
+TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/perlinsos/target}
+WALK_BINDINGS=${WALK_BINDINGS:-$TARGET_DIR/bindings/kotlin-test-hooks}
+WALK_LIB_DIR=${WALK_LIB_DIR:-$TARGET_DIR/debug}
+WALK_SERVER_BIN=${PERLINSOS_SERVER_BIN:-$TARGET_DIR/debug/perlinsos-server}
+JNA_JAR=${JNA_JAR:-/usr/share/java/jna.jar}
+REPO=$(cd "$HERE/../.." && pwd)
+
+cmd_walk() {
+    local missing=""
+    [ -f "$WALK_LIB_DIR/libperlinsos_ffi.so" ] || missing="$missing library $WALK_LIB_DIR/libperlinsos_ffi.so;"
+    [ -x "$WALK_SERVER_BIN" ] || missing="$missing server $WALK_SERVER_BIN;"
+    [ -n "$(find "$WALK_BINDINGS" -name '*.kt' -print -quit 2>/dev/null)" ] || missing="$missing bindings in $WALK_BINDINGS;"
+    if [ -n "$missing" ]; then
+        log "walk skipped: missing$missing build them with ../../build.sh kotlin-test (or bindings), or set WALK_LIB_DIR, WALK_BINDINGS, PERLINSOS_SERVER_BIN"
+        echo "walk: 0 passed, 0 failed (skipped)"
+        return 0
+    fi
+    cmd_deps || return 1
+    apt_install libjna-java
+    local classes="$SCREENS_OUT/walk-classes" stamp="$SCREENS_OUT/walk.stamp" start=$SECONDS
+    local want; want="$KOTLIN_HOME $(cat "$COMPOSE_DEPS/.pom.sha256") $WALK_BINDINGS"
+    if [ -f "$stamp" ] && [ -d "$classes" ] && [ "$(cat "$stamp")" = "$want" ] &&
+        [ -z "$(find "$HERE/src" "$HERE/../viewmodels/src" "$WALK_BINDINGS" -newer "$stamp" -print -quit)" ]; then
+        log "walk: classes up to date"
+    else
+        log "kotlinc $KOTLIN_VERSION + Compose plugin (screens, src/app, viewmodels, bindings, walk)"
+        rm -rf "$classes" "$stamp" && mkdir -p "$SCREENS_OUT"
+        "${NICE[@]}" "$KOTLIN_HOME/bin/kotlinc" -jvm-target 17 -nowarn \
+            -Xplugin="$KOTLIN_HOME/lib/compose-compiler-plugin.jar" \
+            -cp "$(classpath):$JNA_JAR" -d "$classes" \
+            "$HERE/src/main/kotlin" "$HERE/src/app/kotlin" "$HERE/../viewmodels/src/main/kotlin" \
+            "$WALK_BINDINGS" "$HERE/src/walk/kotlin" ||
+            { rm -rf "$classes"; log "kotlinc failed"; echo "walk: 0 passed, 1 failed"; return 1; }
+        echo "$want" >"$stamp"
+        log "walk compiled in $((SECONDS - start)) s"
+    fi
+    local log_file="$SCREENS_OUT/walk.log" status=0 run=$SECONDS
+    log "the walk (real screens, view-models, library $WALK_LIB_DIR, server $WALK_SERVER_BIN)"
+    (cd "$REPO" && RUST_BACKTRACE=0 PERLINSOS_SERVER_BIN="$WALK_SERVER_BIN" "${NICE[@]}" java -Djava.awt.headless=true \
+        -Djna.library.path="$WALK_LIB_DIR" -Dwalk.fixtures="$REPO/bindings/kotlin-tests/fixtures" \
+        -Dwalk.photos="$REPO/core/data/photos" \
+        -cp "$classes:$HERE/src/main/resources:$(classpath):$JNA_JAR" \
+        org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors \
+        --details=tree --select-package=id.perlinsos.screens.walk --reports-dir="$SCREENS_OUT/walk-report") \
+        >"$log_file" 2>&1 || status=$?
+    cat "$log_file"
+    log "walk ran in $((SECONDS - run)) s"
+    local passed failed
+    passed=$(grep -o '[0-9]* tests successful' "$log_file" | grep -o '^[0-9]*' || echo 0)
+    failed=$(grep -o '[0-9]* tests failed' "$log_file" | grep -o '^[0-9]*' || echo 0)
+    [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+    echo "walk: $passed passed, $failed failed"
+    return "$status"
+}
+
 case "${1:-all}" in
     deps) cmd_deps ;;
     compile) cmd_compile ;;
     gallery) cmd_gallery "${2:-}" ;;
     goldens) cmd_goldens ;;
+    walk) start=$SECONDS; status=0; cmd_walk || status=$?; log "build-screens.sh walk: $((SECONDS - start)) s"; exit $status ;;
     test | all) start=$SECONDS; status=0; cmd_test "${2:-}" || status=$?; log "build-screens.sh all: $((SECONDS - start)) s"; exit $status ;;
-    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

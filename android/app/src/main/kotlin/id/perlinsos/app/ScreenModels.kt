@@ -1,7 +1,7 @@
 // One AndroidX ViewModel per screen, holding the pure view-model with viewModelScope: it
-// survives rotation, and its work is cancelled when the screen is gone for good. The older
-// view-models (PIN, sync, sanggahan list) call the core synchronously, so their wrappers move
-// those calls to Dispatchers.IO: the main thread never waits on the core.
+// survives rotation, and its work is cancelled when the screen is gone for good. Every
+// view-model runs its core calls on Dispatchers.IO (a PhoneRepository, or its io parameter):
+// the main thread never waits on the core, and a core failure or panic is a state, not a crash.
 package id.perlinsos.app
 
 import androidx.compose.runtime.Composable
@@ -13,20 +13,15 @@ import androidx.lifecycle.viewmodel.viewModelFactory
 import id.perlinsos.viewmodels.EnrollmentViewModel
 import id.perlinsos.viewmodels.HouseholdWizardViewModel
 import id.perlinsos.viewmodels.PmtPreviewViewModel
-import id.perlinsos.viewmodels.Problem
+import id.perlinsos.viewmodels.SessionGate
 import id.perlinsos.viewmodels.ResidentModeViewModel
 import id.perlinsos.viewmodels.SanggahanListViewModel
 import id.perlinsos.viewmodels.SyncViewModel
 import id.perlinsos.viewmodels.UnlockViewModel
 import id.perlinsos.viewmodels.VisitsViewModel
-import id.perlinsos.viewmodels.toProblem
+import id.perlinsos.viewmodels.repository.PhoneRepository
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.flow.MutableStateFlow
-import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asStateFlow
-import kotlinx.coroutines.launch
 import uniffi.perlinsos_ffi.AgentSession
-import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.Phone
 
 /** A screen model created once per key (a new agent session gives new screen models). */
@@ -37,12 +32,18 @@ inline fun <reified M : ViewModel> screenModel(key: String, crossinline create: 
 /** Keys a screen model to one session object: after resident mode the old one stays locked. */
 fun AgentSession.key(): String = System.identityHashCode(this).toString()
 
+/**
+ * The PIN screen and the app's session in one place ([SessionGate]): the PIN model hands its
+ * session out once and then asks for the PIN again, so an idle lock or a hand-back from
+ * resident mode can no longer send an old session back (the lock loop of issue 21).
+ */
 class UnlockScreenModel(phone: Phone, agentId: String) : ViewModel() {
-    val unlock = UnlockViewModel(phone, agentId)
+    val gate = SessionGate(UnlockViewModel(PhoneRepository(phone, Dispatchers.IO), agentId, viewModelScope))
+    val unlock: UnlockViewModel get() = gate.unlock
 
-    // The PIN's key derivation is slow on purpose.
+    // The PIN's key derivation is slow on purpose: it runs on Dispatchers.IO.
     fun submit(pin: String) {
-        viewModelScope.launch(Dispatchers.IO) { unlock.submit(pin) }
+        gate.unlock.submit(pin)
     }
 }
 
@@ -68,49 +69,27 @@ class ResidentScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
 }
 
 class SanggahanListScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
-    val list = SanggahanListViewModel(phone, session)
-    private val _problem = MutableStateFlow<Problem?>(null)
-    val problem: StateFlow<Problem?> = _problem.asStateFlow()
+    val list = SanggahanListViewModel(PhoneRepository(phone, Dispatchers.IO), session, viewModelScope)
+    val problem = list.problem
 
     fun refresh() {
-        viewModelScope.launch(Dispatchers.IO) {
-            _problem.value = try {
-                list.refresh()
-                null
-            } catch (e: ApiException) {
-                e.toProblem()
-            }
-        }
+        list.refresh()
     }
 }
 
+/** The sync screen: every core call (the outbox read too) on Dispatchers.IO, never the main thread. */
 class SyncScreenModel(phone: Phone, session: AgentSession) : ViewModel() {
-    // SyncViewModel reads the outbox as it is created: create it off the main thread.
-    private val _sync = MutableStateFlow<SyncViewModel?>(null)
-    val sync: StateFlow<SyncViewModel?> = _sync.asStateFlow()
-    private val _problem = MutableStateFlow<Problem?>(null)
-    val problem: StateFlow<Problem?> = _problem.asStateFlow()
-
-    init {
-        io { _sync.value = SyncViewModel(phone, session, viewModelScope) }
-    }
+    val sync = SyncViewModel(PhoneRepository(phone, Dispatchers.IO), session, viewModelScope)
 
     fun start() {
-        _sync.value?.start()
+        sync.start()
     }
 
-    fun cancel() = io { _sync.value?.cancel() }
+    fun cancel() {
+        sync.cancel()
+    }
 
-    fun retryParked() = io { _sync.value?.retryParked() }
-
-    private fun io(work: () -> Unit) {
-        viewModelScope.launch(Dispatchers.IO) {
-            try {
-                work()
-                _problem.value = null
-            } catch (e: ApiException) {
-                _problem.value = e.toProblem()
-            }
-        }
+    fun retryParked() {
+        sync.retryParked()
     }
 }

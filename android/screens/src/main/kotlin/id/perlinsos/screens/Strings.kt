@@ -259,4 +259,21 @@ object Strings {
     const val settingsReEnroll = "Daftar ulang ke dinas"
     const val settingsReEnrollHint = "Jika kunci ponsel hilang atau rusak: data yang menunggu tidak hilang."
     const val settingsVersion = "Versi aplikasi"
+
+    // The app's shell (navigation between the screens; android/screens/src/app)
+    const val navWorklist = "Daftar"
+    const val navSync = "Kirim"
+    const val navLock = "Kunci"
+    const val navResult = "Hasil"
+    fun visitStatus(status: String) = when (status) {
+        "tertunda" -> "belum terkirim"
+        "diterima" -> "diterima dinas"
+        "konflik" -> "menunggu keputusan dinas (dua kunjungan)"
+        "ditolak" -> "ditolak dinas"
+        else -> status
+    }
+    fun familyLastVisitLine(date: String, status: String) = "$date, ${visitStatus(status)}"
+    val months = listOf(
+        "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    )
 }

@@ -30,20 +30,15 @@ import id.perlinsos.app.R
 import id.perlinsos.app.SyncScreenModel
 import id.perlinsos.app.key
 import id.perlinsos.app.screenModel
-import id.perlinsos.viewmodels.SyncState
-import kotlinx.coroutines.flow.MutableStateFlow
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.Phone
-
-private val notReady = MutableStateFlow(SyncState())
 
 @OptIn(ExperimentalMaterial3Api::class)
 @Composable
 fun SyncScreen(phone: Phone, session: AgentSession, onBack: () -> Unit) {
     val model = screenModel(session.key()) { SyncScreenModel(phone, session) }
-    val sync by model.sync.collectAsStateWithLifecycle()
-    val state by (sync?.state ?: notReady).collectAsStateWithLifecycle()
-    val problem by model.problem.collectAsStateWithLifecycle()
+    val state by model.sync.state.collectAsStateWithLifecycle()
+    val problem = state.problem
     Scaffold(
         topBar = {
             TopAppBar(
@@ -66,7 +61,7 @@ fun SyncScreen(phone: Phone, session: AgentSession, onBack: () -> Unit) {
                 if (state.running) {
                     OutlinedButton(onClick = { model.cancel() }) { Text(stringResource(R.string.sync_cancel)) }
                 } else {
-                    Button(enabled = sync != null, onClick = { model.start() }) { Text(stringResource(R.string.sync_start)) }
+                    Button(onClick = { model.start() }) { Text(stringResource(R.string.sync_start)) }
                 }
             }
             if (state.parked.isNotEmpty()) {

@@ -35,8 +35,10 @@ fun UnlockScreen(phone: Phone, agentId: String, onUnlocked: (AgentSession) -> Un
     val model = screenModel(agentId) { UnlockScreenModel(phone, agentId) }
     val state by model.unlock.state.collectAsStateWithLifecycle()
     var pin by remember { mutableStateOf("") }
+    // Taken once: the model goes back to asking for the PIN, so showing this screen again
+    // after an idle lock or a hand-back cannot hand an old session back (no lock loop).
     LaunchedEffect(state) {
-        (state as? UnlockState.Unlocked)?.let { onUnlocked(it.session) }
+        if (state is UnlockState.Unlocked) model.unlock.take()?.let(onUnlocked)
     }
     Column(Modifier.fillMaxSize().padding(24.dp)) {
         Text(stringResource(R.string.unlock_title), style = MaterialTheme.typography.headlineSmall)
@@ -51,6 +53,9 @@ fun UnlockScreen(phone: Phone, agentId: String, onUnlocked: (AgentSession) -> Un
             modifier = Modifier.padding(vertical = 16.dp),
         )
         Button(onClick = { model.submit(pin); pin = "" }) { Text(stringResource(R.string.unlock_submit)) }
+        (state as? UnlockState.Failed)?.let { failed ->
+            Text(failed.problem.message, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(top = 16.dp))
+        }
         (state as? UnlockState.Refused)?.let { refused ->
             Text(refused.message, color = MaterialTheme.colorScheme.error, modifier = Modifier.padding(top = 16.dp))
             if (refused.attemptsLeft >= 0) Text(stringResource(R.string.unlock_attempts_left, refused.attemptsLeft))

@@ -61,7 +61,7 @@ fun VisitsScreen(
         onPauseOrDispose { }
     }
     LaunchedEffect(state.problem) {
-        if (state.problem?.code == "SESSION_IDLE_LOCKED") onLocked()
+        if (state.problem?.locksSession == true) onLocked()
     }
 
     Scaffold(
