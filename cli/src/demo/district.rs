@@ -62,10 +62,11 @@ impl District {
         agent: &str,
         kelurahan: &str,
     ) -> DemoResult<perlinsos_protocol::enrollment::Ticket> {
+        // Its own kelurahan, and the one both agents' worklists share.
         Ok(operator::enroll_ticket(
             &self.state,
             agent,
-            &[kelurahan.to_owned()],
+            &[kelurahan.to_owned(), super::worklist_day::SHARED.to_owned()],
             24 * 3_600_000,
             &self.url,
         )?)

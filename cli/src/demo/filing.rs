@@ -43,6 +43,11 @@ impl Photos {
         })
     }
 
+    /// The last sample photo, dated today.
+    pub fn last_today(&self) -> &[u8] {
+        self.today.last().map(Vec::as_slice).unwrap_or_default()
+    }
+
     /// Photo `i` as if the camera took it `days` ago.
     fn taken_days_ago(&self, i: usize, days: i64) -> Vec<u8> {
         let day = Date::from_days_since_epoch(

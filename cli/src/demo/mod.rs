@@ -19,6 +19,7 @@ mod review;
 mod summary;
 mod text;
 mod verify;
+mod worklist_day;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -236,8 +237,15 @@ async fn demo(options: &Options) -> DemoResult<bool> {
         summary::statuses(phone, day)?;
     }
 
-    // 6. The summary and the check.
-    text::step(6, "Ringkasan");
+    // 6. The worklist cycle: DTSEN families verified, results, an objection to one's own.
+    text::step(
+        6,
+        "Daftar tugas DTSEN: verifikasi keluarga, hasil, dan sanggahan hasil",
+    );
+    let cycle = worklist_day::run(&district, &phones, options.seed, photos.last_today()).await?;
+
+    // 7. The summary and the check.
+    text::step(7, "Ringkasan");
     summary::print(
         &days,
         summary::Rounds {
@@ -247,7 +255,7 @@ async fn demo(options: &Options) -> DemoResult<bool> {
         &duplicates,
         &decided,
     );
-    let verdict = verify::check(&district, &phones, &days)?;
+    let verdict = verify::check(&district, &phones, &days)?.with(&cycle.checks);
     verdict.print_checks();
     println!(
         "\nWaktu total demo: {}",

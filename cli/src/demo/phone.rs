@@ -100,6 +100,18 @@ impl Phone {
         Ok(self.core.sanggahan(&self.session)?)
     }
 
+    pub fn worklist(&self) -> DemoResult<perlinsos_core::worklist::Worklist> {
+        Ok(self.core.worklist(&self.session)?)
+    }
+
+    pub fn visits(&self) -> DemoResult<perlinsos_core::visits::VisitBook> {
+        Ok(self.core.visits(&self.session)?)
+    }
+
+    pub fn objections(&self) -> DemoResult<perlinsos_core::objections::ObjectionBook> {
+        Ok(self.core.objections(&self.session)?)
+    }
+
     pub fn syncer(&self) -> DemoResult<Syncer> {
         Ok(self.core.syncer(&self.session)?)
     }

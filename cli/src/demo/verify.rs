@@ -25,6 +25,19 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// Adds the worklist cycle's own checks.
+    pub fn with(mut self, checks: &[(bool, String)]) -> Verdict {
+        for (ok, what) in checks {
+            if *ok {
+                self.lines.push(format!("✓ {what}"));
+            } else {
+                self.problems.push(what.clone());
+                self.ok = false;
+            }
+        }
+        self
+    }
+
     pub fn print_checks(&self) {
         println!("\nPemeriksaan akhir: isi server dibandingkan dengan isi ponsel");
         for line in &self.lines {
@@ -233,6 +246,58 @@ fn check_phone(
         problems,
     );
 
+    // Visits and objections to results: each on the server once, as the phone made it.
+    let visits: BTreeMap<String, Value> = phone
+        .visits()?
+        .visits()?
+        .into_iter()
+        .map(|v| {
+            let body = serde_json::json!({"family_id": v.family_id, "outcome": v.outcome.as_str()});
+            (v.id, body)
+        })
+        .collect();
+    compare(
+        "kunjungan",
+        agent,
+        &visits,
+        &entries(district, device, outbox_kind::VISIT_RECORDED)?,
+        |mine, theirs| {
+            mine["family_id"] == theirs["family_id"] && mine["outcome"] == theirs["outcome"]
+        },
+        problems,
+    );
+    let mut objections = BTreeMap::new();
+    for o in phone.objections()?.list()? {
+        let shas: BTreeSet<String> = evidence
+            .for_record("objection", &o.id)?
+            .into_iter()
+            .map(|r| r.sha256)
+            .collect();
+        blobs.extend(shas.iter().cloned());
+        objections.insert(
+            o.id.clone(),
+            serde_json::json!({"family_id": o.family_id, "evidence": shas}),
+        );
+    }
+    compare(
+        "sanggahan hasil",
+        agent,
+        &objections,
+        &entries(district, device, outbox_kind::OBJECTION_FILED)?,
+        |mine, theirs| {
+            let mine_shas: BTreeSet<String> = mine["evidence"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            mine["family_id"] == theirs["family_id"] && mine_shas == evidence_shas(theirs)
+        },
+        problems,
+    );
+
     // The audit trail: intact on the phone, and the server's copy ends at the same entry.
     let (intact, last) = phone.store.read(|conn| {
         let intact = audit::verify_chain(conn, phone.device.public_key())?;
@@ -279,14 +344,20 @@ fn check_phone(
     );
 
     lines.push(format!(
-        "{agent}: {} rumah tangga, {} sanggahan, {} entri audit, {} blob — dibandingkan satu per satu; \
-         rantai audit ponsel utuh ({chain} entri), server berakhir di seq {last_seq}",
+        "{agent}: {} rumah tangga, {} sanggahan, {} kunjungan, {} sanggahan hasil, {} entri audit, \
+         {} blob — dibandingkan satu per satu; rantai audit ponsel utuh ({chain} entri), server \
+         berakhir di seq {last_seq}",
         households.len(),
         filed.len(),
+        visits.len(),
+        objections.len(),
         last_seq,
         blobs.len()
     ));
-    Ok((households.len() + filed.len() + last_seq as usize, blobs))
+    Ok((
+        households.len() + filed.len() + visits.len() + objections.len() + last_seq as usize,
+        blobs,
+    ))
 }
 
 /// Every NIK and name typed on a phone, searched for in clear in its database and WAL: all

@@ -4,24 +4,29 @@
 // the agent enrolls with the operator's ticket and sets a PIN, the district assigns the
 // kelurahan, the agent syncs, searches a family by NIK, verifies it step by step (outcome,
 // each adult's NIK and IKD, the savings account, consent), submits, sees the receipt, syncs,
-// and sees the district's answer on the family. An idle lock and a hand-back from resident
+// and sees the district's answer on the family; a published Tidak Layak is explained and a
+// member objects with a photo of the house, and gets a receipt. An idle lock and a hand-back from resident
 // mode each ask for the PIN once and do not loop.
 package id.perlinsos.screens.walk
 
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
+import androidx.compose.ui.test.performTextReplacement
 import androidx.compose.ui.test.runComposeUiTest
 import id.perlinsos.screens.EnrollmentTags
 import id.perlinsos.screens.FamilyTags
 import id.perlinsos.screens.IkdStatus
+import id.perlinsos.screens.ObjectionTags
 import id.perlinsos.screens.PerlinsosTheme
 import id.perlinsos.screens.ReceiptTags
+import id.perlinsos.screens.ResultTags
 import id.perlinsos.screens.Strings
 import id.perlinsos.screens.SyncTags
 import id.perlinsos.screens.UnlockTags
@@ -110,13 +115,31 @@ class WalkTest {
 
     private fun ComposeUiTest.tap(tag: String) {
         waitFor(tag)
-        onNodeWithTag(tag).performScrollTo().performClick()
+        scrollTo(tag)
+        onNodeWithTag(tag).performClick()
         waitForIdle()
     }
 
     private fun ComposeUiTest.type(tag: String, text: String) {
         waitFor(tag)
-        onNodeWithTag(tag).performScrollTo().performTextInput(text)
+        scrollTo(tag)
+        onNodeWithTag(tag).performTextInput(text)
+        waitForIdle()
+    }
+
+    /** Into view when it is inside a scrolling column (the bar above the screens is not). */
+    private fun ComposeUiTest.scrollTo(tag: String) {
+        try {
+            onNodeWithTag(tag).performScrollTo()
+        } catch (e: AssertionError) {
+            // no scrolling parent: already in view
+        }
+    }
+
+    private fun ComposeUiTest.replace(tag: String, text: String) {
+        waitFor(tag)
+        scrollTo(tag)
+        onNodeWithTag(tag).performTextReplacement(text)
         waitForIdle()
     }
 
@@ -220,7 +243,12 @@ class WalkTest {
         waitFor(ReceiptTags.CODE)
         val receipt = (c.route.value as Route.Receipt).receipt
         assertTrue(Regex("[0-9A-Z]{5}-[0-9A-Z]{5}").matches(receipt.code), receipt.code)
-        waitForText(receipt.code, substring = true)
+        // Shown in two halves that wrap as wholes; read aloud as one.
+        waitForText(receipt.code.substringBefore('-') + "-")
+        waitForText(receipt.code.substringAfter('-'))
+        waitUntil(timeoutMillis = WAIT_MS) {
+            onAllNodes(hasContentDescription(Strings.receiptSpoken(receipt.code))).fetchSemanticsNodes().isNotEmpty()
+        }
         tap(ReceiptTags.DONE)
 
         // Sync: the district confirms the receipt; the family shows the visit accepted.
@@ -230,6 +258,34 @@ class WalkTest {
         tap(WorklistTags.family(listed.familyId))
         waitForText(Strings.visitStatus("diterima"), substring = true)
         waitForText(Strings.statusVisited)
+
+        // The district publishes results; another family's member objects to a Tidak Layak.
+        val target = c.models.value!!.worklist.state.value.families.first { it.familyId != listed.familyId }
+        val results = Files.createTempFile("perlinsos-walk", ".csv").toFile()
+        results.writeText("family_id,hasil,desil,programmes,alasan\n${target.familyId},tidak_layak,7,,Pemeringkatan DTSEN\n")
+        server.operator("publish-results", results.path)
+        syncNow(c)
+        tap(AppTags.NAV_WORKLIST)
+        val targetNik = phone.worklistFamily(session, target.familyId)!!.members.first().nik
+        replace(WorklistTags.SEARCH, targetNik)
+        waitUntil(timeoutMillis = WAIT_MS) { c.models.value!!.worklist.state.value.families.map { it.familyId } == listOf(target.familyId) }
+        tap(WorklistTags.family(target.familyId))
+        tap(AppTags.FAMILY_RESULT)
+        waitFor(ResultTags.STATUS)
+        waitForText(Strings.resultTidakLayak)
+        waitForText("Pemeringkatan DTSEN", substring = true)
+        tap(ResultTags.OBJECT)
+        tap("${ObjectionTags.REASON}.kondisi_berubah")
+        type(ObjectionTags.STATEMENT, "Kepala keluarga sudah tidak bekerja sejak Agustus.")
+        tap(ObjectionTags.TAKE_HOUSE)
+        waitUntil(timeoutMillis = WAIT_MS) { c.result.value!!.state.value.photos.size == 1 }
+        tap(ObjectionTags.SUBMIT)
+        waitFor(ReceiptTags.CODE)
+        val objection = (c.route.value as Route.Receipt).receipt
+        tap(ReceiptTags.DONE)
+        waitFor(ResultTags.STATUS)
+        syncNow(c)
+        assertTrue(server.operator("objections").contains(objection.recordId))
 
         // The idle timer locks: the PIN once, no loop; the PIN brings the agent back.
         val sessions = c.sessionsOpened
