@@ -414,33 +414,6 @@ fn is_exif_time(text: &[u8]) -> bool {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_restamped_photo_reads_as_taken_on_the_new_day() {
-        let day = Date::new(2027, 3, 9).unwrap();
-        // cam3 has a comment segment (GIMP) between JFIF and EXIF.
-        for camera in [
-            &include_bytes!("../data/photos/cam1_kleiber_o6.jpg")[..],
-            &include_bytes!("../data/photos/cam2_wood.jpg")[..],
-            &include_bytes!("../data/photos/cam3_ladybird.jpg")[..],
-        ] {
-            let restamped = photo_taken_on(camera, day);
-            assert_eq!(restamped.len(), camera.len());
-            let normalized =
-                crate::evidence::ingest(&restamped, &crate::evidence::Options::default()).unwrap();
-            assert_eq!(
-                normalized.captured_at.as_deref().and_then(|t| t.get(..10)),
-                Some("2027-03-09")
-            );
-        }
-        // Not a JPEG with EXIF first: returned as it was.
-        assert_eq!(photo_taken_on(b"\x89PNG....", day), b"\x89PNG....");
-    }
-}
-
 /// The answers of a verification visit that found the family (demo and tests): the last member
 /// moved out, a baby girl was born 40 days ago, every NIK seen on the KK and every adult's IKD
 /// active, a BRI account, the head's consent at `now`.
@@ -496,4 +469,31 @@ pub fn answer_found(draft: &mut crate::visits::VisitDraft, now: Millis) {
         given_at: now,
         notice_version: "PDP-2026.1".into(),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restamped_photo_reads_as_taken_on_the_new_day() {
+        let day = Date::new(2027, 3, 9).unwrap();
+        // cam3 has a comment segment (GIMP) between JFIF and EXIF.
+        for camera in [
+            &include_bytes!("../data/photos/cam1_kleiber_o6.jpg")[..],
+            &include_bytes!("../data/photos/cam2_wood.jpg")[..],
+            &include_bytes!("../data/photos/cam3_ladybird.jpg")[..],
+        ] {
+            let restamped = photo_taken_on(camera, day);
+            assert_eq!(restamped.len(), camera.len());
+            let normalized =
+                crate::evidence::ingest(&restamped, &crate::evidence::Options::default()).unwrap();
+            assert_eq!(
+                normalized.captured_at.as_deref().and_then(|t| t.get(..10)),
+                Some("2027-03-09")
+            );
+        }
+        // Not a JPEG with EXIF first: returned as it was.
+        assert_eq!(photo_taken_on(b"\x89PNG....", day), b"\x89PNG....");
+    }
 }

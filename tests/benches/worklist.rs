@@ -7,6 +7,7 @@
 //! - the server importing a 400,000-family extract into PostgreSQL (floor 2,000 families/s;
 //!   `PERLINSOS_WORKLIST_BENCH_FAMILIES` to change the count), when
 //!   PERLINSOS_TEST_DATABASE_URL names a cluster (`./build.sh bench` starts one).
+//!
 //! Writes PERLINSOS_WORKLIST_BENCH_REPORT (default bench/WORKLIST-REPORT.md).
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;

@@ -102,7 +102,7 @@ fn a_found_family_goes_up_as_one_record_with_a_receipt() {
     assert_eq!(visits.submit(&draft.id).unwrap(), receipt);
     let queued = p
         .store
-        .read(|c| crate::outbox::entries(c))
+        .read(crate::outbox::entries)
         .unwrap()
         .into_iter()
         .filter(|e| e.kind == outbox_kind::VISIT_RECORDED)
@@ -167,7 +167,7 @@ fn each_refusal_has_its_code_and_changes_nothing() {
         assert!(codes.contains(&code), "{codes:?}");
     }
     // Nothing queued, the draft kept as it was.
-    let queued = p.store.read(|c| crate::outbox::entries(c)).unwrap();
+    let queued = p.store.read(crate::outbox::entries).unwrap();
     assert!(!queued.iter().any(|e| e.kind == outbox_kind::VISIT_RECORDED));
     assert_eq!(visits.draft(&draft.id).unwrap().revision, draft.revision);
 }

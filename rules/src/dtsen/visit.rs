@@ -246,7 +246,7 @@ pub fn check_verification(visit: &VerificationVisit, now: Millis) -> Vec<FieldEr
             let giver = visit.members.iter().find(|m| {
                 identity::canonical(&m.member.nik) == identity::canonical(&consent.given_by)
             });
-            if !giver.is_some_and(|m| m.member.birth_date.years_until(day) >= ADULT_AGE) {
+            if giver.is_none_or(|m| m.member.birth_date.years_until(day) < ADULT_AGE) {
                 push(
                     &mut errors,
                     "consent.given_by",

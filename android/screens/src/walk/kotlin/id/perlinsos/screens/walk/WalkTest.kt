@@ -55,6 +55,7 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.runBlocking
 import uniffi.perlinsos_ffi.Phone
+import uniffi.perlinsos_ffi.WorklistFilter
 import uniffi.perlinsos_ffi.testSampleExtract
 
 private const val KELURAHAN = "52.71.01.1004"
@@ -260,7 +261,7 @@ class WalkTest {
         waitForText(Strings.statusVisited)
 
         // The district publishes results; another family's member objects to a Tidak Layak.
-        val target = c.models.value!!.worklist.state.value.families.first { it.familyId != listed.familyId }
+        val target = phone.worklistPage(session, WorklistFilter(null, null, null, null), 0u, 50u).first { it.familyId != listed.familyId }
         val results = Files.createTempFile("perlinsos-walk", ".csv").toFile()
         results.writeText("family_id,hasil,desil,programmes,alasan\n${target.familyId},tidak_layak,7,,Pemeringkatan DTSEN\n")
         server.operator("publish-results", results.path)
