@@ -168,6 +168,15 @@ cmd_walk() {
     [ -f "$WALK_LIB_DIR/libperlinsos_ffi.so" ] || missing="$missing library $WALK_LIB_DIR/libperlinsos_ffi.so;"
     [ -x "$WALK_SERVER_BIN" ] || missing="$missing server $WALK_SERVER_BIN;"
     [ -n "$(find "$WALK_BINDINGS" -name '*.kt' -print -quit 2>/dev/null)" ] || missing="$missing bindings in $WALK_BINDINGS;"
+    if [ -z "$missing" ] && command -v nm >/dev/null 2>&1; then
+        # Bindings generated from one build, library from another (e.g. the test hooks in one only):
+        # JNA would fail at the first call. Every function the bindings name must be in the library.
+        local absent
+        absent=$(comm -23 \
+            <(find "$WALK_BINDINGS" -name '*.kt' -exec grep -oh 'uniffi_perlinsos_ffi_[a-z0-9_]*' {} + | sort -u) \
+            <(nm -D --defined-only "$WALK_LIB_DIR/libperlinsos_ffi.so" | awk '{print $3}' | sort -u) | head -3 | tr '\n' ' ')
+        [ -n "$absent" ] && missing=" a library that matches the bindings ($WALK_LIB_DIR/libperlinsos_ffi.so lacks ${absent% });"
+    fi
     if [ -n "$missing" ]; then
         log "walk skipped: missing$missing build them with ../../build.sh kotlin-test (or bindings), or set WALK_LIB_DIR, WALK_BINDINGS, PERLINSOS_SERVER_BIN"
         echo "walk: 0 passed, 0 failed (skipped)"

@@ -121,6 +121,67 @@ async fn every_request_path_reads_through_an_index() {
     .unwrap();
     first.sync().await;
 
+    // The worklist cycle: import, assignment, the agents' feeds, visits with a conflict and
+    // its resolution, results, an objection and its decision, a receipt checked.
+    let here = scope[0];
+    let today = perlinsos_core::Date::of_unix_millis(perlinsos_core::date::now_millis());
+    let families = perlinsos_core::sample::families(61, 6, &[here], today);
+    server.import_families(&families);
+    server.import_families(&families);
+    for agent in ["agen-01", "agen-02"] {
+        let place = perlinsos_server::families::Selection::Place {
+            kelurahan_code: here.to_owned(),
+            rw: None,
+            rt: None,
+        };
+        perlinsos_server::families::assign(state, "op", agent, &place).unwrap();
+    }
+    perlinsos_server::families::unassign(
+        state,
+        "op",
+        "agen-02",
+        &perlinsos_server::families::Selection::Ids(vec![families[5].id.clone()]),
+    )
+    .unwrap();
+    first.sync().await;
+    second.sync().await;
+    let a = first.visit_found(&families[0].id);
+    second.visit_found(&families[0].id);
+    first.sync().await;
+    second.sync().await;
+    state
+        .db
+        .read(|tx| perlinsos_server::visits::conflicts(tx, None))
+        .unwrap();
+    perlinsos_server::visits::resolve(state, "op", &a.record_id, "lengkap").unwrap();
+    perlinsos_server::receipts::check(state, &a.code).unwrap();
+    perlinsos_server::receipts::check(state, &a.payload).unwrap();
+    server.publish_results(&families, 1, 30);
+    first.sync().await;
+    let photo = perlinsos_core::sample::photo_taken_on(CAM2, today);
+    let objection = first
+        .objections()
+        .file(
+            &perlinsos_core::objections::ObjectionForm {
+                family_id: families[1].id.clone(),
+                objector_nik: families[1].members[0].nik.clone(),
+                reason: perlinsos_core::objections::ObjectionReason::Lainnya,
+                statement: "Kami tidak setuju karena kondisi kami sudah berubah.".into(),
+            },
+            &[perlinsos_core::objections::ObjectionPhotoInput {
+                bytes: &photo,
+                shows: perlinsos_core::objections::ObjectionPhoto::Dokumen,
+                captured_at: perlinsos_core::date::now_millis(),
+                gps: None,
+            }],
+        )
+        .unwrap();
+    first.sync().await;
+    state.db.read(perlinsos_server::objections::open).unwrap();
+    perlinsos_server::objections::decide(state, "op", &objection.record_id, false, "tetap")
+        .unwrap();
+    first.sync().await;
+
     let log = db::QUERY_LOG.lock().unwrap().take().unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let statements: Vec<(String, Vec<Value>)> = log
