@@ -1,7 +1,7 @@
-//! Progress bars for the phones' sync, one line per phone: outbox entries confirmed, photo
-//! bytes uploaded, bytes on the wire, retries. On a terminal the lines are redrawn in place a
-//! few times a second; otherwise (a log, a test) they are printed once, when sync ends.
-use std::io::{IsTerminal, Write};
+//! Progress bars for the phones' sync, one line per phone (indicatif): outbox entries
+//! confirmed, photo bytes uploaded, bytes on the wire, retries. On a terminal the bars move a
+//! few times a second; otherwise (a log, a test) the lines are printed once, when sync ends.
+use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,8 +11,6 @@ use perlinsos_core::sync::{outbox_status, Progress};
 use perlinsos_netsim::Stats;
 
 use super::text;
-
-const WIDTH: usize = 12;
 
 /// One phone's line.
 pub struct Row {
@@ -35,7 +33,8 @@ impl Row {
         self.blobs.iter().map(|(_, sent)| sent).sum()
     }
 
-    fn line(&self) -> String {
+    /// What follows the entries bar: photos, the wire, retries, the state.
+    fn detail(&self) -> String {
         let up = self.wire.bytes_up.load(Ordering::Relaxed);
         let down = self.wire.bytes_down.load(Ordering::Relaxed);
         let state = match self.finished {
@@ -43,12 +42,7 @@ impl Row {
             None => "mengirim…".to_owned(),
         };
         format!(
-            "   {:<20} data {} {:>4}/{:<4} foto {} {:>8}/{:<8} kabel ↑{} ↓{}  ulang {}  {state}",
-            self.label,
-            text::bar(self.items_done, self.items_total, WIDTH),
-            self.items_done,
-            self.items_total,
-            text::bar(self.bytes_done(), self.bytes_total, WIDTH),
+            "foto {:>8}/{:<8} kabel ↑{} ↓{}  ulang {}  {state}",
             text::bytes(self.bytes_done()),
             text::bytes(self.bytes_total),
             text::bytes(up),
@@ -56,13 +50,24 @@ impl Row {
             self.retries,
         )
     }
+
+    /// The line a log gets (no terminal to draw bars on).
+    fn line(&self) -> String {
+        format!(
+            "   {:<20} data {:>4}/{:<4} {}",
+            self.label,
+            self.items_done,
+            self.items_total,
+            self.detail()
+        )
+    }
 }
 
 /// The lines of every phone syncing at once.
 pub struct Board {
-    rows: Vec<Arc<Mutex<Row>>>,
+    rows: Vec<(Arc<Mutex<Row>>, indicatif::ProgressBar)>,
+    bars: indicatif::MultiProgress,
     tty: bool,
-    drawn: Mutex<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -131,14 +136,19 @@ impl Tracker {
 
 impl Board {
     pub fn new(tty: bool) -> Board {
+        let target = if tty {
+            indicatif::ProgressDrawTarget::stdout()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        };
         Board {
             rows: Vec::new(),
+            bars: indicatif::MultiProgress::with_draw_target(target),
             tty,
-            drawn: Mutex::new(false),
         }
     }
 
-    /// Whether standard output is a terminal (bars redrawn in place).
+    /// Whether standard output is a terminal (bars drawn in place).
     pub fn for_stdout() -> Board {
         Board::new(std::io::stdout().is_terminal())
     }
@@ -155,50 +165,40 @@ impl Board {
             retries: 0,
             finished: None,
         }));
-        self.rows.push(row.clone());
+        let bar = self.bars.add(indicatif::ProgressBar::new(items.max(1)));
+        let style = indicatif::ProgressStyle::with_template(
+            "   {prefix:<20} data {bar:12} {pos:>4}/{len:<4} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("█▌ ");
+        bar.set_style(style);
+        bar.set_prefix(label.to_owned());
+        self.rows.push((row.clone(), bar));
         Tracker(row)
     }
 
-    /// Redraws on a terminal.
+    /// Moves the bars to the rows' state.
     pub fn tick(&self) {
-        if self.tty {
-            self.draw();
+        for (row, bar) in &self.rows {
+            let row = lock(row);
+            bar.set_length(row.items_total.max(1));
+            bar.set_position(row.items_done);
+            bar.set_message(row.detail());
         }
     }
 
-    /// The final state, on a terminal in place of the live lines.
+    /// The final state: the bars finished in place on a terminal, the lines printed otherwise.
     pub fn done(&self) {
-        self.draw();
-    }
-
-    fn draw(&self) {
-        let mut drawn = lock(&self.drawn);
-        let mut out = String::new();
-        if self.tty {
-            // Lines too long for the terminal are cut, not wrapped: each stays one row, so
-            // moving up by the number of rows lands on the first.
-            out += "\x1b[?7l";
-            if *drawn {
-                out += &format!("\x1b[{}A", self.rows.len());
+        self.tick();
+        for (row, bar) in &self.rows {
+            bar.finish();
+            if !self.tty {
+                println!("{}", lock(row).line());
             }
         }
-        for row in &self.rows {
-            if self.tty {
-                out += "\r\x1b[2K";
-            }
-            out += &lock(row).line();
-            out.push('\n');
-        }
-        if self.tty {
-            out += "\x1b[?7h";
-        }
-        *drawn = true;
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
-        let _ = stdout.flush();
     }
 
-    /// Redraws every 200 ms until the returned task is aborted.
+    /// Moves the bars every 200 ms until the returned task is aborted.
     pub fn animate(board: &Arc<Board>) -> tokio::task::JoinHandle<()> {
         let board = board.clone();
         tokio::spawn(async move {

@@ -67,28 +67,42 @@ fn place(code: &str) -> String {
 
 fn registrations(days: &[AgentDay]) {
     println!("\n   Pendaftaran (luring)");
-    println!(
-        "   {:<22}{:<20}{:>13}{:>9}{:>8}{:>9}",
-        "Agen", "Kelurahan", "Rumah tangga", "Anggota", "Dewasa", "Waktu"
-    );
-    for d in days {
-        println!(
-            "   {:<22}{:<20}{:>13}{:>9}{:>8}{:>9}",
-            d.agent_id,
-            place(&d.kelurahan),
-            d.households,
-            d.members,
-            d.adults,
-            text::seconds(d.seconds)
-        );
-    }
+    let mut rows: Vec<Vec<String>> = days
+        .iter()
+        .map(|d| {
+            vec![
+                d.agent_id.clone(),
+                place(&d.kelurahan),
+                d.households.to_string(),
+                d.members.to_string(),
+                d.adults.to_string(),
+                text::seconds(d.seconds),
+            ]
+        })
+        .collect();
     let sum = |f: fn(&AgentDay) -> usize| days.iter().map(f).sum::<usize>();
+    rows.push(vec![
+        "Jumlah".into(),
+        String::new(),
+        sum(|d| d.households).to_string(),
+        sum(|d| d.members).to_string(),
+        sum(|d| d.adults).to_string(),
+        String::new(),
+    ]);
     println!(
-        "   {:<42}{:>13}{:>9}{:>8}",
-        "Jumlah",
-        sum(|d| d.households),
-        sum(|d| d.members),
-        sum(|d| d.adults)
+        "{}",
+        text::table(
+            &[
+                "Agen",
+                "Kelurahan",
+                "Rumah tangga",
+                "Anggota",
+                "Dewasa",
+                "Waktu"
+            ],
+            rows,
+            2
+        )
     );
     let ikd: Vec<String> = IkdStatus::ALL
         .iter()
@@ -107,24 +121,24 @@ fn desil(days: &[AgentDay]) {
         "\n   Sebaran desil pratinjau PMT ({}) — pratinjau, bukan peringkat resmi BPS",
         models[0]
     );
-    let mut header = format!("   {:<7}", "Desil");
-    for d in days {
-        header += &format!("{:>20}", place(&d.kelurahan));
-    }
-    header += &format!("{:>9}", "Jumlah");
-    println!("{header}");
     let total: usize = days.iter().map(|d| d.desil.iter().sum::<usize>()).sum();
-    for i in 0..10 {
-        let mut line = format!("   {:<7}", i + 1);
-        let mut row = 0;
-        for d in days {
-            line += &format!("{:>20}", d.desil[i]);
-            row += d.desil[i];
-        }
-        let width = (row * 40).checked_div(total).unwrap_or(0);
-        line += &format!("{row:>9}  {}", "#".repeat(width));
-        println!("{line}");
-    }
+    let mut header: Vec<String> = vec!["Desil".into()];
+    header.extend(days.iter().map(|d| place(&d.kelurahan)));
+    header.push("Jumlah".into());
+    header.push(String::new());
+    let rows = (0..10)
+        .map(|i| {
+            let row: usize = days.iter().map(|d| d.desil[i]).sum();
+            let width = (row * 40).checked_div(total).unwrap_or(0);
+            let mut cells = vec![(i + 1).to_string()];
+            cells.extend(days.iter().map(|d| d.desil[i].to_string()));
+            cells.push(row.to_string());
+            cells.push("#".repeat(width));
+            cells
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    println!("{}", text::table(&header, rows, 1));
     let scorecards: usize = days.iter().map(|d| d.scorecards).sum();
     if scorecards > 0 {
         println!("   (+{scorecards} pratinjau dari model skor kartu, tanpa desil)");
@@ -172,6 +186,7 @@ fn photos(days: &[AgentDay]) {
     println!("\n   Foto bukti: dari kamera → setelah normalisasi (tegak, sisi panjang 1600, JPEG q80, tanpa metadata)");
     let mut seen: Vec<&str> = Vec::new();
     let (mut before, mut after) = (0u64, 0u64);
+    let mut rows = Vec::new();
     for p in days.iter().flat_map(|d| &d.photos) {
         if seen.contains(&p.sha256.as_str()) {
             continue;
@@ -179,46 +194,67 @@ fn photos(days: &[AgentDay]) {
         seen.push(&p.sha256);
         before += p.source_bytes;
         after += p.bytes;
-        println!(
-            "   {:<22}{:>12} B → {:>10} B  {}×{}  (SHA-256 {}…)",
-            p.file,
-            count(p.source_bytes),
-            count(p.bytes),
-            p.width,
-            p.height,
-            &p.sha256[..12]
-        );
+        rows.push(vec![
+            p.file.to_string(),
+            format!("{} B", count(p.source_bytes)),
+            format!("{} B", count(p.bytes)),
+            format!("{}×{}", p.width, p.height),
+            format!("{}…", &p.sha256[..12]),
+        ]);
     }
     if before > 0 {
+        rows.push(vec![
+            "Jumlah".into(),
+            format!("{} B", count(before)),
+            format!("{} B", count(after)),
+            text::percent(after as f64 / before as f64),
+            String::new(),
+        ]);
         println!(
-            "   {:<22}{:>12} B → {:>10} B  ({} dari ukuran asli)",
-            "Jumlah",
-            count(before),
-            count(after),
-            text::percent(after as f64 / before as f64)
+            "{}",
+            text::table(
+                &["Foto", "Dari kamera", "Disimpan", "Ukuran", "SHA-256"],
+                rows,
+                1
+            )
         );
     }
 }
 
 fn links(title: &str, reports: &[LinkReport]) {
     println!("\n   {title}");
+    let rows = reports
+        .iter()
+        .map(|r| {
+            vec![
+                r.agent_id.clone(),
+                text::seconds(r.seconds),
+                r.passes.to_string(),
+                r.retries.to_string(),
+                r.faults.to_string(),
+                r.connections.to_string(),
+                text::bytes(r.bytes_up),
+                text::bytes(r.bytes_down),
+            ]
+        })
+        .collect();
     println!(
-        "   {:<22}{:>8}{:>10}{:>7}{:>10}{:>9}{:>11}{:>11}",
-        "Agen", "Waktu", "Lintasan", "Ulang", "Gangguan", "Koneksi", "↑ kabel", "↓ kabel"
+        "{}",
+        text::table(
+            &[
+                "Agen",
+                "Waktu",
+                "Lintasan",
+                "Ulang",
+                "Gangguan",
+                "Koneksi",
+                "↑ kabel",
+                "↓ kabel"
+            ],
+            rows,
+            1
+        )
     );
-    for r in reports {
-        println!(
-            "   {:<22}{:>8}{:>10}{:>7}{:>10}{:>9}{:>11}{:>11}",
-            r.agent_id,
-            text::seconds(r.seconds),
-            r.passes,
-            r.retries,
-            r.faults,
-            r.connections,
-            text::bytes(r.bytes_up),
-            text::bytes(r.bytes_down),
-        );
-    }
 }
 
 pub struct Rounds<'a> {

@@ -61,16 +61,6 @@ fn field_error(e: &FieldError) -> String {
     format!("[{}] {}", e.code.as_str(), e.message)
 }
 
-/// A bar of `width` cells for done/total.
-pub fn bar(done: u64, total: u64, width: usize) -> String {
-    let filled = if total == 0 {
-        width
-    } else {
-        ((done.min(total) as f64 / total as f64) * width as f64).round() as usize
-    };
-    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
-}
-
 /// `text` broken into lines of at most `width` characters, each starting with `indent`.
 pub fn wrapped(text: &str, indent: &str, width: usize) -> String {
     let mut out = String::new();
@@ -114,4 +104,28 @@ mod tests {
         assert_eq!(wrapped("satu dua tiga", "  ", 7), "  satu\n  dua\n  tiga");
         assert_eq!(wrapped("satu dua", "> ", 20), "> satu dua");
     }
+}
+
+/// A table for the summary (comfy-table), indented under its heading; columns from
+/// `right_from` on are numbers, aligned right.
+pub fn table(header: &[&str], rows: Vec<Vec<String>>, right_from: usize) -> String {
+    use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header.to_vec());
+    for row in rows {
+        table.add_row(row);
+    }
+    for i in right_from..header.len() {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    table
+        .lines()
+        .map(|line| format!("   {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -13,7 +13,6 @@ import androidx.lifecycle.viewmodel.viewModelFactory
 import id.perlinsos.viewmodels.EnrollmentViewModel
 import id.perlinsos.viewmodels.HouseholdWizardViewModel
 import id.perlinsos.viewmodels.PmtPreviewViewModel
-import id.perlinsos.viewmodels.SessionGate
 import id.perlinsos.viewmodels.ResidentModeViewModel
 import id.perlinsos.viewmodels.SanggahanListViewModel
 import id.perlinsos.viewmodels.SyncViewModel
@@ -33,17 +32,17 @@ inline fun <reified M : ViewModel> screenModel(key: String, crossinline create: 
 fun AgentSession.key(): String = System.identityHashCode(this).toString()
 
 /**
- * The PIN screen and the app's session in one place ([SessionGate]): the PIN model hands its
- * session out once and then asks for the PIN again, so an idle lock or a hand-back from
- * resident mode can no longer send an old session back (the lock loop of issue 21).
+ * The PIN screen: the PIN model hands its session out once (take) and then asks for the PIN
+ * again, so an idle lock or a hand-back from resident mode can no longer send an old session
+ * back (the lock loop of issue 21). The shared shell (screens/src/app) keeps its session in a
+ * SessionGate; this older navigation keeps it in AppGraph.session.
  */
 class UnlockScreenModel(phone: Phone, agentId: String) : ViewModel() {
-    val gate = SessionGate(UnlockViewModel(PhoneRepository(phone, Dispatchers.IO), agentId, viewModelScope))
-    val unlock: UnlockViewModel get() = gate.unlock
+    val unlock = UnlockViewModel(PhoneRepository(phone, Dispatchers.IO), agentId, viewModelScope)
 
     // The PIN's key derivation is slow on purpose: it runs on Dispatchers.IO.
     fun submit(pin: String) {
-        gate.unlock.submit(pin)
+        unlock.submit(pin)
     }
 }
 
