@@ -88,6 +88,12 @@ cmd_test() {
     # and driven by UI tests.
     log "Compose screens: compile, gallery ($SCREENS_GALLERY), goldens, UI tests"
     SCREENS_NICE=0 android/screens/build-screens.sh all "$SCREENS_GALLERY" 2>&1 | tee -a "$out"
+    # The agent's day through the real screens, view-models and library (built with the test
+    # hooks by kotlin-test just before) against a real perlinsos-server.
+    log "UI walk: screens + view-models + the library + perlinsos-server"
+    SCREENS_NICE=0 PERLINSOS_SERVER_BIN="$CARGO_TARGET_DIR/debug/perlinsos-server" \
+        android/screens/build-screens.sh walk 2>&1 | tee -a "$out"
+    grep -q '^walk: [1-9][0-9]* passed, 0 failed' "$out" || { log "UI walk did not pass"; exit 1; }
     log "the server's sync and review-console tests again, on PostgreSQL (a throw-away cluster)"
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
@@ -98,7 +104,7 @@ cmd_test() {
     # (about 12 minutes with a warm target dir; bench/ARM-REPORT.md).
     log "ARM (aarch64): cross-build, tests under qemu, library size"
     tools/arm.sh 2>&1 | tee -a "$out"
-    awk '/^test result:/ { p += $4; f += $6 } /^(kotlin|screens): / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
+    awk '/^test result:/ { p += $4; f += $6 } /^(kotlin|screens|walk): / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"
 }
