@@ -84,28 +84,6 @@ pub fn wrapped(text: &str, indent: &str, width: usize) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_read_the_indonesian_way() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(3_931_666), "3.931.666");
-        assert_eq!(bytes(512), "512 B");
-        assert_eq!(bytes(287_149), "287,1 kB");
-        assert_eq!(bytes(3_931_666), "3,93 MB");
-        assert_eq!(percent(0.713), "71,3%");
-        assert_eq!(seconds(12.84), "12,8 s");
-        assert_eq!(masked("5271015708900003"), "527101******0003");
-        assert_eq!(bar(1, 4, 8), "[##------]");
-        assert_eq!(bar(9, 4, 4), "[####]");
-        assert_eq!(wrapped("satu dua tiga", "  ", 7), "  satu\n  dua\n  tiga");
-        assert_eq!(wrapped("satu dua", "> ", 20), "> satu dua");
-    }
-}
-
 /// A table for the summary (comfy-table), indented under its heading; columns from
 /// `right_from` on are numbers, aligned right.
 pub fn table(header: &[&str], rows: Vec<Vec<String>>, right_from: usize) -> String {
@@ -128,4 +106,27 @@ pub fn table(header: &[&str], rows: Vec<Vec<String>>, right_from: usize) -> Stri
         .map(|line| format!("   {line}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_the_indonesian_way() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(3_931_666), "3.931.666");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(287_149), "287,1 kB");
+        assert_eq!(bytes(3_931_666), "3,93 MB");
+        assert_eq!(percent(0.713), "71,3%");
+        assert_eq!(seconds(12.84), "12,8 s");
+        assert_eq!(masked("5271015708900003"), "527101******0003");
+        let shown = table(&["Agen", "Jumlah"], vec![vec!["a".into(), "7".into()]], 1);
+        assert!(shown.lines().all(|l| l.starts_with("   ")), "{shown}");
+        assert!(shown.contains("Jumlah") && shown.contains('7'), "{shown}");
+        assert_eq!(wrapped("satu dua tiga", "  ", 7), "  satu\n  dua\n  tiga");
+        assert_eq!(wrapped("satu dua", "> ", 20), "> satu dua");
+    }
 }
