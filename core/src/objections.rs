@@ -102,6 +102,17 @@ impl ObjectionBook {
             .family(&form.family_id)?
             .ok_or_else(|| Error::invalid("family_id", ErrorCode::FamilyNotAssigned))?;
         let result = self.worklist.result(&form.family_id)?;
+        // One objection at a time per family: a second waits for the first's decision.
+        let open: bool = self.store.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT 1 FROM objections WHERE family_id = ?1 AND status IN (?2, ?3)",
+                )?
+                .exists(params![form.family_id, WAITING, RECEIVED])?)
+        })?;
+        if open {
+            return Err(Error::invalid("family_id", ErrorCode::ObjectionAlreadyOpen));
+        }
         let id = crate::ids::new_id()?;
         let signer = self.device.signer();
         let mut prepared = Vec::with_capacity(photos.len());

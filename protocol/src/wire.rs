@@ -226,6 +226,8 @@ pub enum ErrorCode {
     ObjectionWindowClosed,
     /// An objection to a family's result by someone not in the family.
     ObjectionNotMember,
+    /// A second objection of a family while its first waits for a decision.
+    ObjectionAlreadyOpen,
     /// The device keeps more unfinished photo uploads on the server than it may: finish or
     /// wait for the old ones to be swept.
     QuotaExceeded,
@@ -276,6 +278,9 @@ impl ErrorCode {
             }
             ErrorCode::ObjectionNotMember => {
                 "Sanggahan hasil hanya dapat diajukan oleh anggota keluarga yang bersangkutan."
+            }
+            ErrorCode::ObjectionAlreadyOpen => {
+                "Keluarga ini sudah punya sanggahan hasil yang sedang diperiksa dinas."
             }
             ErrorCode::SignatureInvalid => "Tanda tangan permintaan tidak sah.",
             ErrorCode::RequestStale => {

@@ -126,6 +126,7 @@ pub enum ErrorCode {
     ObjectionNoResult,
     ObjectionWindowClosed,
     ObjectionNotFound,
+    ObjectionAlreadyOpen,
 }
 
 impl ErrorCode {
@@ -251,6 +252,7 @@ impl ErrorCode {
             ObjectionNoResult => "OBJECTION_NO_RESULT",
             ObjectionWindowClosed => "OBJECTION_WINDOW_CLOSED",
             ObjectionNotFound => "OBJECTION_NOT_FOUND",
+            ObjectionAlreadyOpen => "OBJECTION_ALREADY_OPEN",
         }
     }
 
@@ -387,6 +389,7 @@ impl ErrorCode {
             ObjectionNoResult => "Keluarga ini belum punya hasil yang diumumkan; sanggahan hasil belum bisa diajukan.",
             ObjectionWindowClosed => "Masa sanggahan untuk hasil ini sudah berakhir (atau belum dibuka).",
             ObjectionNotFound => "Sanggahan hasil ini tidak ditemukan.",
+            ObjectionAlreadyOpen => "Keluarga ini sudah punya sanggahan hasil yang sedang diperiksa; tunggu putusannya.",
         }
     }
 }

@@ -600,6 +600,19 @@ fn check_record(
         {
             return Ok(Some(ErrorCode::FamilyNotAssigned));
         }
+        // One objection at a time per family, whichever phone filed the first (two arriving
+        // at once see each other).
+        db::serialize_on(tx, format!("family:{}", objection.family_id).as_bytes())?;
+        let open = tx.exists(
+            "SELECT 1 FROM objections WHERE family_id = ?1 AND status = ?2",
+            &[
+                db::text(objection.family_id.as_str()),
+                db::text(crate::objections::RECEIVED),
+            ],
+        )?;
+        if open {
+            return Ok(Some(ErrorCode::ObjectionAlreadyOpen));
+        }
         let family = crate::families::family(tx, keys, &objection.family_id)?;
         let result = crate::results::of_family(tx, keys, &objection.family_id)?;
         let errors = perlinsos_rules::dtsen::objection::check_objection(

@@ -75,9 +75,47 @@ async fn a_family_sees_its_result_objects_and_hears_the_decision() {
         .objections()
         .file(&form(family, &family.members[0].nik), &photos)
         .unwrap();
+    // A second objection of the family while the first waits: refused on the phone.
+    let again = phone
+        .objections()
+        .file(&form(family, &family.members[0].nik), &photos)
+        .unwrap_err();
+    assert_eq!(
+        again.field_errors()[0].code,
+        ErrorCode::ObjectionAlreadyOpen
+    );
     phone.sync().await;
     let open = server.state.db.read(objections::open).unwrap();
     assert_eq!(open.len(), 1);
+    // Through another agent's phone, the same family again: the server refuses it.
+    let other = FieldPhone::enrolled(&server, "agen-02", &[MINE]).await;
+    families::assign(
+        &server.state,
+        "operator",
+        "agen-02",
+        &Selection::Ids(vec![family.id.clone()]),
+    )
+    .unwrap();
+    server.publish_results(&all, 2, 30);
+    other.sync().await;
+    other
+        .objections()
+        .file(&form(family, &family.members[1].nik), &photos)
+        .unwrap();
+    let report = other.sync().await;
+    assert_eq!(report.parked, 1);
+    let parked: String = other
+        .store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT park_reason FROM outbox WHERE kind = 'objection.filed'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(parked.starts_with("ObjectionAlreadyOpen"), "{parked}");
+    assert_eq!(server.state.db.read(objections::open).unwrap().len(), 1);
     assert_eq!(open[0].id, receipt.record_id);
     let found = perlinsos_server::receipts::check(&server.state, &receipt.code).unwrap();
     assert_eq!(found[0].record_kind, "objection.filed");

@@ -274,3 +274,76 @@ async fn killing_the_phone_mid_download_loses_and_duplicates_nothing() {
     assert!(last.iter().any(|l| l == "SYNCED"), "{last:?}");
     assert_eq!(held(), all.len() as i64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visits_sent_through_a_hostile_link_arrive_once_each() {
+    let server = Server::start().await;
+    let all = families(15, 30, &[MINE]);
+    server.import_families(&all);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[MINE]).await;
+    families::assign(&server.state, "operator", "agen-01", &place(MINE)).unwrap();
+    phone.sync().await;
+    let receipts: Vec<_> = all
+        .iter()
+        .take(20)
+        .map(|f| phone.visit_found(&f.id))
+        .collect();
+
+    let upstream: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = Proxy::start(upstream, 0x5_2026, FaultMix::HOSTILE, None)
+        .await
+        .unwrap();
+    let syncer = phone
+        .syncer()
+        .via_proxy(&proxy.url())
+        .unwrap()
+        .with_backoff(2, 10);
+    let pending = || {
+        phone
+            .store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM outbox WHERE kind = 'visit.recorded'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )?)
+            })
+            .unwrap()
+    };
+    let mut passes = 0;
+    while pending() > 0 && passes < 200 {
+        let _ = syncer.sync().await;
+        passes += 1;
+    }
+    assert_eq!(pending(), 0, "{passes} passes");
+    assert!(proxy.stats.faults.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let db = &server.state.db;
+    assert_eq!(db.scalar("SELECT count(*) FROM visits").unwrap(), 20);
+    assert_eq!(
+        db.scalar("SELECT count(DISTINCT id) FROM visits").unwrap(),
+        20
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM entries WHERE kind = 'visit.recorded'")
+            .unwrap(),
+        20
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM resident_receipts").unwrap(),
+        20
+    );
+    for r in &receipts {
+        assert_eq!(
+            perlinsos_server::receipts::check(&server.state, &r.code)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    assert!(phone
+        .visits()
+        .visits()
+        .unwrap()
+        .iter()
+        .all(|v| v.status == perlinsos_core::visits::ACCEPTED));
+}
