@@ -41,7 +41,7 @@ class WorklistTest {
         assertTrue(server.operator("import-families", file(extract)).startsWith("imported 12 families"))
         val url = server.serve()
         val phone = Phone.open(Files.createTempDirectory("perlinsos-worklist").toString(), "ks".toByteArray())
-        val session = phone.enrollAgent("agen-01", "482913", ByteArray(32) { 7 })
+        var session = phone.enrollAgent("agen-01", "482913", ByteArray(32) { 7 })
         phone.enrollWithTicket(server.ticket("agen-01", kelurahan, url))
         server.operator("assign", "--agent", "agen-01", "--kelurahan", kelurahan)
         phone.sync(session, 5u, null)
@@ -89,6 +89,16 @@ class WorklistTest {
         assertTrue(!result.eligible && result.objectionOpen)
         assertTrue(result.explanation.first().contains("TIDAK LAYAK"), "${result.explanation}")
         val member = phone.worklistFamily(session, target.familyId)!!.members.first().nik
+        // In resident mode for that family: its own result only; the agent's PIN brings the
+        // phone back.
+        val resident = phone.residentModeForFamily(session, target.familyId)
+        assertTrue(resident.familyResult()!!.explanation.first().contains("TIDAK LAYAK"))
+        val back = resident.leave("482913")
+        assertEquals("agen-01", back.agentId())
+        val stranger = assertFailsWith<ApiException.Invalid> { phone.residentModeForFamily(back, "DTSEN-bukan") }
+        assertEquals("FAMILY_NOT_ASSIGNED", stranger.code)
+        assertEquals(12u, phone.worklistCount(back), "a refused entry keeps the agent's session")
+        session = back
         assertTrue(visitChoices().objectionReasons.any { it.id == "kondisi_berubah" })
         val photo = ObjectionPhotoView(photoTakenToday("cam2_wood.jpg"), "rumah", System.currentTimeMillis(), null, null)
         val objection = phone.objectionFile(

@@ -19,6 +19,11 @@ pub struct ResidentSession {
     inner: Mutex<Option<resident::ResidentSession>>,
     /// Opened with the agent's key before it left the app's hands (sanggahan scope only).
     book: Option<SanggahanBook>,
+    /// The same for a family's result and objection (family scope only).
+    family: Option<(
+        perlinsos_core::worklist::Worklist,
+        perlinsos_core::objections::ObjectionBook,
+    )>,
 }
 
 fn ended() -> ApiError {
@@ -41,6 +46,10 @@ impl Phone {
         session: &AgentSession,
         scope: Scope,
         book: Option<SanggahanBook>,
+        family: Option<(
+            perlinsos_core::worklist::Worklist,
+            perlinsos_core::objections::ObjectionBook,
+        )>,
     ) -> Result<Arc<ResidentSession>, ApiError> {
         let agent = session.take()?;
         // A refused entry gives the agent's session back (it is not lost to the resident).
@@ -53,6 +62,7 @@ impl Phone {
             phone: self,
             inner: Mutex::new(Some(inner)),
             book,
+            family,
         }))
     }
 }
@@ -65,7 +75,7 @@ impl Phone {
         session: Arc<AgentSession>,
         household_id: String,
     ) -> Result<Arc<ResidentSession>, ApiError> {
-        self.enter(&session, Scope::Household(household_id), None)
+        self.enter(&session, Scope::Household(household_id), None, None)
     }
 
     /// Hands the phone to a resident to file one sanggahan.
@@ -75,7 +85,18 @@ impl Phone {
     ) -> Result<Arc<ResidentSession>, ApiError> {
         let book = self.sanggahan_book(&session)?;
         let id = perlinsos_core::ids::new_id()?;
-        self.enter(&session, Scope::Sanggahan(id), Some(book))
+        self.enter(&session, Scope::Sanggahan(id), Some(book), None)
+    }
+
+    /// Hands the phone to a member of a listed family: only that family's result, and its
+    /// objection to it.
+    pub fn resident_mode_for_family(
+        self: Arc<Self>,
+        session: Arc<AgentSession>,
+        family_id: String,
+    ) -> Result<Arc<ResidentSession>, ApiError> {
+        let books = session.with(|s| Ok((self.core.worklist(s)?, self.core.objections(s)?)))?;
+        self.enter(&session, Scope::Family(family_id), None, Some(books))
     }
 }
 
@@ -107,6 +128,27 @@ impl ResidentSession {
     pub fn sanggahan(&self) -> Result<SanggahanView, ApiError> {
         let book = self.book.as_ref().ok_or_else(ended)?;
         self.with(|s| Ok(view(s.sanggahan(book)?.summary)))
+    }
+
+    /// The family's own result, explained (family scope only).
+    pub fn family_result(&self) -> Result<Option<crate::worklist::ResultView>, ApiError> {
+        let (worklist, _) = self.family.as_ref().ok_or_else(ended)?;
+        self.with(|s| Ok(s.family_result(worklist)?.map(crate::worklist::result_view)))
+    }
+
+    /// A member objects to the family's result (family scope only; any other family refused).
+    pub fn file_objection(
+        &self,
+        form: crate::worklist::ObjectionFormView,
+        photos: Vec<crate::worklist::ObjectionPhotoView>,
+    ) -> Result<crate::worklist::ReceiptView, ApiError> {
+        let (_, book) = self.family.as_ref().ok_or_else(ended)?;
+        let (form, inputs) = crate::worklist::objection_inputs(form, &photos)?;
+        self.with(|s| {
+            Ok(crate::worklist::receipt_view(
+                s.file_objection(book, &form, &inputs)?,
+            ))
+        })
     }
 
     pub fn agent_id(&self) -> String {

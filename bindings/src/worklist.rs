@@ -268,7 +268,7 @@ fn detail(e: Entry, f: Family) -> FamilyDetail {
     }
 }
 
-fn result_view(r: FamilyResult) -> ResultView {
+pub(crate) fn result_view(r: FamilyResult) -> ResultView {
     let now = perlinsos_core::date::now_millis();
     // The last day to object, as a resident in WITA (UTC+8) counts it.
     let last_day = Date::of_unix_millis(r.objection_deadline.saturating_sub(1) + 8 * 3_600_000);
@@ -284,7 +284,7 @@ fn result_view(r: FamilyResult) -> ResultView {
     }
 }
 
-fn receipt_view(r: ResidentReceipt) -> ReceiptView {
+pub(crate) fn receipt_view(r: ResidentReceipt) -> ReceiptView {
     ReceiptView {
         record_id: r.record_id,
         code: r.code,
@@ -390,6 +390,37 @@ fn overlay(mut d: VisitDraft, v: VisitDraftView) -> Result<VisitDraft, ApiError>
     };
     d.note = v.note;
     Ok(d)
+}
+
+/// The core's objection form and photos from the Kotlin ones.
+pub(crate) fn objection_inputs(
+    form: ObjectionFormView,
+    photos: &[ObjectionPhotoView],
+) -> Result<(ObjectionForm, Vec<ObjectionPhotoInput<'_>>), ApiError> {
+    let reason = ObjectionReason::parse(&form.reason).ok_or_else(|| ApiError::choice("reason"))?;
+    let mut inputs = Vec::with_capacity(photos.len());
+    for p in photos {
+        inputs.push(ObjectionPhotoInput {
+            bytes: &p.bytes,
+            shows: ObjectionPhoto::parse(&p.shows)
+                .ok_or_else(|| ApiError::choice("photos.shows"))?,
+            captured_at: p.captured_at_ms,
+            gps: match (p.latitude, p.longitude) {
+                (Some(latitude), Some(longitude)) => Some(Gps {
+                    latitude,
+                    longitude,
+                }),
+                _ => None,
+            },
+        });
+    }
+    let form = ObjectionForm {
+        family_id: form.family_id,
+        objector_nik: form.objector_nik,
+        reason,
+        statement: form.statement,
+    };
+    Ok((form, inputs))
 }
 
 impl Phone {
@@ -593,30 +624,7 @@ impl Phone {
         photos: Vec<ObjectionPhotoView>,
     ) -> Result<ReceiptView, ApiError> {
         let book = session.with(|s| self.core.objections(s))?;
-        let reason =
-            ObjectionReason::parse(&form.reason).ok_or_else(|| ApiError::choice("reason"))?;
-        let mut inputs = Vec::with_capacity(photos.len());
-        for p in &photos {
-            inputs.push(ObjectionPhotoInput {
-                bytes: &p.bytes,
-                shows: ObjectionPhoto::parse(&p.shows)
-                    .ok_or_else(|| ApiError::choice("photos.shows"))?,
-                captured_at: p.captured_at_ms,
-                gps: match (p.latitude, p.longitude) {
-                    (Some(latitude), Some(longitude)) => Some(Gps {
-                        latitude,
-                        longitude,
-                    }),
-                    _ => None,
-                },
-            });
-        }
-        let form = ObjectionForm {
-            family_id: form.family_id,
-            objector_nik: form.objector_nik,
-            reason,
-            statement: form.statement,
-        };
+        let (form, inputs) = objection_inputs(form, &photos)?;
         Ok(receipt_view(book.file(&form, &inputs)?))
     }
 
