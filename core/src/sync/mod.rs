@@ -782,26 +782,20 @@ impl Syncer {
                 None,
                 now,
             ),
-            // The district has it; a later answer of its own (a conflict, a decision) follows
-            // in the change feed and wins (the row's status time stays the filing's).
-            outbox_kind::VISIT_RECORDED => tx
-                .execute(
-                    "UPDATE visits SET status = ?2 WHERE id = ?1 AND status = ?3",
-                    params![p.entity_id, crate::visits::ACCEPTED, crate::visits::WAITING],
-                )
-                .map(drop)
-                .map_err(Error::from),
-            outbox_kind::OBJECTION_FILED => tx
-                .execute(
-                    "UPDATE objections SET status = ?2 WHERE id = ?1 AND status = ?3",
-                    params![
-                        p.entity_id,
-                        crate::objections::RECEIVED,
-                        crate::objections::WAITING
-                    ],
-                )
-                .map(drop)
-                .map_err(Error::from),
+            outbox_kind::VISIT_RECORDED => heard(
+                tx,
+                "visits",
+                &p.entity_id,
+                crate::visits::ACCEPTED,
+                crate::visits::WAITING,
+            ),
+            outbox_kind::OBJECTION_FILED => heard(
+                tx,
+                "objections",
+                &p.entity_id,
+                crate::objections::RECEIVED,
+                crate::objections::WAITING,
+            ),
             _ => Ok(()),
         };
         match outcome {
@@ -1051,30 +1045,15 @@ impl Syncer {
                         Err(e) => return Err(e),
                     }
                 }
-                ("objection", _) => {
+                ("objection" | "visit", _) => {
+                    let apply = if record_kind == "visit" {
+                        crate::visits::apply_server_status
+                    } else {
+                        crate::objections::apply_server_status
+                    };
                     let reference = self.device.reference_cipher();
                     self.store.write(|tx| {
-                        crate::objections::apply_server_status(
-                            tx,
-                            &reference,
-                            record_id,
-                            status,
-                            *at,
-                            reason.as_deref(),
-                        )
-                    })?
-                }
-                ("visit", _) => {
-                    let reference = self.device.reference_cipher();
-                    self.store.write(|tx| {
-                        crate::visits::apply_server_status(
-                            tx,
-                            &reference,
-                            record_id,
-                            status,
-                            *at,
-                            reason.as_deref(),
-                        )
+                        apply(tx, &reference, record_id, status, *at, reason.as_deref())
                     })?
                 }
                 _ => self.store.write(|tx| {
@@ -1093,6 +1072,22 @@ impl Syncer {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+}
+
+/// The server confirmed a visit or an objection: still waiting on the phone, it becomes `to`
+/// (a later answer of the district's own follows in the change feed and wins).
+fn heard(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    id: &str,
+    to: &str,
+    from: &str,
+) -> Result<()> {
+    tx.execute(
+        &format!("UPDATE {table} SET status = ?2 WHERE id = ?1 AND status = ?3"),
+        params![id, to, from],
+    )?;
+    Ok(())
 }
 
 /// A permanent refusal: the entry waits, with its reason, for the agent.
