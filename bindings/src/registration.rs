@@ -33,7 +33,10 @@ pub struct RegistrationChoices {
     pub ikd: Vec<Choice>,
 }
 
-fn choices<T: serde::Serialize + Copy>(all: &[T], label: fn(T) -> &'static str) -> Vec<Choice> {
+pub(crate) fn choices<T: serde::Serialize + Copy>(
+    all: &[T],
+    label: fn(T) -> &'static str,
+) -> Vec<Choice> {
     all.iter()
         .map(|&v| Choice {
             id: choice_id(v),

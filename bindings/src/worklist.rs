@@ -16,7 +16,7 @@ use perlinsos_rules::dtsen::FamilyMember;
 use perlinsos_rules::registration::{Consent, IkdStatus, Relation};
 
 use crate::phone::{AgentSession, Phone};
-use crate::registration::Choice;
+use crate::registration::{choices, Choice};
 use crate::{choice, choice_id, ApiError};
 
 #[derive(Debug, uniffi::Record)]
@@ -183,36 +183,15 @@ pub struct VisitChoices {
     pub objection_photos: Vec<Choice>,
 }
 
-fn labelled<T: Copy>(
-    all: &[T],
-    id: fn(T) -> &'static str,
-    label: fn(T) -> &'static str,
-) -> Vec<Choice> {
-    all.iter()
-        .map(|&v| Choice {
-            id: id(v).to_owned(),
-            label: label(v).to_owned(),
-        })
-        .collect()
-}
-
 #[uniffi::export]
 pub fn visit_choices() -> VisitChoices {
     VisitChoices {
-        outcomes: labelled(VisitOutcome::ALL, VisitOutcome::as_str, VisitOutcome::label),
-        member_changes: labelled(MemberChange::ALL, MemberChange::as_str, MemberChange::label),
-        banks: labelled(Bank::ALL, Bank::as_str, Bank::label),
-        statuses: labelled(VisitStatus::ALL, VisitStatus::as_str, VisitStatus::label),
-        objection_reasons: labelled(
-            ObjectionReason::ALL,
-            ObjectionReason::as_str,
-            ObjectionReason::label,
-        ),
-        objection_photos: labelled(
-            ObjectionPhoto::ALL,
-            ObjectionPhoto::as_str,
-            ObjectionPhoto::label,
-        ),
+        outcomes: choices(VisitOutcome::ALL, VisitOutcome::label),
+        member_changes: choices(MemberChange::ALL, MemberChange::label),
+        banks: choices(Bank::ALL, Bank::label),
+        statuses: choices(VisitStatus::ALL, VisitStatus::label),
+        objection_reasons: choices(ObjectionReason::ALL, ObjectionReason::label),
+        objection_photos: choices(ObjectionPhoto::ALL, ObjectionPhoto::label),
     }
 }
 

@@ -12,7 +12,7 @@ use perlinsos_protocol::record::{Record, VisitRecorded};
 use perlinsos_protocol::signing;
 use perlinsos_rules::dtsen::visit::{
     check_verification, MemberCorrection, SavingsAccount, VerificationVisit, VerifiedMember,
-    VisitOutcome, ADULT_AGE,
+    VisitOutcome,
 };
 use perlinsos_rules::registration::{Consent, PmtRecord, Visit};
 
@@ -464,11 +464,7 @@ pub fn apply_server_status(
 
 /// Whether a member is old enough for the KTP/IKD checks on the visit's day.
 pub fn is_adult(member: &VerifiedMember, visit: &Visit) -> bool {
-    member
-        .member
-        .birth_date
-        .years_until(Date::of_unix_millis(visit.started_at))
-        >= ADULT_AGE
+    perlinsos_rules::dtsen::visit::is_adult(&member.member, Date::of_unix_millis(visit.started_at))
 }
 
 #[cfg(test)]

@@ -669,6 +669,30 @@ pub fn add_change(
     add_change_to(tx, keys, &audience, kelurahan_code, body, at)
 }
 
+/// Tells the device that sent a record the district's decision on it (a signed
+/// `Change::Status` in its feed), in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn add_status_change(
+    tx: &mut dyn Tx,
+    keys: &crate::keys::ServerKeys,
+    device_id: &str,
+    record_kind: &str,
+    record_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    at: i64,
+) -> DbResult<()> {
+    let change = perlinsos_protocol::wire::Change::Status {
+        record_kind: record_kind.to_owned(),
+        record_id: record_id.to_owned(),
+        status: status.to_owned(),
+        at,
+        reason: reason.map(str::to_owned),
+    };
+    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
+    add_change(tx, keys, None, Some(device_id), &body, at).map(drop)
+}
+
 /// Queues a change for a named audience (`a:<agent>:<kelurahan>`: an agent's worklist part).
 pub fn add_change_to(
     tx: &mut dyn Tx,

@@ -2,7 +2,6 @@
 //! are kept; an officer decides whether they are two families (a wrong NIK on one of them) or
 //! one family registered twice, and which registration stands. The phones learn the outcome as
 //! the household's status on their next sync.
-use perlinsos_protocol::wire::Change;
 
 use crate::db::{self, DbError, Tx};
 use crate::review::Refusal;
@@ -227,14 +226,14 @@ pub fn set_status(
         "Keluarga ini sudah terdaftar lewat registrasi lain; registrasi ini tidak dipakai."
             .to_owned()
     });
-    let change = Change::Status {
-        record_kind: "household".into(),
-        record_id: household.to_owned(),
-        status: status.to_owned(),
-        at: now,
-        reason,
-    };
-    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, keys, None, Some(&device), &body, now)?;
-    Ok(())
+    db::add_status_change(
+        tx,
+        keys,
+        &device,
+        "household",
+        household,
+        status,
+        reason.as_deref(),
+        now,
+    )
 }

@@ -1,7 +1,6 @@
 //! Objections of families to their own result (*sanggahan hasil*) on the server: stored as they
 //! arrive (after the membership and deadline checks), reviewed by an officer beside the
 //! family's data, its result and the evidence, and decided; the decision reaches the phone.
-use perlinsos_protocol::wire::Change;
 use perlinsos_rules::dtsen::objection::ResultObjection;
 
 use crate::db::{self, DbError, DbResult, Tx};
@@ -136,15 +135,16 @@ pub fn decide(
             if changed == 0 {
                 return Ok(Err(DecideError::NotOpen));
             }
-            let change = Change::Status {
-                record_kind: "objection".to_owned(),
-                record_id: id.to_owned(),
-                status: status.to_owned(),
-                at: now,
-                reason: Some(reason.to_owned()),
-            };
-            let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-            db::add_change(tx, &state.keys, None, Some(&row.device_id), &body, now)?;
+            db::add_status_change(
+                tx,
+                &state.keys,
+                &row.device_id,
+                "objection",
+                id,
+                status,
+                Some(reason),
+                now,
+            )?;
             crate::staff_audit::record(
                 tx,
                 now,

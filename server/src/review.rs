@@ -2,7 +2,6 @@
 //! the decision on each (which reaches the phone on its next sync); the 14-day lapse; the
 //! registrations, for the operators who upload them to SIKS-NG. The web console and the CLI
 //! both call these, so a decision is the same whichever way it is made.
-use perlinsos_protocol::wire::Change;
 use perlinsos_rules::evidence::attest;
 use perlinsos_rules::evidence::phash;
 use perlinsos_rules::evidence::Gps;
@@ -468,15 +467,16 @@ fn record_decision(tx: &mut dyn Tx, keys: &ServerKeys, c: &Closing<'_>) -> Resul
             db::text(operator),
         ],
     )?;
-    let change = Change::Status {
-        record_kind: "sanggahan".into(),
-        record_id: id.to_owned(),
-        status: status.as_str().to_owned(),
-        at: now,
-        reason: reason.map(str::to_owned),
-    };
-    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, keys, None, Some(device_id), &body, now)?;
+    db::add_status_change(
+        tx,
+        keys,
+        device_id,
+        "sanggahan",
+        id,
+        status.as_str(),
+        reason,
+        now,
+    )?;
     staff_audit::record(
         tx,
         now,

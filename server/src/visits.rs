@@ -1,6 +1,5 @@
 //! Verification visits on the server: stored as they arrive, conflicts between agents flagged,
 //! and an officer's resolution sent back to both phones.
-use perlinsos_protocol::wire::Change;
 use perlinsos_rules::dtsen::visit::VerificationVisit;
 
 use crate::db::{self, DbError, DbResult, Tx};
@@ -10,27 +9,6 @@ use crate::AppState;
 pub const ACCEPTED: &str = "diterima";
 pub const CONFLICT: &str = "konflik";
 pub const SUPERSEDED: &str = "digantikan";
-
-/// Tells the device that sent a visit what became of it.
-fn notify(
-    tx: &mut dyn Tx,
-    keys: &ServerKeys,
-    device_id: &str,
-    visit_id: &str,
-    status: &str,
-    reason: Option<&str>,
-    now: i64,
-) -> DbResult<()> {
-    let change = Change::Status {
-        record_kind: "visit".to_owned(),
-        record_id: visit_id.to_owned(),
-        status: status.to_owned(),
-        at: now,
-        reason: reason.map(str::to_owned),
-    };
-    let body = serde_json::to_string(&change).map_err(|e| DbError(e.to_string()))?;
-    db::add_change(tx, keys, None, Some(device_id), &body, now).map(drop)
-}
 
 /// Stores an accepted visit. Another agent's visit of the same family from the same version,
 /// still standing, makes both a conflict, and both phones hear it.
@@ -87,11 +65,11 @@ pub fn insert(
             "UPDATE visits SET status = ?2, status_at = ?3 WHERE id = ?1 AND status <> ?2",
             &[db::text(id.as_str()), db::text(CONFLICT), db::int(now)],
         )?;
-        notify(tx, keys, &device, &id, CONFLICT, None, now)?;
+        db::add_status_change(tx, keys, &device, "visit", &id, CONFLICT, None, now)?;
     }
     if !rivals.is_empty() {
         tracing::info!(event = "visit_conflict", rivals = rivals.len());
-        notify(tx, keys, device_id, &visit.id, CONFLICT, None, now)?;
+        db::add_status_change(tx, keys, device_id, "visit", &visit.id, CONFLICT, None, now)?;
     }
     Ok(())
 }
@@ -235,7 +213,16 @@ pub fn resolve(
                         db::text(reason),
                     ],
                 )?;
-                notify(tx, &state.keys, &device, &id, status, Some(reason), now)?;
+                db::add_status_change(
+                    tx,
+                    &state.keys,
+                    &device,
+                    "visit",
+                    &id,
+                    status,
+                    Some(reason),
+                    now,
+                )?;
             }
             crate::staff_audit::record(
                 tx,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::date::{Date, Millis};
 use crate::error::{ErrorCode, FieldError};
 use crate::identity;
-use crate::registration::validate::{check_time, check_visit};
+use crate::registration::validate::{check_text, check_time, check_visit};
 use crate::registration::{Consent, IkdStatus, PmtRecord, Relation, Visit};
 
 use super::{check_member_of, family_id_is_valid, FamilyMember};
@@ -116,6 +116,11 @@ pub struct VerificationVisit {
     pub recorded_at: Millis,
 }
 
+/// Whether a member is old enough for the KTP/IKD checks on the visit's day.
+pub fn is_adult(member: &FamilyMember, day: Date) -> bool {
+    member.birth_date.years_until(day) >= ADULT_AGE
+}
+
 fn push(errors: &mut Vec<FieldError>, field: impl Into<String>, code: ErrorCode) {
     errors.push(FieldError::new(field, code));
 }
@@ -125,12 +130,6 @@ pub fn check_account(errors: &mut Vec<FieldError>, account: &SavingsAccount) {
     if digits.len() != account.bank.account_digits() || !digits.bytes().all(|b| b.is_ascii_digit())
     {
         push(errors, "account.number", ErrorCode::AccountNumberInvalid);
-    }
-}
-
-fn check_text(errors: &mut Vec<FieldError>, field: &str, text: &str, max: usize) {
-    if text.chars().count() > max || text.chars().any(char::is_control) {
-        push(errors, field, ErrorCode::TextTooLong);
     }
 }
 
@@ -188,7 +187,7 @@ pub fn check_verification(visit: &VerificationVisit, now: Millis) -> Vec<FieldEr
                 ErrorCode::NikDuplicateInHousehold,
             );
         }
-        let adult = m.member.birth_date.years_until(day) >= ADULT_AGE;
+        let adult = is_adult(&m.member, day);
         if adult && m.ikd.is_none() {
             push(
                 &mut errors,
@@ -246,7 +245,7 @@ pub fn check_verification(visit: &VerificationVisit, now: Millis) -> Vec<FieldEr
             let giver = visit.members.iter().find(|m| {
                 identity::canonical(&m.member.nik) == identity::canonical(&consent.given_by)
             });
-            if giver.is_none_or(|m| m.member.birth_date.years_until(day) < ADULT_AGE) {
+            if giver.is_none_or(|m| !is_adult(&m.member, day)) {
                 push(
                     &mut errors,
                     "consent.given_by",
