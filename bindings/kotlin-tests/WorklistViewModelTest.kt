@@ -13,10 +13,14 @@ import id.perlinsos.viewmodels.repository.PhoneRepository
 import kotlin.test.AfterTest
 import kotlin.test.Test
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.Executors
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.cancel
 import kotlinx.coroutines.delay
@@ -115,6 +119,36 @@ class WorklistViewModelTest {
         // The worklist heard the write and shows the family visited.
         withTimeout(10_000) {
             while (worklist.state.value.families.first { it.familyId == family.familyId }.status != "dikunjungi") delay(20)
+        }
+    }
+
+    /** Overlapping calls: the wizard stays busy (its buttons disabled) until the last one ends. */
+    @Test
+    fun theWizardIsBusyUntilItsLastCallEnds() = runBlocking {
+        val core = Executors.newSingleThreadExecutor()
+        try {
+            val repo = PhoneRepository(district.phone, core.asCoroutineDispatcher())
+            val family = district.phone.worklistPage(district.session, uniffi.perlinsos_ffi.WorklistFilter(null, null, null, null), 0u, 1u).single()
+            val visit = VisitViewModel(repo, district.session, scope)
+            visit.open(family.familyId).join()
+            // The core's one thread is held; a save and then a re-read queue behind it, with a
+            // second hold between them, so the save ends while the re-read still waits.
+            val first = CountDownLatch(1)
+            val second = CountDownLatch(1)
+            core.execute { first.await() }
+            val save = visit.setAccount("bri", "111")
+            core.execute { second.await() }
+            val reread = visit.reload()
+            assertTrue(visit.state.value.busy)
+            first.countDown()
+            save.join()
+            assertEquals("111", visit.state.value.draft!!.accountNumber)
+            assertTrue(visit.state.value.busy, "the re-read still runs: the Lanjut button stays disabled")
+            second.countDown()
+            reread.join()
+            assertFalse(visit.state.value.busy)
+        } finally {
+            core.shutdownNow()
         }
     }
 

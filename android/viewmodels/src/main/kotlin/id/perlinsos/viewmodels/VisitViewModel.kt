@@ -6,6 +6,7 @@
 package id.perlinsos.viewmodels
 
 import id.perlinsos.viewmodels.repository.PhoneRepository
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -54,6 +55,9 @@ class VisitViewModel(
     val state: StateFlow<VisitUiState> = _state.asStateFlow()
     /** Edits are saved one after another: each save needs the revision the one before returned. */
     private val saving = Mutex()
+    /** Calls still running: edits overlap (a tap while a save is in flight), and the wizard is
+     *  busy until the last of them ends, not the first. */
+    private val inFlight = AtomicInteger(0)
 
     /** Starts the visit of a listed family, or resumes its open draft. */
     fun open(familyId: String): Job = call {
@@ -149,6 +153,7 @@ class VisitViewModel(
     }
 
     private fun call(work: suspend () -> Unit): Job {
+        inFlight.incrementAndGet()
         _state.update { it.copy(busy = true, problem = null) }
         return scope.coreCall(
             onProblem = { p ->
@@ -157,7 +162,7 @@ class VisitViewModel(
                     it.copy(problem = p, fieldErrors = if (onField) FieldErrors.of(p) else it.fieldErrors)
                 }
             },
-            onDone = { _state.update { it.copy(busy = false) } },
+            onDone = { if (inFlight.decrementAndGet() == 0) _state.update { it.copy(busy = false) } },
             work = work,
         )
     }

@@ -14,6 +14,7 @@ import androidx.compose.ui.test.ExperimentalTestApi
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
+import androidx.compose.ui.test.isEnabled
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.performClick
 import androidx.compose.ui.test.performScrollTo
@@ -114,8 +115,10 @@ class WalkTest {
         server.stop()
     }
 
+    /** Waits for the control to be enabled too: a button is disabled while a save is in flight, and
+     *  on a slow machine a tap on it then would be lost (CI saw this on "Lanjut" after the account). */
     private fun ComposeUiTest.tap(tag: String) {
-        waitFor(tag)
+        waitUntil(timeoutMillis = WAIT_MS) { onAllNodes(hasTestTag(tag) and isEnabled()).fetchSemanticsNodes().isNotEmpty() }
         scrollTo(tag)
         onNodeWithTag(tag).performClick()
         waitForIdle()
