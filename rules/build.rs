@@ -1,7 +1,7 @@
 //! Packs the Kemendagri region codes (rules/data/wilayah) into a compact binary blob that the
 //! library embeds, so validation works offline without shipping 2.4 MB of CSV.
 //!
-//! Blob layout (see `src/identity/wilayah.rs` for the reader):
+//! Blob layout (see `src/identity/wilayah.rs` for the reader), deflated as a whole:
 //!   varint count + delta-varint list of current kecamatan codes (PPKKCC as an integer)
 //!   varint count + delta-varint list of retired kecamatan codes
 //!   varint count + delta-varint list of desa/kelurahan codes (PPKKCCDDDD as an integer)
@@ -72,7 +72,7 @@ fn main() {
         blob.extend_from_slice(entry.as_bytes());
     }
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("wilayah.bin");
-    fs::write(out, blob).expect("write wilayah.bin");
+    fs::write(out, miniz_oxide::deflate::compress_to_vec(&blob, 10)).expect("write wilayah.bin");
 }
 
 fn put_varint(out: &mut Vec<u8>, mut value: u64) {

@@ -215,7 +215,7 @@ write_report() {
         echo "## Library size"
         echo
         echo "Stripped release \`libperlinsos_ffi.so\` (profile.release: opt-level s, LTO, one codegen"
-        echo "unit; opt-level 3 kept for perlinsos-rules, perlinsos-core, fast_image_resize and libjpeg-turbo)."
+        echo "unit; opt-level z for perlinsos-rules and perlinsos-core, 3 for fast_image_resize and libjpeg-turbo)."
         echo
         echo "| target | bytes | MiB | floor 6 MiB | goal 4 MiB |"
         echo "|---|---:|---:|---|---|"

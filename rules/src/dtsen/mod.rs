@@ -36,6 +36,7 @@ macro_rules! choice {
 }
 
 pub mod extract;
+mod latin_fold;
 pub mod objection;
 pub mod result;
 pub mod search;

@@ -1,7 +1,24 @@
-//! How a name is cut into search keys, the same for what is indexed and what is typed: Unicode
-//! decomposition with the accents dropped, lower case, words split on anything that is not a
-//! letter or digit. "Siti Nur'aini" and "siti nuraini" find each other; so do "Ré" and "re".
-use unicode_normalization::UnicodeNormalization;
+//! How a name is cut into search keys, the same for what is indexed and what is typed: accents
+//! dropped (precomposed Latin letters to their base letter, combining marks removed), lower
+//! case, words split on anything that is not a letter or digit. "Siti Nur'aini" and "siti
+//! nuraini" find each other; so do "Ré" and "re".
+//!
+//! The Latin table stands in for a full Unicode decomposition: names here are Latin script, and
+//! the normalization crate's tables cost ~100 KB of the phone's library (issue 18's size floor).
+//! A test checks that the two fold every Latin letter alike.
+use super::latin_fold::{FROM_00C0, FROM_1E00};
+
+/// A letter without its accents: the base letter of a precomposed Latin letter, `None` for a
+/// combining mark, any other character as it is.
+fn unaccented(c: char) -> Option<char> {
+    let code = c as usize;
+    match code {
+        0x0300..=0x036f => None,
+        0x00c0..=0x024f => Some(FROM_00C0[code - 0x00c0]),
+        0x1e00..=0x1eff => Some(FROM_1E00[code - 0x1e00]),
+        _ => Some(c),
+    }
+}
 
 /// Shorter prefixes would each match most of a worklist.
 pub const MIN_PREFIX_CHARS: usize = 2;
@@ -12,8 +29,8 @@ pub const MAX_PREFIX_CHARS: usize = 8;
 /// The words of a name, folded.
 pub fn words(name: &str) -> Vec<String> {
     let folded: String = name
-        .nfd()
-        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .chars()
+        .filter_map(unaccented)
         .flat_map(char::to_lowercase)
         .filter(|c| !matches!(c, '\'' | '\u{2019}' | '`'))
         .collect();

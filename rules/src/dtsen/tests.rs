@@ -184,6 +184,49 @@ fn names_fold_for_search() {
     assert_eq!(prefixes, ["sr", "sri", "sria", "srian", "sriani"]);
 }
 
+/// The fold as a full canonical decomposition would do it, the table's reference.
+fn words_by_nfd(name: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .filter(|c| !matches!(c, '\'' | '\u{2019}' | '`'))
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn latin_fold_agrees_with_nfd_on_every_latin_letter() {
+    let latin = (0x20u32..0x0250)
+        .chain(0x0300..0x0370)
+        .chain(0x1e00..0x1f00);
+    for c in latin.filter_map(char::from_u32) {
+        let word = format!("a{c}b");
+        assert_eq!(
+            search::words(&word),
+            words_by_nfd(&word),
+            "U+{:04X}",
+            c as u32
+        );
+    }
+    // A name typed decomposed (e + combining acute) finds the precomposed one.
+    assert_eq!(search::words("Re\u{0301}ni"), search::words("Réni"));
+}
+
+proptest::proptest! {
+    #[test]
+    fn latin_fold_agrees_with_nfd_on_names(
+        name in "[a-zA-Z \u{00c0}-\u{024f}\u{1e00}-\u{1eff}\u{0300}-\u{036f}'.,-]{0,40}"
+    ) {
+        proptest::prop_assert_eq!(search::words(&name), words_by_nfd(&name));
+    }
+}
+
 mod fuzz {
     use super::*;
     use proptest::prelude::*;

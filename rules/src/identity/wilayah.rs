@@ -1,4 +1,5 @@
-//! Kemendagri region codes, embedded by `build.rs` as a compact blob and decoded once.
+//! Kemendagri region codes, embedded by `build.rs` as a compact deflated blob and decoded once
+//! at first use.
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -23,7 +24,12 @@ struct Wilayah {
 
 fn wilayah() -> &'static Wilayah {
     static DATA: OnceLock<Wilayah> = OnceLock::new();
-    DATA.get_or_init(|| decode(BLOB).expect("embedded wilayah blob is well-formed"))
+    DATA.get_or_init(|| {
+        let inflated =
+            miniz_oxide::inflate::decompress_to_vec(BLOB).expect("embedded wilayah blob inflates");
+        // Read once for the life of the process: the names borrow from it.
+        decode(inflated.leak()).expect("embedded wilayah blob is well-formed")
+    })
 }
 
 fn decode(blob: &'static [u8]) -> Option<Wilayah> {
