@@ -13,6 +13,7 @@ pub mod families;
 pub mod keys;
 pub mod local_time;
 pub mod migrate;
+pub mod nik_search;
 pub mod objections;
 pub mod opened;
 pub mod operator;

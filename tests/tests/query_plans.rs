@@ -181,6 +181,17 @@ async fn every_request_path_reads_through_an_index() {
     perlinsos_server::objections::decide(state, "op", &objection.record_id, false, "tetap")
         .unwrap();
     first.sync().await;
+    // An officer's NIK search: a registered member and a listed one.
+    let registered = first
+        .registry()
+        .household(&first.registry().household_ids().unwrap()[0])
+        .unwrap();
+    for nik in [
+        &registered.members[0].input.nik,
+        &families[2].members[0].nik,
+    ] {
+        perlinsos_server::nik_search::find(state, "op", &accounts::Scope::All, nik).unwrap();
+    }
 
     let log = db::QUERY_LOG.lock().unwrap().take().unwrap();
     let mut seen = std::collections::BTreeSet::new();

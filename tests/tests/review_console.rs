@@ -1087,3 +1087,111 @@ async fn an_officer_reviews_an_objection_to_a_result_with_the_family_and_its_evi
 fn esc_name(name: &str) -> String {
     perlinsos_server::console::html::esc(name)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_finds_a_resident_by_nik_only_inside_their_scope_and_only_by_post() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let here = SCOPE[0];
+    let today = perlinsos_core::Date::of_unix_millis(perlinsos_core::date::now_millis());
+    let families = perlinsos_core::sample::families(41, 3, &[here], today);
+    server.import_families(&families);
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    // A household the sample generator places inside the officer's scope.
+    let household = (61..)
+        .map(|seed| {
+            let id = phone.register(seed, 3);
+            phone.registry().household(&id).unwrap()
+        })
+        .find(|h| SCOPE.contains(&h.address.kelurahan_code.as_str()))
+        .unwrap();
+    let household_id = household.id.clone();
+    phone.sync().await;
+    let registered_nik = household.members[1].input.nik.clone();
+    let registered_in = household.address.kelurahan_code.clone();
+    let listed_nik = families[2].members[0].nik.clone();
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let form_page = officer.get("/review/cari-nik").await;
+    assert_eq!(form_page.status, StatusCode::OK);
+    assert!(form_page.body.contains("method=\"post\""));
+    let csrf = csrf_of(&form_page.body);
+
+    let found = officer
+        .post(
+            "/review/cari-nik",
+            &[("csrf", &csrf), ("nik", &registered_nik)],
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains(&household_id), "{}", found.body);
+    assert!(!found.body.contains(&families[2].id));
+    let found = officer
+        .post("/review/cari-nik", &[("csrf", &csrf), ("nik", &listed_nik)])
+        .await;
+    assert!(found.body.contains(&families[2].id), "{}", found.body);
+    assert!(!found.body.contains(&household_id));
+    // Not a NIK: the rules' code and text, nothing searched.
+    let bad = officer
+        .post("/review/cari-nik", &[("csrf", &csrf), ("nik", "52710112")])
+        .await;
+    assert!(bad.body.contains("NIK_LENGTH"), "{}", bad.body);
+    // A forged form (no CSRF token) searches nothing.
+    let forged = officer
+        .post("/review/cari-nik", &[("nik", &registered_nik)])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!forged.body.contains(&household_id));
+    // A NIK in the address is not a search: only the empty form comes back.
+    let by_get = officer
+        .get(&format!("/review/cari-nik?nik={registered_nik}"))
+        .await;
+    assert!(!by_get.body.contains(&household_id));
+
+    // An officer of another kelurahan finds neither.
+    let elsewhere = SCOPE
+        .iter()
+        .find(|k| **k != here && **k != registered_in)
+        .unwrap();
+    accounts::add(
+        &server.state,
+        "peninjau04",
+        Role::Peninjau,
+        PASSWORD,
+        &[elsewhere.to_string()],
+    )
+    .unwrap();
+    let mut stranger = Console::new(&server);
+    stranger.login("peninjau04", PASSWORD).await;
+    let csrf = csrf_of(&stranger.get("/review/cari-nik").await.body);
+    for nik in [&registered_nik, &listed_nik] {
+        let page = stranger
+            .post("/review/cari-nik", &[("csrf", &csrf), ("nik", nik)])
+            .await;
+        assert!(page.body.contains("Tidak ada data"), "{}", page.body);
+        assert!(!page.body.contains(&household_id) && !page.body.contains(&families[2].id));
+    }
+
+    // Every search audited (the two good ones and the stranger's two), never with the NIK.
+    let searches = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE action = 'cari_nik'")
+        .unwrap();
+    assert_eq!(searches, 4);
+    let with_nik = server
+        .state
+        .db
+        .read(|tx| {
+            tx.query(
+                "SELECT count(*) FROM operator_audit WHERE detail LIKE ?1 OR detail LIKE ?2",
+                &[
+                    perlinsos_server::db::text(format!("%{registered_nik}%")),
+                    perlinsos_server::db::text(format!("%{listed_nik}%")),
+                ],
+            )
+        })
+        .unwrap();
+    assert_eq!(with_nik[0][0].int(), 0);
+}

@@ -5,6 +5,7 @@ pub mod accounts;
 mod devices;
 mod duplicates;
 pub mod html;
+mod nik_search;
 mod objections;
 mod visits;
 pub mod web_session;
@@ -51,6 +52,10 @@ pub fn routes() -> Router<AppState> {
         .route("/review/kunjungan", get(visits::conflicts_page))
         .route("/review/kunjungan/{id}/pilih", post(visits::choose))
         .route("/review/tanda-terima", get(visits::receipt_page))
+        .route(
+            "/review/cari-nik",
+            get(nik_search::form_page).post(nik_search::search),
+        )
         .route("/review/perangkat", get(devices::list_page))
         .route("/review/perangkat/{id}/cabut", post(devices::revoke))
         .layer(axum::middleware::map_response(harden))
