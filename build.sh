@@ -143,6 +143,9 @@ cmd_bench() {
     # Worklists: phone search on 3,000 families, the 3G download, a 400,000-family import.
     export PERLINSOS_WORKLIST_BENCH_REPORT="${PERLINSOS_WORKLIST_BENCH_REPORT:-$PWD/bench/WORKLIST-REPORT.md}"
     cargo bench --locked -p perlinsos-e2e --bench worklist
+    # The console and the feed at a province's size: 1,000,000 households, 100,000 sanggahan.
+    export PERLINSOS_PROVINCE_BENCH_REPORT="${PERLINSOS_PROVINCE_BENCH_REPORT:-$PWD/bench/PROVINCE-REPORT.md}"
+    cargo bench --locked -p perlinsos-e2e --bench province
 }
 
 cmd_fuzz() {

@@ -490,3 +490,76 @@ pub fn family(tx: &mut dyn Tx, keys: &ServerKeys, family_id: &str) -> DbResult<O
         None => Ok(None),
     }
 }
+
+/// The kelurahan with imported families, inside `scope` (the assignment page's choice).
+pub fn kelurahan_with_families(
+    state: &AppState,
+    scope: &crate::console::accounts::Scope,
+) -> DbResult<Vec<String>> {
+    let mut params = Vec::new();
+    let condition = scope.condition("kelurahan_code", &mut params);
+    let rows = state.db.read(|tx| {
+        tx.query(
+            &format!(
+                "SELECT DISTINCT kelurahan_code FROM families WHERE {condition}
+                 ORDER BY kelurahan_code"
+            ),
+            &params,
+        )
+    })?;
+    Ok(rows.iter().filter_map(|r| r[0].text()).collect())
+}
+
+/// One kelurahan's families by RW, and how many of them each agent holds.
+#[derive(Debug, Default)]
+pub struct PlaceSummary {
+    /// (RW, families, of them on at least one agent's list)
+    pub by_rw: Vec<(i64, i64, i64)>,
+    /// (agent, families of this kelurahan on the agent's list)
+    pub agents: Vec<(String, i64)>,
+}
+
+pub fn place_summary(tx: &mut dyn Tx, kelurahan_code: &str) -> DbResult<PlaceSummary> {
+    let by_rw = tx
+        .query(
+            "SELECT f.rw, count(*),
+                    count(*) FILTER (WHERE EXISTS (
+                        SELECT 1 FROM assignments a WHERE a.family_id = f.family_id))
+             FROM families f WHERE f.kelurahan_code = ?1 GROUP BY f.rw ORDER BY f.rw",
+            &[db::text(kelurahan_code)],
+        )?
+        .iter()
+        .map(|r| (r[0].int(), r[1].int(), r[2].int()))
+        .collect();
+    let agents = tx
+        .query(
+            "SELECT a.agent_id, count(*) FROM families f
+             JOIN assignments a ON a.family_id = f.family_id
+             WHERE f.kelurahan_code = ?1 GROUP BY a.agent_id ORDER BY a.agent_id",
+            &[db::text(kelurahan_code)],
+        )?
+        .iter()
+        .map(|r| (r[0].text().unwrap_or_default(), r[1].int()))
+        .collect();
+    Ok(PlaceSummary { by_rw, agents })
+}
+
+/// The agents with a phone enrolled (not revoked) for `kelurahan_code`: only they can receive
+/// its worklist.
+pub fn agents_enrolled_for(tx: &mut dyn Tx, kelurahan_code: &str) -> DbResult<Vec<String>> {
+    let mut agents: Vec<String> = tx
+        .query(
+            "SELECT agent_id, scope FROM devices WHERE revoked_at IS NULL",
+            &[],
+        )?
+        .iter()
+        .filter(|r| {
+            serde_json::from_str::<Vec<String>>(&r[1].text().unwrap_or_default())
+                .is_ok_and(|scope| scope.iter().any(|k| k == kelurahan_code))
+        })
+        .filter_map(|r| r[0].text())
+        .collect();
+    agents.sort();
+    agents.dedup();
+    Ok(agents)
+}

@@ -236,6 +236,16 @@ async fn changes(
 ) -> Result<Json<ChangesResponse>, ApiError> {
     let device = auth::verify(&state, &method, &uri, &headers, b"")?;
     let since = since.since.unwrap_or(0).max(0);
+    Ok(Json(changes_page(&state, &device, since)?))
+}
+
+/// One page of the change feed for `device` after `since`: what `GET /v1/changes` answers,
+/// each change signed for the device.
+pub fn changes_page(
+    state: &AppState,
+    device: &db::Device,
+    since: i64,
+) -> Result<ChangesResponse, ApiError> {
     // One indexed read per audience the device belongs to (everyone, itself, each kelurahan
     // of its scope), each at most a page; merged by cursor, the first page of them is the
     // answer. Other kelurahan's changes are never read.
@@ -298,11 +308,11 @@ async fn changes(
         });
     }
     let cursor = items.last().map(|i| i.cursor).unwrap_or(since);
-    Ok(Json(ChangesResponse {
+    Ok(ChangesResponse {
         changes: items,
         cursor,
         more,
-    }))
+    })
 }
 
 /// Serves until the listener fails or the process is stopped. Sanggahan past their 14 days

@@ -16,6 +16,9 @@ const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
 const KNOWN_SCANS: &[&str] = &[
     // Near-duplicate photos: every photo's perceptual hash against this one.
     "SELECT sha256, record_kind, record_id, device_id, phash FROM evidence_index",
+    // The assignment page's agents with a phone for a kelurahan: a district's few hundred
+    // phones, their scope a JSON list (read whole, filtered in Rust).
+    "SELECT agent_id, scope FROM devices WHERE revoked_at IS NULL",
 ];
 
 fn plan(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> db::DbResult<Vec<String>> {
@@ -181,6 +184,15 @@ async fn every_request_path_reads_through_an_index() {
     perlinsos_server::objections::decide(state, "op", &objection.record_id, false, "tetap")
         .unwrap();
     first.sync().await;
+    // The assignment page of the kelurahan.
+    perlinsos_server::families::kelurahan_with_families(state, &officer).unwrap();
+    state
+        .db
+        .read(|tx| {
+            perlinsos_server::families::place_summary(tx, here)?;
+            perlinsos_server::families::agents_enrolled_for(tx, here)
+        })
+        .unwrap();
     // An officer's NIK search: a registered member and a listed one.
     let registered = first
         .registry()

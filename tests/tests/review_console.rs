@@ -1195,3 +1195,156 @@ async fn an_officer_finds_a_resident_by_nik_only_inside_their_scope_and_only_by_
         .unwrap();
     assert_eq!(with_nik[0][0].int(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_assigns_a_kelurahan_to_an_enrolled_agent_and_takes_an_rw_back() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let here = SCOPE[0];
+    let today = perlinsos_core::Date::of_unix_millis(perlinsos_core::date::now_millis());
+    let all = perlinsos_core::sample::families(53, 8, &[here], today);
+    server.import_families(&all);
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[here]).await;
+    let assigned = || {
+        server
+            .state
+            .db
+            .scalar("SELECT count(*) FROM assignments")
+            .unwrap()
+    };
+
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let page = officer
+        .get(&format!("/review/penugasan?kelurahan={here}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("<option>agen-01</option>"),
+        "{}",
+        page.body
+    );
+    let csrf = csrf_of(&page.body);
+
+    // An agent with no phone for this kelurahan would never get the list: refused.
+    let refused = officer
+        .post(
+            "/review/penugasan",
+            &[
+                ("csrf", &csrf),
+                ("kelurahan", here),
+                ("agent", "agen-99"),
+                ("action", "tugaskan"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("tidak punya ponsel terdaftar"));
+    // A forged form and a bad RW change nothing either.
+    let forged = officer
+        .post(
+            "/review/penugasan",
+            &[
+                ("kelurahan", here),
+                ("agent", "agen-01"),
+                ("action", "tugaskan"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let bad_rw = officer
+        .post(
+            "/review/penugasan",
+            &[
+                ("csrf", &csrf),
+                ("kelurahan", here),
+                ("agent", "agen-01"),
+                ("rw", "0"),
+                ("action", "tugaskan"),
+            ],
+        )
+        .await;
+    assert_eq!(bad_rw.status, StatusCode::BAD_REQUEST);
+    assert_eq!(assigned(), 0);
+
+    let done = officer
+        .post(
+            "/review/penugasan",
+            &[
+                ("csrf", &csrf),
+                ("kelurahan", here),
+                ("agent", "agen-01"),
+                ("action", "tugaskan"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK);
+    assert!(
+        done.body
+            .contains(&format!("{} keluarga ditugaskan", all.len())),
+        "{}",
+        done.body
+    );
+    phone.sync().await;
+    assert_eq!(phone.worklist().count().unwrap(), all.len());
+
+    // One RW taken back: its families leave the phone at the next sync.
+    let rw = all[0].rw;
+    let in_rw = all.iter().filter(|f| f.rw == rw).count();
+    let back = officer
+        .post(
+            "/review/penugasan",
+            &[
+                ("csrf", &csrf),
+                ("kelurahan", here),
+                ("agent", "agen-01"),
+                ("rw", &rw.to_string()),
+                ("action", "tarik"),
+            ],
+        )
+        .await;
+    assert!(
+        back.body.contains(&format!("{in_rw} keluarga ditarik")),
+        "{}",
+        back.body
+    );
+    phone.sync().await;
+    assert_eq!(phone.worklist().count().unwrap(), all.len() - in_rw);
+
+    // An officer of another kelurahan can neither see nor change it.
+    accounts::add(
+        &server.state,
+        "peninjau05",
+        Role::Peninjau,
+        PASSWORD,
+        &[SCOPE[1].to_owned()],
+    )
+    .unwrap();
+    let mut stranger = Console::new(&server);
+    stranger.login("peninjau05", PASSWORD).await;
+    let page = stranger
+        .get(&format!("/review/penugasan?kelurahan={here}"))
+        .await;
+    assert!(!page.body.contains("<option>agen-01</option>"));
+    let csrf = csrf_of(&page.body);
+    let before = assigned();
+    let refused = stranger
+        .post(
+            "/review/penugasan",
+            &[
+                ("csrf", &csrf),
+                ("kelurahan", here),
+                ("agent", "agen-01"),
+                ("action", "tarik"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert_eq!(assigned(), before);
+    let audited = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM operator_audit WHERE username = 'peninjau01' AND action IN ('assign_families', 'unassign_families')")
+        .unwrap();
+    assert_eq!(audited, 2);
+}

@@ -61,7 +61,7 @@ pub fn page(title: &str, who: Option<(&Operator, &str)>, body: &str) -> String {
             out,
             "<a href=\"/review/sanggahan\">Sanggahan</a><a href=\"/review/sanggahan-hasil\">Sanggahan hasil</a>\
              <a href=\"/review/registrasi\">Registrasi</a>\
-             <a href=\"/review/data-ganda\">Data ganda</a><a href=\"/review/kunjungan\">Kunjungan</a>\
+             <a href=\"/review/data-ganda\">Data ganda</a><a href=\"/review/penugasan\">Penugasan</a><a href=\"/review/kunjungan\">Kunjungan</a>\
              <a href=\"/review/tanda-terima\">Tanda terima</a><a href=\"/review/cari-nik\">Cari NIK</a><a href=\"/review/perangkat\">Perangkat</a>\
              <form method=\"post\" action=\"/review/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              {} ({}) <button>Keluar</button></form>",

@@ -2,6 +2,7 @@
 //! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
 //! sanggahan with its evidence and the decision form, registrations and their CSV export.
 pub mod accounts;
+mod assignments;
 mod devices;
 mod duplicates;
 pub mod html;
@@ -52,6 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/review/kunjungan", get(visits::conflicts_page))
         .route("/review/kunjungan/{id}/pilih", post(visits::choose))
         .route("/review/tanda-terima", get(visits::receipt_page))
+        .route(
+            "/review/penugasan",
+            get(assignments::page_of).post(assignments::change),
+        )
         .route(
             "/review/cari-nik",
             get(nik_search::form_page).post(nik_search::search),
