@@ -487,37 +487,51 @@ fn record_decision(tx: &mut dyn Tx, keys: &ServerKeys, c: &Closing<'_>) -> Resul
     )
 }
 
+/// Sanggahan lapsed per transaction: after a long stop thousands may be due at once, and one
+/// transaction for all of them would hold their rows (and officers' decisions) for minutes.
+pub const EXPIRE_CHUNK: i64 = 500;
+
 /// Every sanggahan still open 14 days after filing becomes kedaluwarsa, here and (on its next
-/// sync) on the phone: one indexed UPDATE, then the decision rows and the phones' changes of
-/// those it closed. Run by the sweeper (and before a decision), not on page views. Returns how
-/// many lapsed.
+/// sync) on the phone: indexed UPDATEs of at most `EXPIRE_CHUNK` rows, each in its own
+/// transaction with the decision rows and the phones' changes of those it closed. Run by the
+/// sweeper (and before a decision), not on page views. Returns how many lapsed.
 pub fn expire_overdue(state: &AppState) -> Result<usize, DbError> {
     let now = (state.clock)();
-    state.db.write(|tx| {
-        let lapsed = tx.query(
-            "UPDATE sanggahan SET status = ?1, status_at = ?2
-             WHERE status = ?3 AND due_at <= ?2 RETURNING id, device_id",
-            &[
-                db::text(Status::Kedaluwarsa.as_str()),
-                db::int(now),
-                db::text(Status::Diterima.as_str()),
-            ],
-        )?;
-        for row in &lapsed {
-            let (id, device) = (row[0].text().unwrap_or_default(), row[1].text());
-            let device = device.unwrap_or_default();
-            let closing = Closing {
-                id: &id,
-                device_id: &device,
-                status: Status::Kedaluwarsa,
-                reason: None,
-                operator: SYSTEM,
-                now,
-            };
-            record_decision(tx, &state.keys, &closing)?;
+    let mut total = 0;
+    loop {
+        let lapsed = state.db.write(|tx| {
+            let lapsed = tx.query(
+                "UPDATE sanggahan SET status = ?1, status_at = ?2
+                 WHERE id IN (SELECT id FROM sanggahan WHERE status = ?3 AND due_at <= ?2
+                              ORDER BY due_at, id LIMIT ?4)
+                 RETURNING id, device_id",
+                &[
+                    db::text(Status::Kedaluwarsa.as_str()),
+                    db::int(now),
+                    db::text(Status::Diterima.as_str()),
+                    db::int(EXPIRE_CHUNK),
+                ],
+            )?;
+            for row in &lapsed {
+                let (id, device) = (row[0].text().unwrap_or_default(), row[1].text());
+                let device = device.unwrap_or_default();
+                let closing = Closing {
+                    id: &id,
+                    device_id: &device,
+                    status: Status::Kedaluwarsa,
+                    reason: None,
+                    operator: SYSTEM,
+                    now,
+                };
+                record_decision(tx, &state.keys, &closing)?;
+            }
+            Ok::<_, DbError>(lapsed.len())
+        })?;
+        total += lapsed;
+        if (lapsed as i64) < EXPIRE_CHUNK {
+            return Ok(total);
         }
-        Ok(lapsed.len())
-    })
+    }
 }
 
 /// Indexes one photo of an accepted record with the server's own perceptual hash, inside the

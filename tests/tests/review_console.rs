@@ -1348,3 +1348,66 @@ async fn an_officer_assigns_a_kelurahan_to_an_enrolled_agent_and_takes_an_rw_bac
         .unwrap();
     assert_eq!(audited, 2);
 }
+
+/// After a long stop more sanggahan are due than one sweep transaction takes: the sweep goes
+/// on chunk after chunk until none is left, each lapsed one decided and sent to its phone once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sweep_after_a_long_stop_lapses_every_overdue_sanggahan_in_chunks() {
+    use perlinsos_server::{db, review, stored};
+    let server = Server::start().await;
+    let overdue = 2 * review::EXPIRE_CHUNK as usize + 17;
+    let filed_at = perlinsos_core::date::now_millis() - 20 * 86_400_000;
+    server
+        .state
+        .db
+        .write(|tx| {
+            for i in 0..overdue + 5 {
+                let id = format!("{i:08x}-0000-4000-8000-00000000aaaa");
+                // The last five are recent: not due.
+                let at = if i < overdue {
+                    filed_at
+                } else {
+                    perlinsos_core::date::now_millis()
+                };
+                let new = stored::NewSanggahan {
+                    id: &id,
+                    kelurahan_code: SCOPE[0],
+                    recipient_id: "R-1",
+                    reason: "mampu",
+                    reporter_nik: "5271014101900001",
+                    filed_at: at,
+                };
+                stored::insert_sanggahan(
+                    tx,
+                    &server.state.keys,
+                    "device-1",
+                    &format!("e-{i}"),
+                    &new,
+                    perlinsos_rules::sanggahan::Status::Diterima,
+                    at,
+                )?;
+            }
+            Ok::<_, db::DbError>(())
+        })
+        .unwrap();
+    assert_eq!(review::expire_overdue(&server.state).unwrap(), overdue);
+    let count = |sql: &str| server.state.db.scalar(sql).unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM sanggahan WHERE status = 'kedaluwarsa'"),
+        overdue as i64
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM sanggahan WHERE status = 'diterima'"),
+        5
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM changes WHERE audience = 'd:device-1'"),
+        overdue as i64
+    );
+    // Nothing left to do: a second sweep lapses none and sends nothing again.
+    assert_eq!(review::expire_overdue(&server.state).unwrap(), 0);
+    assert_eq!(
+        count("SELECT count(*) FROM changes WHERE audience = 'd:device-1'"),
+        overdue as i64
+    );
+}
