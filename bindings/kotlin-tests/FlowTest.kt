@@ -90,6 +90,17 @@ class FlowTest {
         }
         assertEquals("BIRTH_DATE_MISMATCH_NIK", wrong.code)
         assertEquals(1, phone.draft(session, draft).members.size)
+        // Several wrong fields at once: every one comes back, each on its field, for the form.
+        val several = assertFailsWith<ApiException.Invalid> {
+            phone.setHousehold(session, draft, HouseholdForm("52710102", kelurahan, 0u, 2u, "Jl. Melati No. 3"))
+        }
+        assertTrue(several.problems.size >= 2, "${several.problems}")
+        assertEquals(several.code, several.problems.first().code)
+        val onFields = id.perlinsos.viewmodels.FieldErrors.of(
+            id.perlinsos.viewmodels.Problem(several.code, several.reason, several.field,
+                several.problems.map { id.perlinsos.viewmodels.Problem(it.code, it.reason, it.field) }))
+        assertEquals("KK_LENGTH", onFields["kk"]?.code, "${several.problems}")
+        assertTrue(onFields.problems.any { it.field.endsWith("rt") }, "${several.problems}")
         phone.setConsent(session, draft, headId, "2026-11")
         phone.setIkd(session, draft, headId, "dibantu_aktivasi")
         assertEquals(draft, phone.drafts(session).single().id)

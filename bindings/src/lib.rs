@@ -30,12 +30,14 @@ uniffi::setup_scaffolding!();
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ApiError {
     /// `reason` is the Indonesian text (Kotlin reserves `message` on exceptions); `field` is
-    /// the input it concerns. A refusal listing several problems gives the first.
+    /// the input it concerns. A refusal listing several problems gives the first here and every
+    /// one in `problems` (a form shows each on its field at once).
     #[error("{code}: {reason}")]
     Invalid {
         code: String,
         reason: String,
         field: String,
+        problems: Vec<FieldProblem>,
     },
     /// A wrong PIN or a locked profile: when to try again and how many tries are left.
     #[error("{code}: {reason}")]
@@ -53,6 +55,35 @@ pub enum ApiError {
     Internal { code: String },
 }
 
+/// One problem of a refused input: the field it concerns, its stable code, its Indonesian text.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub reason: String,
+}
+
+impl ApiError {
+    /// A refusal with one problem.
+    fn invalid(
+        code: impl Into<String>,
+        reason: impl Into<String>,
+        field: impl Into<String>,
+    ) -> ApiError {
+        let (code, reason, field) = (code.into(), reason.into(), field.into());
+        ApiError::Invalid {
+            problems: vec![FieldProblem {
+                field: field.clone(),
+                code: code.clone(),
+                reason: reason.clone(),
+            }],
+            code,
+            reason,
+            field,
+        }
+    }
+}
+
 impl From<perlinsos_core::Error> for ApiError {
     fn from(e: perlinsos_core::Error) -> ApiError {
         use perlinsos_core::Error;
@@ -62,6 +93,14 @@ impl From<perlinsos_core::Error> for ApiError {
                     code: first.code.as_str().to_owned(),
                     reason: first.message.clone(),
                     field: first.field.clone(),
+                    problems: errors
+                        .iter()
+                        .map(|e| FieldProblem {
+                            field: e.field.clone(),
+                            code: e.code.as_str().to_owned(),
+                            reason: e.message.clone(),
+                        })
+                        .collect(),
                 },
                 None => ApiError::Internal {
                     code: "INVALID".into(),
@@ -122,11 +161,7 @@ fn choice_id<T: serde::Serialize>(value: T) -> String {
 
 impl From<ErrorCode> for ApiError {
     fn from(code: ErrorCode) -> ApiError {
-        ApiError::Invalid {
-            code: code.as_str().to_owned(),
-            reason: code.message().to_owned(),
-            field: String::new(),
-        }
+        ApiError::invalid(code.as_str(), code.message(), "")
     }
 }
 

@@ -235,10 +235,12 @@ impl Phone {
             .into_iter()
             .filter(|m| m.id == model_id)
             .max_by_key(|m| m.version)
-            .ok_or_else(|| ApiError::Invalid {
-                code: "PMT_MODEL_MISSING".into(),
-                reason: "Model PMT belum diterima dari dinas; sinkronkan dulu.".into(),
-                field: "model".into(),
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "PMT_MODEL_MISSING",
+                    "Model PMT belum diterima dari dinas; sinkronkan dulu.",
+                    "model",
+                )
             })
     }
 }

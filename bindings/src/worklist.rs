@@ -17,7 +17,7 @@ use perlinsos_rules::registration::{Consent, IkdStatus, Relation};
 
 use crate::phone::{AgentSession, Phone};
 use crate::registration::{choices, Choice};
-use crate::{choice, choice_id, ApiError};
+use crate::{choice, choice_id, ApiError, FieldProblem};
 
 #[derive(Debug, uniffi::Record)]
 pub struct FamilyView {
@@ -124,13 +124,6 @@ pub struct VisitDraftView {
     pub consent_at_ms: Option<i64>,
     pub notice_version: Option<String>,
     pub note: String,
-}
-
-#[derive(Debug, uniffi::Record)]
-pub struct FieldProblem {
-    pub field: String,
-    pub code: String,
-    pub reason: String,
 }
 
 #[derive(Debug, uniffi::Record)]

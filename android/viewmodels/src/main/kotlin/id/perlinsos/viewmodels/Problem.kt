@@ -12,6 +12,18 @@ import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.InternalException
 
 data class Problem(val code: String, val message: String, val field: String = "") {
+    /** A refusal's first problem with every problem of it (the core checks a whole input at once). */
+    constructor(code: String, message: String, field: String, all: List<Problem>) : this(code, message, field) {
+        others = all
+    }
+
+    // Outside equality and copy(): a problem is its code, text and field; a copy (a view-model
+    // naming the field itself) is that one problem alone.
+    private var others: List<Problem> = emptyList()
+
+    /** Every problem of the refusal, this one first; this one alone when it came by itself. */
+    val all: List<Problem> get() = others.ifEmpty { listOf(this) }
+
     /** The code as the enum the app branches on ([ErrorCode.Unknown] for any other). */
     val kind: ErrorCode get() = ErrorCode.of(code)
 
@@ -33,7 +45,7 @@ fun Throwable.toProblemOrNull(): Problem? = when (this) {
 }
 
 fun ApiException.toProblem(): Problem = when (this) {
-    is ApiException.Invalid -> Problem(code, reason, field)
+    is ApiException.Invalid -> Problem(code, reason, field, problems.map { Problem(it.code, it.reason, it.field) })
     is ApiException.Unlock -> Problem(code, reason)
     is ApiException.Offline -> Problem("OFFLINE", "Server tidak terjangkau; coba lagi nanti.")
     is ApiException.Internal ->
@@ -44,8 +56,8 @@ fun ApiException.toProblem(): Problem = when (this) {
  * A core call's problems by the core's field name ("household.kk", "members[1].ikd",
  * "answers.lantai"). [problems] keeps every one, in the core's order (a field may have
  * several); [byField] the first of each field. Where the core gives a full list
- * (`visitCheck`), all of it is kept; a refused call (`ApiException.Invalid`) names one field
- * only (the core's first problem), and that is what is kept.
+ * (`visitCheck`), all of it is kept; so it is for a refused call (`ApiException.Invalid`
+ * carries every problem of the input, each on its field).
  */
 data class FieldErrors(
     val byField: Map<String, Problem> = emptyMap(),
@@ -61,8 +73,8 @@ data class FieldErrors(
     val isEmpty: Boolean get() = problems.isEmpty()
 
     companion object {
-        fun of(problem: Problem): FieldErrors =
-            if (problem.field.isEmpty()) FieldErrors() else FieldErrors(mapOf(problem.field to problem))
+        /** Every problem of a refusal on its field ([Problem.all]; the one alone if it has none). */
+        fun of(problem: Problem): FieldErrors = ofAll(problem.all)
 
         /** Every problem with a field (those without one belong to the screen's top card). */
         fun ofAll(problems: List<Problem>): FieldErrors {
