@@ -413,6 +413,19 @@ impl Phone {
         Ok(self.registry(&session)?.submit(&draft_id)?)
     }
 
+    /// The receipt the resident keeps for a registration (an usulan baru among them): the
+    /// short code and the QR payload, signed by this phone. None once the household is purged.
+    pub fn household_receipt(
+        &self,
+        session: Arc<AgentSession>,
+        household_id: String,
+    ) -> Result<Option<crate::worklist::ReceiptView>, ApiError> {
+        Ok(self
+            .registry(&session)?
+            .receipt(&household_id)?
+            .map(crate::worklist::receipt_view))
+    }
+
     /// The agent's registered households still on the phone (purged once the server has them).
     pub fn household_ids(&self, session: Arc<AgentSession>) -> Result<Vec<String>, ApiError> {
         Ok(self.registry(&session)?.household_ids()?)

@@ -186,6 +186,7 @@ fn sealing_cost() -> (f64, f64, usize, usize) {
     let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
         household: registry.household(&id).unwrap(),
         evidence: Vec::new(),
+        receipt: None,
     }));
     let (_, public) = perlinsos_protocol::seal::generate_keypair().unwrap();
     let mut times = Vec::with_capacity(2000);

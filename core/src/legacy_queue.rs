@@ -76,6 +76,7 @@ fn rebuild(
             let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
                 household,
                 evidence: refs(&photos),
+                receipt: None,
             }));
             Some(rebuilt(record, Some(kelurahan), photos))
         }

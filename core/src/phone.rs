@@ -98,7 +98,8 @@ impl Phone {
         Ok(
             Registry::with_clock(self.store.clone(), session.cipher()?, self.clock.clone())
                 .for_agent(&session.agent_id)
-                .with_audit(self.device.signer()),
+                .with_audit(self.device.signer())
+                .with_receipts(&self.device.id),
         )
     }
 

@@ -17,6 +17,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (9, include_str!("fixtures/schema_v9.sql")),
     (10, include_str!("fixtures/schema_v10.sql")),
     (11, include_str!("fixtures/schema_v11.sql")),
+    (12, include_str!("fixtures/schema_v12.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {

@@ -32,6 +32,7 @@ proptest! {
         let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
             household: registry.household(&id).unwrap(),
             evidence: Vec::new(),
+            receipt: None,
         }));
         prop_assert_eq!(&Record::decode(&record.encode()).unwrap(), &record);
         let (private, public) = perlinsos_protocol::seal::generate_keypair().unwrap();

@@ -36,6 +36,11 @@ pub struct HouseholdRegistered {
     pub household: RegisteredHousehold,
     #[serde(default)]
     pub evidence: Vec<EvidenceRef>,
+    /// The device's signature over the resident's receipt of this registration
+    /// (`signing::resident_receipt_text`, at `registered_at`); absent from records queued
+    /// before receipts and from bulk entry without a device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 /// A photo of a filing that looks like evidence of another sanggahan on the same phone.

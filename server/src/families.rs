@@ -197,6 +197,21 @@ fn store_chunk(
         ),
         &params,
     )?;
+    // Households registered before their family was imported stop being usulan baru.
+    let kks: Vec<Value> = write
+        .iter()
+        .map(|f| db::blob(keys.blind(Blind::Kk, identity::canonical(&f.kk))))
+        .collect();
+    tx.execute(
+        &format!(
+            "UPDATE households SET dtsen_family_id = (
+                 SELECT f.family_id FROM families f WHERE f.kk_blind = households.kk_index
+                 ORDER BY f.family_id LIMIT 1)
+             WHERE dtsen_family_id IS NULL AND kk_index IN ({})",
+            marks(1, kks.len())
+        ),
+        &kks,
+    )?;
     let updated: Vec<Value> = write
         .iter()
         .filter(|f| held.contains_key(&f.id))

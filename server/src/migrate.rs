@@ -67,6 +67,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0007_families.sql"),
         backfill: None,
     },
+    Migration {
+        version: 8,
+        name: "usulan",
+        sqlite: include_str!("../migrations/sqlite/0008_usulan.sql"),
+        postgres: include_str!("../migrations/postgres/0008_usulan.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

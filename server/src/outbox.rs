@@ -435,6 +435,19 @@ fn store_typed(
         Checked::Household(household) => {
             let others =
                 stored::insert_household(tx, keys, &device.device_id, &entry.id, household, now)?;
+            stored::label_dtsen(tx, keys, household)?;
+            if let Record::HouseholdRegistered(registered) = &entry.record {
+                if let Some(signature) = &registered.receipt {
+                    crate::receipts::insert(
+                        tx,
+                        outbox_kind::HOUSEHOLD_REGISTERED,
+                        &household.id,
+                        &device.device_id,
+                        household.registered_at,
+                        signature,
+                    )?;
+                }
+            }
             if !others.is_empty() {
                 tracing::info!(
                     event = "household_duplicate",
@@ -549,6 +562,23 @@ fn check_record(
     )?;
     if taken {
         return Ok(Some(ErrorCode::RecordIdTaken));
+    }
+    if let Record::HouseholdRegistered(registered) = &entry.record {
+        // A registration's receipt, when it has one (records queued before receipts have
+        // none), must be this device's for this household.
+        if let Some(signature) = &registered.receipt {
+            let holds = crate::receipts::signature_holds(
+                &device.public_key,
+                outbox_kind::HOUSEHOLD_REGISTERED,
+                &registered.household.id,
+                &device.device_id,
+                registered.household.registered_at,
+                signature,
+            );
+            if !holds {
+                return Ok(Some(ErrorCode::RecordInvalid));
+            }
+        }
     }
     if let Checked::Sanggahan(filed) = checked {
         // The recipient is on the district's list, in the kelurahan the sanggahan names.

@@ -106,8 +106,12 @@ pub fn check(state: &AppState, shown: &str) -> Result<Vec<Checked>, CheckError> 
                 }
             }
             let rows = tx.query(
-                "SELECT r.code, r.record_kind, r.record_id, r.device_id, r.at, v.status
-                 FROM resident_receipts r LEFT JOIN visits v ON v.id = r.record_id
+                "SELECT r.code, r.record_kind, r.record_id, r.device_id, r.at,
+                        COALESCE(v.status, o.status, h.status)
+                 FROM resident_receipts r
+                 LEFT JOIN visits v ON v.id = r.record_id
+                 LEFT JOIN objections o ON o.id = r.record_id
+                 LEFT JOIN households h ON h.id = r.record_id
                  WHERE r.code = ?1 ORDER BY r.at",
                 &[db::text(code.as_str())],
             )?;

@@ -23,6 +23,9 @@ pub struct Household {
     pub pmt: Option<Pmt>,
     /// `diterima`, or `data_ganda` while another household holds one of its NIKs or its KK.
     pub status: String,
+    /// The DTSEN family whose KK or a NIK it shares; None for an usulan baru (a family not in
+    /// DTSEN, proposed), as the server found it in its own imported families.
+    pub dtsen_family_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +124,7 @@ fn parse(body: &Json) -> Option<Household> {
         members,
         pmt,
         status: String::new(),
+        dtsen_family_id: None,
     })
 }
 
@@ -145,7 +149,8 @@ pub fn list(
         None => String::new(),
     };
     let sql = format!(
-        "SELECT e.body, h.status, e.sealed, e.id FROM households h JOIN entries e ON e.id = h.entry_id
+        "SELECT e.body, h.status, e.sealed, e.id, h.dtsen_family_id
+         FROM households h JOIN entries e ON e.id = h.entry_id
          {filter} ORDER BY h.registered_at, h.id {limit}"
     );
     let rows = state.db.read(|tx| tx.query(&sql, &params))?;
@@ -162,6 +167,7 @@ pub fn list(
             let body = serde_json::from_str::<Json>(&text).ok()?;
             let mut household = parse(&body)?;
             household.status = r[1].text().unwrap_or_default();
+            household.dtsen_family_id = r[4].text();
             Some(household)
         })
         .collect();
@@ -184,7 +190,7 @@ pub fn kelurahan_with_households(state: &AppState, scope: &Scope) -> Result<Vec<
     Ok(rows.iter().filter_map(|r| r[0].text()).collect())
 }
 
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 22] = [
     "id_keluarga",
     "no_kk",
     "kode_kelurahan",
@@ -205,6 +211,8 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "perkiraan_pengeluaran_per_kapita",
     "perkiraan_desil",
     "tanggal_registrasi",
+    "usulan_baru",
+    "id_keluarga_dtsen",
 ];
 
 /// A cell a spreadsheet would run as a formula is prefixed with an apostrophe.
@@ -296,6 +304,13 @@ pub fn csv(households: &[Household], full_numbers: bool) -> Vec<u8> {
                     .map(|d| d.to_string())
                     .unwrap_or_default(),
                 crate::local_time::utc_date(h.registered_at),
+                if h.dtsen_family_id.is_none() {
+                    "ya"
+                } else {
+                    "tidak"
+                }
+                .to_owned(),
+                h.dtsen_family_id.clone().unwrap_or_default(),
             ];
             let _ = writer.write_record(row.iter().map(|v| cell(v)));
         }

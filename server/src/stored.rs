@@ -127,6 +127,51 @@ pub fn insert_household(
     Ok(others.into_iter().map(|(id, _)| id).collect())
 }
 
+/// Marks an accepted household with the DTSEN family holding its KK (else one of its NIKs);
+/// left unmarked it is an usulan baru. In the record's transaction, after `insert_household`
+/// (migration 0002's backfill runs before families exist; 0008 labels what it stored).
+pub fn label_dtsen(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    household: &RegisteredHousehold,
+) -> DbResult<Option<String>> {
+    let niks: Vec<Vec<u8>> = household
+        .members
+        .iter()
+        .map(|m| keys.blind(Blind::Nik, &m.input.nik))
+        .collect();
+    let listed = match tx.query_one(
+        "SELECT family_id FROM families WHERE kk_blind = ?1 ORDER BY family_id LIMIT 1",
+        &[db::blob(keys.blind(Blind::Kk, &household.kk))],
+    )? {
+        Some(row) => row[0].text(),
+        None if niks.is_empty() => None,
+        None => {
+            let marks: Vec<String> = (1..=niks.len()).map(|i| format!("?{i}")).collect();
+            let params: Vec<db::Value> = niks.iter().map(|n| db::blob(n.clone())).collect();
+            tx.query_one(
+                &format!(
+                    "SELECT family_id FROM family_niks WHERE nik_blind IN ({})
+                     ORDER BY family_id LIMIT 1",
+                    marks.join(", ")
+                ),
+                &params,
+            )?
+            .and_then(|row| row[0].text())
+        }
+    };
+    if let Some(family_id) = &listed {
+        tx.execute(
+            "UPDATE households SET dtsen_family_id = ?2 WHERE id = ?1",
+            &[
+                db::text(household.id.as_str()),
+                db::text(family_id.as_str()),
+            ],
+        )?;
+    }
+    Ok(listed)
+}
+
 /// What the typed sanggahan row needs of a filed record.
 pub struct NewSanggahan<'a> {
     pub id: &'a str,

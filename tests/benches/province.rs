@@ -225,6 +225,7 @@ fn fill_part(
                 let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
                     household: h.clone(),
                     evidence: Vec::new(),
+                    receipt: None,
                 }));
                 let entry_id = format!("e-{:08x}", start + k);
                 entry_row(
@@ -251,6 +252,7 @@ fn fill_part(
                         h,
                         h.registered_at,
                     )?;
+                    stored::label_dtsen(tx, &state.keys, h)?;
                 }
                 Ok::<_, db::DbError>(())
             })

@@ -30,6 +30,8 @@ pub struct Registry {
     /// are listed or opened, and new visits must be this agent's.
     agent: Option<String>,
     signer: Option<Arc<Ed25519KeyPair>>,
+    /// The device whose key signs residents' receipts (with `signer`).
+    device_id: Option<String>,
 }
 
 impl Registry {
@@ -45,6 +47,7 @@ impl Registry {
             clock,
             agent: None,
             signer: None,
+            device_id: None,
         }
     }
 
@@ -70,6 +73,30 @@ impl Registry {
             }
             None => Ok(()),
         }
+    }
+
+    /// Gives every registration a receipt for the resident, signed by this device (the audit
+    /// signer's key), as visits and objections have.
+    pub fn with_receipts(mut self, device_id: &str) -> Registry {
+        self.device_id = Some(device_id.to_owned());
+        self
+    }
+
+    /// The resident's receipt of a registered household of this agent (None for one
+    /// registered without a device, or already purged).
+    pub fn receipt(&self, household_id: &str) -> Result<Option<crate::visits::ResidentReceipt>> {
+        let found = self
+            .store
+            .read(|conn| repo::household_receipt(conn, household_id, self.agent()))?;
+        Ok(found.map(|(signature, at)| {
+            crate::visits::resident_receipt(
+                perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
+                household_id,
+                self.device_id.as_deref().unwrap_or_default(),
+                at,
+                &signature,
+            )
+        }))
     }
 
     /// Scopes the registry to one agent (see the `agent` field).
@@ -344,7 +371,14 @@ impl Registry {
             errors = repo::duplicates_on_phone(tx, &self.cipher, draft)?;
         }
         invalid_unless_empty(errors)?;
-        let id = repo::insert_household(tx, &self.cipher, draft, now)?;
+        let receipt_signer = match (&self.device_id, &self.signer) {
+            (Some(device_id), Some(key)) => Some(repo::ReceiptSigner {
+                device_id,
+                key: key.as_ref(),
+            }),
+            _ => None,
+        };
+        let id = repo::insert_household(tx, &self.cipher, draft, now, receipt_signer)?;
         self.audit(
             tx,
             &draft.visit.agent_id,

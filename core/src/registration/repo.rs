@@ -191,11 +191,18 @@ struct Profile {
     ikd: Option<IkdStatus>,
 }
 
+/// Signs the resident's receipt of a registration: this device's id and key.
+pub struct ReceiptSigner<'a> {
+    pub device_id: &'a str,
+    pub key: &'a ring::signature::Ed25519KeyPair,
+}
+
 pub fn insert_household(
     tx: &Transaction<'_>,
     cipher: &Cipher,
     draft: &Draft,
     now: Millis,
+    receipt_signer: Option<ReceiptSigner<'_>>,
 ) -> Result<String> {
     let info = draft
         .household
@@ -295,9 +302,24 @@ pub fn insert_household(
         pmt: draft.pmt.clone(),
         registered_at: now,
     };
+    // The receipt the resident keeps, signed over the household's id and registration time.
+    let receipt = receipt_signer.map(|signer| {
+        let text = perlinsos_protocol::signing::resident_receipt_text(
+            perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
+            &id,
+            signer.device_id,
+            now,
+        );
+        crate::hex::encode(signer.key.sign(&text).as_ref())
+    });
+    if let Some(signature) = &receipt {
+        tx.prepare_cached("UPDATE households SET receipt = ?2 WHERE id = ?1")?
+            .execute(params![id, signature])?;
+    }
     let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
         evidence: crate::evidence::book::refs_for(tx, cipher, "household", &id)?,
         household,
+        receipt,
     }));
     outbox::enqueue(tx, &record, Some(&info.address.kelurahan_code), now)?;
     delete_draft(tx, &draft.id)?;
@@ -394,4 +416,19 @@ pub fn load_household(
             .transpose()?,
         registered_at,
     })
+}
+
+/// The resident's receipt of a registered household (signature and time), when it has one.
+pub fn household_receipt(
+    conn: &Connection,
+    id: &str,
+    agent: Option<&str>,
+) -> Result<Option<(String, Millis)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT receipt, registered_at FROM households
+             WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2) AND receipt IS NOT NULL",
+        )?
+        .query_row(params![id, agent], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0010_record_keys.sql"),
     include_str!("../../migrations/0011_outbox_rowid.sql"),
     include_str!("../../migrations/0012_worklist.sql"),
+    include_str!("../../migrations/0013_household_receipts.sql"),
 ];
 
 pub fn latest_version() -> i64 {

@@ -837,7 +837,7 @@ async fn registrations_page(
     body.push_str(
         "<table><thead><tr><th>Keluarga</th><th>Kepala keluarga</th><th>Kelurahan</th><th>RT/RW</th>\
          <th>Anggota</th><th>Perkiraan pengeluaran/kapita</th><th>Desil (pratinjau)</th><th>IKD</th>\
-         <th>Terdaftar</th><th>Agen</th><th>Status</th></tr></thead><tbody>",
+         <th>Terdaftar</th><th>Agen</th><th>DTSEN</th><th>Status</th></tr></thead><tbody>",
     );
     for h in &households {
         let estimate = h
@@ -855,7 +855,7 @@ async fn registrations_page(
         let _ = write!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:03}/{:03}</td><td>{}</td><td>{estimate}</td>\
-             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&h.id),
             esc(&h.head_name),
             kelurahan(&h.kelurahan_code),
@@ -865,6 +865,10 @@ async fn registrations_page(
             esc(&h.ikd_summary()),
             time(h.registered_at, &h.kelurahan_code),
             esc(&h.agent_id),
+            match &h.dtsen_family_id {
+                Some(family) => format!("Keluarga {}", esc(family)),
+                None => "<strong>Usulan baru</strong>".to_owned(),
+            },
             if h.status == crate::stored::HOUSEHOLD_DUPLICATE {
                 "<a href=\"/review/data-ganda\" class=\"warn\">Data ganda</a>"
             } else {

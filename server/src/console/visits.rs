@@ -169,6 +169,10 @@ pub(super) async fn receipt_page(
                 for c in found {
                     let kind = match c.record_kind.as_str() {
                         perlinsos_protocol::outbox_kind::VISIT_RECORDED => "Kunjungan verifikasi",
+                        perlinsos_protocol::outbox_kind::OBJECTION_FILED => "Sanggahan hasil",
+                        perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED => {
+                            "Pendaftaran rumah tangga"
+                        }
                         _ => "Data",
                     };
                     let _ = write!(
