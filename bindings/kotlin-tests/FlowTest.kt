@@ -117,6 +117,10 @@ class FlowTest {
         assertTrue(preview.explanation.contains("BPS"), preview.explanation)
         val household = phone.submit(session, draft)
         assertEquals(household, phone.submit(session, draft), "a second submit returns the same household")
+        // The resident's receipt of the registration (an usulan baru, on no worklist here).
+        val receipt = assertNotNull(phone.householdReceipt(session, household))
+        assertTrue(Regex("[0-9A-Z]{5}-[0-9A-Z]{5}").matches(receipt.code), receipt.code)
+        assertTrue(receipt.payload.startsWith("perlinsos-receipt:1:household.registered:$household:"), receipt.payload)
         assertTrue(phone.drafts(session).isEmpty())
         assertNotNull(phone.household(session, household).pmt)
 

@@ -198,3 +198,58 @@ async fn a_visit_to_a_family_off_the_list_is_refused_and_changes_nothing() {
         0
     );
 }
+
+/// Photos of the house taken during a visit travel with it: named in the record, uploaded,
+/// hashed by the server and indexed under the visit, with the photo's own attestation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visits_photos_of_the_house_reach_the_district_with_it() {
+    const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+    let (server, all) = district_with_families(2).await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[MINE]).await;
+    families::assign(&server.state, "operator", "agen-01", &place()).unwrap();
+    phone.sync().await;
+    let visits = phone.visits();
+    let mut draft = visits.start(&all[0].id).unwrap();
+    perlinsos_core::sample::answer_found(&mut draft, now_millis());
+    visits.save(&draft).unwrap();
+    let photo = perlinsos_core::sample::photo_taken_on(CAM2, Date::of_unix_millis(now_millis()));
+    let taken = phone
+        .evidence()
+        .capture(
+            &photo,
+            &perlinsos_core::evidence::Options::default(),
+            perlinsos_core::evidence::book::Capture {
+                record_kind: "visit",
+                record_id: &draft.id,
+                captured_at: now_millis(),
+                gps: None,
+                device_id: &phone.device.id,
+                device_key: phone.device.key(),
+                agent_id: "agen-01",
+            },
+        )
+        .unwrap();
+    let receipt = visits.submit(&draft.id).unwrap();
+    phone.sync().await;
+
+    assert_eq!(status_on_server(&server, &receipt.record_id), ACCEPTED);
+    let indexed = server
+        .state
+        .db
+        .read(|tx| {
+            tx.query(
+                "SELECT sha256, record_kind FROM evidence_index WHERE record_id = ?1",
+                &[perlinsos_server::db::text(receipt.record_id.as_str())],
+            )
+        })
+        .unwrap();
+    assert_eq!(indexed.len(), 1);
+    assert_eq!(indexed[0][0].text().as_deref(), Some(taken.sha256.as_str()));
+    assert_eq!(indexed[0][1].text().as_deref(), Some("visit"));
+    assert!(server
+        .state
+        .data_dir
+        .join("blobs")
+        .join(&taken.sha256)
+        .exists());
+}

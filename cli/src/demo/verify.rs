@@ -130,10 +130,13 @@ fn compare(
     }
 }
 
-fn without_evidence(value: &Value) -> Value {
+/// A household record as the server received it, without what the phone keeps elsewhere:
+/// its photos (compared by hash below) and the resident's receipt (checked on its own).
+fn household_part(value: &Value) -> Value {
     let mut value = value.clone();
     if let Some(object) = value.as_object_mut() {
         object.remove("evidence");
+        object.remove("receipt");
     }
     value
 }
@@ -187,9 +190,26 @@ fn check_phone(
         agent,
         &households,
         &server_households,
-        |mine, theirs| *mine == without_evidence(theirs),
+        |mine, theirs| *mine == household_part(theirs),
         problems,
     );
+    // Each registration's receipt, as the resident holds it, is the one the server checked.
+    for id in households.keys() {
+        let Some(receipt) = registry.receipt(id)? else {
+            problems.push(format!("{agent}: rumah tangga {id} tanpa tanda terima"));
+            continue;
+        };
+        let held = query(
+            district,
+            "SELECT 1 FROM resident_receipts WHERE record_id = ?1 AND code = ?2",
+            &[db::text(id.as_str()), db::text(receipt.code.as_str())],
+        )?;
+        if held.is_empty() {
+            problems.push(format!(
+                "{agent}: tanda terima rumah tangga {id} tidak ada di server"
+            ));
+        }
+    }
 
     // Sanggahan: reporter, target, statement, reason and photos as filed.
     let book = phone.sanggahan()?;
