@@ -839,6 +839,9 @@ async fn two_phones_racing_with_one_family_or_one_record_id_lose_no_duplicate_an
         let mut theirs = hb.household(seed + 6_000);
         theirs.entity_id = mine.entity_id.clone();
         theirs.body["id"] = mine.entity_id.clone().into();
+        // Its receipt was signed over its own id: without one it is a record queued before
+        // receipts, refused only for the id.
+        theirs.body.as_object_mut().unwrap().remove("receipt");
         let (x, y) = tokio::join!(ha.push(vec![mine]), hb.push(vec![theirs]));
         let mut outcomes = vec![x[0].clone(), y[0].clone()];
         outcomes.sort_by_key(|o| format!("{o:?}"));
@@ -912,4 +915,25 @@ async fn records_that_do_not_open_or_are_not_known_are_refused_and_change_nothin
         hostile.push_sealed(vec![sealed]).await,
         vec![Outcome::Accepted]
     );
+}
+
+/// A registration whose resident receipt is not this device's signature over it is refused
+/// whole: the resident would hold a receipt the district cannot confirm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_with_a_forged_receipt_is_refused_and_stores_nothing() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    let mut forged = hostile.household(424_242);
+    assert!(
+        forged.body["receipt"].is_string(),
+        "a real registration has a receipt"
+    );
+    forged.body["receipt"] = "ab".repeat(64).into();
+    assert_eq!(
+        hostile.push(vec![forged]).await,
+        vec![refused(ErrorCode::RecordInvalid)]
+    );
+    assert_eq!(count(&server, "SELECT count(*) FROM households"), 0);
+    assert_eq!(count(&server, "SELECT count(*) FROM resident_receipts"), 0);
 }
