@@ -138,3 +138,35 @@ pub fn check(state: &AppState, shown: &str) -> Result<Vec<Checked>, CheckError> 
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod fuzz {
+    use perlinsos_protocol::signing;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_text_reads_as_a_code_a_payload_or_nothing(text in "\\PC{0,200}") {
+            if let Some(code) = signing::normalize_receipt_code(&text) {
+                prop_assert_eq!(code.len(), 11);
+                prop_assert_eq!(signing::normalize_receipt_code(&code), Some(code.clone()));
+            }
+            let _ = signing::parse_receipt_payload(&text);
+        }
+
+        #[test]
+        fn a_payload_reads_back_as_written(
+            kind in "[a-z.]{1,30}",
+            record in "[a-zA-Z0-9_-]{1,64}",
+            device in "[a-zA-Z0-9_-]{1,64}",
+            at in any::<i64>(),
+            sig in "[0-9a-f]{128}",
+        ) {
+            let payload = signing::receipt_payload(&kind, &record, &device, at, &sig);
+            prop_assert_eq!(
+                signing::parse_receipt_payload(&payload),
+                Some((kind, record, device, at, sig))
+            );
+        }
+    }
+}

@@ -243,3 +243,30 @@ pub fn of_family(
 pub fn default_days() -> i64 {
     DEFAULT_OBJECTION_DAYS
 }
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_parse_or_are_refused(
+            bytes in proptest::collection::vec(any::<u8>(), 0..4096),
+            announced in any::<i64>(),
+            days in any::<i64>(),
+        ) {
+            let _ = super::parse(&bytes, announced, days);
+        }
+
+        #[test]
+        fn any_rows_after_the_header_parse_or_are_refused(
+            rows in proptest::collection::vec("[a-zA-Z0-9_ ,|\"-]{0,60}", 0..20),
+        ) {
+            let text = format!("family_id,hasil,desil,programmes,alasan\n{}", rows.join("\n"));
+            if let Err(errors) = super::parse(text.as_bytes(), 1_764_547_200_000, 30) {
+                // Each problem names its line; a file of no rows is refused as empty.
+                prop_assert!(errors.iter().all(|e| e.starts_with("baris ") || e == "berkas kosong"));
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{esc, kelurahan, page};
-use super::{csrf_refused, error_page, html, require, storage_error, web_session, Session};
+use super::{error_page, html, require, require_post, storage_error, Session};
 use crate::families::{self, Selection};
 use crate::AppState;
 
@@ -59,13 +59,10 @@ pub(super) async fn change(
     headers: HeaderMap,
     Form(form): Form<AssignForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let code = form.kelurahan.unwrap_or_default();
     let refuse = |message: &str| error_page(StatusCode::BAD_REQUEST, Some(&session), message);
     if !session.operator.scope.covers(&code) {

@@ -8,7 +8,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{esc, kelurahan, page, time};
-use super::{csrf_refused, error_page, html, pager, require, storage_error, web_session};
+use super::{error_page, html, pager, require, require_post, storage_error};
 use crate::duplicates::{self, Pair, Side};
 use crate::AppState;
 
@@ -105,13 +105,10 @@ pub(super) async fn decide(
     Path(id): Path<i64>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let operator = session.operator.username.clone();
     let scope = session.operator.scope.clone();
     let resolution = form.resolution.unwrap_or_default();

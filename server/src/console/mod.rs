@@ -130,6 +130,20 @@ fn require(state: &AppState, headers: &HeaderMap, page: bool) -> Result<Session,
     }
 }
 
+/// The session behind a form post, with its CSRF token checked; otherwise the refusal page
+/// (no session: 401, a forged or stale form: 403).
+fn require_post(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<Session, Box<Response>> {
+    let session = require(state, headers, false)?;
+    if !web_session::token_matches(&session.csrf, csrf) {
+        return Err(Box::new(csrf_refused(&session)));
+    }
+    Ok(session)
+}
+
 fn csrf_refused(session: &Session) -> Response {
     error_page(
         StatusCode::FORBIDDEN,
@@ -675,13 +689,10 @@ async fn decide(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let in_scope = {
         let state = state.clone();
         let id = id.clone();

@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{esc, kelurahan, page, time};
-use super::{csrf_refused, html, require, storage_error, web_session, Session};
+use super::{html, require, require_post, storage_error, Session};
 use crate::nik_search::{self, SearchError};
 use crate::AppState;
 
@@ -52,13 +52,10 @@ pub(super) async fn search(
     headers: HeaderMap,
     Form(query): Form<SearchForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, query.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, query.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let nik: String = query.nik.unwrap_or_default().chars().take(32).collect();
     let actor = session.operator.username.clone();
     let scope = session.operator.scope.clone();

@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{esc, kelurahan, page, time};
-use super::{csrf_refused, error_page, html, require, storage_error, web_session};
+use super::{error_page, html, require, require_post, storage_error};
 use crate::objections::{self, DecideError};
 use crate::AppState;
 use perlinsos_protocol::record::ObjectionFiled;
@@ -224,13 +224,10 @@ pub(super) async fn decide(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let granted = match form.decision.as_deref() {
         Some("dikabulkan") => true,
         Some("ditolak") => false,

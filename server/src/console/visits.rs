@@ -10,7 +10,7 @@ use axum::Form;
 use serde::Deserialize;
 
 use super::html::{esc, kelurahan, page, time};
-use super::{csrf_refused, error_page, html, require, storage_error, web_session};
+use super::{error_page, html, require, require_post, storage_error};
 use crate::visits::{self, ResolveError};
 use crate::AppState;
 
@@ -93,13 +93,10 @@ pub(super) async fn choose(
     Path(visit_id): Path<String>,
     Form(form): Form<ChoiceForm>,
 ) -> Response {
-    let session = match require(&state, &headers, false) {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if !web_session::token_matches(&session.csrf, form.csrf.as_deref()) {
-        return csrf_refused(&session);
-    }
     let actor = session.operator.username.clone();
     let scope = session.operator.scope.clone();
     let reason = form.reason.unwrap_or_default();
