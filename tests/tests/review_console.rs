@@ -875,10 +875,24 @@ async fn an_admin_revokes_a_lost_phone_from_the_console() {
         )
         .unwrap();
     assert_eq!(audited, 1);
+    // What the lost phone still sends is held apart, and the admin sees how much.
+    phone.register(81, 2);
     assert!(phone.syncer().sync().await.is_err());
     assert!(perlinsos_core::sync::revoked(&phone.store)
         .unwrap()
         .is_some());
+    let held = server
+        .state
+        .db
+        .scalar("SELECT count(*) FROM quarantined_entries")
+        .unwrap();
+    assert!(held > 0);
+    let page = admin.get("/review/perangkat").await;
+    assert!(
+        page.body.contains(&format!("{held} data ditahan")),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

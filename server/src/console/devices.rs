@@ -38,17 +38,28 @@ pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap)
     let reader = state.clone();
     let rows = tokio::task::spawn_blocking(move || {
         reader.db.read(|tx| {
-            tx.query(
+            let devices = tx.query(
                 "SELECT device_id, agent_id, enrolled_at, revoked_at, scope FROM devices
                  ORDER BY enrolled_at DESC, device_id LIMIT ?1",
                 &[db::int(LISTED)],
-            )
+            )?;
+            let held = tx.query(
+                "SELECT device_id, count(*), max(received_at) FROM quarantined_entries
+                 GROUP BY device_id",
+                &[],
+            )?;
+            Ok((devices, held))
         })
     })
     .await;
-    let Ok(Ok(rows)) = rows else {
+    let Ok(Ok((rows, held))) = rows else {
         return storage_error();
     };
+    // What revoked phones still sent, held apart (`quarantined_entries`): count and newest.
+    let held: std::collections::HashMap<String, (i64, i64)> = held
+        .iter()
+        .map(|r| (r[0].text().unwrap_or_default(), (r[1].int(), r[2].int())))
+        .collect();
     let mut body = String::from(
         "<p>Ponsel yang terdaftar. Cabut ponsel yang hilang atau dicuri: semua permintaannya \
          ditolak, ponsel terkunci saat tersambung lagi, dan data yang masih dikirimnya disimpan \
@@ -62,10 +73,20 @@ pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap)
             serde_json::from_str(&row[4].text().unwrap_or_default()).unwrap_or_default();
         let zone = crate::local_time::Zone::of_region(scope.first().map_or("", |k| k.as_str()));
         let status = match row[3].opt_int() {
-            Some(at) => format!(
-                "<span class=\"warn\">dicabut {}</span>",
-                esc(&crate::local_time::date_time(at, zone))
-            ),
+            Some(at) => {
+                let mut status = format!(
+                    "<span class=\"warn\">dicabut {}</span>",
+                    esc(&crate::local_time::date_time(at, zone))
+                );
+                if let Some((count, newest)) = held.get(&device) {
+                    let _ = write!(
+                        status,
+                        "; {count} data ditahan, terakhir {}",
+                        esc(&crate::local_time::date_time(*newest, zone))
+                    );
+                }
+                status
+            }
             None => format!(
                 "<form method=\"post\" action=\"/review/perangkat/{id}/cabut\">\
                  <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
