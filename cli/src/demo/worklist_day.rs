@@ -110,6 +110,23 @@ pub async fn run(
         "   Ekstrak DTSEN diimpor: {} keluarga, {members} anggota (setiap baris diperiksa; NIK/KK sebagai indeks buta, data tersegel)",
         imported.added
     );
+    // The households registered earlier today are checked against the extract by the server:
+    // those whose KK and NIKs are in no DTSEN family are usulan baru (proposals).
+    let (registered, _) = perlinsos_server::registrations::list(
+        &district.state,
+        None,
+        None,
+        &perlinsos_server::console::accounts::Scope::All,
+    )
+    .map_err(|e| format!("server: {}", e.0))?;
+    let proposed = registered
+        .iter()
+        .filter(|h| h.dtsen_family_id.is_none())
+        .count();
+    println!(
+        "   Usulan baru: {proposed} dari {} rumah tangga yang didaftarkan tadi tidak ada di DTSEN (diputuskan server dari datanya sendiri; tercantum di ekspor SIKS-NG)",
+        registered.len()
+    );
     for phone in phones {
         for kelurahan in [phone.kelurahan.as_str(), SHARED] {
             families::assign(
