@@ -615,10 +615,11 @@ fn main() {
     let _ = writeln!(
         report,
         "\nThe sweep lapsed {lapsed} sanggahan over its {RUNS} runs ({} hours of the clock); the \
-         first sweep after the fill lapsed {lapsed_at_start} at once in {:.0} ms (a server \
-         starting after downtime does this once).",
+         first sweep after the fill lapsed {lapsed_at_start} in {:.0} ms, in transactions of at \
+         most {} (a server starting after downtime does this once).",
         RUNS * 10 / 60,
         ms(first_sweep),
+        review::EXPIRE_CHUNK,
     );
     print!("{report}");
     std::fs::write(&report_path, &report).unwrap();
