@@ -8,7 +8,6 @@ use rusqlite::{params, OptionalExtension};
 
 use perlinsos_protocol::outbox_kind;
 use perlinsos_protocol::record::{ObjectionFiled, Record};
-use perlinsos_protocol::signing;
 pub use perlinsos_rules::dtsen::objection::{ObjectionPhoto, ObjectionReason, ResultObjection};
 
 use crate::audit::{self, Action};
@@ -164,9 +163,13 @@ impl ObjectionBook {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let text =
-            signing::resident_receipt_text(outbox_kind::OBJECTION_FILED, &id, &self.device.id, now);
-        let signature = crate::hex::encode(signer.sign(&text).as_ref());
+        let signature = crate::visits::sign_resident_receipt(
+            &signer,
+            outbox_kind::OBJECTION_FILED,
+            &id,
+            &self.device.id,
+            now,
+        );
         self.store.write(|tx| {
             for p in &prepared {
                 self.evidence.attach(tx, p)?;

@@ -306,13 +306,13 @@ impl VisitBook {
             return Err(Error::Invalid(errors));
         }
         let signer = self.device.signer();
-        let text = signing::resident_receipt_text(
+        let signature = sign_resident_receipt(
+            &signer,
             outbox_kind::VISIT_RECORDED,
             &visit.id,
             &self.device.id,
             now,
         );
-        let signature = crate::hex::encode(signer.sign(&text).as_ref());
         let status = match visit.outcome {
             VisitOutcome::TidakDitemukan => VisitStatus::KunjungiUlang,
             _ => VisitStatus::Dikunjungi,
@@ -418,6 +418,18 @@ impl VisitBook {
             Ok(out)
         })
     }
+}
+
+/// This device's signature (hex) over the resident's receipt of a record it makes.
+pub fn sign_resident_receipt(
+    key: &ring::signature::Ed25519KeyPair,
+    kind: &str,
+    record_id: &str,
+    device_id: &str,
+    at: Millis,
+) -> String {
+    let text = signing::resident_receipt_text(kind, record_id, device_id, at);
+    crate::hex::encode(key.sign(&text).as_ref())
 }
 
 /// The receipt a resident keeps for a record this device made.

@@ -122,6 +122,18 @@ pub struct ObjectionFiled {
     pub receipt: Option<String>,
 }
 
+/// The receipt a record gives the resident: the device's signature over
+/// [`crate::signing::resident_receipt_text`] of the record's kind, id and `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResidentReceipt<'a> {
+    pub record_id: &'a str,
+    /// The moment the receipt names: registered, recorded or filed.
+    pub at: i64,
+    pub signature: Option<&'a str>,
+    /// Visits and objections always carry one; registrations queued before receipts do not.
+    pub required: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     VisitRecorded(Box<VisitRecorded>),
@@ -189,6 +201,34 @@ impl Record {
             Record::VisitRecorded(v) => v.visit.id.clone(),
             Record::ObjectionFiled(o) => o.objection.id.clone(),
         }
+    }
+
+    /// The resident's receipt the record carries, for the kinds that give one.
+    pub fn resident_receipt(&self) -> Option<ResidentReceipt<'_>> {
+        let (record_id, at, signature, required) = match self {
+            Record::HouseholdRegistered(h) => (
+                h.household.id.as_str(),
+                h.household.registered_at,
+                &h.receipt,
+                false,
+            ),
+            Record::VisitRecorded(v) => {
+                (v.visit.id.as_str(), v.visit.recorded_at, &v.receipt, true)
+            }
+            Record::ObjectionFiled(o) => (
+                o.objection.id.as_str(),
+                o.objection.filed_at,
+                &o.receipt,
+                true,
+            ),
+            _ => return None,
+        };
+        Some(ResidentReceipt {
+            record_id,
+            at,
+            signature: signature.as_deref(),
+            required,
+        })
     }
 
     /// The photos it names, by hash.

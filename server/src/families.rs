@@ -157,9 +157,13 @@ fn store_chunk(
     if write.is_empty() {
         return Ok(());
     }
+    let kk_blinds: Vec<Vec<u8>> = write
+        .iter()
+        .map(|f| keys.blind(Blind::Kk, identity::canonical(&f.kk)))
+        .collect();
     let mut params = Vec::with_capacity(write.len() * 8);
     let mut nik_params = Vec::new();
-    for family in &write {
+    for (family, kk_blind) in write.iter().zip(&kk_blinds) {
         let body = serde_json::to_vec(family).map_err(|e| DbError(e.to_string()))?;
         let sealed = keys
             .seal(&context(&family.id), &body)
@@ -170,7 +174,7 @@ fn store_chunk(
             db::text(family.kelurahan_code.as_str()),
             db::int(i64::from(family.rt)),
             db::int(i64::from(family.rw)),
-            db::blob(keys.blind(Blind::Kk, identity::canonical(&family.kk))),
+            db::blob(kk_blind.clone()),
             db::blob(sealed),
             db::int(now),
         ]);
@@ -198,10 +202,7 @@ fn store_chunk(
         &params,
     )?;
     // Households registered before their family was imported stop being usulan baru.
-    let kks: Vec<Value> = write
-        .iter()
-        .map(|f| db::blob(keys.blind(Blind::Kk, identity::canonical(&f.kk))))
-        .collect();
+    let kks: Vec<Value> = kk_blinds.into_iter().map(db::blob).collect();
     tx.execute(
         &format!(
             "UPDATE households SET dtsen_family_id = (

@@ -431,23 +431,24 @@ fn store_typed(
     checked: &Checked,
     now: i64,
 ) -> Result<(), ApiError> {
+    // The resident's receipt (checked in `check_record`), for officers to confirm.
+    if let Some(receipt) = entry.record.resident_receipt() {
+        if let Some(signature) = receipt.signature {
+            crate::receipts::insert(
+                tx,
+                entry.record.kind(),
+                receipt.record_id,
+                &device.device_id,
+                receipt.at,
+                signature,
+            )?;
+        }
+    }
     match checked {
         Checked::Household(household) => {
             let others =
                 stored::insert_household(tx, keys, &device.device_id, &entry.id, household, now)?;
             stored::label_dtsen(tx, keys, household)?;
-            if let Record::HouseholdRegistered(registered) = &entry.record {
-                if let Some(signature) = &registered.receipt {
-                    crate::receipts::insert(
-                        tx,
-                        outbox_kind::HOUSEHOLD_REGISTERED,
-                        &household.id,
-                        &device.device_id,
-                        household.registered_at,
-                        signature,
-                    )?;
-                }
-            }
             if !others.is_empty() {
                 tracing::info!(
                     event = "household_duplicate",
@@ -481,33 +482,9 @@ fn store_typed(
         }
         Checked::Visit(visit) => {
             crate::visits::insert(tx, keys, &device.device_id, &entry.id, visit, now)?;
-            if let Record::VisitRecorded(recorded) = &entry.record {
-                if let Some(signature) = &recorded.receipt {
-                    crate::receipts::insert(
-                        tx,
-                        outbox_kind::VISIT_RECORDED,
-                        &visit.id,
-                        &device.device_id,
-                        visit.recorded_at,
-                        signature,
-                    )?;
-                }
-            }
         }
         Checked::Objection(objection) => {
             crate::objections::insert(tx, &device.device_id, &entry.id, objection, now)?;
-            if let Record::ObjectionFiled(filed) = &entry.record {
-                if let Some(signature) = &filed.receipt {
-                    crate::receipts::insert(
-                        tx,
-                        outbox_kind::OBJECTION_FILED,
-                        &objection.id,
-                        &device.device_id,
-                        objection.filed_at,
-                        signature,
-                    )?;
-                }
-            }
         }
         Checked::Other if entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN => {
             // A decision taken first stands (as on the phone, verified cannot be withdrawn).
@@ -563,23 +540,6 @@ fn check_record(
     if taken {
         return Ok(Some(ErrorCode::RecordIdTaken));
     }
-    if let Record::HouseholdRegistered(registered) = &entry.record {
-        // A registration's receipt, when it has one (records queued before receipts have
-        // none), must be this device's for this household.
-        if let Some(signature) = &registered.receipt {
-            let holds = crate::receipts::signature_holds(
-                &device.public_key,
-                outbox_kind::HOUSEHOLD_REGISTERED,
-                &registered.household.id,
-                &device.device_id,
-                registered.household.registered_at,
-                signature,
-            );
-            if !holds {
-                return Ok(Some(ErrorCode::RecordInvalid));
-            }
-        }
-    }
     if let Checked::Sanggahan(filed) = checked {
         // The recipient is on the district's list, in the kelurahan the sanggahan names.
         let listed = tx.query_one(
@@ -604,26 +564,8 @@ fn check_record(
         if lives.and_then(|r| r[0].text()).as_deref() != envelope {
             return Ok(Some(ErrorCode::OutOfScope));
         }
-        // The resident's receipt must be this device's, for this record.
-        let Record::VisitRecorded(recorded) = &entry.record else {
-            return Ok(Some(ErrorCode::BodyInvalid));
-        };
-        let receipt_holds = recorded.receipt.as_deref().is_some_and(|sig| {
-            crate::receipts::signature_holds(
-                &device.public_key,
-                outbox_kind::VISIT_RECORDED,
-                &visit.id,
-                &device.device_id,
-                visit.recorded_at,
-                sig,
-            )
-        });
-        if !receipt_holds {
-            return Ok(Some(ErrorCode::RecordInvalid));
-        }
     }
-    if let (Checked::Objection(objection), Record::ObjectionFiled(filed)) = (checked, &entry.record)
-    {
+    if let Checked::Objection(objection) = checked {
         // Through the agent who holds the family, by one of its members, before the deadline.
         if objection.agent_id != device.agent_id
             || !crate::families::is_assigned(tx, &objection.family_id, &device.agent_id)?
@@ -670,19 +612,6 @@ fn check_record(
                 _ => ErrorCode::RecordInvalid,
             }));
         }
-        let receipt_holds = filed.receipt.as_deref().is_some_and(|sig| {
-            crate::receipts::signature_holds(
-                &device.public_key,
-                outbox_kind::OBJECTION_FILED,
-                &objection.id,
-                &device.device_id,
-                objection.filed_at,
-                sig,
-            )
-        });
-        if !receipt_holds {
-            return Ok(Some(ErrorCode::RecordInvalid));
-        }
     }
     if let Record::EvidenceAttached(attached) = &entry.record {
         // A photo for a household this device registered, in the same kelurahan.
@@ -721,6 +650,24 @@ fn check_record(
             || filed[1].text().as_deref() != envelope
         {
             return Ok(Some(ErrorCode::RecordNotOwned));
+        }
+    }
+    // The resident's receipt, where the kind gives one, must be this device's for this record
+    // (a registration queued before receipts carries none).
+    if let Some(receipt) = entry.record.resident_receipt() {
+        let holds = match receipt.signature {
+            Some(signature) => crate::receipts::signature_holds(
+                &device.public_key,
+                entry.record.kind(),
+                receipt.record_id,
+                &device.device_id,
+                receipt.at,
+                signature,
+            ),
+            None => !receipt.required,
+        };
+        if !holds {
+            return Ok(Some(ErrorCode::RecordInvalid));
         }
     }
     Ok(None)

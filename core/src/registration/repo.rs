@@ -220,11 +220,21 @@ pub fn insert_household(
     let id = draft.id.clone();
     let cell = |column| Cell::new("households", column, &id);
     let kk = canonical(&info.kk);
+    // The receipt the resident keeps, signed over the household's id and registration time.
+    let receipt = receipt_signer.map(|signer| {
+        crate::visits::sign_resident_receipt(
+            signer.key,
+            perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
+            &id,
+            signer.device_id,
+            now,
+        )
+    });
     tx.prepare_cached(
         "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address,
              visit, consent, head_member_id, member_count, registered_at, pmt_model_id,
-             pmt_model_version, pmt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             pmt_model_version, pmt, receipt)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         id,
@@ -245,6 +255,7 @@ pub fn insert_household(
             .as_ref()
             .map(|p| cipher.seal_json(cell("pmt"), p))
             .transpose()?,
+        receipt,
     ])?;
     let mut insert_member = tx.prepare_cached(
         "INSERT INTO members (id, household_id, position, nik_index, nik, full_name, birth_date,
@@ -302,20 +313,6 @@ pub fn insert_household(
         pmt: draft.pmt.clone(),
         registered_at: now,
     };
-    // The receipt the resident keeps, signed over the household's id and registration time.
-    let receipt = receipt_signer.map(|signer| {
-        let text = perlinsos_protocol::signing::resident_receipt_text(
-            perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED,
-            &id,
-            signer.device_id,
-            now,
-        );
-        crate::hex::encode(signer.key.sign(&text).as_ref())
-    });
-    if let Some(signature) = &receipt {
-        tx.prepare_cached("UPDATE households SET receipt = ?2 WHERE id = ?1")?
-            .execute(params![id, signature])?;
-    }
     let record = Record::HouseholdRegistered(Box::new(HouseholdRegistered {
         evidence: crate::evidence::book::refs_for(tx, cipher, "household", &id)?,
         household,
