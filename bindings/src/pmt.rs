@@ -139,6 +139,20 @@ pub(crate) fn answers_of(answers: HashMap<String, PmtAnswer>) -> pmt::Answers {
         .collect()
 }
 
+pub(crate) fn answers_view(answers: pmt::Answers) -> HashMap<String, PmtAnswer> {
+    answers
+        .into_iter()
+        .map(|(id, a)| {
+            let answer = match a {
+                Answer::YesNo(value) => PmtAnswer::YesNo { value },
+                Answer::Number(value) => PmtAnswer::Number { value },
+                Answer::Choice(option) => PmtAnswer::Choice { option },
+            };
+            (id, answer)
+        })
+        .collect()
+}
+
 impl From<Preview> for PmtPreview {
     fn from(preview: Preview) -> PmtPreview {
         match preview {

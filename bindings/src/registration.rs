@@ -230,7 +230,7 @@ impl Phone {
         session.with(|s| self.core.registry(s))
     }
 
-    fn received_model(&self, model_id: &str) -> Result<Model, ApiError> {
+    pub(crate) fn received_model(&self, model_id: &str) -> Result<Model, ApiError> {
         perlinsos_core::sync::received_models(&self.store)?
             .into_iter()
             .filter(|m| m.id == model_id)
@@ -245,20 +245,32 @@ impl Phone {
     }
 }
 
+fn model_info(m: Model) -> PmtModelInfo {
+    PmtModelInfo {
+        json: serde_json::to_string(&m).unwrap_or_default(),
+        id: m.id,
+        version: m.version,
+        title: m.title,
+        source: m.source,
+    }
+}
+
 #[uniffi::export]
 impl Phone {
     /// The PMT models the district sent, verified against its key; empty before the first sync.
     pub fn pmt_models(&self) -> Result<Vec<PmtModelInfo>, ApiError> {
         Ok(perlinsos_core::sync::received_models(&self.store)?
             .into_iter()
-            .map(|m| PmtModelInfo {
-                json: serde_json::to_string(&m).unwrap_or_default(),
-                id: m.id,
-                version: m.version,
-                title: m.title,
-                source: m.source,
-            })
+            .map(model_info)
             .collect())
+    }
+
+    /// The model a questionnaire in this kelurahan uses today (PMT_NO_ACTIVE_MODEL if the
+    /// district sent none that holds there and now).
+    pub fn pmt_model_for(&self, kelurahan_code: String) -> Result<PmtModelInfo, ApiError> {
+        let today = perlinsos_core::date::Date::of_unix_millis(self.now());
+        let model = perlinsos_core::sync::active_model(&self.store, &kelurahan_code, today)?;
+        Ok(model_info(model))
     }
 
     /// Starts a registration at the door; returns the draft id.

@@ -1,5 +1,6 @@
 //! The worklist, verification visits, results and objections for Kotlin: views and forms that
 //! convert to the core's types; every rule and refusal is the core's.
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use perlinsos_core::date::Date;
@@ -16,6 +17,7 @@ use perlinsos_rules::dtsen::FamilyMember;
 use perlinsos_rules::registration::{Consent, IkdStatus, Relation};
 
 use crate::phone::{AgentSession, Phone};
+use crate::pmt::{answers_of, answers_view, PmtAnswer, PmtPreview};
 use crate::registration::{choices, Choice};
 use crate::{choice, choice_id, ApiError, FieldProblem};
 
@@ -523,6 +525,36 @@ impl Phone {
         let book = self.visit_book(&session)?;
         let stored = book.draft(&draft.id)?;
         Ok(book.save(&overlay(stored, draft)?)?)
+    }
+
+    /// The answers the visit's questionnaire of `model_id` opens with: the agent's own if
+    /// already answered, else the family's last known answers that model accepts.
+    pub fn visit_pmt_prefill(
+        &self,
+        session: Arc<AgentSession>,
+        draft_id: String,
+        model_id: String,
+    ) -> Result<HashMap<String, PmtAnswer>, ApiError> {
+        let model = self.received_model(&model_id)?;
+        Ok(answers_view(
+            self.visit_book(&session)?.pmt_prefill(&draft_id, &model)?,
+        ))
+    }
+
+    /// Answers the visit's questionnaire and returns the preview to show the resident; the
+    /// household size is the members as found, so save them first.
+    pub fn visit_set_pmt(
+        &self,
+        session: Arc<AgentSession>,
+        draft_id: String,
+        model_id: String,
+        answers: HashMap<String, PmtAnswer>,
+    ) -> Result<PmtPreview, ApiError> {
+        let model = self.received_model(&model_id)?;
+        let preview = self
+            .visit_book(&session)?
+            .set_pmt(&draft_id, &model, answers_of(answers))?;
+        Ok(PmtPreview::from(preview))
     }
 
     pub fn visit_drafts(

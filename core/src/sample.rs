@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::identity::Sex;
 use crate::registration::*;
 use perlinsos_rules::dtsen::{Family, FamilyMember};
+use perlinsos_rules::pmt::{Answer, Answers};
 use perlinsos_rules::sanggahan::recipients::Programme;
 
 /// splitmix64: tiny, seeded, good enough to vary test data.
@@ -340,8 +341,41 @@ impl Generator {
                     birth_date: m.birth_date,
                 })
                 .collect(),
+            pmt_answers: last_answers(id),
         }
     }
+}
+
+/// Household characteristics as DTSEN would hold them from the family's last survey, for the
+/// questions of the shipped illustrative model. Drawn from the family id, so adding them left
+/// every other generated value as it was.
+fn last_answers(family_id: &str) -> Answers {
+    let mut rng = Rng::new(family_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    }));
+    const CHOICES: [(&str, &[&str]); 5] = [
+        ("lantai", &["tanah", "bambu_kayu", "semen", "keramik"]),
+        ("dinding", &["bambu", "kayu", "tembok"]),
+        ("atap", &["ijuk", "seng", "genteng"]),
+        (
+            "air_minum",
+            &["tak_terlindung", "terlindung", "ledeng", "kemasan"],
+        ),
+        ("listrik", &["tidak_ada", "pln450", "pln900", "pln1300"]),
+    ];
+    let mut answers: Answers = CHOICES
+        .iter()
+        .map(|(id, options)| {
+            let option = *rng.pick(options);
+            (id.to_string(), Answer::Choice(option.to_owned()))
+        })
+        .collect();
+    answers.insert("kulkas".to_owned(), Answer::YesNo(rng.below(3) == 0));
+    answers.insert(
+        "sepeda_motor".to_owned(),
+        Answer::Number(rng.below(3) as f64),
+    );
+    answers
 }
 
 impl SampleHousehold {

@@ -20,6 +20,7 @@ use crate::audit::{self, Action};
 use crate::crypt::{Cell, Cipher};
 use crate::date::{Clock, Date, Millis};
 use crate::error::{Error, ErrorCode, FieldError, Result};
+use crate::pmt::{self, model::Model, Answers, Preview};
 use crate::session::device::Device;
 use crate::store::Store;
 use crate::worklist::{VisitStatus, Worklist};
@@ -215,20 +216,76 @@ impl VisitBook {
             let mut saved = draft.clone();
             saved.revision += 1;
             saved.visit.agent_id = self.agent_id.clone();
+            // The questionnaire changes only through set_pmt, so an edit of another step made
+            // from an older copy never drops its answers.
+            saved.pmt = self.load(tx, &draft.id)?.pmt;
             self.write_draft(tx, &saved, now)?;
             Ok(saved.revision)
         })
     }
 
     pub fn draft(&self, id: &str) -> Result<VisitDraft> {
-        let sealed: Option<Vec<u8>> = self.store.read(|conn| {
-            Ok(conn
-                .prepare_cached("SELECT sealed FROM visit_drafts WHERE id = ?1 AND agent_id = ?2")?
-                .query_row(params![id, self.agent_id], |r| r.get(0))
-                .optional()?)
-        })?;
+        self.store.read(|conn| self.load(conn, id))
+    }
+
+    fn load(&self, conn: &rusqlite::Connection, id: &str) -> Result<VisitDraft> {
+        let sealed: Option<Vec<u8>> = conn
+            .prepare_cached("SELECT sealed FROM visit_drafts WHERE id = ?1 AND agent_id = ?2")?
+            .query_row(params![id, self.agent_id], |r| r.get(0))
+            .optional()?;
         let sealed = sealed.ok_or_else(|| Error::invalid("draft", ErrorCode::DraftNotFound))?;
         self.cipher.open_json(cell(id), &sealed)
+    }
+
+    /// The answers the visit's PMT questionnaire opens with for `model`: the agent's own if
+    /// they answered it already, else the family's last known answers (the DTSEN extract's)
+    /// that `model` asks and accepts. The agent confirms or corrects each with the resident.
+    pub fn pmt_prefill(&self, id: &str, model: &Model) -> Result<Answers> {
+        let draft = self.draft(id)?;
+        if let Some(pmt) = draft.pmt.filter(|p| p.model_id == model.id) {
+            return Ok(pmt::answers::prefill(model, &pmt.answers));
+        }
+        let last = self
+            .worklist
+            .family(&draft.family_id)?
+            .map(|(_, family)| family.pmt_answers)
+            .unwrap_or_default();
+        Ok(pmt::answers::prefill(model, &last))
+    }
+
+    /// Answers the PMT questionnaire of a visit and returns the preview to show the resident.
+    /// The derived answers come from the draft: its region and the members as found, so the
+    /// members come first (a later change of them makes the preview stale: PMT_STALE). The
+    /// model must hold for the family's region today, whoever passes it. Invalid answers are
+    /// refused and nothing is saved.
+    pub fn set_pmt(&self, id: &str, model: &Model, answers: Answers) -> Result<Preview> {
+        let now = (self.clock)();
+        self.store.write(|tx| {
+            let mut draft = self.load(tx, id)?;
+            if draft.members.is_empty() {
+                return Err(Error::invalid("members", ErrorCode::NoMembers));
+            }
+            let region_code = draft.visit.kelurahan_code.clone();
+            let size = u32::try_from(draft.members.len())
+                .map_err(|_| Error::invalid("members", ErrorCode::TooManyMembers))?;
+            pmt::signed::usable(model, &region_code, Date::of_unix_millis(now))?;
+            let mut answers = answers;
+            pmt::fill_derived(model, &mut answers, &region_code, size);
+            let preview = pmt::preview(model, &answers)?;
+            draft.pmt = Some(PmtRecord {
+                model_id: model.id.clone(),
+                model_version: model.version,
+                answers,
+                region_code,
+                household_size: size,
+                preview: preview.clone(),
+                computed_at: now,
+            });
+            // Beside the agent's edits, not one of them: the revision stays, so the screen's copy
+            // is still current (save keeps the stored answers).
+            self.write_draft(tx, &draft, now)?;
+            Ok(preview)
+        })
     }
 
     /// The agent's open drafts, newest first.

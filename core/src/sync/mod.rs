@@ -188,6 +188,18 @@ pub fn received_models(store: &Store) -> Result<Vec<crate::pmt::model::Model>> {
         .collect()
 }
 
+/// The model a questionnaire in `region_code` uses on `date`, among those the district sent
+/// (the most specific region, then the latest, then the highest version): PMT_NO_ACTIVE_MODEL
+/// when none holds there and then.
+pub fn active_model(
+    store: &Store,
+    region_code: &str,
+    date: crate::date::Date,
+) -> Result<crate::pmt::model::Model> {
+    let models = received_models(store)?;
+    Ok(crate::pmt::signed::select_active(&models, region_code, date)?.clone())
+}
+
 /// What waits to go up, and what the server refused for good with its reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxStatus {

@@ -189,3 +189,78 @@ fn nobody_home_marks_the_family_for_a_revisit() {
     // A second visit starts a new draft.
     assert_ne!(visits.start(&p.family.id).unwrap().id, draft.id);
 }
+
+fn model(file: &str) -> Model {
+    serde_json::from_str(file).unwrap()
+}
+
+#[test]
+fn the_questionnaire_opens_with_the_familys_last_answers_and_keeps_the_agents() {
+    let p = phone();
+    let visits = book(&p);
+    let mataram = model(include_str!("../../models/ilustratif-kota-mataram.json"));
+    let mut draft = visits.start(&p.family.id).unwrap();
+    assert!(!p.family.pmt_answers.is_empty());
+    // The members as found come first: the household size is theirs.
+    fill_found(&mut draft);
+    draft.revision = visits.save(&draft).unwrap();
+    // Opened with what the district holds for the family, minus what the model derives.
+    let opened = visits.pmt_prefill(&draft.id, &mataram).unwrap();
+    assert_eq!(
+        opened,
+        pmt::answers::prefill(&mataram, &p.family.pmt_answers)
+    );
+    assert!(!opened.contains_key("jumlah_anggota"));
+
+    // The resident corrects one answer; the rest are confirmed as they were.
+    let mut answers = opened.clone();
+    answers.insert("kulkas".into(), pmt::Answer::YesNo(true));
+    answers.insert("sepeda_motor".into(), pmt::Answer::Number(1.0));
+    for q in &mataram.questions {
+        if q.derived.is_none() && !answers.contains_key(&q.id) {
+            let a = match q.kind {
+                pmt::model::QuestionType::Choice => pmt::Answer::Choice(q.options[0].id.clone()),
+                pmt::model::QuestionType::YesNo => pmt::Answer::YesNo(false),
+                _ => pmt::Answer::Number(q.min.unwrap_or(0.0)),
+            };
+            answers.insert(q.id.clone(), a);
+        }
+    }
+    let preview = visits
+        .set_pmt(&draft.id, &mataram, answers.clone())
+        .unwrap();
+    assert!(matches!(preview, Preview::LogLinear { desil: 1..=10, .. }));
+    // Opened again: the agent's own answers, not the extract's.
+    assert_eq!(visits.pmt_prefill(&draft.id, &mataram).unwrap(), answers);
+
+    // Another step saved from the screen's copy (which never carries the answers) keeps them.
+    draft.note = "Rumah di belakang masjid".into();
+    draft.revision = visits.save(&draft).unwrap();
+    let stored = visits.draft(&draft.id).unwrap().pmt.unwrap();
+    assert_eq!(stored.model_id, mataram.id);
+    assert_eq!(stored.household_size as usize, draft.members.len());
+    assert_eq!(visits.check(&draft.id).unwrap(), vec![]);
+    visits.submit(&draft.id).unwrap();
+}
+
+#[test]
+fn a_model_that_does_not_hold_for_the_family_is_refused_and_saves_nothing() {
+    let p = phone();
+    let visits = book(&p);
+    let draft = visits.start(&p.family.id).unwrap();
+    let mut elsewhere = model(include_str!("../../models/ilustratif-kota-mataram.json"));
+    elsewhere.region.kabupaten = vec!["52.03".into()];
+    let answers = visits.pmt_prefill(&draft.id, &elsewhere).unwrap();
+    let refused = visits.set_pmt(&draft.id, &elsewhere, answers).unwrap_err();
+    assert_eq!(
+        refused.field_errors()[0].code,
+        ErrorCode::PmtModelOutOfRegion
+    );
+    let mut expired = model(include_str!("../../models/ilustratif-kota-mataram.json"));
+    expired.effective_until = Some(Date::new(2026, 1, 31).unwrap());
+    let refused = visits
+        .set_pmt(&draft.id, &expired, pmt::Answers::new())
+        .unwrap_err();
+    assert_eq!(refused.field_errors()[0].code, ErrorCode::PmtModelExpired);
+    assert_eq!(visits.draft(&draft.id).unwrap().pmt, None);
+}

@@ -8,6 +8,7 @@ use std::io::Read;
 use crate::date::Date;
 use crate::error::ErrorCode;
 use crate::identity::{self, Sex};
+use crate::pmt::answers::{Answer, Answers};
 use crate::registration::Relation;
 use crate::sanggahan::recipients::Programme;
 
@@ -31,6 +32,8 @@ pub const COLUMNS: [&str; 14] = [
     "birth_date",
 ];
 const FAMILY_COLUMNS: usize = 9;
+/// Optional family columns `pmt_<question id>`: the household's last known answers.
+pub const ANSWER_PREFIX: &str = "pmt_";
 /// Past this many problems the file is plainly wrong; the rest are not listed.
 pub const MAX_REPORTED: usize = 200;
 
@@ -104,6 +107,7 @@ pub fn parse(input: impl Read, today: Date) -> Result<Vec<Family>, Vec<LineError
     if !errors.is_empty() {
         return Err(errors);
     }
+    let answer_columns = answer_columns(&header);
     let mut families: Vec<Building> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut nik_family: HashMap<String, usize> = HashMap::new();
@@ -124,7 +128,14 @@ pub fn parse(input: impl Read, today: Date) -> Result<Vec<Family>, Vec<LineError
         let before = errors.len();
         let member = parse_member(line, &cell, &mut errors);
         let id = cell(0).to_owned();
-        let columns: Vec<String> = (0..FAMILY_COLUMNS).map(|c| cell(c).to_owned()).collect();
+        let columns: Vec<String> = (0..FAMILY_COLUMNS)
+            .map(|c| cell(c).to_owned())
+            .chain(
+                answer_columns
+                    .iter()
+                    .map(|(_, i)| record.get(*i).unwrap_or("").to_owned()),
+            )
+            .collect();
         let slot = match by_id.get(&id) {
             Some(&slot) => {
                 if families[slot].columns != columns {
@@ -133,9 +144,16 @@ pub fn parse(input: impl Read, today: Date) -> Result<Vec<Family>, Vec<LineError
                 slot
             }
             None => {
-                let Some(family) = parse_family(line, &cell, &mut errors) else {
+                let Some(mut family) = parse_family(line, &cell, &mut errors) else {
                     continue;
                 };
+                family.pmt_answers = answer_columns
+                    .iter()
+                    .filter_map(|(id, i)| {
+                        let text = record.get(*i).unwrap_or("");
+                        Some((id.clone(), parse_answer(text)?))
+                    })
+                    .collect();
                 families.push(Building {
                     family,
                     first_line: line,
@@ -181,9 +199,49 @@ pub fn parse(input: impl Read, today: Date) -> Result<Vec<Family>, Vec<LineError
     }
 }
 
+/// The optional answer columns: `pmt_<question id>` -> (question id, column index).
+fn answer_columns(header: &csv::StringRecord) -> Vec<(String, usize)> {
+    header
+        .iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let lower = name.to_ascii_lowercase();
+            let id = lower.strip_prefix(ANSWER_PREFIX)?;
+            (!id.is_empty()).then(|| (id.to_owned(), i))
+        })
+        .collect()
+}
+
+/// `ya`/`tidak` (any case), a number with a decimal point, or a choice's option id; an empty
+/// cell is no answer.
+fn parse_answer(text: &str) -> Option<Answer> {
+    let lower = text.to_lowercase();
+    match lower.as_str() {
+        "" => None,
+        "ya" => Some(Answer::YesNo(true)),
+        "tidak" => Some(Answer::YesNo(false)),
+        _ => Some(match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => Answer::Number(n),
+            _ => Answer::Choice(text.to_owned()),
+        }),
+    }
+}
+
+fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::YesNo(true) => "ya".to_owned(),
+        Answer::YesNo(false) => "tidak".to_owned(),
+        Answer::Number(n) => n.to_string(),
+        Answer::Choice(text) => text.clone(),
+    }
+}
+
 /// `family.members[3].nik` -> the line of the fourth member, column `nik`.
 fn locate(building: &Building, field: &str, code: ErrorCode) -> LineError {
     let rest = field.strip_prefix("family.").unwrap_or(field);
+    if let Some(id) = rest.strip_prefix("pmt_answers.") {
+        return problem(building.first_line, &format!("{ANSWER_PREFIX}{id}"), code);
+    }
     if let Some(member) = rest.strip_prefix("members[") {
         if let Some((i, column)) = member.split_once("].") {
             if let Some(&line) = i
@@ -246,6 +304,7 @@ fn parse_family<'a>(
         desil: desil?,
         programmes,
         members: Vec::new(),
+        pmt_answers: Answers::new(),
     })
 }
 
@@ -278,8 +337,18 @@ fn parse_member<'a>(
 /// Writes families in the extract's own format (the sample files, tests and the demo).
 pub fn write(families: &[Family]) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let _ = out.write_record(COLUMNS);
+    let answer_ids: std::collections::BTreeSet<&String> =
+        families.iter().flat_map(|f| f.pmt_answers.keys()).collect();
+    let header = COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain(answer_ids.iter().map(|id| format!("{ANSWER_PREFIX}{id}")));
+    let _ = out.write_record(header);
     for f in families {
+        let answers: Vec<String> = answer_ids
+            .iter()
+            .map(|id| f.pmt_answers.get(*id).map(answer_text).unwrap_or_default())
+            .collect();
         let programmes: Vec<String> = f
             .programmes
             .iter()
@@ -291,7 +360,7 @@ pub fn write(families: &[Family]) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let _ = out.write_record([
+            let fixed = [
                 f.id.as_str(),
                 &f.version.to_string(),
                 &f.kk,
@@ -306,7 +375,13 @@ pub fn write(families: &[Family]) -> String {
                 &relation,
                 m.sex.code(),
                 &m.birth_date.to_string(),
-            ]);
+            ];
+            let _ = out.write_record(
+                fixed
+                    .iter()
+                    .copied()
+                    .chain(answers.iter().map(String::as_str)),
+            );
         }
     }
     String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()

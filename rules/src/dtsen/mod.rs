@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::date::Date;
 use crate::error::{ErrorCode, FieldError};
 use crate::identity::{self, wilayah, Sex};
+use crate::pmt::answers::{self, Answers};
 use crate::registration::validate::{check_name, MAX_MEMBERS};
 use crate::registration::Relation;
 use crate::sanggahan::recipients::Programme;
@@ -55,7 +56,7 @@ pub struct FamilyMember {
     pub birth_date: Date,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Family {
     /// The DTSEN family id: the key a newer extract updates by.
     pub id: String,
@@ -72,6 +73,10 @@ pub struct Family {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub programmes: Vec<Programme>,
     pub members: Vec<FamilyMember>,
+    /// The household-characteristics answers DTSEN last holds for the family (question id to
+    /// answer): the visit's PMT questionnaire opens with them (`pmt::answers::prefill`).
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub pmt_answers: Answers,
 }
 
 /// Family ids are plain: letters, digits, `-` and `_` (they name rows, files and changes).
@@ -136,6 +141,13 @@ pub fn check_family(prefix: &str, family: &Family, today: Date) -> Vec<FieldErro
             format!("{prefix}.desil"),
             ErrorCode::DesilInvalid,
         );
+    }
+    if let Some((id, code)) = answers::check_shape(&family.pmt_answers) {
+        let field = match id.is_empty() {
+            true => format!("{prefix}.pmt_answers"),
+            false => format!("{prefix}.pmt_answers.{id}"),
+        };
+        push(&mut errors, field, code);
     }
     if family.members.is_empty() {
         push(

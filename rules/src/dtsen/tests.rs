@@ -34,7 +34,20 @@ fn family(id: &str) -> Family {
                 birth_date: Date::new(1985, 7, 15).unwrap(),
             },
         ],
+        pmt_answers: Answers::new(),
     }
+}
+
+fn last_answers() -> Answers {
+    use crate::pmt::Answer;
+    [
+        ("lantai", Answer::Choice("semen".to_owned())),
+        ("kulkas", Answer::YesNo(false)),
+        ("sepeda_motor", Answer::Number(2.0)),
+    ]
+    .into_iter()
+    .map(|(id, a)| (id.to_owned(), a))
+    .collect()
 }
 
 fn codes(errors: &[LineError]) -> Vec<(u64, &str, ErrorCode)> {
@@ -59,6 +72,62 @@ fn a_written_extract_reads_back_the_same() {
     let text = extract::write(&families);
     let read = extract::parse(text.as_bytes(), today()).unwrap();
     assert_eq!(read, families);
+}
+
+#[test]
+fn last_answers_travel_in_pmt_columns_and_read_back() {
+    let mut with = family("F-1");
+    with.pmt_answers = last_answers();
+    let mut without = family("F-2");
+    without.kk = "5271010101200002".to_owned();
+    without.members.truncate(1);
+    without.members[0].nik = "5271011203800003".to_owned();
+    let families = vec![with, without];
+    let text = extract::write(&families);
+    assert!(text
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with(",pmt_kulkas,pmt_lantai,pmt_sepeda_motor"));
+    assert_eq!(extract::parse(text.as_bytes(), today()).unwrap(), families);
+}
+
+#[test]
+fn an_answer_column_must_agree_across_a_familys_rows_and_be_well_formed() {
+    let mut f = family("F-1");
+    f.pmt_answers = last_answers();
+    let text = extract::write(&[f]);
+    // The second member's row says another floor.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines[2] = lines[2].replace(",semen,", ",tanah,");
+    let errors = extract::parse(lines.join("\n").as_bytes(), today()).unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![(3, "family_id", ErrorCode::FamilyRowsDisagree)]
+    );
+
+    let bad = text.replace(",semen,", ",sem\u{7}en,");
+    let errors = extract::parse(bad.as_bytes(), today()).unwrap_err();
+    assert_eq!(
+        codes(&errors),
+        vec![(2, "pmt_lantai", ErrorCode::PmtAnswerType)]
+    );
+}
+
+#[test]
+fn a_questionnaire_opens_with_the_last_answers_its_model_accepts() {
+    use crate::pmt::{answers::prefill, model::Model, Answer};
+    let model: Model = serde_json::from_str(include_str!(
+        "../../../core/models/ilustratif-kota-mataram.json"
+    ))
+    .unwrap();
+    let mut last = last_answers();
+    // Unknown to this model, an option it lacks, a derived question: all left out.
+    last.insert("luas_lantai".to_owned(), Answer::Number(36.0));
+    last.insert("atap".to_owned(), Answer::Choice("asbes".to_owned()));
+    last.insert("jumlah_anggota".to_owned(), Answer::Number(9.0));
+    let opened = prefill(&model, &last);
+    assert_eq!(opened, last_answers());
 }
 
 #[test]
