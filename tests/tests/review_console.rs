@@ -1098,8 +1098,12 @@ async fn an_officer_reviews_an_objection_to_a_result_with_the_family_and_its_evi
     );
 }
 
+/// A name as the console's templates escape it.
 fn esc_name(name: &str) -> String {
-    perlinsos_server::console::html::esc(name)
+    name.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1508,4 +1512,49 @@ async fn an_usulan_baru_is_labelled_by_the_server_and_its_receipt_checks() {
         perlinsos_server::receipts::check(&server.state, &forged),
         Err(perlinsos_server::receipts::CheckError::Forged)
     );
+}
+
+const HOSTILE: &str = "\"><script>alert(1)</script>";
+const HOSTILE_SHOWN: &str = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_is_escaped_on_every_page_that_shows_it() {
+    let (server, _phone, id) = filed().await;
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    // A decision's reason, typed by an officer and shown on the detail page, is markup.
+    let path = format!("/review/sanggahan/{id}");
+    let csrf = csrf_of(&admin.get(&path).await.body);
+    let decided = admin
+        .post(
+            &format!("{path}/putusan"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "ditolak"),
+                ("reason", HOSTILE),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let detail = admin.get(&path).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains(HOSTILE_SHOWN), "{}", detail.body);
+    assert!(!detail.body.contains("<script>"));
+
+    // Typed values shown back in a form field's attribute.
+    let receipt = admin
+        .get(&format!("/review/tanda-terima?kode={}", encode(HOSTILE)))
+        .await;
+    assert!(receipt.body.contains(&format!("value=\"{HOSTILE_SHOWN}\"")));
+    assert!(!receipt.body.contains("<script>"));
+    let csrf = csrf_of(&admin.get("/review/cari-nik").await.body);
+    let search = admin
+        .post("/review/cari-nik", &[("csrf", &csrf), ("nik", HOSTILE)])
+        .await;
+    assert!(search.body.contains(&format!("value=\"{HOSTILE_SHOWN}\"")));
+    assert!(!search.body.contains("<script>"));
+    // A path that is not a photo's hash is only ever a 404.
+    let photo = admin.get("/review/bukti/%22%3E%3Cscript%3E").await;
+    assert_eq!(photo.status, StatusCode::NOT_FOUND);
+    assert!(!photo.body.contains("<script>"));
 }
