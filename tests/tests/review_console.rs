@@ -1558,3 +1558,323 @@ async fn hostile_text_is_escaped_on_every_page_that_shows_it() {
     assert_eq!(photo.status, StatusCode::NOT_FOUND);
     assert!(!photo.body.contains("<script>"));
 }
+
+/// A form post of owned fields.
+async fn post_fields(console: &Console, path: &str, fields: Vec<(String, String)>) -> Page {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    console.post(path, &borrowed).await
+}
+
+type AuditLine = (String, String, Option<String>, Option<String>);
+
+fn audit(server: &Server) -> Vec<AuditLine> {
+    server
+        .state
+        .db
+        .read(|tx| {
+            tx.query(
+                "SELECT username, action, record_id, detail FROM operator_audit ORDER BY seq",
+                &[],
+            )
+        })
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].text().unwrap_or_default(),
+                r[1].text().unwrap_or_default(),
+                r[2].text(),
+                r[3].text(),
+            )
+        })
+        .collect()
+}
+
+fn audited(server: &Server, actor: &str, action: &str, account: &str) -> bool {
+    audit(server)
+        .iter()
+        .any(|(who, what, on, _)| who == actor && what == action && on.as_deref() == Some(account))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_accounts_in_the_console_and_a_peninjau_cannot() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let page = admin.get("/review/akun").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Akun petugas") && page.body.contains("peninjau01"));
+    let csrf = csrf_of(&page.body);
+
+    // Adding: a new peninjau for one kelurahan, who can then log in.
+    let add = |csrf: &str, password: &str, role: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("username".to_owned(), "peninjau02".to_owned()),
+            ("role".to_owned(), role.to_owned()),
+            ("wilayah".to_owned(), SCOPE[0].to_owned()),
+            ("password".to_owned(), password.to_owned()),
+        ]
+    };
+    let forged = post_fields(&admin, "/review/akun/tambah", add("", PASSWORD, "peninjau")).await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no account"
+    );
+    let added = post_fields(
+        &admin,
+        "/review/akun/tambah",
+        add(&csrf, PASSWORD, "peninjau"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(added
+        .body
+        .contains("Akun peninjau02 (peninjau) ditambahkan"));
+    assert!(audited(&server, "admin01", "operator_added", "peninjau02"));
+    // The name is taken: refused, the account is not overwritten (nor made an admin).
+    let again = post_fields(
+        &admin,
+        "/review/akun/tambah",
+        add(&csrf, "sandi-lain-yang-panjang", "admin"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("sudah dipakai"));
+    let short = post_fields(&admin, "/review/akun/tambah", {
+        let mut f = add(&csrf, "pendek", "peninjau");
+        f[1].1 = "peninjau03".into();
+        f
+    })
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("paling sedikit 12 karakter"));
+    let mut second = Console::new(&server);
+    let login = second.login("peninjau02", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+    let operator = |name: &str| {
+        let name = name.to_owned();
+        server
+            .state
+            .db
+            .read(move |tx| accounts::operator(tx, &name))
+            .unwrap()
+    };
+    assert_eq!(operator("peninjau02").unwrap().role, Role::Peninjau);
+    assert!(operator("peninjau03").is_none());
+
+    // A peninjau sees only their own password form and may change nobody else.
+    let own = second.get("/review/akun").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("Ganti kata sandi Anda") && !own.body.contains("Akun petugas"));
+    let theirs = csrf_of(&own.body);
+    for path in [
+        "/review/akun/peninjau01/status",
+        "/review/akun/peninjau01/sandi",
+        "/review/akun/peninjau01/wilayah",
+        "/review/akun/tambah",
+    ] {
+        let refused = second
+            .post(
+                path,
+                &[
+                    ("csrf", &theirs),
+                    ("aktif", "tidak"),
+                    ("baru", "sandi-baru-yang-panjang"),
+                    ("wilayah", SCOPE[1]),
+                    ("username", "peninjau09"),
+                    ("role", "admin"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(refused.body.contains("hanya untuk admin"));
+    }
+    assert!(operator("peninjau09").is_none());
+    let mut first = Console::new(&server);
+    let login = first.login("peninjau01", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // Regions: a code the region table does not know changes nothing.
+    let bad = admin
+        .post(
+            "/review/akun/peninjau02/wilayah",
+            &[("csrf", &csrf), ("wilayah", "99.99.99")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unchanged = accounts::Scope::Regions(vec![SCOPE[0].to_owned()]);
+    assert_eq!(operator("peninjau02").unwrap().scope, unchanged);
+    let both = format!("{}, {}", SCOPE[0], SCOPE[1]);
+    let moved = admin
+        .post(
+            "/review/akun/peninjau02/wilayah",
+            &[("csrf", &csrf), ("wilayah", &both)],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(
+        operator("peninjau02").unwrap().scope,
+        accounts::Scope::Regions(vec![SCOPE[0].to_owned(), SCOPE[1].to_owned()])
+    );
+    assert!(audited(&server, "admin01", "operator_scope", "peninjau02"));
+
+    // A new password set by the admin: the old one and the open session stop working.
+    let reset = admin
+        .post(
+            "/review/akun/peninjau02/sandi",
+            &[("csrf", &csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_password_reset",
+        "peninjau02"
+    ));
+    assert_eq!(
+        second.get("/review/akun").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let mut third = Console::new(&server);
+    assert_eq!(
+        third.login("peninjau02", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = third.login("peninjau02", "sandi-baru-yang-panjang").await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // Disabled: its session ends and even the right password is refused; enabled again, it
+    // works. An admin cannot disable themself.
+    let disabled = admin
+        .post(
+            "/review/akun/peninjau02/status",
+            &[("csrf", &csrf), ("aktif", "tidak")],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    assert!(disabled.body.contains("nonaktif sejak"));
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_disabled",
+        "peninjau02"
+    ));
+    assert_eq!(
+        third.get("/review/sanggahan").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let refused = Console::new(&server)
+        .login("peninjau02", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("dinonaktifkan"));
+    let own = admin
+        .post(
+            "/review/akun/admin01/status",
+            &[("csrf", &csrf), ("aktif", "tidak")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(operator("admin01").is_some());
+    let enabled = admin
+        .post(
+            "/review/akun/peninjau02/status",
+            &[("csrf", &csrf), ("aktif", "ya")],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_enabled",
+        "peninjau02"
+    ));
+    let login = Console::new(&server)
+        .login("peninjau02", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // No password in the audit.
+    for (_, _, on, detail) in audit(&server) {
+        for text in [on, detail].into_iter().flatten() {
+            assert!(
+                !text.contains("sandi") && !text.contains(PASSWORD),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_changes_their_own_password_only_with_the_current_one() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let csrf = csrf_of(&officer.get("/review/akun").await.body);
+    let new = "kata-sandi-baru-saya-panjang";
+    let change = |csrf: &str, old: &str, repeat: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("lama".to_owned(), old.to_owned()),
+            ("baru".to_owned(), new.to_owned()),
+            ("ulangi".to_owned(), repeat.to_owned()),
+        ]
+    };
+    assert_eq!(
+        post_fields(&officer, "/review/akun/sandi", change("", PASSWORD, new))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = post_fields(
+        &officer,
+        "/review/akun/sandi",
+        change(&csrf, "bukan-kata-sandi-saya", new),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("kata sandi sekarang salah"));
+    assert!(audit(&server)
+        .iter()
+        .any(|(who, what, _, _)| who == "peninjau01" && what == "operator_password_change_failed"));
+    let mismatch = post_fields(
+        &officer,
+        "/review/akun/sandi",
+        change(&csrf, PASSWORD, "lain-dari-yang-baru"),
+    )
+    .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains("tidak sama"));
+    // Nothing changed so far: the session lives and the old password still works.
+    assert_eq!(officer.get("/review/akun").await.status, StatusCode::OK);
+
+    let changed = post_fields(&officer, "/review/akun/sandi", change(&csrf, PASSWORD, new)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert!(changed.body.contains("sudah diganti"));
+    assert!(audited(
+        &server,
+        "peninjau01",
+        "operator_password_changed",
+        "peninjau01"
+    ));
+    assert_eq!(
+        officer.get("/review/akun").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let mut again = Console::new(&server);
+    assert_eq!(
+        again.login("peninjau01", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = again.login("peninjau01", new).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+}

@@ -68,6 +68,7 @@ pub fn page(title: &str, who: Option<(&Operator, &str)>, body: Markup) -> String
                         a href="/review/tanda-terima" { "Tanda terima" }
                         a href="/review/cari-nik" { "Cari NIK" }
                         a href="/review/perangkat" { "Perangkat" }
+                        a href="/review/akun" { "Akun" }
                         form method="post" action="/review/logout" {
                             (csrf_field(csrf))
                             (operator.username) " (" (operator.role.as_str()) ") "

@@ -2,6 +2,7 @@
 //! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
 //! sanggahan with its evidence and the decision form, registrations and their CSV export.
 pub mod accounts;
+mod accounts_page;
 mod assignments;
 mod devices;
 mod duplicates;
@@ -60,6 +61,24 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/review/cari-nik",
             get(nik_search::form_page).post(nik_search::search),
+        )
+        .route("/review/akun", get(accounts_page::page_of))
+        .route(
+            "/review/akun/sandi",
+            post(accounts_page::change_own_password),
+        )
+        .route("/review/akun/tambah", post(accounts_page::create))
+        .route(
+            "/review/akun/{username}/status",
+            post(accounts_page::set_status),
+        )
+        .route(
+            "/review/akun/{username}/sandi",
+            post(accounts_page::reset_password),
+        )
+        .route(
+            "/review/akun/{username}/wilayah",
+            post(accounts_page::set_scope),
         )
         .route("/review/perangkat", get(devices::list_page))
         .route("/review/perangkat/{id}/cabut", post(devices::revoke))
@@ -306,6 +325,12 @@ async fn login(
             Some(&format!(
                 "Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {seconds} detik."
             )),
+        ),
+        Err(LoginRefused::Disabled) => login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("Akun ini dinonaktifkan. Hubungi admin Dinas Sosial."),
         ),
         Err(LoginRefused::Storage) => storage_error(),
     }
