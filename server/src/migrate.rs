@@ -81,6 +81,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0009_account_status.sql"),
         backfill: None,
     },
+    Migration {
+        version: 10,
+        name: "second_factor",
+        sqlite: include_str!("../migrations/sqlite/0010_second_factor.sql"),
+        postgres: include_str!("../migrations/postgres/0010_second_factor.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

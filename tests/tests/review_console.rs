@@ -120,12 +120,27 @@ impl Console {
         self.login_from(username, password, None).await
     }
 
+    /// A login with the second factor's code.
+    async fn login_with_code(&mut self, username: &str, password: &str, code: &str) -> Page {
+        self.login_as(username, password, None, Some(code)).await
+    }
+
     /// A login with an `X-Forwarded-For` header (what a reverse proxy adds).
     async fn login_from(
         &mut self,
         username: &str,
         password: &str,
         forwarded: Option<&str>,
+    ) -> Page {
+        self.login_as(username, password, forwarded, None).await
+    }
+
+    async fn login_as(
+        &mut self,
+        username: &str,
+        password: &str,
+        forwarded: Option<&str>,
+        code: Option<&str>,
     ) -> Page {
         let form_page = self
             .http
@@ -150,6 +165,7 @@ impl Console {
                 ("csrf", &token),
                 ("username", username),
                 ("password", password),
+                ("kode", code.unwrap_or("")),
             ]))
             .send()
             .await
@@ -1877,4 +1893,131 @@ async fn an_officer_changes_their_own_password_only_with_the_current_one() {
     );
     let login = again.login("peninjau01", new).await;
     assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+}
+
+/// The code an authenticator app shows for `secret` (base32) at `millis`.
+fn app_code(secret: &str, millis: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("base32");
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes)
+        .expect("a valid secret")
+        .generate(millis as u64 / 1000)
+}
+
+/// The text of the element with `id` (`<code id="...">text</code>`).
+fn text_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page.find(&format!("id=\"{id}\">")).expect("the element") + id.len() + 6;
+    page[start..].split('<').next().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_factor_is_set_up_with_a_real_code_and_then_asked_at_every_login() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let now = || (server.state.clock)();
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let csrf = csrf_of(&officer.get("/review/akun").await.body);
+    assert_eq!(
+        officer.post("/review/akun/totp/siapkan", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let set_up = officer
+        .post("/review/akun/totp/siapkan", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(set_up.status, StatusCode::OK, "{}", set_up.body);
+    let secret = text_of(&set_up.body, "totp-secret").to_owned();
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+    assert!(text_of(&set_up.body, "totp-uri").starts_with(&format!(
+        "otpauth://totp/Perlinsos:peninjau01?secret={secret}"
+    )));
+    // Sealed at rest: the secret's bytes are nowhere in the row.
+    let raw = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
+    let sealed = server
+        .state
+        .db
+        .read(|tx| {
+            tx.query_one(
+                "SELECT totp_sealed FROM operators WHERE username = 'peninjau01'",
+                &[],
+            )
+        })
+        .unwrap()
+        .and_then(|r| r[0].blob())
+        .expect("sealed");
+    assert!(!sealed.windows(raw.len()).any(|w| w == raw.as_slice()));
+
+    // A wrong first code leaves it waiting.
+    let code = app_code(&secret, now());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = officer
+        .post(
+            "/review/akun/totp/aktifkan",
+            &[("csrf", &csrf), ("kode", wrong)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("kode autentikator salah"));
+    assert!(refused.body.contains("id=\"totp-secret\""));
+    let active = officer
+        .post(
+            "/review/akun/totp/aktifkan",
+            &[("csrf", &csrf), ("kode", &code)],
+        )
+        .await;
+    assert_eq!(active.status, StatusCode::OK, "{}", active.body);
+    assert!(active.body.contains("Aktif sejak"));
+    assert!(audit(&server)
+        .iter()
+        .any(|(who, what, _, _)| who == "peninjau01" && what == "totp_enabled"));
+
+    // From now on: no code, a wrong code or the code already used are refused.
+    let mut again = Console::new(&server);
+    let without = again.login("peninjau01", PASSWORD).await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(without.body.contains("dua langkah"));
+    let with_code = |code: String| {
+        let server = &server;
+        async move {
+            let mut console = Console::new(server);
+            let page = console.login_with_code("peninjau01", PASSWORD, &code).await;
+            (console, page)
+        }
+    };
+    assert_eq!(
+        with_code(wrong.to_owned()).await.1.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        with_code(code.clone()).await.1.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The app's next code (one step of clock drift is allowed) works, once.
+    let next = app_code(&secret, now() + 30_000);
+    let (mut console, page) = with_code(next.clone()).await;
+    assert_eq!(page.location.as_deref(), Some("/review/sanggahan"));
+    assert_eq!(console.get("/review/akun").await.status, StatusCode::OK);
+    assert_eq!(
+        console
+            .login_with_code("peninjau01", PASSWORD, &next)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // An admin's password reset removes it (the phone may be lost too).
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let admin_csrf = csrf_of(&admin.get("/review/akun").await.body);
+    let reset = admin
+        .post(
+            "/review/akun/peninjau01/sandi",
+            &[("csrf", &admin_csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let page = Console::new(&server)
+        .login("peninjau01", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/review/sanggahan"));
 }

@@ -159,6 +159,8 @@ pub enum LoginRefused {
     Wrong,
     /// The right password for an account an admin has disabled.
     Disabled,
+    /// The right password, but the second factor's code is missing, wrong or used before.
+    CodeWrong,
     /// Too many failures: try again after this many seconds.
     Blocked {
         seconds: i64,
@@ -324,7 +326,8 @@ fn end_sessions(tx: &mut dyn Tx, username: &str) -> Result<(), DbError> {
 
 const NO_SUCH_ACCOUNT: &str = "tidak ada akun dengan nama itu";
 
-/// An admin sets a new password for `username` (who forgot theirs); their sessions end.
+/// An admin sets a new password for `username` (who forgot theirs); their sessions end, and
+/// their second factor is removed (a lost phone is the other reason to come to the admin).
 pub fn reset_password(
     state: &AppState,
     actor: &str,
@@ -340,6 +343,7 @@ pub fn reset_password(
             let changed = store_password(tx, username, &salt, &hash)?;
             if changed {
                 end_sessions(tx, username)?;
+                super::second_factor::clear(tx, username)?;
                 staff_audit::record(
                     tx,
                     now,
@@ -609,12 +613,14 @@ fn throttle_keys(state: &AppState, username: &str, address: &str) -> [(String, i
     ]
 }
 
-/// Checks a login. A blocked name or address is refused before the password is looked at,
-/// even a right one; every outcome is in the audit log.
+/// Checks a login, and its second factor's `code` when the account has one. A blocked name or
+/// address is refused before the password is looked at, even a right one; every outcome is in
+/// the audit log.
 pub fn login(
     state: &AppState,
     username: &str,
     password: &str,
+    code: Option<&str>,
     address: &str,
 ) -> Result<Operator, LoginRefused> {
     let now = (state.clock)();
@@ -677,38 +683,44 @@ pub fn login(
         &stored,
     )
     .is_ok();
-    let outcome: Result<Result<Operator, LoginRefused>, DbError> =
-        state.db.write(|tx| match role.filter(|_| matches) {
-            // The attempt stays counted: a disabled account is no way around the throttle.
-            Some(_) if disabled => {
-                staff_audit::record(tx, now, username, "login_disabled", None, None)?;
-                Ok(Err(LoginRefused::Disabled))
-            }
-            Some(role) => {
-                // The name's count is cleared; the address gets its attempt back.
-                tx.execute(
-                    "DELETE FROM login_throttle WHERE key = ?1",
-                    &[db::text(keys[0].0.as_str())],
-                )?;
-                tx.execute(
-                    "UPDATE login_throttle SET failures = failures - 1,
+    let outcome: Result<Result<Operator, LoginRefused>, DbError> = state.db.write(|tx| match role
+        .filter(|_| matches)
+    {
+        // The attempt stays counted: a disabled account is no way around the throttle.
+        Some(_) if disabled => {
+            staff_audit::record(tx, now, username, "login_disabled", None, None)?;
+            Ok(Err(LoginRefused::Disabled))
+        }
+        // Also counted: the code is guessed no faster than the password.
+        Some(_) if !super::second_factor::login_allowed(tx, &state.keys, username, code, now)? => {
+            staff_audit::record(tx, now, username, "login_code_wrong", None, None)?;
+            Ok(Err(LoginRefused::CodeWrong))
+        }
+        Some(role) => {
+            // The name's count is cleared; the address gets its attempt back.
+            tx.execute(
+                "DELETE FROM login_throttle WHERE key = ?1",
+                &[db::text(keys[0].0.as_str())],
+            )?;
+            tx.execute(
+                "UPDATE login_throttle SET failures = failures - 1,
                         blocked_until = CASE WHEN failures - 1 >= ?2 THEN blocked_until ELSE 0 END
                      WHERE key = ?1 AND failures > 0",
-                    &[db::text(keys[1].0.as_str()), db::int(FREE_FAILURES)],
-                )?;
-                staff_audit::record(tx, now, username, "login", None, None)?;
-                Ok(Ok(Operator {
-                    username: username.to_owned(),
-                    role,
-                    scope: scope_of(role, scope.clone()),
-                }))
-            }
-            None => {
-                // The name tried is not logged: it may be a password typed in the wrong box.
-                staff_audit::record(tx, now, "-", "login_failed", None, None)?;
-                Ok(Err(LoginRefused::Wrong))
-            }
-        });
+                &[db::text(keys[1].0.as_str()), db::int(FREE_FAILURES)],
+            )?;
+            staff_audit::record(tx, now, username, "login", None, None)?;
+            Ok(Ok(Operator {
+                username: username.to_owned(),
+                role,
+                scope: scope_of(role, scope.clone()),
+            }))
+        }
+        None => {
+            // The name tried is not logged: it may be a password typed in the wrong box.
+            staff_audit::record(tx, now, "-", "login_failed", None, None)?;
+            Ok(Err(LoginRefused::Wrong))
+        }
+    });
     outcome.map_err(LoginRefused::from)?
 }
 

@@ -2,6 +2,7 @@
 //! an admin also lists the accounts, adds one, disables or enables it, sets a new password for
 //! someone who forgot theirs and changes a peninjau's regions. The rules are `accounts`'s, the
 //! same the CLI's `user` commands use; every change is in the staff audit (never a password).
+//! Every officer may also set up a second factor (`second_factor`) here.
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 use super::accounts::{self, Account, PasswordRefused, Role};
 use super::html::{csrf_field, page, time};
+use super::second_factor::{self, SecondFactor};
 use super::{
     admin_only, html, login_page, require, require_post, storage_error, web_session, Session,
 };
@@ -36,14 +38,23 @@ async fn render(
     status: StatusCode,
     outcome: Option<Outcome>,
 ) -> Response {
-    let accounts = if session.operator.role == Role::Admin {
-        let reader = state.clone();
-        match tokio::task::spawn_blocking(move || reader.db.read(accounts::list)).await {
-            Ok(Ok(accounts)) => Some(accounts),
-            _ => return storage_error(),
-        }
-    } else {
-        None
+    let reader = state.clone();
+    let username = session.operator.username.clone();
+    let admin = session.operator.role == Role::Admin;
+    let found = tokio::task::spawn_blocking(move || {
+        reader.db.read(|tx| {
+            let factor = second_factor::state_of(tx, &reader.keys, &username)?;
+            let accounts = if admin {
+                Some(accounts::list(tx)?)
+            } else {
+                None
+            };
+            Ok((factor, accounts))
+        })
+    })
+    .await;
+    let Ok(Ok((factor, accounts))) = found else {
+        return storage_error();
     };
     let body = markup! {
         @match &outcome {
@@ -52,6 +63,7 @@ async fn render(
             None => {},
         }
         (own_password_form(&session))
+        (second_factor_box(&session, &factor))
         @if let Some(accounts) = &accounts {
             (account_table(&session, accounts))
             (add_form(&session))
@@ -75,6 +87,43 @@ fn own_password_form(session: &Session) -> Markup {
                 button id="change-password" { "Ganti kata sandi" }
             }
             p { "Setelah diganti, semua sesi akun Anda berakhir: masuk lagi dengan kata sandi baru." }
+        }
+    }
+}
+
+fn second_factor_box(session: &Session, factor: &SecondFactor) -> Markup {
+    markup! {
+        div class="box" {
+            h2 { "Autentikasi dua langkah" }
+            @match factor {
+                SecondFactor::Off => {
+                    p { "Belum aktif. Dengan autentikasi dua langkah, masuk ke konsol perlu kata sandi \
+                         dan kode 6 angka dari aplikasi autentikator di ponsel Anda." }
+                    form method="post" action="/review/akun/totp/siapkan" {
+                        (csrf_field(&session.csrf))
+                        button id="totp-begin" { "Siapkan" }
+                    }
+                },
+                SecondFactor::Pending(enrollment) => {
+                    p { "Tambahkan akun ini di aplikasi autentikator dengan kunci rahasia berikut \
+                         (atau tempel alamat otpauth-nya), lalu isi kode yang ditampilkan aplikasi." }
+                    p { "Kunci rahasia: " code id="totp-secret" { (enrollment.secret) } }
+                    p { "Alamat: " code id="totp-uri" { (enrollment.uri) } }
+                    form method="post" action="/review/akun/totp/aktifkan" {
+                        (csrf_field(&session.csrf))
+                        label { "Kode dari aplikasi " input type="text" name="kode" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required; }
+                        button id="totp-confirm" { "Aktifkan" }
+                    }
+                },
+                SecondFactor::Active { since } => {
+                    p class="ok" { "Aktif sejak " (time(*since, "")) "." }
+                    form method="post" action="/review/akun/totp/matikan" {
+                        (csrf_field(&session.csrf))
+                        label { "Kode dari aplikasi " input type="text" name="kode" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required; }
+                        button { "Matikan" }
+                    }
+                },
+            }
         }
     }
 }
@@ -404,5 +453,64 @@ pub(super) async fn change_own_password(
         StatusCode::UNPROCESSABLE_ENTITY,
         Some(refused),
     )
+    .await
+}
+
+pub(super) async fn begin_second_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<super::CsrfForm>,
+) -> Response {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let username = session.operator.username.clone();
+    let done = "Kunci rahasia dibuat. Tambahkan di aplikasi autentikator, lalu isi kodenya.".into();
+    apply(state, session, done, move |state| {
+        second_factor::begin(state, &username).map(drop)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeForm {
+    csrf: Option<String>,
+    kode: Option<String>,
+}
+
+pub(super) async fn confirm_second_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let username = session.operator.username.clone();
+    let code = form.kode.unwrap_or_default();
+    let done = "Autentikasi dua langkah aktif: setiap masuk, isi juga kode dari aplikasi.".into();
+    apply(state, session, done, move |state| {
+        second_factor::confirm(state, &username, &code)
+    })
+    .await
+}
+
+pub(super) async fn turn_off_second_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let username = session.operator.username.clone();
+    let code = form.kode.unwrap_or_default();
+    let done = "Autentikasi dua langkah dimatikan.".into();
+    apply(state, session, done, move |state| {
+        second_factor::turn_off(state, &username, &code)
+    })
     .await
 }

@@ -9,6 +9,7 @@ mod duplicates;
 pub mod html;
 mod nik_search;
 mod objections;
+pub mod second_factor;
 mod visits;
 pub mod web_session;
 
@@ -68,6 +69,18 @@ pub fn routes() -> Router<AppState> {
             post(accounts_page::change_own_password),
         )
         .route("/review/akun/tambah", post(accounts_page::create))
+        .route(
+            "/review/akun/totp/siapkan",
+            post(accounts_page::begin_second_factor),
+        )
+        .route(
+            "/review/akun/totp/aktifkan",
+            post(accounts_page::confirm_second_factor),
+        )
+        .route(
+            "/review/akun/totp/matikan",
+            post(accounts_page::turn_off_second_factor),
+        )
         .route(
             "/review/akun/{username}/status",
             post(accounts_page::set_status),
@@ -202,6 +215,7 @@ fn login_page(
             (csrf_field(&token))
             label { "Nama pengguna " input type="text" name="username" autocomplete="username" required; }
             label { "Kata sandi " input type="password" name="password" autocomplete="current-password" required; }
+            label { "Kode autentikator (bila dua langkah aktif) " input type="text" name="kode" inputmode="numeric" autocomplete="one-time-code" maxlength="6"; }
             button type="submit" { "Masuk" }
         }
     };
@@ -247,6 +261,8 @@ fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &He
 struct LoginForm {
     username: String,
     password: String,
+    /// The second factor's code, for an account that has one.
+    kode: Option<String>,
     csrf: Option<String>,
 }
 
@@ -288,7 +304,8 @@ async fn login(
     let checked = {
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
-            accounts::login(&state, &username, &form.password, &address)
+            let code = form.kode.as_deref().filter(|c| !c.trim().is_empty());
+            accounts::login(&state, &username, &form.password, code, &address)
         })
         .await
         .unwrap_or(Err(LoginRefused::Storage))
@@ -326,6 +343,12 @@ async fn login(
                 "Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {seconds} detik."
             )),
         ),
+        Err(LoginRefused::CodeWrong) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some("Akun ini memakai autentikasi dua langkah: isi kode 6 angka yang baru dari aplikasi autentikator."),
+        ),
         Err(LoginRefused::Disabled) => login_page(
             &state,
             &headers,
@@ -337,8 +360,8 @@ async fn login(
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
+pub(super) struct CsrfForm {
+    pub(super) csrf: Option<String>,
 }
 
 async fn logout(
