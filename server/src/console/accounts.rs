@@ -490,12 +490,18 @@ pub fn set_disabled(
     let changed = state
         .db
         .write(|tx| {
-            let changed = tx.execute(
-                "UPDATE operators SET disabled_at = CASE WHEN ?2 = 1
-                     THEN COALESCE(disabled_at, ?3) ELSE NULL END
-                 WHERE username = ?1",
-                &[db::text(username), db::int(disabled as i64), db::int(now)],
-            )?;
+            let changed = if disabled {
+                tx.execute(
+                    "UPDATE operators SET disabled_at = COALESCE(disabled_at, ?2)
+                     WHERE username = ?1",
+                    &[db::text(username), db::int(now)],
+                )?
+            } else {
+                tx.execute(
+                    "UPDATE operators SET disabled_at = NULL WHERE username = ?1",
+                    &[db::text(username)],
+                )?
+            };
             if changed == 1 {
                 if disabled {
                     end_sessions(tx, username)?;
