@@ -194,6 +194,41 @@ fn valid_username(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
+/// Why an account change was not made: a rule it breaks (a message for the officer, in Bahasa
+/// Indonesia) or the database (shown as the storage page, not as a refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountError {
+    Refused(String),
+    Storage(String),
+}
+
+impl From<String> for AccountError {
+    fn from(message: String) -> AccountError {
+        AccountError::Refused(message)
+    }
+}
+
+impl From<&str> for AccountError {
+    fn from(message: &str) -> AccountError {
+        AccountError::Refused(message.to_owned())
+    }
+}
+
+impl From<DbError> for AccountError {
+    fn from(e: DbError) -> AccountError {
+        AccountError::Storage(e.0)
+    }
+}
+
+/// The CLI prints either.
+impl From<AccountError> for String {
+    fn from(e: AccountError) -> String {
+        match e {
+            AccountError::Refused(m) | AccountError::Storage(m) => m,
+        }
+    }
+}
+
 fn check_password(password: &str) -> Result<(), String> {
     if password.chars().count() < 12 {
         return Err("kata sandi paling sedikit 12 karakter".into());
@@ -231,7 +266,7 @@ pub fn add(
     password: &str,
     scope: &[String],
 ) -> Result<(), String> {
-    save(state, "cli", username, role, password, scope, Taken::Reset)
+    save(state, "cli", username, role, password, scope, Taken::Reset).map_err(String::from)
 }
 
 /// Adds a new account from the console, audited under the admin `actor`; a name already in
@@ -243,7 +278,7 @@ pub fn create(
     role: Role,
     password: &str,
     scope: &[String],
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     save(state, actor, username, role, password, scope, Taken::Refuse)
 }
 
@@ -255,7 +290,7 @@ fn save(
     password: &str,
     scope: &[String],
     taken: Taken,
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     let scope = parse_scope(scope)?;
     if role == Role::Peninjau && scope.is_empty() {
         return Err("peninjau perlu wilayah kerja (kode kelurahan atau kecamatan)".into());
@@ -309,7 +344,7 @@ fn save(
             )?;
             Ok(true)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if !added {
         return Err("nama pengguna sudah dipakai".into());
     }
@@ -333,7 +368,7 @@ pub fn reset_password(
     actor: &str,
     username: &str,
     password: &str,
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     check_password(password)?;
     let (salt, hash) = hashed(password)?;
     let now = (state.clock)();
@@ -355,7 +390,7 @@ pub fn reset_password(
             }
             Ok(changed)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if !changed {
         return Err(NO_SUCH_ACCOUNT.into());
     }
@@ -482,7 +517,7 @@ pub fn set_disabled(
     actor: &str,
     username: &str,
     disabled: bool,
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     if disabled && actor == username {
         return Err("Anda tidak dapat menonaktifkan akun Anda sendiri".into());
     }
@@ -515,7 +550,7 @@ pub fn set_disabled(
             }
             Ok(changed)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if changed == 0 {
         return Err(NO_SUCH_ACCOUNT.into());
     }
@@ -759,7 +794,7 @@ pub fn set_scope(
     username: &str,
     scope: &[String],
     actor: &str,
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     let scope = parse_scope(scope)?;
     if scope.is_empty() {
         return Err("paling sedikit satu wilayah".into());
@@ -785,7 +820,7 @@ pub fn set_scope(
             }
             Ok(changed)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if changed == 0 {
         return Err("tidak ada peninjau dengan nama itu".into());
     }

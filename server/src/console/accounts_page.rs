@@ -10,7 +10,7 @@ use axum::Form;
 use maud::{html as markup, Markup};
 use serde::Deserialize;
 
-use super::accounts::{self, Account, PasswordRefused, Role};
+use super::accounts::{self, Account, AccountError, PasswordRefused, Role};
 use super::html::{csrf_field, page, time};
 use super::second_factor::{self, SecondFactor};
 use super::{
@@ -235,12 +235,12 @@ async fn apply(
     state: AppState,
     session: Session,
     done: String,
-    change: impl FnOnce(&AppState) -> Result<(), String> + Send + 'static,
+    change: impl FnOnce(&AppState) -> Result<(), AccountError> + Send + 'static,
 ) -> Response {
     let worker = state.clone();
     match tokio::task::spawn_blocking(move || change(&worker)).await {
         Ok(Ok(())) => render(state, session, StatusCode::OK, Some(Outcome::Done(done))).await,
-        Ok(Err(message)) => {
+        Ok(Err(AccountError::Refused(message))) => {
             let refused = Outcome::Refused(format!("Ditolak: {message}."));
             render(
                 state,
@@ -250,7 +250,7 @@ async fn apply(
             )
             .await
         }
-        Err(_) => storage_error(),
+        Ok(Err(AccountError::Storage(_))) | Err(_) => storage_error(),
     }
 }
 

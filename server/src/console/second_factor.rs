@@ -7,6 +7,7 @@
 use ring::rand::{SecureRandom, SystemRandom};
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use super::accounts::AccountError;
 use crate::db::{self, DbError, Tx};
 use crate::keys::ServerKeys;
 use crate::staff_audit;
@@ -117,15 +118,15 @@ pub fn state_of(
 
 /// Sets up a fresh secret for `username`, waiting for its first code (a second set-up
 /// replaces a waiting one); refused while one is active.
-pub fn begin(state: &AppState, username: &str) -> Result<Enrollment, String> {
+pub fn begin(state: &AppState, username: &str) -> Result<Enrollment, AccountError> {
     let mut secret = [0u8; SECRET_BYTES];
     SystemRandom::new()
         .fill(&mut secret)
-        .map_err(|_| "no randomness".to_owned())?;
+        .map_err(|_| AccountError::Storage("no randomness".into()))?;
     let sealed = state
         .keys
         .seal(&context(username), &secret)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| AccountError::Storage(e.to_string()))?;
     let now = (state.clock)();
     let started = state
         .db
@@ -141,7 +142,7 @@ pub fn begin(state: &AppState, username: &str) -> Result<Enrollment, String> {
             }
             Ok(changed == 1)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if !started {
         return Err("autentikasi dua langkah sudah aktif".into());
     }
@@ -176,16 +177,16 @@ fn take(
 const WRONG_CODE: &str = "kode autentikator salah atau sudah dipakai";
 
 /// Confirms a waiting set-up with the app's first code; from then on every login asks for one.
-pub fn confirm(state: &AppState, username: &str, code: &str) -> Result<(), String> {
+pub fn confirm(state: &AppState, username: &str, code: &str) -> Result<(), AccountError> {
     let now = (state.clock)();
     state
         .db
         .write(|tx| {
             if stored(tx, &state.keys, username)?.enabled_at.is_some() {
-                return Ok(Err("autentikasi dua langkah sudah aktif".to_owned()));
+                return Ok(Err("autentikasi dua langkah sudah aktif".into()));
             }
             if take(tx, &state.keys, username, code, now)?.is_none() {
-                return Ok(Err(WRONG_CODE.to_owned()));
+                return Ok(Err(WRONG_CODE.into()));
             }
             tx.execute(
                 "UPDATE operators SET totp_enabled_at = ?2 WHERE username = ?1",
@@ -194,26 +195,26 @@ pub fn confirm(state: &AppState, username: &str, code: &str) -> Result<(), Strin
             staff_audit::record(tx, now, username, "totp_enabled", None, None)?;
             Ok::<_, DbError>(Ok(()))
         })
-        .map_err(|e| e.0)?
+        .map_err(|e| AccountError::Storage(e.0))?
 }
 
 /// Turns the second factor off, with a current code from the app.
-pub fn turn_off(state: &AppState, username: &str, code: &str) -> Result<(), String> {
+pub fn turn_off(state: &AppState, username: &str, code: &str) -> Result<(), AccountError> {
     let now = (state.clock)();
     state
         .db
         .write(|tx| {
             if stored(tx, &state.keys, username)?.enabled_at.is_none() {
-                return Ok(Err("autentikasi dua langkah belum aktif".to_owned()));
+                return Ok(Err("autentikasi dua langkah belum aktif".into()));
             }
             if take(tx, &state.keys, username, code, now)?.is_none() {
-                return Ok(Err(WRONG_CODE.to_owned()));
+                return Ok(Err(WRONG_CODE.into()));
             }
             clear(tx, username)?;
             staff_audit::record(tx, now, username, "totp_disabled", None, None)?;
             Ok::<_, DbError>(Ok(()))
         })
-        .map_err(|e| e.0)?
+        .map_err(|e| AccountError::Storage(e.0))?
 }
 
 /// Removes the second factor (an admin's password reset: the officer may have lost the phone
