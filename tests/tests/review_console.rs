@@ -1792,6 +1792,14 @@ async fn an_admin_manages_accounts_in_the_console_and_a_peninjau_cannot() {
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(refused.body.contains("dinonaktifkan"));
+    // Nor set their own password without the current one.
+    let own = admin
+        .post(
+            "/review/akun/admin01/sandi",
+            &[("csrf", &csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
     let own = admin
         .post(
             "/review/akun/admin01/status",

@@ -363,12 +363,16 @@ const NO_SUCH_ACCOUNT: &str = "tidak ada akun dengan nama itu";
 
 /// An admin sets a new password for `username` (who forgot theirs); their sessions end, and
 /// their second factor is removed (a lost phone is the other reason to come to the admin).
+/// Not for the admin's own account: that change needs the current password.
 pub fn reset_password(
     state: &AppState,
     actor: &str,
     username: &str,
     password: &str,
 ) -> Result<(), AccountError> {
+    if actor == username {
+        return Err("untuk akun Anda sendiri, pakai Ganti kata sandi Anda".into());
+    }
     check_password(password)?;
     let (salt, hash) = hashed(password)?;
     let now = (state.clock)();

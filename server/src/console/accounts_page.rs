@@ -165,10 +165,12 @@ fn account_table(session: &Session, accounts: &[Account]) -> Markup {
                             }
                         }
                         td {
-                            form method="post" action={ (path) "/sandi" } {
-                                (csrf_field(&session.csrf))
-                                input type="password" name="baru" autocomplete="new-password" minlength="12" required;
-                                button { "Setel" }
+                            @if a.username != session.operator.username {
+                                form method="post" action={ (path) "/sandi" } {
+                                    (csrf_field(&session.csrf))
+                                    input type="password" name="baru" autocomplete="new-password" minlength="12" required;
+                                    button { "Setel" }
+                                }
                             }
                         }
                         td {
