@@ -74,6 +74,20 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0008_usulan.sql"),
         backfill: None,
     },
+    Migration {
+        version: 9,
+        name: "account_status",
+        sqlite: include_str!("../migrations/sqlite/0009_account_status.sql"),
+        postgres: include_str!("../migrations/postgres/0009_account_status.sql"),
+        backfill: None,
+    },
+    Migration {
+        version: 10,
+        name: "second_factor",
+        sqlite: include_str!("../migrations/sqlite/0010_second_factor.sql"),
+        postgres: include_str!("../migrations/postgres/0010_second_factor.sql"),
+        backfill: None,
+    },
 ];
 
 pub fn latest() -> i64 {

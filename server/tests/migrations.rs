@@ -274,3 +274,77 @@ fn a_database_newer_than_the_server_is_refused_and_left_alone() {
         );
     }
 }
+
+#[test]
+fn accounts_made_before_0009_are_upgraded_active_and_can_be_disabled() {
+    for b in backends() {
+        let keys = keys();
+        assert_eq!(
+            migrate::run_to(&b.db, &keys, 8, 1).unwrap(),
+            8,
+            "{}",
+            b.name
+        );
+        b.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO operators (username, role, salt, hash, iterations, created_at, scope)
+                 VALUES ('peninjau01', 'peninjau', ?1, ?2, 600000, 1, '[\"52.71.01\"]')",
+                &[db::blob(vec![0; 16]), db::blob(vec![1; 32])],
+            )
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        assert_eq!(
+            scalar(
+                &b.db,
+                "SELECT count(*) FROM operators WHERE disabled_at IS NULL"
+            ),
+            1,
+            "{}",
+            b.name
+        );
+        let active =
+            b.db.read(|tx| perlinsos_server::console::accounts::operator(tx, "peninjau01"));
+        assert!(active.unwrap().is_some(), "{}", b.name);
+        b.db.write(|tx| tx.execute("UPDATE operators SET disabled_at = 3", &[]))
+            .unwrap();
+        let disabled =
+            b.db.read(|tx| perlinsos_server::console::accounts::operator(tx, "peninjau01"));
+        assert!(disabled.unwrap().is_none(), "{}", b.name);
+    }
+}
+
+#[test]
+fn accounts_made_before_0010_have_no_second_factor() {
+    for b in backends() {
+        let keys = keys();
+        assert_eq!(
+            migrate::run_to(&b.db, &keys, 9, 1).unwrap(),
+            9,
+            "{}",
+            b.name
+        );
+        b.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO operators (username, role, salt, hash, iterations, created_at)
+                 VALUES ('admin01', 'admin', ?1, ?2, 600000, 1)",
+                &[db::blob(vec![0; 16]), db::blob(vec![1; 32])],
+            )
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        let factor = b
+            .db
+            .read(|tx| perlinsos_server::console::second_factor::state_of(tx, &keys, "admin01"));
+        assert_eq!(
+            factor.unwrap(),
+            perlinsos_server::console::second_factor::SecondFactor::Off,
+            "{}",
+            b.name
+        );
+        let allowed = b.db.write(|tx| {
+            perlinsos_server::console::second_factor::login_allowed(tx, &keys, "admin01", None, 1)
+        });
+        assert!(allowed.unwrap(), "{}", b.name);
+    }
+}

@@ -120,12 +120,27 @@ impl Console {
         self.login_from(username, password, None).await
     }
 
+    /// A login with the second factor's code.
+    async fn login_with_code(&mut self, username: &str, password: &str, code: &str) -> Page {
+        self.login_as(username, password, None, Some(code)).await
+    }
+
     /// A login with an `X-Forwarded-For` header (what a reverse proxy adds).
     async fn login_from(
         &mut self,
         username: &str,
         password: &str,
         forwarded: Option<&str>,
+    ) -> Page {
+        self.login_as(username, password, forwarded, None).await
+    }
+
+    async fn login_as(
+        &mut self,
+        username: &str,
+        password: &str,
+        forwarded: Option<&str>,
+        code: Option<&str>,
     ) -> Page {
         let form_page = self
             .http
@@ -150,6 +165,7 @@ impl Console {
                 ("csrf", &token),
                 ("username", username),
                 ("password", password),
+                ("kode", code.unwrap_or("")),
             ]))
             .send()
             .await
@@ -1098,8 +1114,12 @@ async fn an_officer_reviews_an_objection_to_a_result_with_the_family_and_its_evi
     );
 }
 
+/// A name as the console's templates escape it.
 fn esc_name(name: &str) -> String {
-    perlinsos_server::console::html::esc(name)
+    name.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1508,4 +1528,504 @@ async fn an_usulan_baru_is_labelled_by_the_server_and_its_receipt_checks() {
         perlinsos_server::receipts::check(&server.state, &forged),
         Err(perlinsos_server::receipts::CheckError::Forged)
     );
+}
+
+const HOSTILE: &str = "\"><script>alert(1)</script>";
+const HOSTILE_SHOWN: &str = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_text_is_escaped_on_every_page_that_shows_it() {
+    let (server, _phone, id) = filed().await;
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    // A decision's reason, typed by an officer and shown on the detail page, is markup.
+    let path = format!("/review/sanggahan/{id}");
+    let csrf = csrf_of(&admin.get(&path).await.body);
+    let decided = admin
+        .post(
+            &format!("{path}/putusan"),
+            &[
+                ("csrf", &csrf),
+                ("decision", "ditolak"),
+                ("reason", HOSTILE),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+    let detail = admin.get(&path).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains(HOSTILE_SHOWN), "{}", detail.body);
+    assert!(!detail.body.contains("<script>"));
+
+    // Typed values shown back in a form field's attribute.
+    let receipt = admin
+        .get(&format!("/review/tanda-terima?kode={}", encode(HOSTILE)))
+        .await;
+    assert!(receipt.body.contains(&format!("value=\"{HOSTILE_SHOWN}\"")));
+    assert!(!receipt.body.contains("<script>"));
+    let csrf = csrf_of(&admin.get("/review/cari-nik").await.body);
+    let search = admin
+        .post("/review/cari-nik", &[("csrf", &csrf), ("nik", HOSTILE)])
+        .await;
+    assert!(search.body.contains(&format!("value=\"{HOSTILE_SHOWN}\"")));
+    assert!(!search.body.contains("<script>"));
+    // A path that is not a photo's hash is only ever a 404.
+    let photo = admin.get("/review/bukti/%22%3E%3Cscript%3E").await;
+    assert_eq!(photo.status, StatusCode::NOT_FOUND);
+    assert!(!photo.body.contains("<script>"));
+}
+
+/// A form post of owned fields.
+async fn post_fields(console: &Console, path: &str, fields: Vec<(String, String)>) -> Page {
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    console.post(path, &borrowed).await
+}
+
+type AuditLine = (String, String, Option<String>, Option<String>);
+
+fn audit(server: &Server) -> Vec<AuditLine> {
+    server
+        .state
+        .db
+        .read(|tx| {
+            tx.query(
+                "SELECT username, action, record_id, detail FROM operator_audit ORDER BY seq",
+                &[],
+            )
+        })
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[0].text().unwrap_or_default(),
+                r[1].text().unwrap_or_default(),
+                r[2].text(),
+                r[3].text(),
+            )
+        })
+        .collect()
+}
+
+fn audited(server: &Server, actor: &str, action: &str, account: &str) -> bool {
+    audit(server)
+        .iter()
+        .any(|(who, what, on, _)| who == actor && what == action && on.as_deref() == Some(account))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_manages_accounts_in_the_console_and_a_peninjau_cannot() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let page = admin.get("/review/akun").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Akun petugas") && page.body.contains("peninjau01"));
+    let csrf = csrf_of(&page.body);
+
+    // Adding: a new peninjau for one kelurahan, who can then log in.
+    let add = |csrf: &str, password: &str, role: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("username".to_owned(), "peninjau02".to_owned()),
+            ("role".to_owned(), role.to_owned()),
+            ("wilayah".to_owned(), SCOPE[0].to_owned()),
+            ("password".to_owned(), password.to_owned()),
+        ]
+    };
+    let forged = post_fields(&admin, "/review/akun/tambah", add("", PASSWORD, "peninjau")).await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no account"
+    );
+    let added = post_fields(
+        &admin,
+        "/review/akun/tambah",
+        add(&csrf, PASSWORD, "peninjau"),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert!(added
+        .body
+        .contains("Akun peninjau02 (peninjau) ditambahkan"));
+    assert!(audited(&server, "admin01", "operator_added", "peninjau02"));
+    // The name is taken: refused, the account is not overwritten (nor made an admin).
+    let again = post_fields(
+        &admin,
+        "/review/akun/tambah",
+        add(&csrf, "sandi-lain-yang-panjang", "admin"),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("sudah dipakai"));
+    let short = post_fields(&admin, "/review/akun/tambah", {
+        let mut f = add(&csrf, "pendek", "peninjau");
+        f[1].1 = "peninjau03".into();
+        f
+    })
+    .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("paling sedikit 12 karakter"));
+    let mut second = Console::new(&server);
+    let login = second.login("peninjau02", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+    let operator = |name: &str| {
+        let name = name.to_owned();
+        server
+            .state
+            .db
+            .read(move |tx| accounts::operator(tx, &name))
+            .unwrap()
+    };
+    assert_eq!(operator("peninjau02").unwrap().role, Role::Peninjau);
+    assert!(operator("peninjau03").is_none());
+
+    // A peninjau sees only their own password form and may change nobody else.
+    let own = second.get("/review/akun").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.body.contains("Ganti kata sandi Anda") && !own.body.contains("Akun petugas"));
+    let theirs = csrf_of(&own.body);
+    for path in [
+        "/review/akun/peninjau01/status",
+        "/review/akun/peninjau01/sandi",
+        "/review/akun/peninjau01/wilayah",
+        "/review/akun/tambah",
+    ] {
+        let refused = second
+            .post(
+                path,
+                &[
+                    ("csrf", &theirs),
+                    ("aktif", "tidak"),
+                    ("baru", "sandi-baru-yang-panjang"),
+                    ("wilayah", SCOPE[1]),
+                    ("username", "peninjau09"),
+                    ("role", "admin"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(refused.body.contains("hanya untuk admin"));
+    }
+    assert!(operator("peninjau09").is_none());
+    let mut first = Console::new(&server);
+    let login = first.login("peninjau01", PASSWORD).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // Regions: a code the region table does not know changes nothing.
+    let bad = admin
+        .post(
+            "/review/akun/peninjau02/wilayah",
+            &[("csrf", &csrf), ("wilayah", "99.99.99")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unchanged = accounts::Scope::Regions(vec![SCOPE[0].to_owned()]);
+    assert_eq!(operator("peninjau02").unwrap().scope, unchanged);
+    let both = format!("{}, {}", SCOPE[0], SCOPE[1]);
+    let moved = admin
+        .post(
+            "/review/akun/peninjau02/wilayah",
+            &[("csrf", &csrf), ("wilayah", &both)],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(
+        operator("peninjau02").unwrap().scope,
+        accounts::Scope::Regions(vec![SCOPE[0].to_owned(), SCOPE[1].to_owned()])
+    );
+    assert!(audited(&server, "admin01", "operator_scope", "peninjau02"));
+
+    // A new password set by the admin: the old one and the open session stop working.
+    let reset = admin
+        .post(
+            "/review/akun/peninjau02/sandi",
+            &[("csrf", &csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_password_reset",
+        "peninjau02"
+    ));
+    assert_eq!(
+        second.get("/review/akun").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let mut third = Console::new(&server);
+    assert_eq!(
+        third.login("peninjau02", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = third.login("peninjau02", "sandi-baru-yang-panjang").await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // Disabled: its session ends and even the right password is refused; enabled again, it
+    // works. An admin cannot disable themself.
+    let disabled = admin
+        .post(
+            "/review/akun/peninjau02/status",
+            &[("csrf", &csrf), ("aktif", "tidak")],
+        )
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+    assert!(disabled.body.contains("nonaktif sejak"));
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_disabled",
+        "peninjau02"
+    ));
+    assert_eq!(
+        third.get("/review/sanggahan").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let refused = Console::new(&server)
+        .login("peninjau02", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.body.contains("dinonaktifkan"));
+    // Nor set their own password without the current one.
+    let own = admin
+        .post(
+            "/review/akun/admin01/sandi",
+            &[("csrf", &csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let own = admin
+        .post(
+            "/review/akun/admin01/status",
+            &[("csrf", &csrf), ("aktif", "tidak")],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(operator("admin01").is_some());
+    let enabled = admin
+        .post(
+            "/review/akun/peninjau02/status",
+            &[("csrf", &csrf), ("aktif", "ya")],
+        )
+        .await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    assert!(audited(
+        &server,
+        "admin01",
+        "operator_enabled",
+        "peninjau02"
+    ));
+    let login = Console::new(&server)
+        .login("peninjau02", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+
+    // No password in the audit.
+    for (_, _, on, detail) in audit(&server) {
+        for text in [on, detail].into_iter().flatten() {
+            assert!(
+                !text.contains("sandi") && !text.contains(PASSWORD),
+                "{text}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_changes_their_own_password_only_with_the_current_one() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let csrf = csrf_of(&officer.get("/review/akun").await.body);
+    let new = "kata-sandi-baru-saya-panjang";
+    let change = |csrf: &str, old: &str, repeat: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("lama".to_owned(), old.to_owned()),
+            ("baru".to_owned(), new.to_owned()),
+            ("ulangi".to_owned(), repeat.to_owned()),
+        ]
+    };
+    assert_eq!(
+        post_fields(&officer, "/review/akun/sandi", change("", PASSWORD, new))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = post_fields(
+        &officer,
+        "/review/akun/sandi",
+        change(&csrf, "bukan-kata-sandi-saya", new),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("kata sandi sekarang salah"));
+    assert!(audit(&server)
+        .iter()
+        .any(|(who, what, _, _)| who == "peninjau01" && what == "operator_password_change_failed"));
+    let mismatch = post_fields(
+        &officer,
+        "/review/akun/sandi",
+        change(&csrf, PASSWORD, "lain-dari-yang-baru"),
+    )
+    .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(mismatch.body.contains("tidak sama"));
+    // Nothing changed so far: the session lives and the old password still works.
+    assert_eq!(officer.get("/review/akun").await.status, StatusCode::OK);
+
+    let changed = post_fields(&officer, "/review/akun/sandi", change(&csrf, PASSWORD, new)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert!(changed.body.contains("sudah diganti"));
+    assert!(audited(
+        &server,
+        "peninjau01",
+        "operator_password_changed",
+        "peninjau01"
+    ));
+    assert_eq!(
+        officer.get("/review/akun").await.location.as_deref(),
+        Some("/review/login")
+    );
+    let mut again = Console::new(&server);
+    assert_eq!(
+        again.login("peninjau01", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = again.login("peninjau01", new).await;
+    assert_eq!(login.location.as_deref(), Some("/review/sanggahan"));
+}
+
+/// The code an authenticator app shows for `secret` (base32) at `millis`.
+fn app_code(secret: &str, millis: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("base32");
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 0, 30, bytes)
+        .expect("a valid secret")
+        .generate(millis as u64 / 1000)
+}
+
+/// The text of the element with `id` (`<code id="...">text</code>`).
+fn text_of<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page.find(&format!("id=\"{id}\">")).expect("the element") + id.len() + 6;
+    page[start..].split('<').next().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_factor_is_set_up_with_a_real_code_and_then_asked_at_every_login() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let now = || (server.state.clock)();
+    let mut officer = Console::new(&server);
+    officer.login("peninjau01", PASSWORD).await;
+    let csrf = csrf_of(&officer.get("/review/akun").await.body);
+    assert_eq!(
+        officer.post("/review/akun/totp/siapkan", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let set_up = officer
+        .post("/review/akun/totp/siapkan", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(set_up.status, StatusCode::OK, "{}", set_up.body);
+    let secret = text_of(&set_up.body, "totp-secret").to_owned();
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+    assert!(text_of(&set_up.body, "totp-uri").starts_with(&format!(
+        "otpauth://totp/Perlinsos:peninjau01?secret={secret}"
+    )));
+    // Sealed at rest: the secret's bytes are nowhere in the row.
+    let raw = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
+    let sealed = server
+        .state
+        .db
+        .read(|tx| {
+            tx.query_one(
+                "SELECT totp_sealed FROM operators WHERE username = 'peninjau01'",
+                &[],
+            )
+        })
+        .unwrap()
+        .and_then(|r| r[0].blob())
+        .expect("sealed");
+    assert!(!sealed.windows(raw.len()).any(|w| w == raw.as_slice()));
+
+    // A wrong first code leaves it waiting.
+    let code = app_code(&secret, now());
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = officer
+        .post(
+            "/review/akun/totp/aktifkan",
+            &[("csrf", &csrf), ("kode", wrong)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("kode autentikator salah"));
+    assert!(refused.body.contains("id=\"totp-secret\""));
+    let active = officer
+        .post(
+            "/review/akun/totp/aktifkan",
+            &[("csrf", &csrf), ("kode", &code)],
+        )
+        .await;
+    assert_eq!(active.status, StatusCode::OK, "{}", active.body);
+    assert!(active.body.contains("Aktif sejak"));
+    assert!(audit(&server)
+        .iter()
+        .any(|(who, what, _, _)| who == "peninjau01" && what == "totp_enabled"));
+
+    // From now on: no code, a wrong code or the code already used are refused.
+    let mut again = Console::new(&server);
+    let without = again.login("peninjau01", PASSWORD).await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(without.body.contains("dua langkah"));
+    let with_code = |code: String| {
+        let server = &server;
+        async move {
+            let mut console = Console::new(server);
+            let page = console.login_with_code("peninjau01", PASSWORD, &code).await;
+            (console, page)
+        }
+    };
+    assert_eq!(
+        with_code(wrong.to_owned()).await.1.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        with_code(code.clone()).await.1.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The app's next code (one step of clock drift is allowed) works, once.
+    let next = app_code(&secret, now() + 30_000);
+    let (mut console, page) = with_code(next.clone()).await;
+    assert_eq!(page.location.as_deref(), Some("/review/sanggahan"));
+    assert_eq!(console.get("/review/akun").await.status, StatusCode::OK);
+    assert_eq!(
+        console
+            .login_with_code("peninjau01", PASSWORD, &next)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // An admin's password reset removes it (the phone may be lost too).
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let admin_csrf = csrf_of(&admin.get("/review/akun").await.body);
+    let reset = admin
+        .post(
+            "/review/akun/peninjau01/sandi",
+            &[("csrf", &admin_csrf), ("baru", "sandi-baru-yang-panjang")],
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK);
+    let page = Console::new(&server)
+        .login("peninjau01", "sandi-baru-yang-panjang")
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/review/sanggahan"));
 }

@@ -4,7 +4,8 @@
 //! cannot lock an officer out for long) and an address is blocked longer every time (up to 15
 //! minutes). An attempt is counted before its password is hashed, in the same transaction as
 //! the check, so parallel guesses cannot slip past the count; a success takes its count back.
-//! Names and addresses are kept only as keyed hashes.
+//! Names and addresses are kept only as keyed hashes. The CLI and the console's account page
+//! both go through the functions here, so the rules for names, passwords and scopes are one.
 use std::num::NonZeroU32;
 
 use ring::pbkdf2;
@@ -156,6 +157,10 @@ fn scope_of(role: Role, stored: Option<String>) -> Scope {
 pub enum LoginRefused {
     /// Wrong name or password (never which of the two).
     Wrong,
+    /// The right password for an account an admin has disabled.
+    Disabled,
+    /// The right password, but the second factor's code is missing, wrong or used before.
+    CodeWrong,
     /// Too many failures: try again after this many seconds.
     Blocked {
         seconds: i64,
@@ -189,7 +194,71 @@ fn valid_username(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
-/// Adds (or resets the password, role and scope of) an account. A peninjau needs a scope.
+/// Why an account change was not made: a rule it breaks (a message for the officer, in Bahasa
+/// Indonesia) or the database (shown as the storage page, not as a refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountError {
+    Refused(String),
+    Storage(String),
+}
+
+impl From<String> for AccountError {
+    fn from(message: String) -> AccountError {
+        AccountError::Refused(message)
+    }
+}
+
+impl From<&str> for AccountError {
+    fn from(message: &str) -> AccountError {
+        AccountError::Refused(message.to_owned())
+    }
+}
+
+impl From<DbError> for AccountError {
+    fn from(e: DbError) -> AccountError {
+        AccountError::Storage(e.0)
+    }
+}
+
+/// The CLI prints either.
+impl From<AccountError> for String {
+    fn from(e: AccountError) -> String {
+        match e {
+            AccountError::Refused(m) | AccountError::Storage(m) => m,
+        }
+    }
+}
+
+fn check_password(password: &str) -> Result<(), String> {
+    if password.chars().count() < 12 {
+        return Err("kata sandi paling sedikit 12 karakter".into());
+    }
+    if password.len() > 1024 {
+        return Err("kata sandi terlalu panjang".into());
+    }
+    Ok(())
+}
+
+/// A fresh salt and the password's hash under it.
+fn hashed(password: &str) -> Result<([u8; SALT_BYTES], [u8; HASH_BYTES]), String> {
+    let mut salt = [0u8; SALT_BYTES];
+    SystemRandom::new()
+        .fill(&mut salt)
+        .map_err(|_| "no randomness".to_owned())?;
+    Ok((salt, derive(password, &salt, ITERATIONS)))
+}
+
+/// What adding an account does when the name is taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    /// The CLI's `user add`: reset its password, role and scope.
+    Reset,
+    /// The console's form: refuse (an admin must not overwrite someone by a typo).
+    Refuse,
+}
+
+/// Adds (or resets the password, role and scope of) an account, from the CLI. A peninjau needs
+/// a scope.
 pub fn add(
     state: &AppState,
     username: &str,
@@ -197,33 +266,59 @@ pub fn add(
     password: &str,
     scope: &[String],
 ) -> Result<(), String> {
+    save(state, "cli", username, role, password, scope, Taken::Reset).map_err(String::from)
+}
+
+/// Adds a new account from the console, audited under the admin `actor`; a name already in
+/// use is refused.
+pub fn create(
+    state: &AppState,
+    actor: &str,
+    username: &str,
+    role: Role,
+    password: &str,
+    scope: &[String],
+) -> Result<(), AccountError> {
+    save(state, actor, username, role, password, scope, Taken::Refuse)
+}
+
+fn save(
+    state: &AppState,
+    actor: &str,
+    username: &str,
+    role: Role,
+    password: &str,
+    scope: &[String],
+    taken: Taken,
+) -> Result<(), AccountError> {
     let scope = parse_scope(scope)?;
     if role == Role::Peninjau && scope.is_empty() {
-        return Err("peninjau perlu wilayah kerja (--scope kode kelurahan atau kecamatan)".into());
+        return Err("peninjau perlu wilayah kerja (kode kelurahan atau kecamatan)".into());
     }
     let scope_json =
         (role == Role::Peninjau).then(|| serde_json::to_string(&scope).unwrap_or_default());
     if !valid_username(username) {
         return Err("nama pengguna: 3-32 huruf kecil, angka, titik atau tanda minus".into());
     }
-    if password.chars().count() < 12 {
-        return Err("kata sandi paling sedikit 12 karakter".into());
-    }
-    let mut salt = [0u8; SALT_BYTES];
-    SystemRandom::new()
-        .fill(&mut salt)
-        .map_err(|_| "no randomness".to_owned())?;
-    let hash = derive(password, &salt, ITERATIONS);
+    check_password(password)?;
+    let (salt, hash) = hashed(password)?;
     let now = (state.clock)();
-    state
+    let on_conflict = match taken {
+        Taken::Reset => {
+            "DO UPDATE SET role = excluded.role, salt = excluded.salt, hash = excluded.hash,
+                iterations = excluded.iterations, scope = excluded.scope"
+        }
+        Taken::Refuse => "DO NOTHING",
+    };
+    let sql = format!(
+        "INSERT INTO operators (username, role, salt, hash, iterations, created_at, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (username) {on_conflict}"
+    );
+    let added = state
         .db
         .write(|tx| {
-            tx.execute(
-                "INSERT INTO operators (username, role, salt, hash, iterations, created_at, scope)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (username) DO UPDATE SET role = excluded.role,
-                    salt = excluded.salt, hash = excluded.hash, iterations = excluded.iterations,
-                    scope = excluded.scope",
+            let written = tx.execute(
+                &sql,
                 &[
                     db::text(username),
                     db::text(role.as_str()),
@@ -234,21 +329,276 @@ pub fn add(
                     db::opt_text(scope_json.as_deref()),
                 ],
             )?;
+            if written == 0 {
+                return Ok(false);
+            }
             // A changed password ends the account's open sessions.
-            tx.execute(
-                "DELETE FROM operator_sessions WHERE username = ?1",
-                &[db::text(username)],
-            )?;
+            end_sessions(tx, username)?;
             staff_audit::record(
                 tx,
                 now,
-                "cli",
+                actor,
                 "operator_added",
                 Some(username),
                 Some(role.as_str()),
-            )
+            )?;
+            Ok(true)
         })
-        .map_err(|e| e.0)
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
+    if !added {
+        return Err("nama pengguna sudah dipakai".into());
+    }
+    Ok(())
+}
+
+fn end_sessions(tx: &mut dyn Tx, username: &str) -> Result<(), DbError> {
+    tx.execute(
+        "DELETE FROM operator_sessions WHERE username = ?1",
+        &[db::text(username)],
+    )
+    .map(drop)
+}
+
+const NO_SUCH_ACCOUNT: &str = "tidak ada akun dengan nama itu";
+
+/// An admin sets a new password for `username` (who forgot theirs); their sessions end, and
+/// their second factor is removed (a lost phone is the other reason to come to the admin).
+/// Not for the admin's own account: that change needs the current password.
+pub fn reset_password(
+    state: &AppState,
+    actor: &str,
+    username: &str,
+    password: &str,
+) -> Result<(), AccountError> {
+    if actor == username {
+        return Err("untuk akun Anda sendiri, pakai Ganti kata sandi Anda".into());
+    }
+    check_password(password)?;
+    let (salt, hash) = hashed(password)?;
+    let now = (state.clock)();
+    let changed = state
+        .db
+        .write(|tx| {
+            let changed = store_password(tx, username, &salt, &hash)?;
+            if changed {
+                end_sessions(tx, username)?;
+                super::second_factor::clear(tx, username)?;
+                staff_audit::record(
+                    tx,
+                    now,
+                    actor,
+                    "operator_password_reset",
+                    Some(username),
+                    None,
+                )?;
+            }
+            Ok(changed)
+        })
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
+    if !changed {
+        return Err(NO_SUCH_ACCOUNT.into());
+    }
+    Ok(())
+}
+
+fn store_password(
+    tx: &mut dyn Tx,
+    username: &str,
+    salt: &[u8],
+    hash: &[u8],
+) -> Result<bool, DbError> {
+    Ok(tx.execute(
+        "UPDATE operators SET salt = ?2, hash = ?3, iterations = ?4 WHERE username = ?1",
+        &[
+            db::text(username),
+            db::blob(salt.to_vec()),
+            db::blob(hash.to_vec()),
+            db::int(ITERATIONS as i64),
+        ],
+    )? == 1)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordRefused {
+    /// The current password given is not the account's.
+    WrongOld,
+    /// Too many wrong current passwords: wait this many seconds.
+    Blocked {
+        seconds: i64,
+    },
+    /// The new password breaks the rules (the message says which, in Bahasa Indonesia).
+    Invalid(String),
+    Storage,
+}
+
+impl From<DbError> for PasswordRefused {
+    fn from(_: DbError) -> PasswordRefused {
+        PasswordRefused::Storage
+    }
+}
+
+/// An officer changes their own password, giving the current one; a wrong current password
+/// counts against the name like a wrong login, so a left-open session cannot be used to guess
+/// it. Every session of the account ends (the officer logs in again).
+pub fn change_own_password(
+    state: &AppState,
+    username: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), PasswordRefused> {
+    check_password(new).map_err(PasswordRefused::Invalid)?;
+    if old == new {
+        return Err(PasswordRefused::Invalid(
+            "kata sandi baru harus berbeda dari yang lama".into(),
+        ));
+    }
+    let now = (state.clock)();
+    let (key, longest) = name_key(state, username);
+    let stored = state.db.write(|tx| {
+        db::serialize_on(tx, key.as_bytes())?;
+        let until = blocked_until(tx, &key)?;
+        if until > now {
+            return Ok(Err(PasswordRefused::Blocked {
+                seconds: (until - now + 999) / 1000,
+            }));
+        }
+        note_failure(tx, &key, longest, now)?;
+        let row = tx.query_one(
+            "SELECT salt, hash, iterations FROM operators WHERE username = ?1",
+            &[db::text(username)],
+        )?;
+        Ok::<_, DbError>(Ok(row))
+    })??;
+    let Some(row) = stored else {
+        return Err(PasswordRefused::WrongOld);
+    };
+    let iterations = NonZeroU32::new(row[2].int() as u32).unwrap_or(NonZeroU32::MIN);
+    let matches = pbkdf2::verify(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        iterations,
+        &row[0].blob().unwrap_or_default(),
+        old.as_bytes(),
+        &row[1].blob().unwrap_or_default(),
+    )
+    .is_ok();
+    if !matches {
+        state.db.write(|tx| {
+            staff_audit::record(
+                tx,
+                now,
+                username,
+                "operator_password_change_failed",
+                None,
+                None,
+            )
+        })?;
+        return Err(PasswordRefused::WrongOld);
+    }
+    let (salt, hash) = hashed(new).map_err(PasswordRefused::Invalid)?;
+    state.db.write(|tx| {
+        tx.execute(
+            "DELETE FROM login_throttle WHERE key = ?1",
+            &[db::text(key.as_str())],
+        )?;
+        store_password(tx, username, &salt, &hash)?;
+        end_sessions(tx, username)?;
+        staff_audit::record(
+            tx,
+            now,
+            username,
+            "operator_password_changed",
+            Some(username),
+            None,
+        )
+    })?;
+    Ok(())
+}
+
+/// Disables (or enables again) an account; a disabled account's sessions end at once. An
+/// admin cannot disable their own account (nobody would be left to enable it).
+pub fn set_disabled(
+    state: &AppState,
+    actor: &str,
+    username: &str,
+    disabled: bool,
+) -> Result<(), AccountError> {
+    if disabled && actor == username {
+        return Err("Anda tidak dapat menonaktifkan akun Anda sendiri".into());
+    }
+    let now = (state.clock)();
+    let changed = state
+        .db
+        .write(|tx| {
+            let changed = if disabled {
+                tx.execute(
+                    "UPDATE operators SET disabled_at = COALESCE(disabled_at, ?2)
+                     WHERE username = ?1",
+                    &[db::text(username), db::int(now)],
+                )?
+            } else {
+                tx.execute(
+                    "UPDATE operators SET disabled_at = NULL WHERE username = ?1",
+                    &[db::text(username)],
+                )?
+            };
+            if changed == 1 {
+                if disabled {
+                    end_sessions(tx, username)?;
+                }
+                let action = if disabled {
+                    "operator_disabled"
+                } else {
+                    "operator_enabled"
+                };
+                staff_audit::record(tx, now, actor, action, Some(username), None)?;
+            }
+            Ok(changed)
+        })
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
+    if changed == 0 {
+        return Err(NO_SUCH_ACCOUNT.into());
+    }
+    Ok(())
+}
+
+/// One account as the admin's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub role: Role,
+    /// A peninjau's regions (empty for an admin, who sees the whole district).
+    pub regions: Vec<String>,
+    pub created_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+/// A district has tens of officers; the list stops here all the same.
+const LISTED_ACCOUNTS: i64 = 1_000;
+
+/// Every account, by name.
+pub fn list(tx: &mut dyn Tx) -> Result<Vec<Account>, DbError> {
+    Ok(tx
+        .query(
+            "SELECT username, role, scope, created_at, disabled_at FROM operators
+             ORDER BY username LIMIT ?1",
+            &[db::int(LISTED_ACCOUNTS)],
+        )?
+        .into_iter()
+        .filter_map(|r| {
+            let role = r[1].text().and_then(|t| Role::parse(&t))?;
+            let regions = match scope_of(role, r[2].text()) {
+                Scope::All => Vec::new(),
+                Scope::Regions(regions) => regions,
+            };
+            Some(Account {
+                username: r[0].text().unwrap_or_default(),
+                role,
+                regions,
+                created_at: r[3].int(),
+                disabled_at: r[4].opt_int(),
+            })
+        })
+        .collect())
 }
 
 fn blocked_until(tx: &mut dyn Tx, key: &str) -> Result<i64, DbError> {
@@ -285,25 +635,37 @@ fn note_failure(tx: &mut dyn Tx, key: &str, longest: i64, now: i64) -> Result<()
     .map(drop)
 }
 
-/// The throttle's keys for a name and an address: keyed hashes, never the typed text.
-fn throttle_keys(state: &AppState, username: &str, address: &str) -> [(String, i64); 2] {
+/// A throttle key: a keyed hash, never the typed text.
+fn throttle_key(state: &AppState, kind: &str, value: &str) -> String {
     use crate::keys::Blind;
-    let hashed = |kind: &str, value: &str| {
-        let blind = state.keys.blind(Blind::Login, &format!("{kind}:{value}"));
-        format!("{kind}:{}", crate::auth::hex(&blind))
-    };
+    let blind = state.keys.blind(Blind::Login, &format!("{kind}:{value}"));
+    format!("{kind}:{}", crate::auth::hex(&blind))
+}
+
+/// The name's throttle key and its longest wait.
+fn name_key(state: &AppState, username: &str) -> (String, i64) {
+    (throttle_key(state, "user", username), LONGEST_NAME_WAIT_MS)
+}
+
+/// The throttle's keys for a name and an address.
+fn throttle_keys(state: &AppState, username: &str, address: &str) -> [(String, i64); 2] {
     [
-        (hashed("user", username), LONGEST_NAME_WAIT_MS),
-        (hashed("addr", address), LONGEST_ADDRESS_BLOCK_MS),
+        name_key(state, username),
+        (
+            throttle_key(state, "addr", address),
+            LONGEST_ADDRESS_BLOCK_MS,
+        ),
     ]
 }
 
-/// Checks a login. A blocked name or address is refused before the password is looked at,
-/// even a right one; every outcome is in the audit log.
+/// Checks a login, and its second factor's `code` when the account has one. A blocked name or
+/// address is refused before the password is looked at, even a right one; every outcome is in
+/// the audit log.
 pub fn login(
     state: &AppState,
     username: &str,
     password: &str,
+    code: Option<&str>,
     address: &str,
 ) -> Result<Operator, LoginRefused> {
     let now = (state.clock)();
@@ -330,20 +692,22 @@ pub fn login(
             note_failure(tx, key, *longest, now)?;
         }
         let account = tx.query_one(
-            "SELECT role, salt, hash, iterations, scope FROM operators WHERE username = ?1",
+            "SELECT role, salt, hash, iterations, scope, disabled_at FROM operators
+             WHERE username = ?1",
             &[db::text(username)],
         )?;
         Ok::<_, DbError>(Ok(account))
     })?;
     let account = charged?;
     // An unknown name costs the same hashing as a wrong password.
-    let (role, salt, stored, iterations, scope) = match &account {
+    let (role, salt, stored, iterations, scope, disabled) = match &account {
         Some(r) => (
             r[0].text().and_then(|t| Role::parse(&t)),
             r[1].blob().unwrap_or_default(),
             r[2].blob().unwrap_or_default(),
             r[3].int() as u32,
             r[4].text(),
+            r[5].opt_int().is_some(),
         ),
         None => (
             None,
@@ -351,6 +715,7 @@ pub fn login(
             vec![1; HASH_BYTES],
             ITERATIONS,
             None,
+            false,
         ),
     };
     let iterations = NonZeroU32::new(iterations).unwrap_or(NonZeroU32::MIN);
@@ -363,33 +728,44 @@ pub fn login(
         &stored,
     )
     .is_ok();
-    let outcome: Result<Result<Operator, LoginRefused>, DbError> =
-        state.db.write(|tx| match role.filter(|_| matches) {
-            Some(role) => {
-                // The name's count is cleared; the address gets its attempt back.
-                tx.execute(
-                    "DELETE FROM login_throttle WHERE key = ?1",
-                    &[db::text(keys[0].0.as_str())],
-                )?;
-                tx.execute(
-                    "UPDATE login_throttle SET failures = failures - 1,
+    let outcome: Result<Result<Operator, LoginRefused>, DbError> = state.db.write(|tx| match role
+        .filter(|_| matches)
+    {
+        // The attempt stays counted: a disabled account is no way around the throttle.
+        Some(_) if disabled => {
+            staff_audit::record(tx, now, username, "login_disabled", None, None)?;
+            Ok(Err(LoginRefused::Disabled))
+        }
+        // Also counted: the code is guessed no faster than the password.
+        Some(_) if !super::second_factor::login_allowed(tx, &state.keys, username, code, now)? => {
+            staff_audit::record(tx, now, username, "login_code_wrong", None, None)?;
+            Ok(Err(LoginRefused::CodeWrong))
+        }
+        Some(role) => {
+            // The name's count is cleared; the address gets its attempt back.
+            tx.execute(
+                "DELETE FROM login_throttle WHERE key = ?1",
+                &[db::text(keys[0].0.as_str())],
+            )?;
+            tx.execute(
+                "UPDATE login_throttle SET failures = failures - 1,
                         blocked_until = CASE WHEN failures - 1 >= ?2 THEN blocked_until ELSE 0 END
                      WHERE key = ?1 AND failures > 0",
-                    &[db::text(keys[1].0.as_str()), db::int(FREE_FAILURES)],
-                )?;
-                staff_audit::record(tx, now, username, "login", None, None)?;
-                Ok(Ok(Operator {
-                    username: username.to_owned(),
-                    role,
-                    scope: scope_of(role, scope.clone()),
-                }))
-            }
-            None => {
-                // The name tried is not logged: it may be a password typed in the wrong box.
-                staff_audit::record(tx, now, "-", "login_failed", None, None)?;
-                Ok(Err(LoginRefused::Wrong))
-            }
-        });
+                &[db::text(keys[1].0.as_str()), db::int(FREE_FAILURES)],
+            )?;
+            staff_audit::record(tx, now, username, "login", None, None)?;
+            Ok(Ok(Operator {
+                username: username.to_owned(),
+                role,
+                scope: scope_of(role, scope.clone()),
+            }))
+        }
+        None => {
+            // The name tried is not logged: it may be a password typed in the wrong box.
+            staff_audit::record(tx, now, "-", "login_failed", None, None)?;
+            Ok(Err(LoginRefused::Wrong))
+        }
+    });
     outcome.map_err(LoginRefused::from)?
 }
 
@@ -397,10 +773,10 @@ pub fn role_of(tx: &mut dyn Tx, username: &str) -> Result<Option<Role>, DbError>
     Ok(operator(tx, username)?.map(|o| o.role))
 }
 
-/// The account `username` with its role and scope.
+/// The account `username` with its role and scope, if it exists and is not disabled.
 pub fn operator(tx: &mut dyn Tx, username: &str) -> Result<Option<Operator>, DbError> {
     let Some(row) = tx.query_one(
-        "SELECT role, scope FROM operators WHERE username = ?1",
+        "SELECT role, scope FROM operators WHERE username = ?1 AND disabled_at IS NULL",
         &[db::text(username)],
     )?
     else {
@@ -422,7 +798,7 @@ pub fn set_scope(
     username: &str,
     scope: &[String],
     actor: &str,
-) -> Result<(), String> {
+) -> Result<(), AccountError> {
     let scope = parse_scope(scope)?;
     if scope.is_empty() {
         return Err("paling sedikit satu wilayah".into());
@@ -448,7 +824,7 @@ pub fn set_scope(
             }
             Ok(changed)
         })
-        .map_err(|e: DbError| e.0)?;
+        .map_err(|e: DbError| AccountError::Storage(e.0))?;
     if changed == 0 {
         return Err("tidak ada peninjau dengan nama itu".into());
     }

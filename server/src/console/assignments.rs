@@ -3,15 +3,15 @@
 //! `perlinsos-server assign` / `unassign`, audited under the officer's name. Only inside the
 //! officer's scope, and only to an agent with a phone enrolled for that kelurahan (any other
 //! agent would never receive the list).
-use std::fmt::Write;
-
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{esc, kelurahan, page};
+use maud::html as markup;
+
+use super::html::{csrf_field, kelurahan, page};
 use super::{error_page, html, require, require_post, storage_error, Session};
 use crate::families::{self, Selection};
 use crate::AppState;
@@ -123,7 +123,7 @@ pub(super) async fn change(
              sinkron berikutnya.",
             result.changed,
             if add { "ditugaskan ke" } else { "ditarik dari" },
-            esc(&agent),
+            agent,
             result.already
         ),
         Ok(Err(_)) => return refuse("Nama agen hanya huruf, angka, '.', '_' atau '-'."),
@@ -155,76 +155,76 @@ async fn render(
     let Ok(Ok((places, summary, enrolled))) = found else {
         return storage_error();
     };
-    let mut body = String::from(
-        "<p>Daftar keluarga DTSEN yang dikunjungi tiap agen. Pilih kelurahan untuk melihat dan \
-         mengubah penugasannya.</p><form method=\"get\" action=\"/review/penugasan\"><label>Kelurahan \
-         <select name=\"kelurahan\">",
-    );
-    for place in &places {
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{}>{}</option>",
-            esc(place),
-            if *place == code { " selected" } else { "" },
-            kelurahan(place)
-        );
-    }
-    body.push_str("</select></label> <button>Lihat</button></form>");
-    if places.is_empty() {
-        body.push_str("<p>Belum ada keluarga DTSEN yang diimpor di wilayah Anda.</p>");
-    }
-    if let Some(message) = message {
-        let _ = write!(body, "<p class=\"ok\">{message}</p>");
-    }
-    if let Some(summary) = summary {
-        let _ = write!(
-            body,
-            "<div class=\"box\"><h2>{}</h2><table><thead><tr><th>RW</th><th>Keluarga</th>\
-             <th>Sudah ditugaskan</th></tr></thead><tbody>",
-            kelurahan(&code)
-        );
-        for (rw, count, assigned) in &summary.by_rw {
-            let _ = write!(
-                body,
-                "<tr><td>{rw:03}</td><td>{count}</td><td>{assigned}</td></tr>"
-            );
+    let body = markup! {
+        p { "Daftar keluarga DTSEN yang dikunjungi tiap agen. Pilih kelurahan untuk melihat dan mengubah penugasannya." }
+        form method="get" action="/review/penugasan" {
+            label {
+                "Kelurahan "
+                select name="kelurahan" {
+                    @for place in &places {
+                        option value=(place) selected[*place == code] { (kelurahan(place)) }
+                    }
+                }
+            }
+            " "
+            button { "Lihat" }
         }
-        body.push_str(
-            "</tbody></table><h2>Agen</h2><table><thead><tr><th>Agen</th><th>Keluarga</th>\
-             </tr></thead><tbody>",
-        );
-        for (agent, count) in &summary.agents {
-            let _ = write!(body, "<tr><td>{}</td><td>{count}</td></tr>", esc(agent));
+        @if places.is_empty() {
+            p { "Belum ada keluarga DTSEN yang diimpor di wilayah Anda." }
         }
-        if summary.agents.is_empty() {
-            body.push_str("<tr><td colspan=\"2\">Belum ada.</td></tr>");
+        @if let Some(message) = &message {
+            p class="ok" { (message) }
         }
-        let _ = write!(
-            body,
-            "</tbody></table><h2>Ubah penugasan</h2><form method=\"post\" action=\"/review/penugasan\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <input type=\"hidden\" name=\"kelurahan\" value=\"{code}\">\
-             <label>Agen <select name=\"agent\" required>",
-            csrf = esc(&session.csrf),
-            code = esc(&code)
-        );
-        for agent in &enrolled {
-            let _ = write!(body, "<option>{}</option>", esc(agent));
+        @if let Some(summary) = &summary {
+            div class="box" {
+                h2 { (kelurahan(&code)) }
+                table {
+                    thead { tr { th { "RW" } th { "Keluarga" } th { "Sudah ditugaskan" } } }
+                    tbody {
+                        @for (rw, count, assigned) in &summary.by_rw {
+                            tr { td { (format!("{rw:03}")) } td { (count) } td { (assigned) } }
+                        }
+                    }
+                }
+                h2 { "Agen" }
+                table {
+                    thead { tr { th { "Agen" } th { "Keluarga" } } }
+                    tbody {
+                        @for (agent, count) in &summary.agents {
+                            tr { td { (agent) } td { (count) } }
+                        }
+                        @if summary.agents.is_empty() {
+                            tr { td colspan="2" { "Belum ada." } }
+                        }
+                    }
+                }
+                h2 { "Ubah penugasan" }
+                form method="post" action="/review/penugasan" {
+                    (csrf_field(&session.csrf))
+                    input type="hidden" name="kelurahan" value=(code);
+                    label {
+                        "Agen "
+                        select name="agent" required {
+                            @for agent in &enrolled { option { (agent) } }
+                        }
+                    }
+                    " "
+                    label { "RW " input type="text" name="rw" inputmode="numeric" maxlength="3" placeholder="semua"; }
+                    " "
+                    label { "RT " input type="text" name="rt" inputmode="numeric" maxlength="3" placeholder="semua"; }
+                    " "
+                    button name="action" value="tugaskan" { "Tugaskan" }
+                    " "
+                    button name="action" value="tarik" { "Tarik" }
+                }
+                @if enrolled.is_empty() {
+                    p { "Belum ada agen dengan ponsel terdaftar untuk kelurahan ini." }
+                }
+            }
         }
-        body.push_str(
-            "</select></label> <label>RW <input type=\"text\" name=\"rw\" inputmode=\"numeric\" \
-             maxlength=\"3\" placeholder=\"semua\"></label> <label>RT <input type=\"text\" \
-             name=\"rt\" inputmode=\"numeric\" maxlength=\"3\" placeholder=\"semua\"></label> \
-             <button name=\"action\" value=\"tugaskan\">Tugaskan</button> \
-             <button name=\"action\" value=\"tarik\">Tarik</button></form>",
-        );
-        if enrolled.is_empty() {
-            body.push_str("<p>Belum ada agen dengan ponsel terdaftar untuk kelurahan ini.</p>");
-        }
-        body.push_str("</div>");
-    }
+    };
     html(
         StatusCode::OK,
-        page("Penugasan", Some((&session.operator, &session.csrf)), &body),
+        page("Penugasan", Some((&session.operator, &session.csrf)), body),
     )
 }

@@ -1,31 +1,20 @@
 //! The "Perangkat" page, for admins: the enrolled phones, and revoking one that was lost or
 //! stolen (the same as `perlinsos-server revoke-device`, audited under the admin's name).
-use std::fmt::Write;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::accounts::Role;
-use super::html::{esc, page};
-use super::{csrf_refused, error_page, html, require, storage_error, web_session};
+use maud::html as markup;
+
+use super::html::{csrf_field, page};
+use super::{admin_only, csrf_refused, error_page, html, require, storage_error, web_session};
 use crate::db;
 use crate::AppState;
 
 /// At most this many devices listed (newest enrolled first); a district has a few hundred.
 const LISTED: i64 = 2_000;
-
-fn admin_only(session: &web_session::Session) -> Option<Response> {
-    (session.operator.role != Role::Admin).then(|| {
-        error_page(
-            StatusCode::FORBIDDEN,
-            Some(session),
-            "Halaman ini hanya untuk admin.",
-        )
-    })
-}
 
 pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let session = match require(&state, &headers, true) {
@@ -60,53 +49,46 @@ pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap)
         .iter()
         .map(|r| (r[0].text().unwrap_or_default(), (r[1].int(), r[2].int())))
         .collect();
-    let mut body = String::from(
-        "<p>Ponsel yang terdaftar. Cabut ponsel yang hilang atau dicuri: semua permintaannya \
-         ditolak, ponsel terkunci saat tersambung lagi, dan data yang masih dikirimnya disimpan \
-         terpisah untuk diputus petugas.</p><table><thead><tr><th>Perangkat</th><th>Agen</th>\
-         <th>Terdaftar</th><th>Status</th></tr></thead><tbody>",
-    );
-    for row in &rows {
-        let device = row[0].text().unwrap_or_default();
-        // Times in the zone of the device's first kelurahan.
-        let scope: Vec<String> =
-            serde_json::from_str(&row[4].text().unwrap_or_default()).unwrap_or_default();
-        let zone = crate::local_time::Zone::of_region(scope.first().map_or("", |k| k.as_str()));
-        let status = match row[3].opt_int() {
-            Some(at) => {
-                let mut status = format!(
-                    "<span class=\"warn\">dicabut {}</span>",
-                    esc(&crate::local_time::date_time(at, zone))
-                );
-                if let Some((count, newest)) = held.get(&device) {
-                    let _ = write!(
-                        status,
-                        "; {count} data ditahan, terakhir {}",
-                        esc(&crate::local_time::date_time(*newest, zone))
-                    );
+    let body = markup! {
+        p { "Ponsel yang terdaftar. Cabut ponsel yang hilang atau dicuri: semua permintaannya \
+             ditolak, ponsel terkunci saat tersambung lagi, dan data yang masih dikirimnya disimpan \
+             terpisah untuk diputus petugas." }
+        table {
+            thead { tr { th { "Perangkat" } th { "Agen" } th { "Terdaftar" } th { "Status" } } }
+            tbody {
+                @for row in &rows {
+                    @let device = row[0].text().unwrap_or_default();
+                    // Times in the zone of the device's first kelurahan.
+                    @let scope: Vec<String> =
+                        serde_json::from_str(&row[4].text().unwrap_or_default()).unwrap_or_default();
+                    @let zone = crate::local_time::Zone::of_region(scope.first().map_or("", |k| k.as_str()));
+                    tr {
+                        td { (device) }
+                        td { (row[1].text().unwrap_or_default()) }
+                        td { (crate::local_time::date_time(row[2].int(), zone)) }
+                        td {
+                            @match row[3].opt_int() {
+                                Some(at) => {
+                                    span class="warn" { "dicabut " (crate::local_time::date_time(at, zone)) }
+                                    @if let Some((count, newest)) = held.get(&device) {
+                                        "; " (count) " data ditahan, terakhir "
+                                        (crate::local_time::date_time(*newest, zone))
+                                    }
+                                },
+                                None => form method="post" action={ "/review/perangkat/" (device) "/cabut" } {
+                                    (csrf_field(&session.csrf))
+                                    button { "Cabut" }
+                                },
+                            }
+                        }
+                    }
                 }
-                status
             }
-            None => format!(
-                "<form method=\"post\" action=\"/review/perangkat/{id}/cabut\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <button>Cabut</button></form>",
-                id = esc(&device),
-                csrf = esc(&session.csrf),
-            ),
-        };
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{status}</td></tr>",
-            esc(&device),
-            esc(&row[1].text().unwrap_or_default()),
-            esc(&crate::local_time::date_time(row[2].int(), zone)),
-        );
-    }
-    body.push_str("</tbody></table>");
+        }
+    };
     html(
         StatusCode::OK,
-        page("Perangkat", Some((&session.operator, &session.csrf)), &body),
+        page("Perangkat", Some((&session.operator, &session.csrf)), body),
     )
 }
 

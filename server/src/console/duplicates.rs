@@ -1,13 +1,13 @@
 //! The "Data ganda" pages: pairs of households sharing a NIK or KK, and the officer's decision.
-use std::fmt::Write;
-
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{esc, kelurahan, page, time};
+use maud::{html as markup, Markup};
+
+use super::html::{csrf_field, kelurahan, page, time};
 use super::{error_page, html, pager, require, require_post, storage_error};
 use crate::duplicates::{self, Pair, Side};
 use crate::AppState;
@@ -23,34 +23,39 @@ pub(super) struct DecisionForm {
     resolution: Option<String>,
 }
 
-fn side_cells(s: &Side) -> String {
-    format!(
-        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-        esc(&s.household_id),
-        kelurahan(&s.kelurahan_code),
-        esc(&s.agent_id),
-        time(s.registered_at, &s.kelurahan_code),
-    )
+fn side_cells(s: &Side) -> Markup {
+    markup! {
+        td { (s.household_id) }
+        td { (kelurahan(&s.kelurahan_code)) }
+        td { (s.agent_id) }
+        td { (time(s.registered_at, &s.kelurahan_code)) }
+    }
 }
 
-fn pair_row(p: &Pair, csrf: &str) -> String {
+fn pair_row(p: &Pair, csrf: &str) -> Markup {
     let basis = if p.basis == "kk" {
         "No. KK sama"
     } else {
         "NIK sama"
     };
-    format!(
-        "<tr><td>{basis}</td>{}{}<td><form method=\"post\" action=\"/review/data-ganda/{id}/putusan\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <select name=\"resolution\"><option value=\"berbeda\">Dua keluarga berbeda (keduanya sah)</option>\
-         <option value=\"pertama_benar\">Satu keluarga: registrasi pertama yang benar</option>\
-         <option value=\"kedua_benar\">Satu keluarga: registrasi kedua yang benar</option></select>\
-         <button>Putuskan</button></form></td></tr>",
-        side_cells(&p.first),
-        side_cells(&p.second),
-        id = p.id,
-        csrf = esc(csrf),
-    )
+    markup! {
+        tr {
+            td { (basis) }
+            (side_cells(&p.first))
+            (side_cells(&p.second))
+            td {
+                form method="post" action={ "/review/data-ganda/" (p.id) "/putusan" } {
+                    (csrf_field(csrf))
+                    select name="resolution" {
+                        option value="berbeda" { "Dua keluarga berbeda (keduanya sah)" }
+                        option value="pertama_benar" { "Satu keluarga: registrasi pertama yang benar" }
+                        option value="kedua_benar" { "Satu keluarga: registrasi kedua yang benar" }
+                    }
+                    button { "Putuskan" }
+                }
+            }
+        }
+    }
 }
 
 pub(super) async fn list_page(
@@ -71,31 +76,28 @@ pub(super) async fn list_page(
     let Ok(Ok((pairs, more))) = found else {
         return storage_error();
     };
-    let mut body = String::from(
-        "<p>Keluarga dengan NIK atau No. KK yang sama, dari registrasi yang berbeda (dua agen atau \
-         dua ponsel). Keduanya disimpan sampai diputus; ponsel agen menerima hasilnya.</p>",
-    );
-    if pairs.is_empty() {
-        body.push_str("<p>Tidak ada data ganda yang menunggu putusan.</p>");
-    } else {
-        body.push_str(
-            "<table><thead><tr><th>Kesamaan</th><th>Registrasi pertama</th><th>Kelurahan</th>\
-             <th>Agen</th><th>Terdaftar</th><th>Registrasi kedua</th><th>Kelurahan</th><th>Agen</th>\
-             <th>Terdaftar</th><th>Putusan</th></tr></thead><tbody>",
-        );
-        for p in &pairs {
-            let _ = write!(body, "{}", pair_row(p, &session.csrf));
+    let body = markup! {
+        p { "Keluarga dengan NIK atau No. KK yang sama, dari registrasi yang berbeda (dua agen atau \
+             dua ponsel). Keduanya disimpan sampai diputus; ponsel agen menerima hasilnya." }
+        @if pairs.is_empty() {
+            p { "Tidak ada data ganda yang menunggu putusan." }
+        } @else {
+            table {
+                thead { tr {
+                    th { "Kesamaan" } th { "Registrasi pertama" } th { "Kelurahan" }
+                    th { "Agen" } th { "Terdaftar" } th { "Registrasi kedua" } th { "Kelurahan" } th { "Agen" }
+                    th { "Terdaftar" } th { "Putusan" }
+                } }
+                tbody {
+                    @for p in &pairs { (pair_row(p, &session.csrf)) }
+                }
+            }
         }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str(&pager("/review/data-ganda", &[], page_number, more));
+        (pager("/review/data-ganda", &[], page_number, more))
+    };
     html(
         StatusCode::OK,
-        page(
-            "Data ganda",
-            Some((&session.operator, &session.csrf)),
-            &body,
-        ),
+        page("Data ganda", Some((&session.operator, &session.csrf)), body),
     )
 }
 

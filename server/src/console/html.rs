@@ -1,7 +1,8 @@
-//! Server-rendered HTML for the console: escaped text, one small stylesheet served by the
-//! server itself (offices may have no internet, and a slow link pays for every byte), times
-//! in the zone of the record's kelurahan (WIB, WITA or WIT; `crate::local_time`).
-use std::fmt::Write;
+//! Server-rendered HTML for the console: maud templates that escape every value they are
+//! given, one small stylesheet served by the server itself (offices may have no internet, and
+//! a slow link pays for every byte), times in the zone of the record's kelurahan (WIB, WITA or
+//! WIT; `crate::local_time`).
+use maud::{html, Markup, DOCTYPE};
 
 use super::accounts::Operator;
 
@@ -17,77 +18,96 @@ label{display:block;margin:.4rem 0}textarea{display:block}textarea,input[type=te
 button{padding:.4rem .9rem}.error{background:#fde8e8;border:1px solid #a40000;padding:.6rem}\
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}";
 
-pub fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Unix milliseconds as "2026-11-29 10:05 WITA", in the zone of `kelurahan_code`.
+/// Unix milliseconds as "2026-11-29 10:05 WITA", in the zone of `kelurahan_code` (plain text:
+/// the templates escape it).
 pub fn time(millis: i64, kelurahan_code: &str) -> String {
     use crate::local_time::{date_time, Zone};
-    esc(&date_time(millis, Zone::of_region(kelurahan_code)))
+    date_time(millis, Zone::of_region(kelurahan_code))
 }
 
+/// "Name (code)", or the code alone when the region table does not know it (plain text).
 pub fn kelurahan(code: &str) -> String {
     match perlinsos_rules::identity::wilayah::region_name(code) {
-        Some(name) => format!("{} ({})", esc(name), esc(code)),
-        None => esc(code),
+        Some(name) => format!("{name} ({code})"),
+        None => code.to_owned(),
     }
 }
 
-/// A whole page; the header carries the logout form with the session's CSRF token.
-pub fn page(title: &str, who: Option<(&Operator, &str)>, body: &str) -> String {
-    let mut out = String::with_capacity(body.len() + 1024);
-    let _ = write!(
-        out,
-        "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{} · Perlinsos</title><link rel=\"stylesheet\" href=\"/review/console.css\"></head><body><header>\
-         <strong>Perlinsos · Dinas Sosial</strong>",
-        esc(title)
-    );
-    if let Some((operator, csrf)) = who {
-        let _ = write!(
-            out,
-            "<a href=\"/review/sanggahan\">Sanggahan</a><a href=\"/review/sanggahan-hasil\">Sanggahan hasil</a>\
-             <a href=\"/review/registrasi\">Registrasi</a>\
-             <a href=\"/review/data-ganda\">Data ganda</a><a href=\"/review/penugasan\">Penugasan</a><a href=\"/review/kunjungan\">Kunjungan</a>\
-             <a href=\"/review/tanda-terima\">Tanda terima</a><a href=\"/review/cari-nik\">Cari NIK</a><a href=\"/review/perangkat\">Perangkat</a>\
-             <form method=\"post\" action=\"/review/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             {} ({}) <button>Keluar</button></form>",
-            esc(csrf),
-            esc(&operator.username),
-            operator.role.as_str()
-        );
+/// The hidden field every console form carries.
+pub fn csrf_field(csrf: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(csrf); }
+}
+
+/// A refusal or failure message in the page.
+pub fn error(message: &str) -> Markup {
+    html! { p class="error" { (message) } }
+}
+
+/// A whole page; the header carries the navigation and the logout form with the session's
+/// CSRF token.
+pub fn page(title: &str, who: Option<(&Operator, &str)>, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="id" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) " · Perlinsos" }
+                link rel="stylesheet" href="/review/console.css";
+            }
+            body {
+                header {
+                    strong { "Perlinsos · Dinas Sosial" }
+                    @if let Some((operator, csrf)) = who {
+                        a href="/review/sanggahan" { "Sanggahan" }
+                        a href="/review/sanggahan-hasil" { "Sanggahan hasil" }
+                        a href="/review/registrasi" { "Registrasi" }
+                        a href="/review/data-ganda" { "Data ganda" }
+                        a href="/review/penugasan" { "Penugasan" }
+                        a href="/review/kunjungan" { "Kunjungan" }
+                        a href="/review/tanda-terima" { "Tanda terima" }
+                        a href="/review/cari-nik" { "Cari NIK" }
+                        a href="/review/perangkat" { "Perangkat" }
+                        a href="/review/akun" { "Akun" }
+                        form method="post" action="/review/logout" {
+                            (csrf_field(csrf))
+                            (operator.username) " (" (operator.role.as_str()) ") "
+                            button { "Keluar" }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
     }
-    let _ = write!(
-        out,
-        "</header><main><h1>{}</h1>{body}</main></body></html>",
-        esc(title)
-    );
-    out
+    .into_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::console::accounts::{Role, Scope};
 
     #[test]
     fn text_is_escaped_and_times_are_in_wita() {
-        assert_eq!(
-            esc("<script>\"a\" & 'b'</script>"),
-            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;"
+        let operator = Operator {
+            username: "a\"b".into(),
+            role: Role::Admin,
+            scope: Scope::All,
+        };
+        let shown = page(
+            "<script>\"a\" & 'b'</script>",
+            Some((&operator, "t\"><x")),
+            error("<b>"),
         );
+        assert!(shown.contains("<title>&lt;script&gt;&quot;a&quot; &amp; 'b'&lt;/script&gt;"));
+        assert!(shown.contains("value=\"t&quot;&gt;&lt;x\""));
+        assert!(shown.contains("a&quot;b (admin)"));
+        assert!(shown.contains("<p class=\"error\">&lt;b&gt;</p>"));
+        assert!(!shown.contains("<script>") && !shown.contains("<b>"));
         // 2026-11-29 02:05 UTC is 10:05 in Lombok.
         assert_eq!(
             time(1_795_917_900_000, "52.71.01.1004"),

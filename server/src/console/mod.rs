@@ -2,16 +2,17 @@
 //! Indonesia behind a login. Sanggahan by status and kelurahan with the days left, one
 //! sanggahan with its evidence and the decision form, registrations and their CSV export.
 pub mod accounts;
+mod accounts_page;
 mod assignments;
 mod devices;
 mod duplicates;
 pub mod html;
 mod nik_search;
 mod objections;
+pub mod second_factor;
 mod visits;
 pub mod web_session;
 
-use std::fmt::Write;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -19,11 +20,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use maud::{html as markup, Markup};
 use perlinsos_rules::sanggahan::{Reason, Status};
 use serde::Deserialize;
 
 use self::accounts::{LoginRefused, Role};
-use self::html::{esc, kelurahan, page, time};
+use self::html::{csrf_field, kelurahan, page, time};
 use self::web_session::{Session, COOKIE, LOGIN_COOKIE};
 use crate::{registrations, review, staff_audit, AppState};
 
@@ -60,6 +62,36 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/review/cari-nik",
             get(nik_search::form_page).post(nik_search::search),
+        )
+        .route("/review/akun", get(accounts_page::page_of))
+        .route(
+            "/review/akun/sandi",
+            post(accounts_page::change_own_password),
+        )
+        .route("/review/akun/tambah", post(accounts_page::create))
+        .route(
+            "/review/akun/totp/siapkan",
+            post(accounts_page::begin_second_factor),
+        )
+        .route(
+            "/review/akun/totp/aktifkan",
+            post(accounts_page::confirm_second_factor),
+        )
+        .route(
+            "/review/akun/totp/matikan",
+            post(accounts_page::turn_off_second_factor),
+        )
+        .route(
+            "/review/akun/{username}/status",
+            post(accounts_page::set_status),
+        )
+        .route(
+            "/review/akun/{username}/sandi",
+            post(accounts_page::reset_password),
+        )
+        .route(
+            "/review/akun/{username}/wilayah",
+            post(accounts_page::set_scope),
         )
         .route("/review/perangkat", get(devices::list_page))
         .route("/review/perangkat/{id}/cabut", post(devices::revoke))
@@ -99,11 +131,7 @@ fn error_page(status: StatusCode, session: Option<&Session>, message: &str) -> R
     let who = session.map(|s| (&s.operator, s.csrf.as_str()));
     html(
         status,
-        page(
-            "Tidak dapat diproses",
-            who,
-            &format!("<p class=\"error\">{}</p>", esc(message)),
-        ),
+        page("Tidak dapat diproses", who, html::error(message)),
     )
 }
 
@@ -144,6 +172,17 @@ fn require_post(
     Ok(session)
 }
 
+/// The refusal of an admin's page or action to anyone else.
+fn admin_only(session: &Session) -> Option<Response> {
+    (session.operator.role != Role::Admin).then(|| {
+        error_page(
+            StatusCode::FORBIDDEN,
+            Some(session),
+            "Halaman ini hanya untuk admin.",
+        )
+    })
+}
+
 fn csrf_refused(session: &Session) -> Response {
     error_page(
         StatusCode::FORBIDDEN,
@@ -170,18 +209,18 @@ fn login_page(
     message: Option<&str>,
 ) -> Response {
     let token = web_session::random_token();
-    let error = message
-        .map(|m| format!("<p class=\"error\">{}</p>", esc(m)))
-        .unwrap_or_default();
-    let body = format!(
-        "{error}<form method=\"post\" action=\"/review/login\" class=\"box\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{token}\">\
-         <label>Nama pengguna <input type=\"text\" name=\"username\" autocomplete=\"username\" required></label>\
-         <label>Kata sandi <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\">Masuk</button></form>"
-    );
+    let body = markup! {
+        @if let Some(m) = message { (html::error(m)) }
+        form method="post" action="/review/login" class="box" {
+            (csrf_field(&token))
+            label { "Nama pengguna " input type="text" name="username" autocomplete="username" required; }
+            label { "Kata sandi " input type="password" name="password" autocomplete="current-password" required; }
+            label { "Kode autentikator (bila dua langkah aktif) " input type="text" name="kode" inputmode="numeric" autocomplete="one-time-code" maxlength="6"; }
+            button type="submit" { "Masuk" }
+        }
+    };
     let cookie = web_session::set_cookie(state, headers, LOGIN_COOKIE, &token, 3600);
-    let mut response = html(status, page("Masuk", None, &body));
+    let mut response = html(status, page("Masuk", None, body));
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -222,6 +261,8 @@ fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &He
 struct LoginForm {
     username: String,
     password: String,
+    /// The second factor's code, for an account that has one.
+    kode: Option<String>,
     csrf: Option<String>,
 }
 
@@ -263,7 +304,8 @@ async fn login(
     let checked = {
         let state = state.clone();
         tokio::task::spawn_blocking(move || {
-            accounts::login(&state, &username, &form.password, &address)
+            let code = form.kode.as_deref().filter(|c| !c.trim().is_empty());
+            accounts::login(&state, &username, &form.password, code, &address)
         })
         .await
         .unwrap_or(Err(LoginRefused::Storage))
@@ -301,13 +343,25 @@ async fn login(
                 "Terlalu banyak percobaan masuk yang salah. Coba lagi dalam {seconds} detik."
             )),
         ),
+        Err(LoginRefused::CodeWrong) => login_page(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            Some("Akun ini memakai autentikasi dua langkah: isi kode 6 angka yang baru dari aplikasi autentikator."),
+        ),
+        Err(LoginRefused::Disabled) => login_page(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            Some("Akun ini dinonaktifkan. Hubungi admin Dinas Sosial."),
+        ),
         Err(LoginRefused::Storage) => storage_error(),
     }
 }
 
 #[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
+pub(super) struct CsrfForm {
+    pub(super) csrf: Option<String>,
 }
 
 async fn logout(
@@ -358,34 +412,32 @@ fn kelurahan_choices<'a>(codes: impl Iterator<Item = &'a str>) -> Vec<(String, S
 }
 
 /// Links to the previous and next page of a list, keeping its filter.
-fn pager(path: &str, filter: &[(&str, &str)], page: usize, more: bool) -> String {
-    let link = |to: usize, label: &str| {
+fn pager(path: &str, filter: &[(&str, &str)], page: usize, more: bool) -> Markup {
+    let link = |to: usize| {
         let mut query: Vec<String> = filter
             .iter()
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| format!("{k}={}", url_component(v)))
             .collect();
         query.push(format!("halaman={to}"));
-        format!(
-            "<a href=\"{path}?{}\">{}</a>",
-            esc(&query.join("&")),
-            esc(label)
-        )
+        format!("{path}?{}", query.join("&"))
     };
-    let mut out = String::from("<p class=\"pager\">");
-    if page > 0 {
-        out.push_str(&link(page - 1, "« Sebelumnya"));
-        out.push(' ');
+    markup! {
+        p class="pager" {
+            @if page > 0 {
+                a href=(link(page - 1)) { "« Sebelumnya" }
+                " "
+            }
+            @if more {
+                a href=(link(page + 1)) { "Berikutnya »" }
+            }
+        }
     }
-    if more {
-        out.push_str(&link(page + 1, "Berikutnya »"));
-    }
-    out.push_str("</p>");
-    out
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 fn url_component(text: &str) -> String {
+    use std::fmt::Write;
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -397,22 +449,13 @@ fn url_component(text: &str) -> String {
     out
 }
 
-fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> String {
-    let mut out = format!("<option value=\"\">{}</option>", esc(none));
-    for (value, label) in all {
-        let chosen = if selected == Some(value.as_str()) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            "<option value=\"{}\"{chosen}>{}</option>",
-            esc(value),
-            esc(label)
-        );
+fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> Markup {
+    markup! {
+        option value="" { (none) }
+        @for (value, label) in all {
+            option value=(value) selected[selected == Some(value.as_str())] { (label) }
+        }
     }
-    out
 }
 
 async fn list_page(
@@ -456,49 +499,52 @@ async fn list_page(
         .filter(|s| **s != Status::Diajukan)
         .map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
         .collect();
-    let mut body = format!(
-        "<form method=\"get\" class=\"box\"><label>Status <select name=\"status\">{}</select></label>\
-         <label>Kelurahan <select name=\"kelurahan\">{}</select></label><button>Tampilkan</button></form>",
-        options(status.map(Status::as_str), &statuses, "Semua status"),
-        options(chosen_kelurahan, &places, "Semua kelurahan"),
-    );
-    if lines.is_empty() {
-        body.push_str("<p>Tidak ada sanggahan.</p>");
-    } else {
-        body.push_str(
-            "<table><thead><tr><th>Sanggahan</th><th>Kelurahan</th><th>Penerima</th><th>Alasan</th>\
-             <th>Diajukan</th><th>Status</th><th>Sisa waktu</th></tr></thead><tbody>",
-        );
-        for l in &lines {
-            let left = match l.days_left {
-                Some(0) => "<span class=\"warn\">hari terakhir</span>".to_owned(),
-                Some(d) if d <= 3 => format!("<span class=\"warn\">{d} hari</span>"),
-                Some(d) => format!("{d} hari"),
-                None => "—".to_owned(),
-            };
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/review/sanggahan/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{left}</td></tr>",
-                kelurahan(&l.kelurahan_code),
-                esc(&l.recipient_id),
-                esc(reason_label(&l.reason)),
-                time(l.filed_at, &l.kelurahan_code),
-                esc(l.status.as_str()),
-                id = esc(&l.id),
-            );
+    let body = markup! {
+        form method="get" class="box" {
+            label { "Status " select name="status" { (options(status.map(Status::as_str), &statuses, "Semua status")) } }
+            label { "Kelurahan " select name="kelurahan" { (options(chosen_kelurahan, &places, "Semua kelurahan")) } }
+            button { "Tampilkan" }
         }
-        body.push_str("</tbody></table>");
-    }
-    body.push_str(&pager(
-        "/review/sanggahan",
-        &[
-            ("status", status.map(Status::as_str).unwrap_or("")),
-            ("kelurahan", chosen_kelurahan.unwrap_or("")),
-        ],
-        page_number,
-        listed.more,
-    ));
+        @if lines.is_empty() {
+            p { "Tidak ada sanggahan." }
+        } @else {
+            table {
+                thead { tr {
+                    th { "Sanggahan" } th { "Kelurahan" } th { "Penerima" } th { "Alasan" }
+                    th { "Diajukan" } th { "Status" } th { "Sisa waktu" }
+                } }
+                tbody {
+                    @for l in &lines {
+                        tr {
+                            td { a href={ "/review/sanggahan/" (l.id) } { (l.id) } }
+                            td { (kelurahan(&l.kelurahan_code)) }
+                            td { (l.recipient_id) }
+                            td { (reason_label(&l.reason)) }
+                            td { (time(l.filed_at, &l.kelurahan_code)) }
+                            td { (l.status.as_str()) }
+                            td {
+                                @match l.days_left {
+                                    Some(0) => span class="warn" { "hari terakhir" },
+                                    Some(d) if d <= 3 => span class="warn" { (d) " hari" },
+                                    Some(d) => { (d) " hari" },
+                                    None => "—",
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(
+            "/review/sanggahan",
+            &[
+                ("status", status.map(Status::as_str).unwrap_or("")),
+                ("kelurahan", chosen_kelurahan.unwrap_or("")),
+            ],
+            page_number,
+            listed.more,
+        ))
+    };
     let title = if page_number == 0 && !listed.more {
         format!("Sanggahan ({})", lines.len())
     } else {
@@ -506,141 +552,117 @@ async fn list_page(
     };
     html(
         StatusCode::OK,
-        page(&title, Some((&session.operator, &session.csrf)), &body),
+        page(&title, Some((&session.operator, &session.csrf)), body),
     )
 }
 
-fn detail_body(d: &review::Detail, session: &Session, message: Option<&str>) -> String {
-    let mut body = String::new();
-    if let Some(m) = message {
-        let _ = write!(body, "<p class=\"error\">{}</p>", esc(m));
-    }
-    let left = match d.line.days_left {
-        Some(days) => format!("{days} hari lagi dari 14"),
-        None => "—".into(),
-    };
-    let _ = write!(
-        body,
-        "<div class=\"box\"><dl><dt>Status</dt><dd id=\"status\">{} — {}</dd><dt>Sisa waktu</dt><dd>{left}</dd>\
-         <dt>Kelurahan</dt><dd>{}</dd><dt>Alasan</dt><dd>{}</dd><dt>Pernyataan pelapor</dt><dd>{}</dd>\
-         <dt>Diajukan</dt><dd>{}</dd><dt>Agen / perangkat</dt><dd>{} / {}</dd>",
-        esc(d.line.status.as_str()),
-        esc(d.line.status.label()),
-        kelurahan(&d.line.kelurahan_code),
-        esc(reason_label(&d.line.reason)),
-        esc(&d.statement),
-        time(d.line.filed_at, &d.line.kelurahan_code),
-        esc(&d.agent_id),
-        esc(&d.device_id),
-    );
-    if let Some(reason) = &d.decision_reason {
-        let _ = write!(body, "<dt>Alasan putusan</dt><dd>{}</dd>", esc(reason));
-    }
-    if let Some(by) = &d.decided_by {
-        let _ = write!(body, "<dt>Diputus oleh</dt><dd>{}</dd>", esc(by));
-    }
-    // The reporter is protected: only an admin sees who it is.
-    let reporter = if session.operator.role == Role::Admin {
-        format!(
-            "{} (NIK {})",
-            esc(&d.reporter.full_name),
-            esc(&d.reporter.nik)
-        )
-    } else {
-        "<em>disembunyikan (hanya admin)</em>".to_owned()
-    };
-    let _ = write!(
-        body,
-        "<dt>Pelapor</dt><dd id=\"reporter\">{reporter}</dd><dt>Sanggahan lain dari pelapor yang sama</dt>\
-         <dd id=\"reporter-others\">{}</dd></dl></div>",
-        d.reporter_other_filings
-    );
-    body.push_str("<h2>Penerima yang disanggah</h2><div class=\"box\">");
-    match &d.recipient {
-        Some(r) => {
-            let field = |k: &str| esc(r.get(k).and_then(|v| v.as_str()).unwrap_or(""));
-            let number = |k: &str| r.get(k).and_then(|v| v.as_i64()).unwrap_or(0);
-            let _ = write!(
-                body,
-                "<dl><dt>Nama</dt><dd>{}</dd><dt>NIK</dt><dd>{}</dd><dt>Program</dt><dd>{}</dd>\
-                 <dt>RT/RW</dt><dd>{:03}/{:03}</dd></dl>",
-                field("name"),
-                field("nik"),
-                field("programme"),
-                number("rt"),
-                number("rw"),
-            );
-        }
-        None => {
-            let _ = write!(
-                body,
-                "<p>{} (tidak ada di daftar penerima yang diimpor ke server ini)</p>",
-                esc(&d.line.recipient_id)
-            );
-        }
-    }
-    body.push_str("</div><h2>Bukti foto</h2><div class=\"photos\">");
-    for p in &d.photos {
-        let check = if p.attestation_valid {
-            "<span class=\"ok\">Atestasi sah: foto utuh, ditandatangani perangkat agen</span>"
-        } else {
-            "<span class=\"warn\">Atestasi TIDAK sah: foto atau tanda tangan tidak cocok</span>"
-        };
-        let place = match p.gps {
-            Some(g) => format!("{:.5}, {:.5}", g.latitude, g.longitude),
-            None => "tidak ada".into(),
-        };
-        let _ = write!(
-            body,
-            "<figure class=\"box\"><img src=\"/review/bukti/{sha}\" alt=\"Bukti foto\" loading=\"lazy\">\
-             <figcaption><p class=\"attestation\">{check}</p><p>Diambil {} · koordinat {place}</p>",
-            time(p.captured_at, &d.line.kelurahan_code),
-            sha = esc(&p.sha256),
-        );
-        if p.near_duplicates.is_empty() {
-            body.push_str("<p class=\"duplicates\">Tidak ada foto serupa di catatan lain.</p>");
-        } else {
-            body.push_str(
-                "<p class=\"duplicates warn\">Foto serupa ditemukan di catatan lain:</p><ul>",
-            );
-            for n in &p.near_duplicates {
-                let target = if n.record_kind == "sanggahan" {
-                    format!(
-                        "<a href=\"/review/sanggahan/{id}\">sanggahan {id}</a>",
-                        id = esc(&n.record_id)
-                    )
-                } else {
-                    format!("{} {}", esc(&n.record_kind), esc(&n.record_id))
-                };
-                let _ = write!(
-                    body,
-                    "<li>{target}, perangkat {}, jarak {}</li>",
-                    esc(&n.device_id),
-                    n.distance
-                );
+fn detail_body(d: &review::Detail, session: &Session, message: Option<&str>) -> Markup {
+    let place = &d.line.kelurahan_code;
+    markup! {
+        @if let Some(m) = message { (html::error(m)) }
+        div class="box" { dl {
+            dt { "Status" } dd id="status" { (d.line.status.as_str()) " — " (d.line.status.label()) }
+            dt { "Sisa waktu" }
+            dd {
+                @match d.line.days_left {
+                    Some(days) => { (days) " hari lagi dari 14" },
+                    None => "—",
+                }
             }
-            body.push_str("</ul>");
+            dt { "Kelurahan" } dd { (kelurahan(place)) }
+            dt { "Alasan" } dd { (reason_label(&d.line.reason)) }
+            dt { "Pernyataan pelapor" } dd { (d.statement) }
+            dt { "Diajukan" } dd { (time(d.line.filed_at, place)) }
+            dt { "Agen / perangkat" } dd { (d.agent_id) " / " (d.device_id) }
+            @if let Some(reason) = &d.decision_reason {
+                dt { "Alasan putusan" } dd { (reason) }
+            }
+            @if let Some(by) = &d.decided_by {
+                dt { "Diputus oleh" } dd { (by) }
+            }
+            dt { "Pelapor" }
+            dd id="reporter" {
+                // The reporter is protected: only an admin sees who it is.
+                @if session.operator.role == Role::Admin {
+                    (d.reporter.full_name) " (NIK " (d.reporter.nik) ")"
+                } @else {
+                    em { "disembunyikan (hanya admin)" }
+                }
+            }
+            dt { "Sanggahan lain dari pelapor yang sama" }
+            dd id="reporter-others" { (d.reporter_other_filings) }
+        } }
+        h2 { "Penerima yang disanggah" }
+        div class="box" {
+            @match &d.recipient {
+                Some(r) => {
+                    @let field = |k: &str| r.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+                    @let number = |k: &str| r.get(k).and_then(|v| v.as_i64()).unwrap_or(0);
+                    dl {
+                        dt { "Nama" } dd { (field("name")) }
+                        dt { "NIK" } dd { (field("nik")) }
+                        dt { "Program" } dd { (field("programme")) }
+                        dt { "RT/RW" } dd { (format!("{:03}/{:03}", number("rt"), number("rw"))) }
+                    }
+                },
+                None => p { (d.line.recipient_id) " (tidak ada di daftar penerima yang diimpor ke server ini)" },
+            }
         }
-        body.push_str("</figcaption></figure>");
+        h2 { "Bukti foto" }
+        div class="photos" {
+            @for p in &d.photos {
+                figure class="box" {
+                    img src={ "/review/bukti/" (p.sha256) } alt="Bukti foto" loading="lazy";
+                    figcaption {
+                        p class="attestation" {
+                            @if p.attestation_valid {
+                                span class="ok" { "Atestasi sah: foto utuh, ditandatangani perangkat agen" }
+                            } @else {
+                                span class="warn" { "Atestasi TIDAK sah: foto atau tanda tangan tidak cocok" }
+                            }
+                        }
+                        p {
+                            "Diambil " (time(p.captured_at, place)) " · koordinat "
+                            @match p.gps {
+                                Some(g) => (format!("{:.5}, {:.5}", g.latitude, g.longitude)),
+                                None => "tidak ada",
+                            }
+                        }
+                        @if p.near_duplicates.is_empty() {
+                            p class="duplicates" { "Tidak ada foto serupa di catatan lain." }
+                        } @else {
+                            p class="duplicates warn" { "Foto serupa ditemukan di catatan lain:" }
+                            ul {
+                                @for n in &p.near_duplicates {
+                                    li {
+                                        @if n.record_kind == "sanggahan" {
+                                            a href={ "/review/sanggahan/" (n.record_id) } { "sanggahan " (n.record_id) }
+                                        } @else {
+                                            (n.record_kind) " " (n.record_id)
+                                        }
+                                        ", perangkat " (n.device_id) ", jarak " (n.distance)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if d.photos.is_empty() {
+                p { "Tidak ada foto." }
+            }
+        }
+        @if d.line.status.is_open() {
+            h2 { "Putusan" }
+            form method="post" action={ "/review/sanggahan/" (d.line.id) "/putusan" } class="box" {
+                (csrf_field(&session.csrf))
+                label { input type="radio" name="decision" value="diverifikasi" required; " Diverifikasi (sanggahan benar)" }
+                label { input type="radio" name="decision" value="ditolak"; " Ditolak" }
+                label { "Alasan (wajib bila ditolak; dibaca oleh pelapor) " textarea name="reason" rows="3" maxlength="500" {} }
+                button type="submit" id="decide" { "Simpan putusan" }
+            }
+        }
     }
-    if d.photos.is_empty() {
-        body.push_str("<p>Tidak ada foto.</p>");
-    }
-    body.push_str("</div>");
-    if d.line.status.is_open() {
-        let _ = write!(
-            body,
-            "<h2>Putusan</h2><form method=\"post\" action=\"/review/sanggahan/{}/putusan\" class=\"box\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-             <label><input type=\"radio\" name=\"decision\" value=\"diverifikasi\" required> Diverifikasi (sanggahan benar)</label>\
-             <label><input type=\"radio\" name=\"decision\" value=\"ditolak\"> Ditolak</label>\
-             <label>Alasan (wajib bila ditolak; dibaca oleh pelapor) <textarea name=\"reason\" rows=\"3\" maxlength=\"500\"></textarea></label>\
-             <button type=\"submit\" id=\"decide\">Simpan putusan</button></form>",
-            esc(&d.line.id),
-            esc(&session.csrf),
-        );
-    }
-    body
 }
 
 async fn detail_page(
@@ -664,7 +686,7 @@ async fn detail_page(
             let body = detail_body(&d, &session, None);
             html(
                 StatusCode::OK,
-                page(&title, Some((&session.operator, &session.csrf)), &body),
+                page(&title, Some((&session.operator, &session.csrf)), body),
             )
         }
         Ok(_) => error_page(
@@ -748,7 +770,7 @@ async fn decide(
                     page(
                         &format!("Sanggahan {id}"),
                         Some((&session.operator, &session.csrf)),
-                        &body,
+                        body,
                     ),
                 )
             }
@@ -836,64 +858,70 @@ async fn registrations_page(
     };
     let places = kelurahan_choices(with_households.iter().map(String::as_str));
     let export = match chosen {
-        Some(k) => format!("/review/registrasi.csv?kelurahan={}", esc(k)),
+        Some(k) => format!("/review/registrasi.csv?kelurahan={}", url_component(k)),
         None => "/review/registrasi.csv".to_owned(),
     };
-    let mut body = format!(
-        "<form method=\"get\" class=\"box\"><label>Kelurahan <select name=\"kelurahan\">{}</select></label>\
-         <button>Tampilkan</button> <a href=\"{export}\" id=\"export\">Unduh CSV untuk SIKS-NG</a></form>\
-         <p>Perkiraan PMT di bawah adalah pratinjau di ponsel; peringkat resmi ditetapkan BPS.</p>",
-        options(chosen, &places, "Semua kelurahan"),
-    );
-    body.push_str(
-        "<table><thead><tr><th>Keluarga</th><th>Kepala keluarga</th><th>Kelurahan</th><th>RT/RW</th>\
-         <th>Anggota</th><th>Perkiraan pengeluaran/kapita</th><th>Desil (pratinjau)</th><th>IKD</th>\
-         <th>Terdaftar</th><th>Agen</th><th>DTSEN</th><th>Status</th></tr></thead><tbody>",
-    );
-    for h in &households {
-        let estimate = h
-            .pmt
-            .as_ref()
-            .and_then(|p| p.estimate)
-            .map(|e| format!("Rp{}", perlinsos_rules::pmt::format_number(e.round())))
-            .unwrap_or_else(|| "—".into());
-        let desil = h
-            .pmt
-            .as_ref()
-            .and_then(|p| p.desil)
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "—".into());
-        let _ = write!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:03}/{:03}</td><td>{}</td><td>{estimate}</td>\
-             <td>{desil}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&h.id),
-            esc(&h.head_name),
-            kelurahan(&h.kelurahan_code),
-            h.rt,
-            h.rw,
-            h.members.len(),
-            esc(&h.ikd_summary()),
-            time(h.registered_at, &h.kelurahan_code),
-            esc(&h.agent_id),
-            match &h.dtsen_family_id {
-                Some(family) => format!("Keluarga {}", esc(family)),
-                None => "<strong>Usulan baru</strong>".to_owned(),
-            },
-            if h.status == crate::stored::HOUSEHOLD_DUPLICATE {
-                "<a href=\"/review/data-ganda\" class=\"warn\">Data ganda</a>"
-            } else {
-                "Diterima"
-            },
-        );
-    }
-    body.push_str("</tbody></table>");
-    body.push_str(&pager(
-        "/review/registrasi",
-        &[("kelurahan", chosen.unwrap_or(""))],
-        page_number,
-        more,
-    ));
+    let body = markup! {
+        form method="get" class="box" {
+            label { "Kelurahan " select name="kelurahan" { (options(chosen, &places, "Semua kelurahan")) } }
+            button { "Tampilkan" } " "
+            a href=(export) id="export" { "Unduh CSV untuk SIKS-NG" }
+        }
+        p { "Perkiraan PMT di bawah adalah pratinjau di ponsel; peringkat resmi ditetapkan BPS." }
+        table {
+            thead { tr {
+                th { "Keluarga" } th { "Kepala keluarga" } th { "Kelurahan" } th { "RT/RW" }
+                th { "Anggota" } th { "Perkiraan pengeluaran/kapita" } th { "Desil (pratinjau)" } th { "IKD" }
+                th { "Terdaftar" } th { "Agen" } th { "DTSEN" } th { "Status" }
+            } }
+            tbody {
+                @for h in &households {
+                    @let pmt = h.pmt.as_ref();
+                    tr {
+                        td { (h.id) }
+                        td { (h.head_name) }
+                        td { (kelurahan(&h.kelurahan_code)) }
+                        td { (format!("{:03}/{:03}", h.rt, h.rw)) }
+                        td { (h.members.len()) }
+                        td {
+                            @match pmt.and_then(|p| p.estimate) {
+                                Some(e) => { "Rp" (perlinsos_rules::pmt::format_number(e.round())) },
+                                None => "—",
+                            }
+                        }
+                        td {
+                            @match pmt.and_then(|p| p.desil) {
+                                Some(d) => (d),
+                                None => "—",
+                            }
+                        }
+                        td { (h.ikd_summary()) }
+                        td { (time(h.registered_at, &h.kelurahan_code)) }
+                        td { (h.agent_id) }
+                        td {
+                            @match &h.dtsen_family_id {
+                                Some(family) => { "Keluarga " (family) },
+                                None => strong { "Usulan baru" },
+                            }
+                        }
+                        td {
+                            @if h.status == crate::stored::HOUSEHOLD_DUPLICATE {
+                                a href="/review/data-ganda" class="warn" { "Data ganda" }
+                            } @else {
+                                "Diterima"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        (pager(
+            "/review/registrasi",
+            &[("kelurahan", chosen.unwrap_or(""))],
+            page_number,
+            more,
+        ))
+    };
     let title = if page_number == 0 && !more {
         format!("Registrasi keluarga ({})", households.len())
     } else {
@@ -901,7 +929,7 @@ async fn registrations_page(
     };
     html(
         StatusCode::OK,
-        page(&title, Some((&session.operator, &session.csrf)), &body),
+        page(&title, Some((&session.operator, &session.csrf)), body),
     )
 }
 

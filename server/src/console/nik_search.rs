@@ -1,33 +1,36 @@
 //! "Cari NIK": an officer finds one resident's records by NIK. The NIK is sent in a POST form
 //! (never in the address, so not in browser history or access logs) and shown back only in the
 //! form field of the answer page.
-use std::fmt::Write;
-
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{esc, kelurahan, page, time};
+use maud::{html as markup, Markup};
+
+use super::html::{csrf_field, kelurahan, page, time};
 use super::{html, require, require_post, storage_error, Session};
 use crate::nik_search::{self, SearchError};
 use crate::AppState;
 
-fn form(session: &Session, nik: &str) -> String {
-    format!(
-        "<p>Cari data seorang warga dengan NIK-nya: rumah tangga yang didaftarkan agen \
-         dan keluarga di data DTSEN, di wilayah Anda. Pencarian dicatat (tanpa \
-         NIK).</p><form method=\"post\" action=\"/review/cari-nik\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
-         <label>NIK <input type=\"text\" name=\"nik\" value=\"{}\" inputmode=\"numeric\" \
-         maxlength=\"16\" autocomplete=\"off\" required></label> <button>Cari</button></form>",
-        esc(&session.csrf),
-        esc(nik)
-    )
+fn form(session: &Session, nik: &str) -> Markup {
+    markup! {
+        p { "Cari data seorang warga dengan NIK-nya: rumah tangga yang didaftarkan agen \
+             dan keluarga di data DTSEN, di wilayah Anda. Pencarian dicatat (tanpa NIK)." }
+        form method="post" action="/review/cari-nik" {
+            (csrf_field(&session.csrf))
+            label {
+                "NIK "
+                input type="text" name="nik" value=(nik) inputmode="numeric" maxlength="16" autocomplete="off" required;
+            }
+            " "
+            button { "Cari" }
+        }
+    }
 }
 
-fn answer(session: &Session, body: &str) -> Response {
+fn answer(session: &Session, body: Markup) -> Response {
     html(
         StatusCode::OK,
         page("Cari NIK", Some((&session.operator, &session.csrf)), body),
@@ -36,7 +39,7 @@ fn answer(session: &Session, body: &str) -> Response {
 
 pub(super) async fn form_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match require(&state, &headers, true) {
-        Ok(session) => answer(&session, &form(&session, "")),
+        Ok(session) => answer(&session, form(&session, "")),
         Err(r) => *r,
     }
 }
@@ -62,61 +65,61 @@ pub(super) async fn search(
     let typed = nik.clone();
     let found =
         tokio::task::spawn_blocking(move || nik_search::find(&state, &actor, &scope, &typed)).await;
-    let mut body = form(&session, &nik);
-    match found {
-        Ok(Ok(found)) => body.push_str(&results(&found)),
-        Ok(Err(SearchError::Invalid(code))) => {
-            let _ = write!(
-                body,
-                "<div class=\"error\">{} ({})</div>",
-                esc(code.message()),
-                code.as_str()
-            );
-        }
+    let outcome = match found {
+        Ok(Ok(found)) => results(&found),
+        Ok(Err(SearchError::Invalid(code))) => markup! {
+            div class="error" { (code.message()) " (" (code.as_str()) ")" }
+        },
         _ => return storage_error(),
-    }
-    answer(&session, &body)
+    };
+    answer(
+        &session,
+        markup! {
+            (form(&session, &nik))
+            (outcome)
+        },
+    )
 }
 
-fn results(found: &nik_search::Found) -> String {
-    let mut out = String::new();
-    if found.is_empty() {
-        out.push_str("<p>Tidak ada data dengan NIK ini di wilayah Anda.</p>");
-        return out;
-    }
-    if !found.households.is_empty() {
-        out.push_str(
-            "<div class=\"box\"><h2>Rumah tangga terdaftar</h2><table><thead><tr><th>Data</th>\
-             <th>Kelurahan</th><th>Didaftarkan</th><th>Status</th></tr></thead><tbody>",
-        );
-        for h in &found.households {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&h.id),
-                kelurahan(&h.kelurahan_code),
-                time(h.registered_at, &h.kelurahan_code),
-                esc(&h.status)
-            );
+fn results(found: &nik_search::Found) -> Markup {
+    markup! {
+        @if found.is_empty() {
+            p { "Tidak ada data dengan NIK ini di wilayah Anda." }
         }
-        out.push_str("</tbody></table></div>");
-    }
-    if !found.families.is_empty() {
-        out.push_str(
-            "<div class=\"box\"><h2>Keluarga DTSEN</h2><table><thead><tr><th>Keluarga</th>\
-             <th>Kelurahan</th><th>RT/RW</th></tr></thead><tbody>",
-        );
-        for f in &found.families {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{:03}/{:03}</td></tr>",
-                esc(&f.family_id),
-                kelurahan(&f.kelurahan_code),
-                f.rt,
-                f.rw
-            );
+        @if !found.households.is_empty() {
+            div class="box" {
+                h2 { "Rumah tangga terdaftar" }
+                table {
+                    thead { tr { th { "Data" } th { "Kelurahan" } th { "Didaftarkan" } th { "Status" } } }
+                    tbody {
+                        @for h in &found.households {
+                            tr {
+                                td { (h.id) }
+                                td { (kelurahan(&h.kelurahan_code)) }
+                                td { (time(h.registered_at, &h.kelurahan_code)) }
+                                td { (h.status) }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</tbody></table></div>");
+        @if !found.families.is_empty() {
+            div class="box" {
+                h2 { "Keluarga DTSEN" }
+                table {
+                    thead { tr { th { "Keluarga" } th { "Kelurahan" } th { "RT/RW" } } }
+                    tbody {
+                        @for f in &found.families {
+                            tr {
+                                td { (f.family_id) }
+                                td { (kelurahan(&f.kelurahan_code)) }
+                                td { (format!("{:03}/{:03}", f.rt, f.rw)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    out
 }

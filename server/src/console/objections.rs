@@ -1,15 +1,15 @@
 //! The "Sanggahan hasil" pages: families objecting to their own result, reviewed beside the
 //! family's data (numbers masked for a peninjau), the result and the evidence; the decision
 //! and its reason go back to the phone and the resident.
-use std::fmt::Write;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{esc, kelurahan, page, time};
+use maud::html as markup;
+
+use super::html::{csrf_field, kelurahan, page, time};
 use super::{error_page, html, require, require_post, storage_error};
 use crate::objections::{self, DecideError};
 use crate::AppState;
@@ -30,41 +30,40 @@ pub(super) async fn list_page(State(state): State<AppState>, headers: HeaderMap)
     else {
         return storage_error();
     };
-    let mut body = String::from(
-        "<p>Keluarga yang tidak setuju dengan hasilnya sendiri dan mengajukan sanggahan lewat \
-         agen sebelum batas waktu. Buka untuk melihat data keluarga, hasil dan bukti.</p>",
-    );
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|r| session.operator.scope.covers(&r.kelurahan_code))
         .collect();
-    if rows.is_empty() {
-        body.push_str("<p>Tidak ada sanggahan hasil yang menunggu putusan.</p>");
-    } else {
-        body.push_str(
-            "<table><thead><tr><th>Sanggahan</th><th>Keluarga</th><th>Alasan</th>\
-             <th>Kelurahan</th><th>Diajukan</th></tr></thead><tbody>",
-        );
-        for r in &rows {
-            let _ = write!(
-                body,
-                "<tr><td><a href=\"/review/sanggahan-hasil/{id}\">{id}</a></td><td>{family}</td>\
-                 <td>{reason}</td><td>{kel}</td><td>{at}</td></tr>",
-                id = esc(&r.id),
-                family = esc(&r.family_id),
-                reason = esc(reason_label(&r.reason)),
-                kel = kelurahan(&r.kelurahan_code),
-                at = time(r.filed_at, &r.kelurahan_code),
-            );
+    let body = markup! {
+        p { "Keluarga yang tidak setuju dengan hasilnya sendiri dan mengajukan sanggahan lewat \
+             agen sebelum batas waktu. Buka untuk melihat data keluarga, hasil dan bukti." }
+        @if rows.is_empty() {
+            p { "Tidak ada sanggahan hasil yang menunggu putusan." }
+        } @else {
+            table {
+                thead { tr {
+                    th { "Sanggahan" } th { "Keluarga" } th { "Alasan" } th { "Kelurahan" } th { "Diajukan" }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href={ "/review/sanggahan-hasil/" (r.id) } { (r.id) } }
+                            td { (r.family_id) }
+                            td { (reason_label(&r.reason)) }
+                            td { (kelurahan(&r.kelurahan_code)) }
+                            td { (time(r.filed_at, &r.kelurahan_code)) }
+                        }
+                    }
+                }
+            }
         }
-        body.push_str("</tbody></table>");
-    }
+    };
     html(
         StatusCode::OK,
         page(
             "Sanggahan hasil",
             Some((&session.operator, &session.csrf)),
-            &body,
+            body,
         ),
     )
 }
@@ -112,101 +111,94 @@ pub(super) async fn detail_page(
     let full = session.operator.scope.sees_full_numbers();
     let number = |n: &str| {
         if full {
-            esc(n)
+            n.to_owned()
         } else {
-            esc(&crate::registrations::masked(n))
+            crate::registrations::masked(n)
         }
     };
-    let mut out = format!(
-        "<dl><dt>Keluarga</dt><dd>{}</dd><dt>Kelurahan</dt><dd>{}</dd><dt>Alasan</dt><dd>{}</dd>\
-         <dt>Diajukan</dt><dd>{} lewat agen {}</dd><dt>Status</dt><dd>{}</dd></dl>",
-        esc(&row.family_id),
-        kelurahan(&row.kelurahan_code),
-        esc(reason_label(&row.reason)),
-        time(row.filed_at, &row.kelurahan_code),
-        esc(&row.agent_id),
-        esc(&row.status),
-    );
-    if let Some(filed) = &filed {
-        let _ = write!(
-            out,
-            "<div class=\"box\"><h2>Pernyataan</h2><p>{}</p><p>Diajukan oleh anggota dengan NIK {}</p></div>",
-            esc(&filed.objection.statement),
-            number(&filed.objection.objector_nik)
-        );
-    }
-    if let Some(result) = &result {
-        let _ = write!(
-            out,
-            "<div class=\"box\"><h2>Hasil yang disanggah</h2><p class=\"{}\">{}</p><p>Desil: {}</p>\
-             <p>Batas sanggahan: {}</p>",
-            if result.eligible { "ok" } else { "warn" },
-            if result.eligible { "LAYAK" } else { "TIDAK LAYAK" },
-            result.desil.map_or("-".to_owned(), |d| d.to_string()),
-            time(result.objection_deadline, &row.kelurahan_code),
-        );
-        for reason in &result.reasons {
-            let _ = write!(out, "<p>Alasan hasil: {}</p>", esc(reason));
+    let place = &row.kelurahan_code;
+    let out = markup! {
+        dl {
+            dt { "Keluarga" } dd { (row.family_id) }
+            dt { "Kelurahan" } dd { (kelurahan(place)) }
+            dt { "Alasan" } dd { (reason_label(&row.reason)) }
+            dt { "Diajukan" } dd { (time(row.filed_at, place)) " lewat agen " (row.agent_id) }
+            dt { "Status" } dd { (row.status) }
         }
-        out.push_str("</div>");
-    }
-    if let Some(family) = &family {
-        let _ = write!(
-            out,
-            "<div class=\"box\"><h2>Data keluarga (DTSEN versi {})</h2><p>KK {} · RT {:03}/RW {:03} · {}</p>\
-             <table><thead><tr><th>Nama</th><th>NIK</th><th>Hubungan</th><th>Lahir</th></tr></thead><tbody>",
-            family.version,
-            number(&family.kk),
-            family.rt,
-            family.rw,
-            esc(&family.address),
-        );
-        for m in &family.members {
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&m.name),
-                number(&m.nik),
-                esc(m.relation.label()),
-                esc(&m.birth_date.to_string()),
-            );
+        @if let Some(filed) = &filed {
+            div class="box" {
+                h2 { "Pernyataan" }
+                p { (filed.objection.statement) }
+                p { "Diajukan oleh anggota dengan NIK " (number(&filed.objection.objector_nik)) }
+            }
         }
-        out.push_str("</tbody></table></div>");
-    }
-    if let Some(filed) = &filed {
-        out.push_str("<div class=\"box\"><h2>Bukti foto</h2><div class=\"photos\">");
-        for (e, (_, shows)) in filed.evidence.iter().zip(&filed.objection.photos) {
-            let _ = write!(
-                out,
-                "<figure><img src=\"/review/bukti/{sha}\" alt=\"{label}\"><figcaption>{label}, \
-                 diambil {at}</figcaption></figure>",
-                sha = esc(&e.sha256),
-                label = esc(shows.label()),
-                at = time(e.attestation.captured_at, &row.kelurahan_code),
-            );
+        @if let Some(result) = &result {
+            div class="box" {
+                h2 { "Hasil yang disanggah" }
+                p class=(if result.eligible { "ok" } else { "warn" }) {
+                    (if result.eligible { "LAYAK" } else { "TIDAK LAYAK" })
+                }
+                p { "Desil: " (result.desil.map_or("-".to_owned(), |d| d.to_string())) }
+                p { "Batas sanggahan: " (time(result.objection_deadline, place)) }
+                @for reason in &result.reasons {
+                    p { "Alasan hasil: " (reason) }
+                }
+            }
         }
-        out.push_str("</div></div>");
-    }
-    if row.status == objections::RECEIVED {
-        let _ = write!(
-            out,
-            "<form method=\"post\" action=\"/review/sanggahan-hasil/{id}/putusan\" class=\"box\">\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-             <label><input type=\"radio\" name=\"decision\" value=\"dikabulkan\"> Dikabulkan \
-             (keluarga diverifikasi ulang / hasil diperbaiki)</label>\
-             <label><input type=\"radio\" name=\"decision\" value=\"ditolak\"> Ditolak (hasil tetap)</label>\
-             <label>Alasan untuk warga <textarea name=\"reason\" rows=\"3\" maxlength=\"500\" required></textarea></label>\
-             <button>Simpan putusan</button></form>",
-            id = esc(&row.id),
-            csrf = esc(&session.csrf),
-        );
-    }
+        @if let Some(family) = &family {
+            div class="box" {
+                h2 { "Data keluarga (DTSEN versi " (family.version) ")" }
+                p {
+                    "KK " (number(&family.kk)) " · RT " (format!("{:03}", family.rt))
+                    "/RW " (format!("{:03}", family.rw)) " · " (family.address)
+                }
+                table {
+                    thead { tr { th { "Nama" } th { "NIK" } th { "Hubungan" } th { "Lahir" } } }
+                    tbody {
+                        @for m in &family.members {
+                            tr {
+                                td { (m.name) }
+                                td { (number(&m.nik)) }
+                                td { (m.relation.label()) }
+                                td { (m.birth_date.to_string()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(filed) = &filed {
+            div class="box" {
+                h2 { "Bukti foto" }
+                div class="photos" {
+                    @for (e, (_, shows)) in filed.evidence.iter().zip(&filed.objection.photos) {
+                        figure {
+                            img src={ "/review/bukti/" (e.sha256) } alt=(shows.label());
+                            figcaption { (shows.label()) ", diambil " (time(e.attestation.captured_at, place)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if row.status == objections::RECEIVED {
+            form method="post" action={ "/review/sanggahan-hasil/" (row.id) "/putusan" } class="box" {
+                (csrf_field(&session.csrf))
+                label {
+                    input type="radio" name="decision" value="dikabulkan";
+                    " Dikabulkan (keluarga diverifikasi ulang / hasil diperbaiki)"
+                }
+                label { input type="radio" name="decision" value="ditolak"; " Ditolak (hasil tetap)" }
+                label { "Alasan untuk warga " textarea name="reason" rows="3" maxlength="500" required {} }
+                button { "Simpan putusan" }
+            }
+        }
+    };
     html(
         StatusCode::OK,
         page(
             "Sanggahan hasil",
             Some((&session.operator, &session.csrf)),
-            &out,
+            out,
         ),
     )
 }

@@ -1,7 +1,6 @@
 //! The "Kunjungan" pages: verification visits of one family by two agents (a conflict), and the
 //! officer's choice; and checking a receipt a resident shows ("Tanda terima").
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,7 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 
-use super::html::{esc, kelurahan, page, time};
+use maud::html as markup;
+
+use super::html::{csrf_field, kelurahan, page, time};
 use super::{error_page, html, require, require_post, storage_error};
 use crate::visits::{self, ResolveError};
 use crate::AppState;
@@ -39,44 +40,47 @@ pub(super) async fn conflicts_page(State(state): State<AppState>, headers: Heade
             .or_default()
             .push(row);
     }
-    let mut body = String::from(
-        "<p>Keluarga yang dikunjungi dua agen dari data yang sama. Kedua kunjungan disimpan; \
-         pilih yang dipakai dan tulis alasannya. Ponsel kedua agen menerima putusannya.</p>",
-    );
-    if by_family.is_empty() {
-        body.push_str("<p>Tidak ada kunjungan yang berkonflik.</p>");
-    }
-    for (family, rows) in &by_family {
-        let _ = write!(
-            body,
-            "<div class=\"box\"><h2>Keluarga {}</h2><table><thead><tr><th>Kunjungan</th>\
-             <th>Agen</th><th>Hasil</th><th>Waktu</th><th>Kelurahan</th><th>Pilih</th></tr></thead><tbody>",
-            esc(family)
-        );
-        for r in rows {
-            let _ = write!(
-                body,
-                "<tr><td>{id}</td><td>{agent}</td><td>{outcome}</td><td>{at}</td><td>{kel}</td><td>\
-                 <form method=\"post\" action=\"/review/kunjungan/{id}/pilih\">\
-                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-                 <label>Alasan <input type=\"text\" name=\"reason\" required maxlength=\"500\"></label>\
-                 <button>Pakai kunjungan ini</button></form></td></tr>",
-                id = esc(&r.id),
-                agent = esc(&r.agent_id),
-                outcome = esc(outcome_label(&r.outcome)),
-                at = time(r.visited_at, &r.kelurahan_code),
-                kel = kelurahan(&r.kelurahan_code),
-                csrf = esc(&session.csrf),
-            );
+    let body = markup! {
+        p { "Keluarga yang dikunjungi dua agen dari data yang sama. Kedua kunjungan disimpan; \
+             pilih yang dipakai dan tulis alasannya. Ponsel kedua agen menerima putusannya." }
+        @if by_family.is_empty() {
+            p { "Tidak ada kunjungan yang berkonflik." }
         }
-        body.push_str("</tbody></table></div>");
-    }
+        @for (family, rows) in &by_family {
+            div class="box" {
+                h2 { "Keluarga " (family) }
+                table {
+                    thead { tr {
+                        th { "Kunjungan" } th { "Agen" } th { "Hasil" } th { "Waktu" } th { "Kelurahan" } th { "Pilih" }
+                    } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                td { (r.id) }
+                                td { (r.agent_id) }
+                                td { (outcome_label(&r.outcome)) }
+                                td { (time(r.visited_at, &r.kelurahan_code)) }
+                                td { (kelurahan(&r.kelurahan_code)) }
+                                td {
+                                    form method="post" action={ "/review/kunjungan/" (r.id) "/pilih" } {
+                                        (csrf_field(&session.csrf))
+                                        label { "Alasan " input type="text" name="reason" required maxlength="500"; }
+                                        button { "Pakai kunjungan ini" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
     html(
         StatusCode::OK,
         page(
             "Kunjungan berkonflik",
             Some((&session.operator, &session.csrf)),
-            &body,
+            body,
         ),
     )
 }
@@ -145,56 +149,68 @@ pub(super) async fn receipt_page(
         Err(r) => return *r,
     };
     let shown = query.kode.unwrap_or_default();
-    let mut body = format!(
-        "<p>Periksa tanda terima yang ditunjukkan warga: ketik kodenya (10 huruf/angka) atau \
-         tempel isi QR-nya.</p><form method=\"get\" action=\"/review/tanda-terima\">\
-         <label>Kode atau isi QR <input type=\"text\" name=\"kode\" value=\"{}\" maxlength=\"400\"></label>\
-         <button>Periksa</button></form>",
-        esc(&shown)
-    );
-    if !shown.trim().is_empty() {
+    let form = markup! {
+        p { "Periksa tanda terima yang ditunjukkan warga: ketik kodenya (10 huruf/angka) atau \
+             tempel isi QR-nya." }
+        form method="get" action="/review/tanda-terima" {
+            label { "Kode atau isi QR " input type="text" name="kode" value=(shown) maxlength="400"; }
+            button { "Periksa" }
+        }
+    };
+    let checked = if shown.trim().is_empty() {
+        None
+    } else {
         let checker = state.clone();
         let checked =
             tokio::task::spawn_blocking(move || crate::receipts::check(&checker, &shown)).await;
         let Ok(checked) = checked else {
             return storage_error();
         };
-        match checked {
-            Ok(found) => {
-                body.push_str("<div class=\"box\"><p class=\"ok\">Tanda terima SAH.</p><table><thead><tr>\
-                    <th>Kode</th><th>Jenis</th><th>Data</th><th>Ponsel</th><th>Waktu</th><th>Status</th></tr></thead><tbody>");
-                for c in found {
-                    let kind = match c.record_kind.as_str() {
-                        perlinsos_protocol::outbox_kind::VISIT_RECORDED => "Kunjungan verifikasi",
-                        perlinsos_protocol::outbox_kind::OBJECTION_FILED => "Sanggahan hasil",
-                        perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED => {
-                            "Pendaftaran rumah tangga"
+        Some(checked)
+    };
+    let body = markup! {
+        (form)
+        @match &checked {
+            Some(Ok(found)) => div class="box" {
+                p class="ok" { "Tanda terima SAH." }
+                table {
+                    thead { tr {
+                        th { "Kode" } th { "Jenis" } th { "Data" } th { "Ponsel" } th { "Waktu" } th { "Status" }
+                    } }
+                    tbody {
+                        @for c in found {
+                            tr {
+                                td { (c.code) }
+                                td { (receipt_kind(&c.record_kind)) }
+                                td { (c.record_id) }
+                                td { (c.device_id) }
+                                td { (time(c.at, "")) }
+                                td { (c.status.as_deref().unwrap_or("-")) }
+                            }
                         }
-                        _ => "Data",
-                    };
-                    let _ = write!(
-                        body,
-                        "<tr><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        esc(&c.code),
-                        esc(&c.record_id),
-                        esc(&c.device_id),
-                        time(c.at, ""),
-                        esc(c.status.as_deref().unwrap_or("-")),
-                    );
+                    }
                 }
-                body.push_str("</tbody></table></div>");
-            }
-            Err(e) => {
-                let _ = write!(body, "<div class=\"error\">{}</div>", esc(e.message()));
-            }
+            },
+            Some(Err(e)) => div class="error" { (e.message()) },
+            None => {},
         }
-    }
+    };
     html(
         StatusCode::OK,
         page(
             "Tanda terima",
             Some((&session.operator, &session.csrf)),
-            &body,
+            body,
         ),
     )
+}
+
+fn receipt_kind(record_kind: &str) -> &'static str {
+    use perlinsos_protocol::outbox_kind;
+    match record_kind {
+        outbox_kind::VISIT_RECORDED => "Kunjungan verifikasi",
+        outbox_kind::OBJECTION_FILED => "Sanggahan hasil",
+        outbox_kind::HOUSEHOLD_REGISTERED => "Pendaftaran rumah tangga",
+        _ => "Data",
+    }
 }
