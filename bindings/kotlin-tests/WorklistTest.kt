@@ -18,7 +18,9 @@ import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.ObjectionFormView
 import uniffi.perlinsos_ffi.ObjectionPhotoView
 import uniffi.perlinsos_ffi.Phone
+import uniffi.perlinsos_ffi.PmtAnswer
 import uniffi.perlinsos_ffi.WorklistFilter
+import uniffi.perlinsos_ffi.pmtQuestions
 import uniffi.perlinsos_ffi.testSampleExtract
 import uniffi.perlinsos_ffi.visitChoices
 
@@ -38,7 +40,9 @@ class WorklistTest {
     @Test
     fun anAgentWorksThroughTheWorklistCycle() = runBlocking {
         val extract = testSampleExtract(71uL, 12u, kelurahan)
+        assertTrue(extract.lines().first().contains(",pmt_lantai,"), "the extract carries the last answers")
         assertTrue(server.operator("import-families", file(extract)).startsWith("imported 12 families"))
+        server.operator("publish-model", "core/models/ilustratif-kota-mataram.json")
         val url = server.serve()
         val phone = Phone.open(Files.createTempDirectory("perlinsos-worklist").toString(), "ks".toByteArray())
         var session = phone.enrollAgent("agen-01", "482913", ByteArray(32) { 7 })
@@ -71,6 +75,27 @@ class WorklistTest {
         assertEquals("DRAFT_STALE", stale.code)
         assertEquals(revision, phone.visitDrafts(session).single().revision)
         phone.testAnswerFound(session, draft.id)
+        // The questionnaire opens with the answers DTSEN holds for the family; the agent
+        // corrects one with the resident and the preview comes from the members as found.
+        val model = phone.pmtModelFor(kelurahan)
+        assertEquals("ilustratif-kota-mataram", model.id)
+        val opened = phone.visitPmtPrefill(session, draft.id, model.id)
+        assertTrue(opened.containsKey("lantai") && opened.containsKey("kulkas"), "$opened")
+        assertTrue(!opened.containsKey("jumlah_anggota"), "derived answers are the core's")
+        val answers = opened.toMutableMap()
+        answers["kulkas"] = PmtAnswer.YesNo(true)
+        for (q in pmtQuestions(model.json).filter { !it.derived && it.id !in answers }) {
+            answers[q.id] = when (q.kind) {
+                "choice" -> PmtAnswer.Choice(q.options.first().id)
+                "yes_no" -> PmtAnswer.YesNo(false)
+                else -> PmtAnswer.Number(q.min ?: 0.0)
+            }
+        }
+        val preview = phone.visitSetPmt(session, draft.id, model.id, answers)
+        assertTrue(preview.desil!!.toInt() in 1..10)
+        assertEquals(answers.toMap(), phone.visitPmtPrefill(session, draft.id, model.id))
+        val noModel = assertFailsWith<ApiException.Invalid> { phone.pmtModelFor("52.03.01.2001") }
+        assertEquals("PMT_NO_ACTIVE_MODEL", noModel.code)
         assertTrue(phone.visitCheck(session, draft.id).isEmpty())
         val receipt = phone.visitSubmit(session, draft.id)
         assertTrue(Regex("[0-9A-Z]{5}-[0-9A-Z]{5}").matches(receipt.code), receipt.code)
