@@ -8,8 +8,9 @@ use ring::digest::{digest, SHA256};
 use ring::signature::KeyPair;
 
 use crate::auth::{hex, unhex};
-use crate::db;
+use crate::db::{self, DbResult, Tx};
 use crate::error::ApiError;
+use crate::keys::ServerKeys;
 use crate::AppState;
 
 pub fn code_hash(code: &str) -> Vec<u8> {
@@ -92,6 +93,7 @@ pub async fn enroll(
                         db::int(now),
                     ],
                 )?;
+                add_scope_rows(tx, &device_id, &scope)?;
                 tx.execute(
                     "UPDATE enroll_codes SET used_by = ?2 WHERE code_hash = ?1",
                     &[db::blob(hash.clone()), db::text(device_id.as_str())],
@@ -112,4 +114,26 @@ pub async fn enroll(
         district_public_key: hex(state.district_key.public_key().as_ref()),
         server_time: now,
     }))
+}
+
+/// One `device_scope` row per kelurahan of a device's scope (its JSON list as stored).
+fn add_scope_rows(tx: &mut dyn Tx, device_id: &str, scope_json: &str) -> DbResult<()> {
+    let scope: Vec<String> = serde_json::from_str(scope_json).unwrap_or_default();
+    for kelurahan in scope {
+        tx.execute(
+            "INSERT INTO device_scope (kelurahan_code, device_id) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
+            &[db::text(kelurahan.as_str()), db::text(device_id)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Migration 0010's backfill: the scope rows of every device enrolled before it.
+pub fn scope_rows_of_enrolled(tx: &mut dyn Tx, _keys: &ServerKeys) -> DbResult<()> {
+    for row in tx.query("SELECT device_id, scope FROM devices", &[])? {
+        let device_id = row[0].text().unwrap_or_default();
+        add_scope_rows(tx, &device_id, &row[1].text().unwrap_or_default())?;
+    }
+    Ok(())
 }

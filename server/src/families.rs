@@ -563,19 +563,14 @@ pub fn place_summary(tx: &mut dyn Tx, kelurahan_code: &str) -> DbResult<PlaceSum
 /// The agents with a phone enrolled (not revoked) for `kelurahan_code`: only they can receive
 /// its worklist.
 pub fn agents_enrolled_for(tx: &mut dyn Tx, kelurahan_code: &str) -> DbResult<Vec<String>> {
-    let mut agents: Vec<String> = tx
+    Ok(tx
         .query(
-            "SELECT agent_id, scope FROM devices WHERE revoked_at IS NULL",
-            &[],
+            "SELECT DISTINCT d.agent_id FROM device_scope s
+             JOIN devices d ON d.device_id = s.device_id
+             WHERE s.kelurahan_code = ?1 AND d.revoked_at IS NULL ORDER BY d.agent_id",
+            &[db::text(kelurahan_code)],
         )?
         .iter()
-        .filter(|r| {
-            serde_json::from_str::<Vec<String>>(&r[1].text().unwrap_or_default())
-                .is_ok_and(|scope| scope.iter().any(|k| k == kelurahan_code))
-        })
         .filter_map(|r| r[0].text())
-        .collect();
-    agents.sort();
-    agents.dedup();
-    Ok(agents)
+        .collect())
 }

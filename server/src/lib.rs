@@ -18,6 +18,7 @@ pub mod objections;
 pub mod opened;
 pub mod operator;
 pub mod outbox;
+pub mod photo_bands;
 pub mod private_file;
 pub mod receipts;
 pub mod record_keys;

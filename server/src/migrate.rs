@@ -88,6 +88,20 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0010_second_factor.sql"),
         backfill: None,
     },
+    Migration {
+        version: 11,
+        name: "photo_bands",
+        sqlite: include_str!("../migrations/sqlite/0011_photo_bands.sql"),
+        postgres: include_str!("../migrations/postgres/0011_photo_bands.sql"),
+        backfill: None,
+    },
+    Migration {
+        version: 12,
+        name: "device_scope",
+        sqlite: include_str!("../migrations/sqlite/0012_device_scope.sql"),
+        postgres: include_str!("../migrations/postgres/0012_device_scope.sql"),
+        backfill: Some(crate::enroll::scope_rows_of_enrolled),
+    },
 ];
 
 pub fn latest() -> i64 {

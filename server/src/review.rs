@@ -296,12 +296,19 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
                 crate::stored::open_text(&state.keys, &context, r[0].text(), r[1].blob())
             })
             .and_then(|text| serde_json::from_str(&text).ok());
-        // The near-duplicate search compares with every indexed photo (a Hamming distance has
-        // no B-tree index); the table holds one small row per photo.
-        let index = tx.query(
-            "SELECT sha256, record_kind, record_id, device_id, phash FROM evidence_index",
-            &[],
+        // This record's photos, then every photo that may be a near duplicate of one of them
+        // (through the band indexes); `photo` keeps those within the distance.
+        let mut index = tx.query(
+            &format!("SELECT {INDEX_COLUMNS} FROM evidence_index WHERE record_id = ?1"),
+            &[db::text(id)],
         )?;
+        let own: Vec<u64> = index.iter().map(|r| r[4].int() as u64).collect();
+        if let Some(condition) = crate::photo_bands::candidates_condition(&own) {
+            index.extend(tx.query(
+                &format!("SELECT {INDEX_COLUMNS} FROM evidence_index WHERE {condition}"),
+                &[],
+            )?);
+        }
         Ok(Some((
             body,
             device,
@@ -339,6 +346,8 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
         decided_by: decision.as_ref().and_then(|r| r[2].text()),
     }))
 }
+
+const INDEX_COLUMNS: &str = "sha256, record_kind, record_id, device_id, phash";
 
 /// Checks the photo on disk against its attestation now (not only at upload), and searches
 /// every other record's photos with the server's own hash of this one.
@@ -544,15 +553,21 @@ pub fn index_photo(
     device_id: &str,
     phash: u64,
 ) -> Result<(), DbError> {
+    let [band0, band1, band2, band3] = crate::photo_bands::bands(phash);
     tx.execute(
-        "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+        "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash,
+                                     band0, band1, band2, band3)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         &[
             db::text(name.as_str()),
             db::text(record_kind),
             db::text(record_id),
             db::text(device_id),
             db::int(phash as i64),
+            db::int(band0),
+            db::int(band1),
+            db::int(band2),
+            db::int(band3),
         ],
     )?;
     Ok(())

@@ -231,6 +231,91 @@ fn a_version_1_database_with_records_is_upgraded_and_its_typed_rows_derived() {
 }
 
 #[test]
+fn a_version_10_photo_index_gets_the_bands_its_near_duplicate_search_reads() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run_to(&b.db, &keys, 10, 1).unwrap();
+        // One hash with the top bit set: stored as a negative integer.
+        let hashes = [0x8123_4567_89ab_cdefu64, 0x0000_0000_0000_ffff];
+        b.db.write(|tx| {
+            for (i, hash) in hashes.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO evidence_index (sha256, record_kind, record_id, device_id, phash)
+                     VALUES (?1, 'sanggahan', ?2, 'hp-1', ?3)",
+                    &[
+                        db::text(format!("{i:064}").as_str()),
+                        db::text(format!("s-{i}").as_str()),
+                        db::int(*hash as i64),
+                    ],
+                )?;
+            }
+            Ok::<_, db::DbError>(())
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        for (i, hash) in hashes.iter().enumerate() {
+            let row = b
+                .db
+                .read(|tx| {
+                    tx.query_one(
+                        "SELECT band0, band1, band2, band3 FROM evidence_index WHERE record_id = ?1",
+                        &[db::text(format!("s-{i}").as_str())],
+                    )
+                })
+                .unwrap()
+                .unwrap();
+            let got: Vec<i64> = (0..4).map(|c| row[c].int()).collect();
+            assert_eq!(
+                got,
+                perlinsos_server::photo_bands::bands(*hash).to_vec(),
+                "{}",
+                b.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_version_11_devices_scope_becomes_indexed_rows() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run_to(&b.db, &keys, 11, 1).unwrap();
+        b.db.write(|tx| {
+            for (device, agent, scope) in [
+                ("hp-1", "agen-01", r#"["52.71.01.1004","52.71.03.1005"]"#),
+                ("hp-2", "agen-02", r#"["52.71.01.1004"]"#),
+            ] {
+                tx.execute(
+                    "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at)
+                     VALUES (?1, ?2, ?3, ?4, 1)",
+                    &[
+                        db::text(device),
+                        db::blob(vec![1; 32]),
+                        db::text(agent),
+                        db::text(scope),
+                    ],
+                )?;
+            }
+            Ok::<_, db::DbError>(())
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        let agents = |kelurahan: &str| {
+            b.db.read(|tx| perlinsos_server::families::agents_enrolled_for(tx, kelurahan))
+                .unwrap()
+        };
+        assert_eq!(
+            agents("52.71.01.1004"),
+            vec!["agen-01", "agen-02"],
+            "{}",
+            b.name
+        );
+        assert_eq!(agents("52.71.03.1005"), vec!["agen-01"], "{}", b.name);
+        assert!(agents("52.03.01.2001").is_empty());
+    }
+}
+
+#[test]
 fn a_database_made_before_migrations_is_adopted() {
     for b in backends() {
         let schema = if b.name == "postgres" {

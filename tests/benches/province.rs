@@ -6,7 +6,8 @@
 //! worklist changes come from importing and assigning DTSEN families of ten kelurahan. Then,
 //! 200 times each with different arguments, the server's own functions behind the pages:
 //! the sanggahan list (all, by status, by kelurahan, a peninjau's kecamatan), a sanggahan's
-//! detail, a NIK search, a change-feed page for a one-kelurahan phone, and the expiry sweep as
+//! detail (with the near-duplicate look-up of its two photos among 200,000 indexed), a NIK
+//! search, a change-feed page for a one-kelurahan phone, and the expiry sweep as
 //! the server runs it (every ten minutes of the district's clock). Floor: p99 <= 100 ms each.
 //!
 //! The households are copies of 200 households registered on a real phone store, each copy
@@ -31,6 +32,7 @@ use perlinsos_protocol::record::{HouseholdRegistered, Record, SanggahanFiled};
 use perlinsos_rules::registration::RegisteredHousehold;
 use perlinsos_rules::sanggahan::lifecycle::Status;
 use perlinsos_rules::sanggahan::{Reason, Reporter};
+use perlinsos_server::blobs::BlobName;
 use perlinsos_server::console::accounts::Scope;
 use perlinsos_server::db::{self, Db};
 use perlinsos_server::families::{self, Selection};
@@ -282,6 +284,16 @@ fn fill_sanggahan(
     let mut ids = Vec::with_capacity(count);
     for start in (0..count).step_by(BATCH) {
         let end = (start + BATCH).min(count);
+        // Two house photos each, indexed as the server indexes an accepted record's photos
+        // (their perceptual hashes drawn at random), for the detail's near-duplicate look-up.
+        let photos: Vec<[(String, u64); 2]> = (start..end)
+            .map(|_| {
+                std::array::from_fn(|_| {
+                    let name = (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect();
+                    (name, rng.next_u64())
+                })
+            })
+            .collect();
         let filings: Vec<(SanggahanFiled, String)> = (start..end)
             .map(|i| {
                 let of = rng.below(households as u64) as usize;
@@ -352,6 +364,10 @@ fn fill_sanggahan(
                         Status::Diterima,
                         f.filed_at,
                     )?;
+                    for (name, hash) in &photos[k] {
+                        let name = BlobName::parse(name).expect("a sha256 name");
+                        review::index_photo(tx, &name, "sanggahan", &f.id, &device, *hash)?;
+                    }
                     db::add_status_change(
                         tx,
                         &state.keys,
