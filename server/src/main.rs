@@ -155,7 +155,7 @@ enum Command {
         url: String,
         /// Pin this certificate (PEM; the first one in the file): the phone then trusts only
         /// it for --url, instead of the certificates public CAs sign. For a self-signed
-        /// certificate; a new certificate needs new enrollment codes.
+        /// certificate; phones enrolled with it cannot follow a new one yet, so make it last.
         #[arg(long)]
         pin_cert: Option<PathBuf>,
     },

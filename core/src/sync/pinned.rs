@@ -120,7 +120,7 @@ mod tests {
             .is_ok());
         assert!(!verifier.take_refused());
         assert!(verifier
-            .verify_server_cert(&other, &[pinned.clone()], &name, &[], now)
+            .verify_server_cert(&other, std::slice::from_ref(&pinned), &name, &[], now)
             .is_err());
         assert!(verifier.take_refused());
         assert!(!verifier.take_refused(), "reported once");
