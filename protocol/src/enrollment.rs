@@ -4,13 +4,24 @@
 //! that address from then on and refuses a district key with another fingerprint, so whoever
 //! answers first on a hostile network cannot become the phone's "district".
 //!
+//! A district whose server has a certificate no public CA signed (self-signed, on its own
+//! network) pins it in the ticket: the phone then trusts that one certificate for the address,
+//! and no other, not even one a public CA signed; without a pin the platform's roots decide.
+//!
 //! Payload (one line, what the QR code holds):
-//! `perlinsos-enroll:1:<code>:<sha256 of the district key, 64 hex>:<server URL>`.
+//! `perlinsos-enroll:1:<code>:<sha256 of the district key, 64 hex>:<server URL>`, or with a
+//! pinned certificate
+//! `perlinsos-enroll:2:<code>:<district key sha256>:<server certificate sha256>:<server URL>`.
+//! The certificate's fingerprint is SHA-256 over its DER encoding (what `openssl x509 -noout
+//! -fingerprint -sha256` prints): the phone needs no certificate parser to check it. A phone
+//! that knows only version 1 refuses a version 2 ticket rather than ignore its pin.
 
 use crate::seal::PUBLIC_KEY_LEN;
 
 pub const PREFIX: &str = "perlinsos-enroll";
 pub const VERSION: &str = "1";
+/// The version whose tickets carry a pinned server certificate.
+pub const VERSION_PINNED: &str = "2";
 /// Longest payload accepted (a QR code of this size is still easy to scan).
 pub const MAX_PAYLOAD: usize = 512;
 
@@ -20,6 +31,9 @@ pub struct Ticket {
     /// SHA-256 of the district's Ed25519 public key, lowercase hex.
     pub district_key_sha256: String,
     pub server_url: String,
+    /// SHA-256 of the server's end-entity certificate (DER), lowercase hex, when the district
+    /// pins it; only with an https address.
+    pub server_cert_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,46 +50,70 @@ impl Ticket {
             code: code.to_owned(),
             district_key_sha256: fingerprint(district_public_key),
             server_url: server_url.trim_end_matches('/').to_owned(),
+            server_cert_sha256: None,
         }
     }
 
-    pub fn payload(&self) -> String {
-        format!(
-            "{PREFIX}:{VERSION}:{}:{}:{}",
-            self.code, self.district_key_sha256, self.server_url
-        )
+    /// The same ticket with the server's certificate (DER) pinned.
+    pub fn pinning(mut self, server_certificate_der: &[u8]) -> Ticket {
+        self.server_cert_sha256 = Some(fingerprint(server_certificate_der));
+        self
     }
 
-    /// Reads a payload; the address must pass [`check_url`].
+    pub fn payload(&self) -> String {
+        match &self.server_cert_sha256 {
+            None => format!(
+                "{PREFIX}:{VERSION}:{}:{}:{}",
+                self.code, self.district_key_sha256, self.server_url
+            ),
+            Some(pin) => format!(
+                "{PREFIX}:{VERSION_PINNED}:{}:{}:{pin}:{}",
+                self.code, self.district_key_sha256, self.server_url
+            ),
+        }
+    }
+
+    /// Reads a payload; the address must pass [`check_url`], and a pinned ticket must name an
+    /// https address.
     pub fn parse(payload: &str) -> Result<Ticket, TicketError> {
         let payload = payload.trim();
         if payload.len() > MAX_PAYLOAD {
             return Err(TicketError::Malformed);
         }
-        let mut parts = payload.splitn(5, ':');
-        let (Some(PREFIX), Some(VERSION), Some(code), Some(key), Some(url)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let mut head = payload.splitn(3, ':');
+        let (Some(PREFIX), Some(version), Some(rest)) = (head.next(), head.next(), head.next())
+        else {
             return Err(TicketError::Malformed);
         };
+        let fields = match version {
+            VERSION => 3,
+            VERSION_PINNED => 4,
+            _ => return Err(TicketError::Malformed),
+        };
+        // The address comes last: it holds colons of its own.
+        let parts: Vec<&str> = rest.splitn(fields, ':').collect();
+        let [code, key, .., url] = parts.as_slice() else {
+            return Err(TicketError::Malformed);
+        };
+        if parts.len() != fields {
+            return Err(TicketError::Malformed);
+        }
+        let pin = if fields == 4 { Some(parts[2]) } else { None };
         let code_ok = (4..=32).contains(&code.len())
             && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        let key_ok = key.len() == 64
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !code_ok || !key_ok {
+        if !code_ok || !is_sha256_hex(key) || !pin.is_none_or(is_sha256_hex) {
             return Err(TicketError::Malformed);
         }
         check_url(url)?;
+        if pin.is_some() && !url.starts_with("https://") {
+            // A pin for plain http protects nothing: the operator meant another address.
+            return Err(TicketError::Malformed);
+        }
         Ok(Ticket {
-            code: code.to_owned(),
-            district_key_sha256: key.to_owned(),
+            code: (*code).to_owned(),
+            district_key_sha256: (*key).to_owned(),
             server_url: url.trim_end_matches('/').to_owned(),
+            server_cert_sha256: pin.map(str::to_owned),
         })
     }
 
@@ -87,18 +125,34 @@ impl Ticket {
 
     /// The fingerprint in groups of four, as printed beside the QR code for a person to compare.
     pub fn fingerprint_groups(&self) -> String {
-        self.district_key_sha256
-            .as_bytes()
-            .chunks(4)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        groups(&self.district_key_sha256)
+    }
+
+    /// The pinned certificate's fingerprint in groups of four, when there is one.
+    pub fn certificate_groups(&self) -> Option<String> {
+        self.server_cert_sha256.as_deref().map(groups)
     }
 }
 
-/// SHA-256 of a key, lowercase hex.
-pub fn fingerprint(public_key: &[u8]) -> String {
-    perlinsos_rules::hex::encode(ring::digest::digest(&ring::digest::SHA256, public_key).as_ref())
+fn groups(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// 64 lowercase hex digits.
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// SHA-256 of a key or a certificate's DER, lowercase hex.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    perlinsos_rules::hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
 /// A server address the phone may talk to: `https://host[:port][/path]`, or `http://` to a
@@ -170,6 +224,7 @@ mod tests {
                 })
                 .collect();
             let _ = Ticket::parse(&format!("perlinsos-enroll:1:{text}"));
+            let _ = Ticket::parse(&format!("perlinsos-enroll:2:{text}"));
             let _ = Ticket::parse(&text);
             let _ = check_url(&text);
         }
@@ -242,6 +297,55 @@ mod tests {
             good.clone() + &"x".repeat(MAX_PAYLOAD),
         ] {
             assert!(Ticket::parse(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_pinned_ticket_round_trips_and_an_unpinned_one_stays_version_1() {
+        let plain = Ticket::new("ABCD-EFGH", &[1; 32], "https://d.example:8443/p");
+        assert!(plain.payload().starts_with("perlinsos-enroll:1:"));
+        assert_eq!(plain.certificate_groups(), None);
+        let pinned = plain.clone().pinning(b"certificate der");
+        let payload = pinned.payload();
+        assert!(
+            payload.starts_with("perlinsos-enroll:2:ABCD-EFGH:"),
+            "{payload}"
+        );
+        let parsed = Ticket::parse(&payload).unwrap();
+        assert_eq!(parsed, pinned);
+        assert_eq!(
+            parsed.server_cert_sha256.as_deref(),
+            Some(fingerprint(b"certificate der").as_str())
+        );
+        assert_eq!(parsed.server_url, "https://d.example:8443/p");
+        assert_eq!(parsed.certificate_groups().unwrap().split(' ').count(), 16);
+    }
+
+    #[test]
+    fn malformed_pins_are_refused() {
+        let key = "0".repeat(64);
+        let pin = "ab".repeat(32);
+        let good = format!("perlinsos-enroll:2:ABCD-EFGH:{key}:{pin}:https://d.example");
+        assert!(Ticket::parse(&good).is_ok());
+        for bad_pin in [
+            String::new(),
+            "ab".repeat(31) + "a",
+            "AB".repeat(32),
+            "gh".repeat(32),
+            "ab".repeat(33),
+        ] {
+            let bad = format!("perlinsos-enroll:2:ABCD-EFGH:{key}:{bad_pin}:https://d.example");
+            assert_eq!(Ticket::parse(&bad), Err(TicketError::Malformed), "{bad}");
+        }
+        for bad in [
+            // No pin where version 2 needs one; a pin in a version 1 ticket.
+            format!("perlinsos-enroll:2:ABCD-EFGH:{key}:https://d.example"),
+            format!("perlinsos-enroll:1:ABCD-EFGH:{key}:{pin}:https://d.example"),
+            // A pin for plain http, even to loopback.
+            format!("perlinsos-enroll:2:ABCD-EFGH:{key}:{pin}:http://127.0.0.1:8080"),
+            format!("perlinsos-enroll:3:ABCD-EFGH:{key}:{pin}:https://d.example"),
+        ] {
+            assert_eq!(Ticket::parse(&bad), Err(TicketError::Malformed), "{bad}");
         }
     }
 }

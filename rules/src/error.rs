@@ -127,6 +127,7 @@ pub enum ErrorCode {
     ObjectionWindowClosed,
     ObjectionNotFound,
     ObjectionAlreadyOpen,
+    ServerCertMismatch,
 }
 
 impl ErrorCode {
@@ -253,6 +254,7 @@ impl ErrorCode {
             ObjectionWindowClosed => "OBJECTION_WINDOW_CLOSED",
             ObjectionNotFound => "OBJECTION_NOT_FOUND",
             ObjectionAlreadyOpen => "OBJECTION_ALREADY_OPEN",
+            ServerCertMismatch => "SERVER_CERT_MISMATCH",
         }
     }
 
@@ -390,6 +392,7 @@ impl ErrorCode {
             ObjectionWindowClosed => "Masa sanggahan untuk hasil ini sudah berakhir (atau belum dibuka).",
             ObjectionNotFound => "Sanggahan hasil ini tidak ditemukan.",
             ObjectionAlreadyOpen => "Keluarga ini sudah punya sanggahan hasil yang sedang diperiksa; tunggu putusannya.",
+            ServerCertMismatch => "Sertifikat server tidak sama dengan yang didaftarkan dinas; jaringan ini mungkin disadap. Data tetap aman di ponsel: coba jaringan lain atau hubungi operator dinas.",
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod results;
 pub mod review;
 pub mod staff_audit;
 pub mod stored;
+pub mod tls;
 pub mod visits;
 
 use std::path::{Path, PathBuf};
@@ -341,6 +342,26 @@ impl Default for Timeouts {
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    serve_with(listener, state, None).await
+}
+
+/// Serves HTTPS with `tls` (see [`tls::acceptor`]): what [`serve`] serves, encrypted.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: tokio_rustls::TlsAcceptor,
+) -> std::io::Result<()> {
+    let mut state = state;
+    // Every connection is TLS: the console's cookies never travel in clear.
+    state.secure_cookies = true;
+    serve_with(listener, state, Some(tls)).await
+}
+
+async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> std::io::Result<()> {
     let sweeper = state.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
@@ -391,6 +412,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
                 },
             )
             .service(app.clone());
+        let tls = tls.clone();
         tokio::spawn(async move {
             let mut builder =
                 hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
@@ -398,10 +420,28 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
                 .http1()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(timeouts.header_read);
-            let io = hyper_util::rt::TokioIo::new(stream);
             let service = hyper_util::service::TowerToHyperService::new(service);
-            // A connection that ends badly (cut, timed out) concerns only itself.
-            let _ = builder.serve_connection(io, service).await;
+            // A connection that ends badly (cut, timed out, a failed handshake) concerns only
+            // itself.
+            match tls {
+                None => {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let _ = builder.serve_connection(io, service).await;
+                }
+                Some(tls) => {
+                    // The handshake gets the headers' time limit: a client that opens a
+                    // connection and stalls holds nothing for long.
+                    let handshake = tokio::time::timeout(timeouts.header_read, tls.accept(stream));
+                    match handshake.await {
+                        Ok(Ok(stream)) => {
+                            let io = hyper_util::rt::TokioIo::new(stream);
+                            let _ = builder.serve_connection(io, service).await;
+                        }
+                        // Scanners and phones behind a hostile hop: common, and says little.
+                        _ => tracing::debug!(event = "tls_handshake_failed", %peer),
+                    }
+                }
+            }
         });
     }
 }

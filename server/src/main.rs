@@ -107,6 +107,14 @@ enum Command {
         /// would share one address.
         #[arg(long = "trusted-proxy")]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Serve HTTPS with this certificate chain (PEM, the server's own certificate first).
+        /// Without it the server speaks plain HTTP: to loopback (tests, the demo) or behind a
+        /// reverse proxy that terminates TLS.
+        #[arg(long, env = "PERLINSOS_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+        #[arg(long, env = "PERLINSOS_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Console accounts.
     User {
@@ -145,6 +153,11 @@ enum Command {
         /// The server's address as phones reach it (https://...; http:// only to loopback).
         #[arg(long)]
         url: String,
+        /// Pin this certificate (PEM; the first one in the file): the phone then trusts only
+        /// it for --url, instead of the certificates public CAs sign. For a self-signed
+        /// certificate; phones enrolled with it cannot follow a new one yet, so make it last.
+        #[arg(long)]
+        pin_cert: Option<PathBuf>,
     },
     /// Revokes a device (a lost or stolen phone): its requests are refused from now on and it
     /// locks at its next contact; what it still pushes is kept for officers. Audited.
@@ -252,7 +265,14 @@ fn run(cli: Cli) -> Result<(), String> {
             listen,
             secure_cookies,
             trusted_proxies,
+            tls_cert,
+            tls_key,
         } => {
+            // Read before anything listens: a wrong file stops the start, not the first phone.
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(perlinsos_server::tls::acceptor(cert, key)?),
+                _ => None,
+            };
             let mut state = state;
             state.secure_cookies = secure_cookies;
             state.trusted_proxies = trusted_proxies;
@@ -271,11 +291,14 @@ fn run(cli: Cli) -> Result<(), String> {
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 let addr = listener.local_addr().map_err(|e| e.to_string())?;
-                tracing::info!(event = "listening", %addr);
+                let tls_on = tls.is_some();
+                tracing::info!(event = "listening", %addr, tls = tls_on);
                 println!("listening on {addr}");
-                perlinsos_server::serve(listener, state)
-                    .await
-                    .map_err(|e| e.to_string())
+                match tls {
+                    Some(tls) => perlinsos_server::serve_tls(listener, state, tls).await,
+                    None => perlinsos_server::serve(listener, state).await,
+                }
+                .map_err(|e| e.to_string())
             })
         }
         Command::EnrollCode {
@@ -283,15 +306,24 @@ fn run(cli: Cli) -> Result<(), String> {
             scope,
             hours,
             url,
+            pin_cert,
         } => {
             let ttl = hours
                 .checked_mul(3_600_000)
                 .filter(|t| *t > 0)
                 .ok_or("--hours must be a positive number of hours")?;
-            let ticket = operator::enroll_ticket(&state, &agent, &scope, ttl, &url)?;
+            let pinned = pin_cert
+                .as_deref()
+                .map(perlinsos_server::tls::end_entity)
+                .transpose()?;
+            let ticket =
+                operator::enroll_ticket(&state, &agent, &scope, ttl, &url, pinned.as_deref())?;
             println!("Kode pendaftaran : {} (berlaku {hours} jam)", ticket.code);
             println!("Server           : {}", ticket.server_url);
             println!("Sidik kunci dinas: {}", ticket.fingerprint_groups());
+            if let Some(groups) = ticket.certificate_groups() {
+                println!("Sidik sertifikat : {groups}");
+            }
             println!("QR               : {}", ticket.payload());
             Ok(())
         }

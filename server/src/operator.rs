@@ -140,6 +140,7 @@ pub fn enroll_ticket(
     scope: &[String],
     ttl_ms: i64,
     public_url: &str,
+    pinned_certificate_der: Option<&[u8]>,
 ) -> OpResult<perlinsos_protocol::enrollment::Ticket> {
     use perlinsos_protocol::enrollment::{check_url, Ticket, TicketError};
     use ring::signature::KeyPair;
@@ -152,12 +153,15 @@ pub fn enroll_ticket(
             return Err("the server address is not a valid https:// URL".into())
         }
     }
+    if pinned_certificate_der.is_some() && !public_url.starts_with("https://") {
+        return Err("a pinned certificate needs an https:// server address".into());
+    }
     let code = enroll_code(state, agent_id, scope, ttl_ms)?;
-    Ok(Ticket::new(
-        &code,
-        state.district_key.public_key().as_ref(),
-        public_url,
-    ))
+    let ticket = Ticket::new(&code, state.district_key.public_key().as_ref(), public_url);
+    Ok(match pinned_certificate_der {
+        Some(der) => ticket.pinning(der),
+        None => ticket,
+    })
 }
 
 /// Signs a model with the district key and publishes it to every device.

@@ -39,6 +39,44 @@ impl Server {
 
     /// A server whose state `configure` adjusts before it serves (serve's options).
     pub async fn start_with(configure: impl FnOnce(&mut perlinsos_server::AppState)) -> Server {
+        Server::start_serving(configure, None).await
+    }
+
+    /// A server serving HTTPS with a PEM certificate chain and key (`serve --tls-cert
+    /// --tls-key`), at `https://127.0.0.1:port`.
+    pub async fn start_tls(cert_pem: &std::path::Path, key_pem: &std::path::Path) -> Server {
+        let tls = perlinsos_server::tls::acceptor(cert_pem, key_pem).expect("certificate");
+        Server::start_serving(|_| {}, Some(tls)).await
+    }
+
+    /// Serves the same district (state) on one more socket, with HTTPS when `cert_pem` and
+    /// `key_pem` are given: its address.
+    pub async fn serve_also(&self, tls: Option<(&std::path::Path, &std::path::Path)>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback");
+        let addr = listener.local_addr().expect("address");
+        match tls {
+            Some((cert, key)) => {
+                let tls = perlinsos_server::tls::acceptor(cert, key).expect("certificate");
+                tokio::spawn(perlinsos_server::serve_tls(
+                    listener,
+                    self.state.clone(),
+                    tls,
+                ));
+                format!("https://{addr}")
+            }
+            None => {
+                tokio::spawn(perlinsos_server::serve(listener, self.state.clone()));
+                format!("http://{addr}")
+            }
+        }
+    }
+
+    async fn start_serving(
+        configure: impl FnOnce(&mut perlinsos_server::AppState),
+        tls: Option<perlinsos_server::tls::TlsAcceptor>,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let offset_ms = Arc::new(AtomicI64::new(0));
         let mut state = crate::server_state(dir.path());
@@ -48,8 +86,17 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("loopback");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        tokio::spawn(perlinsos_server::serve(listener, state.clone()));
+        let addr = listener.local_addr().expect("address");
+        let url = match tls {
+            Some(tls) => {
+                tokio::spawn(perlinsos_server::serve_tls(listener, state.clone(), tls));
+                format!("https://{addr}")
+            }
+            None => {
+                tokio::spawn(perlinsos_server::serve(listener, state.clone()));
+                format!("http://{addr}")
+            }
+        };
         Server {
             _dir: dir,
             state,
@@ -61,6 +108,20 @@ impl Server {
     /// An enrollment ticket (the QR payload) for this server, valid an hour.
     pub fn ticket(&self, agent_id: &str, scope: &[String]) -> String {
         crate::ticket(&self.state, agent_id, scope, &self.url)
+    }
+
+    /// An enrollment ticket for this server that pins the certificate `cert_der`.
+    pub fn pinned_ticket(&self, agent_id: &str, scope: &[String], cert_der: &[u8]) -> String {
+        operator::enroll_ticket(
+            &self.state,
+            agent_id,
+            scope,
+            3_600_000,
+            &self.url,
+            Some(cert_der),
+        )
+        .expect("enrollment ticket")
+        .payload()
     }
 
     pub fn advance_days(&self, days: i64) {
@@ -134,6 +195,13 @@ impl FieldPhone {
     /// A new phone, its agent enrolled on it, the phone enrolled with `server` for `scope` and
     /// synced once.
     pub async fn enrolled(server: &Server, agent_id: &str, scope: &[&str]) -> FieldPhone {
+        let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
+        FieldPhone::enrolled_by(&server.ticket(agent_id, &scope), agent_id).await
+    }
+
+    /// A new phone, its agent enrolled on it, the phone enrolled with `ticket` (the QR
+    /// payload) and synced once.
+    pub async fn enrolled_by(ticket: &str, agent_id: &str) -> FieldPhone {
         let dir = tempfile::tempdir().expect("temp dir");
         let core =
             perlinsos_core::phone::Phone::open(dir.path(), b"keystore", Arc::new(now_millis))
@@ -142,9 +210,7 @@ impl FieldPhone {
             .agents()
             .enroll(agent_id, "482913", &[5; 32])
             .expect("agent");
-        let scope: Vec<String> = scope.iter().map(|s| s.to_string()).collect();
-        let ticket = server.ticket(agent_id, &scope);
-        core.enroll(&ticket).await.expect("enrolled");
+        core.enroll(ticket).await.expect("enrolled");
         let phone = FieldPhone {
             cipher: session.cipher().expect("cipher"),
             store: core.store().clone(),

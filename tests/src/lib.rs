@@ -190,7 +190,7 @@ pub fn ticket(
     scope: &[String],
     url: &str,
 ) -> String {
-    perlinsos_server::operator::enroll_ticket(state, agent_id, scope, 3_600_000, url)
+    perlinsos_server::operator::enroll_ticket(state, agent_id, scope, 3_600_000, url, None)
         .expect("enrollment ticket")
         .payload()
 }

@@ -51,6 +51,7 @@ async fn enrollment_trusts_only_the_server_and_key_the_ticket_names() {
         code: theirs.code.clone(),
         district_key_sha256: real.district_key_sha256.clone(),
         server_url: theirs.server_url.clone(),
+        server_cert_sha256: None,
     };
     assert_eq!(
         refusal_code(phone.enroll(&hijacked.payload()).await),

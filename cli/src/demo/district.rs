@@ -69,6 +69,7 @@ impl District {
             &[kelurahan.to_owned(), super::worklist_day::SHARED.to_owned()],
             24 * 3_600_000,
             &self.url,
+            None,
         )?)
     }
 

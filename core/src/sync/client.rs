@@ -56,6 +56,9 @@ pub async fn read_limited(
 pub enum Failure {
     /// Try again later: no connection, timeout, 5xx, 429 (with the server's Retry-After, ms).
     Transient { retry_after_ms: Option<i64> },
+    /// The server showed another certificate than the one the enrollment pinned: someone on
+    /// the path, or a district that changed its certificate without telling its phones.
+    CertificateRefused,
     /// The server refused with a code; retrying the same request will not help.
     Refused {
         status: u16,
@@ -68,6 +71,8 @@ pub enum Failure {
 pub struct Client {
     http: reqwest::Client,
     base: String,
+    /// The certificate the enrollment pinned, when it did.
+    pinned: Option<std::sync::Arc<super::pinned::PinnedCert>>,
 }
 
 pub struct Signer<'a> {
@@ -77,16 +82,27 @@ pub struct Signer<'a> {
 }
 
 impl Client {
-    pub fn new(base_url: &str) -> crate::error::Result<Client> {
-        let http = reqwest::Client::builder()
+    /// A client for `base_url` that trusts the server's certificate through the platform's
+    /// roots, or, with `pinned_cert_sha256`, that one certificate only.
+    pub fn new(base_url: &str, pinned_cert_sha256: Option<&str>) -> crate::error::Result<Client> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(Duration::from_secs(30));
+        let mut pinned = None;
+        if let Some(pin) = pinned_cert_sha256 {
+            let (config, verifier) = super::pinned::client_config(pin)
+                .ok_or(crate::error::Error::Corrupt("pinned certificate"))?;
+            builder = builder.use_preconfigured_tls(config);
+            pinned = Some(verifier);
+        }
+        let http = builder
             .build()
             .map_err(|_| crate::error::Error::Corrupt("http client"))?;
         Ok(Client {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
+            pinned,
         })
     }
 
@@ -134,8 +150,14 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|_| Failure::Transient {
-                retry_after_ms: None,
+            .map_err(|_| {
+                if self.pinned.as_ref().is_some_and(|p| p.take_refused()) {
+                    Failure::CertificateRefused
+                } else {
+                    Failure::Transient {
+                        retry_after_ms: None,
+                    }
+                }
             })?;
         let status = response.status();
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {

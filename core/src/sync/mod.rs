@@ -10,6 +10,7 @@
 //! entry with its code and reason for the agent to see and retry.
 pub mod backoff;
 pub mod client;
+pub mod pinned;
 
 use std::sync::Arc;
 
@@ -58,6 +59,10 @@ pub struct Enrollment {
     /// enrolled before tickets: it must enroll again.
     #[serde(default)]
     pub server_url: String,
+    /// SHA-256 of the server certificate the ticket pinned (hex), trusted instead of the
+    /// platform's roots for every later sync; None: the platform's roots decide.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cert_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -114,6 +119,11 @@ impl From<Error> for Interrupted {
 fn transient(failure: Failure) -> Interrupted {
     match failure {
         Failure::Transient { retry_after_ms } => Interrupted::Transient { retry_after_ms },
+        // Stopped, not retried: the agent must hear that this network is not to be trusted.
+        // Nothing was sent, so the outbox keeps everything for a later pass.
+        Failure::CertificateRefused => {
+            Interrupted::Stopped(Error::invalid("sync", ErrorCode::ServerCertMismatch))
+        }
         Failure::Refused { body, status, .. } => {
             let code = body.map(|b| b.code);
             match code {
@@ -253,7 +263,8 @@ pub fn retry_parked(store: &Store) -> Result<usize> {
 /// Enrolls this phone with an operator's ticket (the QR payload of `perlinsos-server
 /// enroll-code`): its code, the server's address and the district key's fingerprint. The answer
 /// counts only if its district key has that fingerprint and it signed the record key; the
-/// address is bound for every later sync.
+/// address, and the server certificate when the ticket pins one, are bound for every later
+/// sync.
 pub async fn enroll(
     store: &Store,
     device: &Device,
@@ -270,7 +281,7 @@ pub async fn enroll(
         ))
     })?;
     let code = ticket.code.as_str();
-    let client = Client::new(&ticket.server_url)?;
+    let client = Client::new(&ticket.server_url, ticket.server_cert_sha256.as_deref())?;
     let body = serde_json::to_vec(&EnrollRequest {
         code: code.to_owned(),
         device_id: device.id.clone(),
@@ -302,6 +313,7 @@ pub async fn enroll(
         scope: answer.scope,
         district_public_key: answer.district_public_key,
         server_url: ticket.server_url.clone(),
+        server_cert_sha256: ticket.server_cert_sha256.clone(),
     };
     let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
     store.write(|tx| {
@@ -409,7 +421,10 @@ impl Syncer {
             .ok_or(Error::Corrupt("district key"))?;
         Ok(Syncer {
             agent_id: enrollment.agent_id.clone(),
-            client: Client::new(&enrollment.server_url)?,
+            client: Client::new(
+                &enrollment.server_url,
+                enrollment.server_cert_sha256.as_deref(),
+            )?,
             district_key,
             store,
             device,
@@ -424,11 +439,12 @@ impl Syncer {
 
     /// Sends the requests to `url`, a proxy in front of the bound server (the tests' fault
     /// and link-shaping proxy). Everything the phone obeys still needs the district's
-    /// signatures; the app never calls this.
+    /// signatures, and an https proxy the certificate the enrollment pinned; the app never
+    /// calls this.
     pub fn via_proxy(mut self, url: &str) -> Result<Syncer> {
         perlinsos_protocol::enrollment::check_url(url)
             .map_err(|_| Error::invalid("url", ErrorCode::ServerUrlInsecure))?;
-        self.client = Client::new(url)?;
+        self.client = Client::new(url, self.enrollment.server_cert_sha256.as_deref())?;
         Ok(self)
     }
 
