@@ -206,6 +206,7 @@ cmd_walk() {
     (cd "$REPO" && RUST_BACKTRACE=0 PERLINSOS_SERVER_BIN="$WALK_SERVER_BIN" "${NICE[@]}" java -Djava.awt.headless=true \
         -Djna.library.path="$WALK_LIB_DIR" -Dwalk.fixtures="$REPO/bindings/kotlin-tests/fixtures" \
         -Dwalk.photos="$REPO/core/data/photos" \
+        -Dwalk.models="$REPO/core/models" \
         -cp "$classes:$HERE/src/main/resources:$(classpath):$JNA_JAR" \
         org.junit.platform.console.ConsoleLauncher --disable-banner --disable-ansi-colors \
         --details=tree --select-package=id.perlinsos.screens.walk --reports-dir="$SCREENS_OUT/walk-report") \

@@ -7,7 +7,8 @@ import kotlinx.coroutines.runBlocking
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.Phone
 
-class WorklistDistrict {
+/** [models]: PMT model files (from the repository root) the district publishes before the first sync. */
+class WorklistDistrict(models: List<String> = emptyList()) {
     val server = TestServer()
     val phone: Phone = Phone.open(Files.createTempDirectory("perlinsos-wl").toString(), "ks".toByteArray())
     val session: AgentSession = phone.enrollAgent("agen-01", PIN, ByteArray(32) { 7 })
@@ -17,6 +18,7 @@ class WorklistDistrict {
         val extract = Files.createTempFile("perlinsos", ".csv").toFile()
         extract.writeText(Hooks.sampleExtract())
         server.operator("import-families", extract.path)
+        for (model in models) server.operator("publish-model", model)
         url = server.serve()
         runBlocking { phone.enrollWithTicket(server.ticket("agen-01", KELURAHAN, url)) }
         server.operator("assign", "--agent", "agen-01", "--kelurahan", KELURAHAN)

@@ -126,6 +126,9 @@ pub struct VisitDraftView {
     pub consent_at_ms: Option<i64>,
     pub notice_version: Option<String>,
     pub note: String,
+    /// The preview of the questionnaire as last answered (None: not yet); read-only, a save
+    /// keeps the stored answers. Its answers come from `visit_pmt_prefill`.
+    pub pmt: Option<PmtPreview>,
 }
 
 #[derive(Debug, uniffi::Record)]
@@ -302,6 +305,7 @@ fn draft_view(d: &VisitDraft) -> VisitDraftView {
         consent_at_ms: d.consent.as_ref().map(|c| c.given_at),
         notice_version: d.consent.as_ref().map(|c| c.notice_version.clone()),
         note: d.note.clone(),
+        pmt: d.pmt.as_ref().map(|p| PmtPreview::from(p.preview.clone())),
     }
 }
 

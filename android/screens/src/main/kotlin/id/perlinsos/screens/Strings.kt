@@ -94,6 +94,7 @@ object Strings {
     const val stepMembers = "Anggota keluarga"
     const val stepIdentity = "NIK dan IKD"
     const val stepAccount = "Rekening tabungan"
+    const val stepPmt = "Kuesioner PMT"
     const val stepConsent = "Persetujuan"
     const val outcomeQuestion = "Bagaimana hasil kunjungan ke keluarga ini?"
     const val outcomeFound = "Keluarga ditemukan"
@@ -139,6 +140,27 @@ object Strings {
     const val consentGiven = "Warga sudah mendengar pemberitahuan dan setuju"
     const val wizardSubmit = "Simpan kunjungan"
     const val wizardOfflineNote = "Kunjungan disimpan di ponsel dan dikirim saat sinkronisasi."
+
+    // The visit's PMT questionnaire
+    const val pmtqIntro = "Tanyakan setiap pertanyaan kepada warga. Jumlah anggota diambil dari langkah anggota keluarga."
+    const val pmtqDtsenNote = "Sebagian jawaban sudah terisi dari data DTSEN terakhir keluarga ini. Periksa setiap jawaban bersama warga dan ubah bila keadaan sekarang berbeda."
+    const val pmtqFromDtsen = "Jawaban dari data DTSEN — periksa bersama warga"
+    const val pmtqYes = "Ya"
+    const val pmtqNo = "Tidak"
+    const val pmtqOptional = "Boleh dikosongkan"
+    fun pmtqRange(min: String?, max: String?) = when {
+        min != null && max != null -> "Angka $min sampai $max"
+        min != null -> "Angka, paling sedikit $min"
+        max != null -> "Angka, paling banyak $max"
+        else -> "Angka"
+    }
+    const val pmtqCompute = "Hitung perkiraan"
+    const val pmtqShowPreview = "Lihat perkiraan untuk warga"
+    fun pmtqSaved(result: String) = "Perkiraan dari jawaban tersimpan: $result"
+    const val pmtqUnsaved = "Jawaban berubah sejak perkiraan terakhir; tekan \"Hitung perkiraan\" untuk menyimpannya."
+    const val pmtqUnavailable = "Kuesioner PMT belum dapat diisi untuk keluarga ini. Lanjutkan kunjungan; kuesioner dapat diisi setelah model PMT diterima dari dinas."
+    const val pmtqLoading = "Memuat kuesioner PMT…"
+    fun pmtPoints(n: Int) = "$n poin"
 
     // Receipt
     const val receiptTitle = "Bukti kunjungan"

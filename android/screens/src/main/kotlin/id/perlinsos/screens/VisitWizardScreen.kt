@@ -1,6 +1,6 @@
 // The verification visit of a listed family, one step a page: outcome, members with their
 // corrections and reasons, each adult's NIK against the KK and IKD status, the savings account,
-// consent (read aloud to the resident). Every refusal is shown on the field it names, all of them;
+// the PMT questionnaire (PmtQuestionnaire.kt), consent (read aloud to the resident). Every refusal is shown on the field it names, all of them;
 // the core saves a draft at each step, so "Kembali" loses nothing.
 package id.perlinsos.screens
 
@@ -27,6 +27,7 @@ enum class WizardStep(val label: String) {
     MEMBERS(Strings.stepMembers),
     IDENTITY(Strings.stepIdentity),
     ACCOUNT(Strings.stepAccount),
+    PMT(Strings.stepPmt),
     CONSENT(Strings.stepConsent),
 }
 
@@ -100,6 +101,7 @@ data class VisitWizardState(
     val consentNotice: String = Strings.consentNotice,
     val consentBy: String? = null,
     val consentGiven: Boolean = false,
+    val pmt: PmtQuestionnaireState = PmtQuestionnaireState(),
     val fieldErrors: List<FieldError> = emptyList(),
     val offline: Boolean = false,
     val busy: Boolean = false,
@@ -113,6 +115,8 @@ data class VisitWizardState(
         get() = buildSet {
             add(WizardFields.OUTCOME); add(WizardFields.BANK); add(WizardFields.ACCOUNT_NUMBER); add(WizardFields.ACCOUNT_HOLDER)
             add(WizardFields.CONSENT_BY); add(WizardFields.CONSENT)
+            add(PmtFields.PMT)
+            for (q in pmt.questions) add(PmtFields.answer(q.id))
             for (m in members) { add(WizardFields.change(m.id)); add(WizardFields.reason(m.id)); add(WizardFields.nik(m.id)); add(WizardFields.ikd(m.id)) }
         }
 }
@@ -130,6 +134,7 @@ sealed interface VisitWizardEvent {
     data class AccountHolderChanged(val name: String) : VisitWizardEvent
     data class ConsentByChosen(val memberId: String) : VisitWizardEvent
     data class ConsentGivenChanged(val given: Boolean) : VisitWizardEvent
+    data class Pmt(val event: PmtQuestionnaireEvent) : VisitWizardEvent
     data class ReadAloud(val text: String) : VisitWizardEvent
     data object Next : VisitWizardEvent
     data object Back : VisitWizardEvent
@@ -215,6 +220,7 @@ fun VisitWizardScreen(state: VisitWizardState, onEvent: (VisitWizardEvent) -> Un
                         WizardTags.ACCOUNT_HOLDER, errors.on(WizardFields.ACCOUNT_HOLDER))
                 }
             }
+            WizardStep.PMT -> PmtQuestionnaire(state.pmt, errors, { onEvent(VisitWizardEvent.Pmt(it)) }, enabled = !state.busy)
             WizardStep.CONSENT -> {
                 // "Bacakan" above the notice: at a large font the notice fills the screen.
                 ReadAloudButton(Strings.consentWhat, state.consentNotice, { onEvent(VisitWizardEvent.ReadAloud(it)) }, WizardTags.CONSENT_READ,

@@ -15,6 +15,7 @@ import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
 import androidx.compose.ui.test.performTextInput
 import androidx.compose.ui.test.runComposeUiTest
 import id.perlinsos.screens.gallery.Samples
@@ -105,7 +106,7 @@ class VisitWizardScreenTest {
         onNodeWithTag("problem").assertDoesNotExist() // on its field, not in the card on top
         onNodeWithText(Strings.outcomeFound).performClick()
         onNode(hasText(moved), useUnmergedTree = true).assertDoesNotExist()
-        onNodeWithText(Strings.wizardStep(1, 5, Strings.stepOutcome)).assertExists()
+        onNodeWithText(Strings.wizardStep(1, 6, Strings.stepOutcome)).assertExists()
     }
 
     @Test
@@ -138,6 +139,53 @@ class VisitWizardScreenTest {
         assertEquals("1234", state.accountNumber)
         onNodeWithTag("${WizardTags.BANK}.${Bank.BSI.name}").performClick()
         assertEquals(VisitWizardEvent.BankChosen(Bank.BSI), events.last())
+    }
+
+    @Test
+    fun thePmtStepMarksDtsenAnswersEmitsEachAnswerAndShowsEachRefusalOnItsQuestion() = runComposeUiTest {
+        val prefilled = Samples.pmtQuestions.map { q ->
+            when (q.id) { "lantai" -> q.copy(answer = "semen", fromDtsen = true); "kulkas" -> q.copy(answer = "no", fromDtsen = true); else -> q }
+        }
+        var state by mutableStateOf(Samples.pmtWizard.copy(pmt = Samples.pmtWizard.pmt.copy(questions = prefilled)))
+        val events = mutableListOf<VisitWizardEvent>()
+        setContent {
+            VisitWizardScreen(state, onEvent = { e ->
+                events += e
+                val pmt = (e as? VisitWizardEvent.Pmt)?.event
+                // As the view-model does: an answer given takes the DTSEN mark off; the core refuses 25.
+                fun answer(id: String, value: String) = state.copy(pmt = state.pmt.copy(questions = state.pmt.questions.map {
+                    if (it.id == id) it.copy(answer = value, fromDtsen = false) else it
+                }))
+                when (pmt) {
+                    is PmtQuestionnaireEvent.ChoiceAnswered -> state = answer(pmt.questionId, pmt.optionId)
+                    is PmtQuestionnaireEvent.NumberChanged -> state = answer(pmt.questionId, pmt.text)
+                    PmtQuestionnaireEvent.Compute -> state = state.copy(fieldErrors = listOf(
+                        FieldError(PmtFields.answer("sepeda_motor"), "Nilai jawaban di luar rentang yang diizinkan."),
+                        FieldError(PmtFields.answer("listrik"), "Pertanyaan ini wajib dijawab."),
+                    ))
+                    else -> {}
+                }
+            })
+        }
+        onNodeWithText(Strings.wizardStep(5, 6, Strings.stepPmt)).assertExists()
+        onNodeWithTag(PmtQuestionTags.DTSEN_NOTE).assertExists()
+        onNodeWithTag(PmtQuestionTags.fromDtsen("lantai"), useUnmergedTree = true).assertExists()
+        onNodeWithTag(PmtQuestionTags.fromDtsen("sepeda_motor"), useUnmergedTree = true).assertDoesNotExist()
+        onNodeWithTag("${PmtQuestionTags.question("lantai")}.semen").assertIsSelected()
+        onNodeWithTag("${PmtQuestionTags.question("lantai")}.keramik").performClick()
+        assertEquals(VisitWizardEvent.Pmt(PmtQuestionnaireEvent.ChoiceAnswered("lantai", "keramik")), events.last())
+        onNodeWithTag(PmtQuestionTags.fromDtsen("lantai"), useUnmergedTree = true).assertDoesNotExist()
+        onNodeWithTag(PmtQuestionTags.fromDtsen("kulkas"), useUnmergedTree = true).assertExists()
+        onNodeWithTag("${PmtQuestionTags.question("kulkas")}.yes").performScrollTo().performClick()
+        assertEquals(VisitWizardEvent.Pmt(PmtQuestionnaireEvent.YesNoAnswered("kulkas", true)), events.last())
+        // A count takes digits only.
+        onNodeWithTag(PmtQuestionTags.question("sepeda_motor")).performScrollTo().performTextInput("2x5")
+        assertEquals(VisitWizardEvent.Pmt(PmtQuestionnaireEvent.NumberChanged("sepeda_motor", "25")), events.last())
+        onNodeWithTag(PmtQuestionTags.COMPUTE).performScrollTo().performClick()
+        assertEquals(VisitWizardEvent.Pmt(PmtQuestionnaireEvent.Compute), events.last())
+        onNode(errorOn("${PmtQuestionTags.question("sepeda_motor")}.error", "Nilai jawaban di luar rentang yang diizinkan."), useUnmergedTree = true).assertExists()
+        onNode(errorOn(PmtQuestionTags.question("listrik"), "Pertanyaan ini wajib dijawab."), useUnmergedTree = true).assertExists()
+        onNodeWithTag("problem").assertDoesNotExist() // each on its question, not in the card on top
     }
 
     @Test

@@ -2,7 +2,9 @@
 // from the worklist, edited step by step and saved by the core at every edit (kill-safe), with
 // every problem the core finds shown on its field (visitCheck's whole list, not the first),
 // then submitted as one record with the resident's receipt. A stale copy (DRAFT_STALE: the
-// draft changed elsewhere) is read again, never overwritten.
+// draft changed elsewhere) is read again, never overwritten. A found family also answers the PMT
+// questionnaire of the model the core chooses for its kelurahan, opened with the family's last
+// answers from DTSEN (marked until the agent touches them) or the agent's own once saved.
 package id.perlinsos.viewmodels
 
 import id.perlinsos.viewmodels.repository.PhoneRepository
@@ -17,13 +19,29 @@ import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.CorrectionView
+import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.FamilyDetail
+import uniffi.perlinsos_ffi.PmtAnswer
 import uniffi.perlinsos_ffi.ReceiptView
 import uniffi.perlinsos_ffi.VisitChoices
 import uniffi.perlinsos_ffi.VisitDraftView
 
 /** The wizard's steps; only a found family (outcome "ditemukan") goes past the first. */
-enum class VisitStep { Outcome, Members, Identity, Account, Consent }
+enum class VisitStep { Outcome, Members, Identity, Account, Pmt, Consent }
+
+/** The visit's PMT questionnaire as the agent is answering it. */
+data class PmtQuestionnaire(
+    val model: ModelItem,
+    val questions: List<QuestionItem>,
+    val answers: Map<String, PmtAnswer> = emptyMap(),
+    /** Questions still showing the family's last answer from the DTSEN extract: the agent checks
+     *  each with the resident; an answer given (even the same one) takes its id out. */
+    val fromDtsen: Set<String> = emptySet(),
+    /** Answers changed since the core last saved them. */
+    val edited: Boolean = false,
+    /** The preview of the answers as saved with the draft. */
+    val preview: PreviewSummary? = null,
+)
 
 data class VisitUiState(
     val familyId: String? = null,
@@ -38,6 +56,9 @@ data class VisitUiState(
     /** Set once the visit went in: what the resident keeps. */
     val receipt: ReceiptView? = null,
     val busy: Boolean = false,
+    val pmt: PmtQuestionnaire? = null,
+    /** Why there is no questionnaire (PMT_NO_ACTIVE_MODEL: no model holds for the kelurahan today). */
+    val pmtUnavailable: Problem? = null,
 ) {
     val found: Boolean get() = draft?.outcome == null || draft.outcome == "ditemukan"
     val steps: List<VisitStep> get() = if (found) VisitStep.entries else listOf(VisitStep.Outcome)
@@ -65,6 +86,65 @@ class VisitViewModel(
         val family = repo.worklistFamily(session, familyId)
         val choices = _state.value.choices ?: repo.visitChoices()
         _state.value = VisitUiState(familyId = familyId, family = family, draft = draft, choices = choices)
+        loadPmt()
+    }
+
+    /** The questionnaire again (after a sync brought a model). */
+    fun reloadPmt(): Job = call { loadPmt() }
+
+    private suspend fun loadPmt() {
+        val s = _state.value
+        val draft = s.draft ?: return
+        val kelurahan = s.family?.family?.kelurahanCode ?: return
+        try {
+            val model = repo.pmtModelFor(kelurahan)
+            val answers = repo.visitPmtPrefill(session, draft.id, model.id)
+            // The core opens with the agent's own answers once the draft has them for this model.
+            val own = draft.pmt?.takeIf { it.modelId == model.id }
+            val questionnaire = PmtQuestionnaire(
+                model = ModelItem(model.id, model.version.toInt(), model.title, model.source),
+                questions = questionsToAsk(model),
+                answers = answers,
+                fromDtsen = if (own != null) emptySet() else answers.keys,
+                preview = own?.let(PreviewSummary::of),
+            )
+            _state.update { it.copy(pmt = questionnaire, pmtUnavailable = null) }
+        } catch (e: ApiException.Invalid) {
+            // No usable model is not a failed visit: the step says why and the agent goes on.
+            _state.update { it.copy(pmt = null, pmtUnavailable = e.toProblem()) }
+        }
+    }
+
+    /** One answer (null: none), kept here until [computePmt] or [next] saves them. */
+    fun answerPmt(questionId: String, answer: PmtAnswer?) = _state.update { s ->
+        val q = s.pmt ?: return@update s
+        s.copy(
+            pmt = q.copy(
+                answers = if (answer == null) q.answers - questionId else q.answers + (questionId to answer),
+                fromDtsen = q.fromDtsen - questionId,
+                edited = true,
+            ),
+        )
+    }
+
+    /** Saves the answers with the draft and shows the core's preview; a refused answer shows on
+     *  its question ("answers.<id>") and nothing is saved. */
+    fun computePmt(): Job = call { saving.withLock { savePmt() } }
+
+    private suspend fun savePmt() {
+        val s = _state.value
+        val draft = s.draft ?: return
+        val q = s.pmt ?: return
+        val preview = repo.visitSetPmt(session, draft.id, q.model.id, q.answers)
+        val summary = PreviewSummary.of(preview)
+        _state.update {
+            it.copy(
+                // The core keeps the revision: the copy here stays current.
+                draft = it.draft?.copy(pmt = preview),
+                pmt = it.pmt?.let { p -> p.copy(preview = summary, edited = p.answers != q.answers) },
+                fieldErrors = FieldErrors.ofAll(it.fieldErrors.problems.filter { p -> !p.field.startsWith("answers.") && p.field != "pmt" }),
+            )
+        }
     }
 
     /** Reads the draft as the core has it (after a stale copy, or a change made elsewhere). */
@@ -121,7 +201,12 @@ class VisitViewModel(
 
     /** The next step, after the core's check: its problems show, but the agent may go on. */
     fun next(): Job = call {
-        saving.withLock { check() }
+        saving.withLock {
+            // Answers the agent gave are saved on the way out; refused ones keep the agent here.
+            // Untouched answers from DTSEN are not: the agent has not checked them with the resident.
+            if (_state.value.step == VisitStep.Pmt && _state.value.pmt?.edited == true) savePmt()
+            check()
+        }
         _state.update { s -> s.copy(step = s.steps.getOrElse(s.steps.indexOf(s.step) + 1) { s.step }) }
     }
 

@@ -19,6 +19,7 @@ import id.perlinsos.screens.Busy
 import id.perlinsos.screens.EnrollmentScreen
 import id.perlinsos.screens.FamilyScreen
 import id.perlinsos.screens.ObjectionScreen
+import id.perlinsos.screens.PmtPreviewScreen
 import id.perlinsos.screens.ReceiptScreen
 import id.perlinsos.screens.ResultScreen
 import id.perlinsos.screens.SecondaryButton
@@ -92,6 +93,17 @@ fun AgentApp(c: AgentAppController, modifier: Modifier = Modifier) {
                     val s by v.state.collectAsState()
                     val local by c.wizard.collectAsState()
                     if (s.draft == null) Busy(true) else VisitWizardScreen(s.toScreen(local), c::onVisit, content)
+                }
+            }
+            Route.VisitPmtPreview -> {
+                val vm by c.visit.collectAsState()
+                val v = vm
+                if (v == null) Busy(true) else {
+                    val s by v.state.collectAsState()
+                    val q = s.pmt
+                    val preview = q?.preview
+                    if (q == null || preview == null) Busy(true)
+                    else PmtPreviewScreen(preview.toScreen(s.family?.family?.headName, q.model.title), c::onPmtPreview, content)
                 }
             }
             is Route.Receipt -> ReceiptScreen(r.receipt.toScreen(r.familyHead), c::onReceipt, content)

@@ -12,6 +12,8 @@ import id.perlinsos.screens.EnrollmentEvent
 import id.perlinsos.screens.FamilyEvent
 import id.perlinsos.screens.MemberChange
 import id.perlinsos.screens.ObjectionEvent
+import id.perlinsos.screens.PmtPreviewEvent
+import id.perlinsos.screens.PmtQuestionnaireEvent
 import id.perlinsos.screens.ReceiptEvent
 import id.perlinsos.screens.ResultEvent
 import id.perlinsos.screens.SyncEvent
@@ -40,12 +42,15 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.perlinsos_ffi.AgentSession
+import uniffi.perlinsos_ffi.PmtAnswer
 import uniffi.perlinsos_ffi.ReceiptView
 
 sealed interface Route {
     data object Worklist : Route
     data class Family(val familyId: String) : Route
     data object Visit : Route
+    /** The visit's PMT preview, shown to the resident; back to the wizard. */
+    data object VisitPmtPreview : Route
     data class Receipt(val receipt: ReceiptView, val familyHead: String, val backTo: Route) : Route
     data class Result(val familyId: String) : Route
     data object Objection : Route
@@ -274,6 +279,7 @@ class AgentAppController(
                 val by = _wizard.value.consentBy ?: draft?.consentBy?.let { nik -> draft.members.indexOfFirst { it.member.nik == nik }.toString() }
                 vm.setConsent(if (e.given) by?.let(::nikOf) else null)
             }
+            is VisitWizardEvent.Pmt -> onPmt(vm, e.event)
             is VisitWizardEvent.ReadAloud -> readAloud(e.text)
             VisitWizardEvent.Next -> vm.next()
             VisitWizardEvent.Back -> {
@@ -281,6 +287,36 @@ class AgentAppController(
                 if (s.steps.indexOf(s.step) <= 0) vm.state.value.familyId?.let { navigate(Route.Family(it)) } else vm.back()
             }
             VisitWizardEvent.Submit -> vm.submit()
+        }
+    }
+
+    private fun onPmt(vm: VisitViewModel, e: PmtQuestionnaireEvent) {
+        when (e) {
+            is PmtQuestionnaireEvent.ChoiceAnswered -> vm.answerPmt(e.questionId, PmtAnswer.Choice(e.optionId))
+            is PmtQuestionnaireEvent.YesNoAnswered -> vm.answerPmt(e.questionId, PmtAnswer.YesNo(e.yes))
+            is PmtQuestionnaireEvent.NumberChanged -> {
+                _wizard.update { it.copy(pmtTexts = it.pmtTexts + (e.questionId to e.text)) }
+                vm.answerPmt(e.questionId, numberOf(e.text)?.let { PmtAnswer.Number(it) })
+            }
+            PmtQuestionnaireEvent.Compute -> {
+                val m = _models.value ?: return
+                m.scope.launch {
+                    vm.computePmt().join()
+                    val s = vm.state.value
+                    // The preview goes to the resident only when these answers were saved.
+                    if (s.problem == null && s.pmt?.preview != null && s.pmt?.edited == false && _route.value == Route.Visit) {
+                        _route.value = Route.VisitPmtPreview
+                    }
+                }
+            }
+            PmtQuestionnaireEvent.ShowPreview -> _route.value = Route.VisitPmtPreview
+        }
+    }
+
+    fun onPmtPreview(e: PmtPreviewEvent) {
+        when (e) {
+            is PmtPreviewEvent.ReadAloud -> readAloud(e.text)
+            PmtPreviewEvent.Back -> _route.value = Route.Visit
         }
     }
 

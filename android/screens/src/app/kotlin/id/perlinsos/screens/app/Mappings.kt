@@ -20,6 +20,11 @@ import id.perlinsos.screens.ObjectionKind
 import id.perlinsos.screens.ObjectionState
 import id.perlinsos.screens.ParkedRow
 import id.perlinsos.screens.PhotoRow
+import id.perlinsos.screens.ContributionRow
+import id.perlinsos.screens.PmtPreviewScreenState
+import id.perlinsos.screens.PmtQuestionKind
+import id.perlinsos.screens.PmtQuestionRow
+import id.perlinsos.screens.PmtQuestionnaireState
 import id.perlinsos.screens.ReceiptState
 import id.perlinsos.screens.ResultState
 import id.perlinsos.screens.Strings
@@ -38,6 +43,8 @@ import id.perlinsos.viewmodels.EnrollmentStep
 import id.perlinsos.viewmodels.ErrorCode
 import id.perlinsos.viewmodels.FieldErrors
 import id.perlinsos.viewmodels.LockCause
+import id.perlinsos.viewmodels.PmtQuestionnaire
+import id.perlinsos.viewmodels.PreviewSummary
 import id.perlinsos.viewmodels.Problem
 import id.perlinsos.viewmodels.ResultUiState
 import id.perlinsos.viewmodels.RtRw
@@ -51,6 +58,7 @@ import java.time.LocalDate
 import java.time.Period
 import java.time.ZoneId
 import uniffi.perlinsos_ffi.FamilyDetail
+import uniffi.perlinsos_ffi.PmtAnswer
 import uniffi.perlinsos_ffi.ReceiptView
 import uniffi.perlinsos_ffi.VisitView
 
@@ -174,6 +182,8 @@ data class WizardLocal(
     val accountHolder: String = "",
     /** A member's change chosen and its reason being typed, by member id (index). */
     val changes: Map<String, Pair<MemberChange, String>> = emptyMap(),
+    /** A PMT number as typed ("1,5", or "" after clearing), by question id: shown as typed. */
+    val pmtTexts: Map<String, String> = emptyMap(),
 )
 
 private val outcomes = mapOf(
@@ -244,11 +254,66 @@ fun VisitUiState.toScreen(local: WizardLocal, offline: Boolean = false): VisitWi
         accountHolder = local.accountHolder,
         consentBy = local.consentBy ?: consentIndex,
         consentGiven = d?.consentBy != null,
+        pmt = pmt?.toScreen(local.pmtTexts)
+            ?: PmtQuestionnaireState(unavailable = pmtUnavailable?.message, loading = pmtUnavailable == null),
         fieldErrors = errors + topProblem(problem, errors),
         offline = offline,
         busy = busy,
     )
 }
+
+// ---- The PMT questionnaire and preview ----
+
+/** "2", "1,5": a number as Indonesians write it. */
+fun numberText(value: Double): String =
+    if (value == Math.floor(value) && !value.isInfinite()) value.toLong().toString() else value.toString().replace('.', ',')
+
+/** A number typed with a decimal comma or point; null when blank or not a number. */
+fun numberOf(text: String): Double? = text.trim().replace(',', '.').toDoubleOrNull()
+
+fun PmtQuestionnaire.toScreen(typed: Map<String, String> = emptyMap()): PmtQuestionnaireState = PmtQuestionnaireState(
+    modelTitle = model.title,
+    questions = questions.map { q ->
+        val a = answers[q.id]
+        PmtQuestionRow(
+            id = q.id, label = q.label,
+            kind = when (q.kind) {
+                "count" -> PmtQuestionKind.COUNT
+                "number" -> PmtQuestionKind.NUMBER
+                "yes_no" -> PmtQuestionKind.YES_NO
+                else -> PmtQuestionKind.CHOICE
+            },
+            options = q.options.map { ChoiceOption(it.id, it.label) },
+            min = q.min?.let(::numberText), max = q.max?.let(::numberText),
+            required = q.required, help = q.help,
+            answer = typed[q.id] ?: when (a) {
+                is PmtAnswer.Choice -> a.option
+                is PmtAnswer.YesNo -> if (a.value) "yes" else "no"
+                is PmtAnswer.Number -> numberText(a.value)
+                null -> null
+            },
+            fromDtsen = q.id in fromDtsen,
+        )
+    },
+    savedResult = preview?.resultText(),
+    edited = edited,
+)
+
+/** The preview's result in a few words: "Desil 2 dari 10" or "41 poin". */
+fun PreviewSummary.resultText(): String? =
+    desil?.let(Strings::pmtDesilValue) ?: score?.let(Strings::pmtPoints) ?: estimateText
+
+fun PreviewSummary.toScreen(familyHead: String?, modelTitle: String?): PmtPreviewScreenState = PmtPreviewScreenState(
+    familyHead = familyHead,
+    modelTitle = modelTitle,
+    illustrative = illustrative,
+    estimateText = estimateText,
+    desil = desil,
+    probabilityDesil1to4 = probabilityDesil1to4?.let { "${Math.round(it * 100)}%" },
+    scoreText = score?.let(Strings::pmtPoints),
+    contributions = contributions.map { ContributionRow(it.question, it.answer, it.effectText, it.effect) },
+    explanation = explanation,
+)
 
 fun ReceiptView.toScreen(familyHead: String, pending: Boolean = true): ReceiptState =
     ReceiptState(code = code, familyHead = familyHead, savedAt = formatDateTime(atMs), qrPayload = payload, pending = pending)

@@ -26,12 +26,17 @@ import id.perlinsos.screens.ObjectionScreen
 import id.perlinsos.screens.ObjectionState
 import id.perlinsos.screens.ParkedRow
 import id.perlinsos.screens.PhotoRow
+import id.perlinsos.screens.PmtFields
+import id.perlinsos.screens.PmtQuestionKind
+import id.perlinsos.screens.PmtQuestionRow
+import id.perlinsos.screens.PmtQuestionnaireState
 import id.perlinsos.screens.PmtPreviewScreen
 import id.perlinsos.screens.PmtPreviewScreenState
 import id.perlinsos.screens.ReceiptScreen
 import id.perlinsos.screens.ReceiptState
 import id.perlinsos.screens.ResultScreen
 import id.perlinsos.screens.ResultState
+import id.perlinsos.screens.ChoiceOption
 import id.perlinsos.screens.SettingsScreen
 import id.perlinsos.screens.SettingsState
 import id.perlinsos.screens.SyncScreen
@@ -89,6 +94,21 @@ object Samples {
         explanation = "Pengeluaran per orang diperkirakan dari jawaban tentang rumah, aset dan jumlah anggota keluarga. " +
             "Lantai tanah dan jumlah anggota paling menurunkan perkiraan.",
     )
+
+    /** Some questions of the shipped illustrative Mataram model, unanswered. */
+    val pmtQuestions = listOf(
+        PmtQuestionRow("lantai", "Jenis lantai terluas", PmtQuestionKind.CHOICE, listOf(
+            ChoiceOption("tanah", "Tanah"), ChoiceOption("bambu_kayu", "Bambu/kayu/papan kualitas rendah"),
+            ChoiceOption("semen", "Semen/bata merah"), ChoiceOption("keramik", "Keramik/ubin/marmer/granit"))),
+        PmtQuestionRow("kulkas", "Memiliki kulkas/lemari es", PmtQuestionKind.YES_NO),
+        PmtQuestionRow("sepeda_motor", "Jumlah sepeda motor yang dimiliki", PmtQuestionKind.COUNT, min = "0", max = "10"),
+        PmtQuestionRow("listrik", "Sumber penerangan", PmtQuestionKind.CHOICE, listOf(
+            ChoiceOption("tidak_ada", "Bukan listrik/tidak ada"), ChoiceOption("pln450", "PLN 450 VA"),
+            ChoiceOption("pln900", "PLN 900 VA"), ChoiceOption("pln1300", "PLN 1.300 VA atau lebih"))),
+        PmtQuestionRow("lahan", "Memiliki lahan (selain yang ditempati)", PmtQuestionKind.YES_NO),
+    )
+    val pmtWizard = wizard.copy(step = WizardStep.PMT, outcome = VisitOutcome.FOUND,
+        pmt = PmtQuestionnaireState(modelTitle = "Model log-linear ILUSTRATIF untuk Kota Mataram", questions = pmtQuestions))
 
     val result = ResultState(
         familyHead = "Baiq Nurhayati", eligibility = Eligibility.LAYAK, desil = 2, programme = "PKH dan BPNT",
@@ -198,6 +218,29 @@ val shots: List<Shot> = listOf(
     },
     Shot("wizard-consent") {
         VisitWizardScreen(Samples.wizard.copy(step = WizardStep.CONSENT, outcome = VisitOutcome.FOUND, consentBy = "M1", consentGiven = true, offline = true), {})
+    },
+    Shot("wizard-pmt-empty") { VisitWizardScreen(Samples.pmtWizard, {}) },
+    Shot("wizard-pmt-prefilled") {
+        val answers = mapOf("lantai" to "semen", "kulkas" to "no", "sepeda_motor" to "1", "listrik" to "pln450")
+        VisitWizardScreen(Samples.pmtWizard.copy(pmt = Samples.pmtWizard.pmt.copy(questions = Samples.pmtQuestions.map { q ->
+            // The agent has already asked about the floor; the rest still shows DTSEN's answer.
+            answers[q.id]?.let { q.copy(answer = it, fromDtsen = q.id != "lantai") } ?: q
+        })), {})
+    },
+    Shot("wizard-pmt-error") {
+        VisitWizardScreen(Samples.pmtWizard.copy(
+            // The refused count first, so that the error is in the shot at 1.5x too.
+            pmt = Samples.pmtWizard.pmt.copy(questions = Samples.pmtQuestions.sortedBy { it.id != "sepeda_motor" }.map { q ->
+                when (q.id) { "kulkas" -> q.copy(answer = "yes"); "sepeda_motor" -> q.copy(answer = "25"); else -> q }
+            }),
+            fieldErrors = listOf(
+                FieldError(PmtFields.answer("sepeda_motor"), "Nilai jawaban di luar rentang yang diizinkan.", "PMT_VALUE_OUT_OF_RANGE"),
+                FieldError(PmtFields.answer("lantai"), "Pertanyaan ini wajib dijawab.", "PMT_ANSWER_MISSING"),
+            )), {})
+    },
+    Shot("wizard-pmt-unavailable") {
+        VisitWizardScreen(Samples.pmtWizard.copy(pmt = PmtQuestionnaireState(
+            unavailable = "Belum ada model PMT yang berlaku untuk wilayah dan tanggal ini.")), {})
     },
     Shot("receipt") {
         ReceiptScreen(ReceiptState(code = "K7QM2-XPD4A", familyHead = "Baiq Nurhayati", savedAt = "1 Desember 2026, 10.42 WITA",

@@ -11,6 +11,7 @@ package id.perlinsos.screens.walk
 
 import androidx.compose.ui.test.ComposeUiTest
 import androidx.compose.ui.test.ExperimentalTestApi
+import androidx.compose.ui.test.hasAnyAncestor
 import androidx.compose.ui.test.hasContentDescription
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.hasText
@@ -26,6 +27,8 @@ import id.perlinsos.screens.FamilyTags
 import id.perlinsos.screens.IkdStatus
 import id.perlinsos.screens.ObjectionTags
 import id.perlinsos.screens.PerlinsosTheme
+import id.perlinsos.screens.PmtQuestionTags
+import id.perlinsos.screens.PmtTags
 import id.perlinsos.screens.ReceiptTags
 import id.perlinsos.screens.ResultTags
 import id.perlinsos.screens.Strings
@@ -150,6 +153,10 @@ class WalkTest {
     private fun ComposeUiTest.waitFor(tag: String) =
         waitUntil(timeoutMillis = WAIT_MS) { onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
 
+    /** A tag inside a node read as one (the DTSEN mark inside its question). */
+    private fun ComposeUiTest.waitForUnmerged(tag: String) =
+        waitUntil(timeoutMillis = WAIT_MS) { onAllNodes(hasTestTag(tag), useUnmergedTree = true).fetchSemanticsNodes().isNotEmpty() }
+
     private fun ComposeUiTest.waitForText(text: String, substring: Boolean = false) =
         waitUntil(timeoutMillis = WAIT_MS) { onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isNotEmpty() }
 
@@ -186,6 +193,7 @@ class WalkTest {
     fun anAgentsDayThroughTheRealScreens() = runComposeUiTest {
         val extract = Files.createTempFile("perlinsos-walk", ".csv").toFile().apply { writeText(sampleExtract()) }
         assertTrue(server.operator("import-families", extract.path).startsWith("imported 12 families"))
+        server.operator("publish-model", File(System.getProperty("walk.models", "core/models"), "ilustratif-kota-mataram.json").path)
         val url = server.serve()
         val ticket = server.ticket(AGENT, KELURAHAN, url)
         val phone = Phone.open(Files.createTempDirectory("perlinsos-walk-phone").toString(), "ks".toByteArray())
@@ -236,6 +244,42 @@ class WalkTest {
         waitUntil(timeoutMillis = WAIT_MS) { c.visit.value!!.state.value.draft!!.bank == "bri" }
         type(WizardTags.ACCOUNT_NUMBER, "123401000567503")
         waitUntil(timeoutMillis = WAIT_MS) { c.visit.value!!.state.value.draft!!.accountNumber == "123401000567503" }
+        tap(WizardTags.NEXT)
+
+        // The PMT questionnaire, opened with the family's last answers from DTSEN, each marked
+        // until the agent answers it with the resident; a count out of range is refused on its
+        // question; the rest answered, the preview shown to the resident, back to the wizard.
+        waitFor(PmtQuestionTags.COMPUTE)
+        val pmt = assertNotNull(c.visit.value!!.state.value.pmt)
+        assertTrue("lantai" in pmt.fromDtsen, "${pmt.fromDtsen}")
+        waitForUnmerged(PmtQuestionTags.fromDtsen("lantai"))
+        waitFor(PmtQuestionTags.DTSEN_NOTE)
+        tap("${PmtQuestionTags.question("lantai")}.keramik")
+        waitUntil(timeoutMillis = WAIT_MS) { onAllNodes(hasTestTag(PmtQuestionTags.fromDtsen("lantai")), useUnmergedTree = true).fetchSemanticsNodes().isEmpty() }
+        replace(PmtQuestionTags.question("sepeda_motor"), "25")
+        tap(PmtQuestionTags.COMPUTE)
+        waitUntil(timeoutMillis = WAIT_MS) { c.visit.value!!.state.value.fieldErrors["answers.sepeda_motor"] != null }
+        val outOfRange = c.visit.value!!.state.value.fieldErrors["answers.sepeda_motor"]!!.message
+        waitUntil(timeoutMillis = WAIT_MS) {
+            onAllNodes(hasText(outOfRange) and hasAnyAncestor(hasTestTag("${PmtQuestionTags.question("sepeda_motor")}.error")), useUnmergedTree = true)
+                .fetchSemanticsNodes().isNotEmpty()
+        }
+        replace(PmtQuestionTags.question("sepeda_motor"), "1")
+        for (q in pmt.questions.filter { it.id !in c.visit.value!!.state.value.pmt!!.answers }) {
+            when (q.kind) {
+                "choice" -> tap("${PmtQuestionTags.question(q.id)}.${q.options.first().id}")
+                "yes_no" -> tap("${PmtQuestionTags.question(q.id)}.no")
+                else -> replace(PmtQuestionTags.question(q.id), q.min?.toInt()?.toString() ?: "0")
+            }
+        }
+        tap(PmtQuestionTags.COMPUTE)
+        waitUntil(timeoutMillis = WAIT_MS) { c.route.value == Route.VisitPmtPreview }
+        val preview = assertNotNull(c.visit.value!!.state.value.pmt!!.preview)
+        waitFor(PmtTags.READ)
+        preview.desil?.let { waitForText(Strings.pmtDesilValue(it)) }
+        tap(PmtTags.BACK)
+        waitFor(PmtQuestionTags.SAVED)
+        assertEquals(preview.desil, c.visit.value!!.state.value.draft!!.pmt?.desil?.toInt())
         tap(WizardTags.NEXT)
         val head = members.indexOfFirst { it.member.relation == "kepala_keluarga" }.coerceAtLeast(adults.first())
         tap("${WizardTags.CONSENT_BY}.$head")

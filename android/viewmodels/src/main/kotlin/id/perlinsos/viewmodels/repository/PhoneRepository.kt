@@ -32,6 +32,9 @@ import uniffi.perlinsos_ffi.ObjectionPhotoView
 import uniffi.perlinsos_ffi.ObjectionView
 import uniffi.perlinsos_ffi.OutboxView
 import uniffi.perlinsos_ffi.Phone
+import uniffi.perlinsos_ffi.PmtAnswer
+import uniffi.perlinsos_ffi.PmtModelInfo
+import uniffi.perlinsos_ffi.PmtPreview
 import uniffi.perlinsos_ffi.ReceiptView
 import uniffi.perlinsos_ffi.ResultView
 import uniffi.perlinsos_ffi.SanggahanView
@@ -148,6 +151,19 @@ open class PhoneRepository(
 
     /** The submitted visits with their statuses (diterima, konflik, ...), again after every write. */
     fun visitStatuses(session: AgentSession): Flow<List<VisitView>> = changes.map { visits(session) }.distinctUntilChanged()
+
+    // ---- The visit's PMT questionnaire ----
+
+    /** The model the core chooses for a kelurahan today (PMT_NO_ACTIVE_MODEL when none holds). */
+    open suspend fun pmtModelFor(kelurahanCode: String): PmtModelInfo = core { phone.pmtModelFor(kelurahanCode) }
+
+    /** The answers the questionnaire opens with: the agent's own, else the family's last (DTSEN). */
+    open suspend fun visitPmtPrefill(session: AgentSession, draftId: String, modelId: String): Map<String, PmtAnswer> =
+        core { phone.visitPmtPrefill(session, draftId, modelId) }
+
+    /** Saves the answers with the draft; the preview for the members as found. */
+    open suspend fun visitSetPmt(session: AgentSession, draftId: String, modelId: String, answers: Map<String, PmtAnswer>): PmtPreview =
+        write { phone.visitSetPmt(session, draftId, modelId, answers) }
 
     // ---- Results and objections ----
 
