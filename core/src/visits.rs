@@ -265,22 +265,12 @@ impl VisitBook {
             if draft.members.is_empty() {
                 return Err(Error::invalid("members", ErrorCode::NoMembers));
             }
-            let region_code = draft.visit.kelurahan_code.clone();
             let size = u32::try_from(draft.members.len())
                 .map_err(|_| Error::invalid("members", ErrorCode::TooManyMembers))?;
-            pmt::signed::usable(model, &region_code, Date::of_unix_millis(now))?;
-            let mut answers = answers;
-            pmt::fill_derived(model, &mut answers, &region_code, size);
-            let preview = pmt::preview(model, &answers)?;
-            draft.pmt = Some(PmtRecord {
-                model_id: model.id.clone(),
-                model_version: model.version,
-                answers,
-                region_code,
-                household_size: size,
-                preview: preview.clone(),
-                computed_at: now,
-            });
+            let region_code = &draft.visit.kelurahan_code;
+            let record = PmtRecord::compute(model, answers, region_code, size, now)?;
+            let preview = record.preview.clone();
+            draft.pmt = Some(record);
             // Beside the agent's edits, not one of them: the revision stays, so the screen's copy
             // is still current (save keeps the stored answers).
             self.write_draft(tx, &draft, now)?;

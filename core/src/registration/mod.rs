@@ -11,7 +11,7 @@ use crate::audit::{self, Action};
 use crate::crypt::Cipher;
 use crate::date::{now_millis, Date};
 use crate::error::{Error, ErrorCode, Result};
-use crate::pmt::{self, model::Model, Answers, Preview};
+use crate::pmt::{model::Model, Answers, Preview};
 use crate::store::Store;
 pub use model::*;
 
@@ -305,23 +305,11 @@ impl Registry {
             if draft.members.is_empty() {
                 return Err(Error::invalid("members", ErrorCode::NoMembers));
             }
-            let mut answers = answers;
             let size = draft.members.len() as u32;
-            let region_code = info.address.kelurahan_code.clone();
-            // Whoever passes the model (the app's list, a stale cache), it must hold for this
-            // household's region on the day the preview is made.
-            pmt::signed::usable(model, &region_code, day_of(now))?;
-            pmt::fill_derived(model, &mut answers, &region_code, size);
-            let preview = pmt::preview(model, &answers)?;
-            draft.pmt = Some(PmtRecord {
-                model_id: model.id.clone(),
-                model_version: model.version,
-                answers,
-                region_code,
-                household_size: size,
-                preview: preview.clone(),
-                computed_at: now,
-            });
+            let region_code = &info.address.kelurahan_code;
+            let record = PmtRecord::compute(model, answers, region_code, size, now)?;
+            let preview = record.preview.clone();
+            draft.pmt = Some(record);
             Ok(preview)
         })
     }

@@ -220,6 +220,33 @@ pub struct PmtRecord {
     pub computed_at: Millis,
 }
 
+impl PmtRecord {
+    /// The questionnaire answered with `model` for a household of `household_size` in
+    /// `region_code` at `now`: the model must hold there on that day (whoever passes it), the
+    /// answers it derives are filled in, and the preview is the one the resident is shown.
+    /// Invalid answers are refused.
+    pub fn compute(
+        model: &crate::pmt::model::Model,
+        mut answers: Answers,
+        region_code: &str,
+        household_size: u32,
+        now: Millis,
+    ) -> crate::error::Result<PmtRecord> {
+        crate::pmt::signed::usable(model, region_code, Date::of_unix_millis(now))?;
+        crate::pmt::fill_derived(model, &mut answers, region_code, household_size);
+        let preview = crate::pmt::preview(model, &answers)?;
+        Ok(PmtRecord {
+            model_id: model.id.clone(),
+            model_version: model.version,
+            answers,
+            region_code: region_code.to_owned(),
+            household_size,
+            preview,
+            computed_at: now,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DraftSummary {
     pub id: String,

@@ -486,17 +486,8 @@ pub(super) async fn confirm_second_factor(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let session = match require_post(&state, &headers, form.csrf.as_deref()) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    let username = session.operator.username.clone();
-    let code = form.kode.unwrap_or_default();
-    let done = "Autentikasi dua langkah aktif: setiap masuk, isi juga kode dari aplikasi.".into();
-    apply(state, session, done, move |state| {
-        second_factor::confirm(state, &username, &code)
-    })
-    .await
+    let done = "Autentikasi dua langkah aktif: setiap masuk, isi juga kode dari aplikasi.";
+    with_code(state, headers, form, done, second_factor::confirm).await
 }
 
 pub(super) async fn turn_off_second_factor(
@@ -504,15 +495,26 @@ pub(super) async fn turn_off_second_factor(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Response {
+    let done = "Autentikasi dua langkah dimatikan.";
+    with_code(state, headers, form, done, second_factor::turn_off).await
+}
+
+/// A change of the officer's own second factor that a current code from the app authorizes.
+async fn with_code(
+    state: AppState,
+    headers: HeaderMap,
+    form: CodeForm,
+    done: &str,
+    change: fn(&AppState, &str, &str) -> Result<(), AccountError>,
+) -> Response {
     let session = match require_post(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
     };
     let username = session.operator.username.clone();
     let code = form.kode.unwrap_or_default();
-    let done = "Autentikasi dua langkah dimatikan.".into();
-    apply(state, session, done, move |state| {
-        second_factor::turn_off(state, &username, &code)
+    apply(state, session, done.to_owned(), move |state| {
+        change(state, &username, &code)
     })
     .await
 }
