@@ -61,6 +61,22 @@ pub fn candidates_condition(hashes: &[u64]) -> Option<String> {
     Some(terms.join(" OR "))
 }
 
+/// PostgreSQL counts bits itself: a condition that keeps only the rows within the distance of
+/// one of `hashes`, so a few thousand band candidates are not all sent to the server process
+/// (SQLite has no bit count: there the caller's exact check does it alone).
+pub fn within_distance_postgres(hashes: &[u64]) -> String {
+    let terms: Vec<String> = hashes
+        .iter()
+        .map(|h| {
+            format!(
+                "bit_count((phash # ({})::bigint)::bit(64)) <= {NEAR_DUPLICATE_MAX_DISTANCE}",
+                *h as i64
+            )
+        })
+        .collect();
+    format!("({})", terms.join(" OR "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

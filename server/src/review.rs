@@ -303,7 +303,11 @@ pub fn detail(state: &AppState, id: &str) -> Result<Option<Detail>, DbError> {
             &[db::text(id)],
         )?;
         let own: Vec<u64> = index.iter().map(|r| r[4].int() as u64).collect();
-        if let Some(condition) = crate::photo_bands::candidates_condition(&own) {
+        if let Some(mut condition) = crate::photo_bands::candidates_condition(&own) {
+            if tx.is_postgres() {
+                let exact = crate::photo_bands::within_distance_postgres(&own);
+                condition = format!("({condition}) AND {exact}");
+            }
             index.extend(tx.query(
                 &format!("SELECT {INDEX_COLUMNS} FROM evidence_index WHERE {condition}"),
                 &[],
