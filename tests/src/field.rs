@@ -355,3 +355,21 @@ impl FieldPhone {
             .status
     }
 }
+
+/// A phone opened in a folder of its own, not enrolled yet.
+pub fn fresh_phone() -> (tempfile::TempDir, perlinsos_core::phone::Phone) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let phone = perlinsos_core::phone::Phone::open(dir.path(), b"keystore", Arc::new(now_millis))
+        .expect("phone");
+    (dir, phone)
+}
+
+/// The code of the first problem of a refused sync or enrollment (a panic for anything else).
+pub fn refusal_code(
+    result: Result<impl std::fmt::Debug, perlinsos_core::sync::Interrupted>,
+) -> perlinsos_core::error::ErrorCode {
+    match result {
+        Err(perlinsos_core::sync::Interrupted::Stopped(e)) => e.field_errors()[0].code,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

@@ -14,7 +14,7 @@ use perlinsos_core::date::now_millis;
 use perlinsos_core::error::ErrorCode;
 use perlinsos_core::phone::Phone;
 use perlinsos_core::sync::{self, Interrupted, Syncer};
-use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_e2e::field::{fresh_phone, refusal_code, FieldPhone, Server};
 use perlinsos_protocol::enrollment::Ticket;
 use perlinsos_protocol::wire::{EntryResult, ErrorCode as WireCode, Outcome, PushRequest};
 
@@ -22,19 +22,6 @@ const SCOPE: &[&str] = perlinsos_core::sample::KELURAHAN;
 
 fn scope() -> Vec<String> {
     SCOPE.iter().map(|s| s.to_string()).collect()
-}
-
-fn fresh_phone() -> (tempfile::TempDir, Phone) {
-    let dir = tempfile::tempdir().unwrap();
-    let phone = Phone::open(dir.path(), b"keystore", Arc::new(now_millis)).unwrap();
-    (dir, phone)
-}
-
-fn refusal_code(result: Result<impl std::fmt::Debug, Interrupted>) -> ErrorCode {
-    match result {
-        Err(Interrupted::Stopped(e)) => e.field_errors()[0].code,
-        other => panic!("expected a refusal, got {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

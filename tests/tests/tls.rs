@@ -5,13 +5,10 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 
-use perlinsos_core::date::now_millis;
 use perlinsos_core::error::ErrorCode;
-use perlinsos_core::phone::Phone;
 use perlinsos_core::sync::{self, Interrupted};
-use perlinsos_e2e::field::{FieldPhone, Server};
+use perlinsos_e2e::field::{fresh_phone, refusal_code, FieldPhone, Server};
 use perlinsos_protocol::enrollment::Ticket;
 
 const SCOPE: &[&str] = perlinsos_core::sample::KELURAHAN;
@@ -41,19 +38,6 @@ fn self_signed() -> SelfSigned {
         _dir: dir,
         cert,
         key,
-    }
-}
-
-fn fresh_phone() -> (tempfile::TempDir, Phone) {
-    let dir = tempfile::tempdir().unwrap();
-    let phone = Phone::open(dir.path(), b"keystore", Arc::new(now_millis)).unwrap();
-    (dir, phone)
-}
-
-fn refusal_code(result: Result<impl std::fmt::Debug, Interrupted>) -> ErrorCode {
-    match result {
-        Err(Interrupted::Stopped(e)) => e.field_errors()[0].code,
-        other => panic!("expected a refusal, got {other:?}"),
     }
 }
 
