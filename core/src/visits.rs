@@ -200,25 +200,17 @@ impl VisitBook {
     pub fn save(&self, draft: &VisitDraft) -> Result<u64> {
         let now = (self.clock)();
         self.store.write(|tx| {
-            let held: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT revision FROM visit_drafts WHERE id = ?1 AND agent_id = ?2",
-                )?
-                .query_row(params![draft.id, self.agent_id], |r| r.get(0))
-                .optional()?;
-            match held {
-                None => return Err(Error::invalid("draft", ErrorCode::DraftNotFound)),
-                Some(r) if r != draft.revision as i64 => {
-                    return Err(Error::invalid("revision", ErrorCode::DraftStale))
-                }
-                Some(_) => {}
+            // One read of the stored draft: its revision for the stale check, and its
+            // questionnaire, which changes only through set_pmt, so an edit of another step
+            // made from an older copy never drops its answers.
+            let stored = self.load(tx, &draft.id)?;
+            if stored.revision != draft.revision {
+                return Err(Error::invalid("revision", ErrorCode::DraftStale));
             }
             let mut saved = draft.clone();
             saved.revision += 1;
             saved.visit.agent_id = self.agent_id.clone();
-            // The questionnaire changes only through set_pmt, so an edit of another step made
-            // from an older copy never drops its answers.
-            saved.pmt = self.load(tx, &draft.id)?.pmt;
+            saved.pmt = stored.pmt;
             self.write_draft(tx, &saved, now)?;
             Ok(saved.revision)
         })
