@@ -258,6 +258,7 @@ fn purge_record(tx: &Transaction<'_>, kind: RecordKind, record_id: &str) -> Resu
     match kind {
         // Members go with their household (ON DELETE CASCADE).
         RecordKind::Household => {
+            crate::registration::blind_index::Writer::open(tx)?.remove_household(record_id)?;
             tx.prepare_cached("DELETE FROM households WHERE id = ?1")?
                 .execute([record_id])?;
         }

@@ -18,6 +18,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (10, include_str!("fixtures/schema_v10.sql")),
     (11, include_str!("fixtures/schema_v11.sql")),
     (12, include_str!("fixtures/schema_v12.sql")),
+    (13, include_str!("fixtures/schema_v13.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -82,6 +83,28 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             "v{version}"
         );
         assert_eq!(with_pmt, i64::from(*version >= 3), "v{version}");
+        // The household's KK and its member's NIK are found through the staged look-up
+        // (0014), and the rows kept what later migrations added.
+        let (indexed, by_nik, receipts): (i64, Option<String>, i64) = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT (SELECT count(*) FROM blind_index),
+                         (SELECT household_id FROM blind_index WHERE blind = X'BB'),
+                         (SELECT count(*) FROM households WHERE receipt IS NOT NULL)",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(indexed, 2 * expected, "v{version}");
+        if *version >= 2 {
+            assert_eq!(
+                by_nik.as_deref(),
+                Some("019ac9a0-0000-7000-8000-000000000002"),
+                "v{version}"
+            );
+        }
+        assert_eq!(receipts, i64::from(*version >= 13), "v{version}");
         let evidence: i64 = store
             .read(|conn| Ok(conn.query_row("SELECT count(*) FROM evidence", [], |r| r.get(0))?))
             .unwrap();

@@ -1,5 +1,6 @@
 //! Assisted household registration: a draft saved at every step, then one atomic submission
 //! of the household, its members, consent and IKD statuses, and its outbox entry.
+pub(crate) mod blind_index;
 pub(crate) mod repo;
 pub use perlinsos_rules::registration::{model, validate};
 
@@ -355,8 +356,9 @@ impl Registry {
         now: Millis,
     ) -> Result<String> {
         let mut errors = validate::check_complete(draft, today, now);
+        let lookup = blind_index::Writer::open(tx)?;
         if errors.is_empty() {
-            errors = repo::duplicates_on_phone(tx, &self.cipher, draft)?;
+            errors = repo::duplicates_on_phone(&lookup, &self.cipher, draft)?;
         }
         invalid_unless_empty(errors)?;
         let receipt_signer = match (&self.device_id, &self.signer) {
@@ -366,7 +368,7 @@ impl Registry {
             }),
             _ => None,
         };
-        let id = repo::insert_household(tx, &self.cipher, draft, now, receipt_signer)?;
+        let id = repo::insert_household(tx, &lookup, &self.cipher, draft, now, receipt_signer)?;
         self.audit(
             tx,
             &draft.visit.agent_id,

@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorCode, FieldError, Result};
 use crate::identity::{canonical, Sex};
 use crate::outbox;
 
+use super::blind_index;
 use super::model::*;
 
 const NIK_DOMAIN: &str = "nik";
@@ -129,28 +130,14 @@ pub fn household_of_draft(conn: &Connection, draft_id: &str) -> Result<Option<St
         .optional()?)
 }
 
-fn household_by_index(conn: &Connection, sql: &str, index: &[u8]) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(sql)?
-        .query_row([index], |row| row.get(0))
-        .optional()?)
-}
-
-const HOUSEHOLD_BY_NIK: &str = "SELECT household_id FROM members WHERE nik_index = ?1";
-const HOUSEHOLD_BY_KK: &str = "SELECT id FROM households WHERE kk_index = ?1";
-
 pub fn household_by_nik(conn: &Connection, cipher: &Cipher, nik: &str) -> Result<Option<String>> {
-    household_by_index(
-        conn,
-        HOUSEHOLD_BY_NIK,
-        &cipher.blind_index(NIK_DOMAIN, canonical(nik)),
-    )
+    blind_index::holder_read(conn, &cipher.blind_index(NIK_DOMAIN, canonical(nik)))
 }
 
 /// NIKs or KK already registered in another household on this phone; the message names that
 /// household's id, never its people.
 pub fn duplicates_on_phone(
-    conn: &Connection,
+    lookup: &blind_index::Writer<'_, '_>,
     cipher: &Cipher,
     draft: &Draft,
 ) -> Result<Vec<FieldError>> {
@@ -158,7 +145,7 @@ pub fn duplicates_on_phone(
     let detail = |id: &str| format!("ID keluarga: {id}.");
     if let Some(info) = &draft.household {
         let index = cipher.blind_index(KK_DOMAIN, canonical(&info.kk));
-        if let Some(id) = household_by_index(conn, HOUSEHOLD_BY_KK, &index)? {
+        if let Some(id) = lookup.holder(&index)? {
             errors.push(
                 FieldError::new("household.kk", ErrorCode::KkRegisteredElsewhere)
                     .with_detail(&detail(&id)),
@@ -166,7 +153,8 @@ pub fn duplicates_on_phone(
         }
     }
     for (i, member) in draft.members.iter().enumerate() {
-        if let Some(id) = household_by_nik(conn, cipher, &member.input.nik)? {
+        let index = cipher.blind_index(NIK_DOMAIN, canonical(&member.input.nik));
+        if let Some(id) = lookup.holder(&index)? {
             errors.push(
                 FieldError::new(
                     format!("members[{i}].nik"),
@@ -199,6 +187,7 @@ pub struct ReceiptSigner<'a> {
 
 pub fn insert_household(
     tx: &Transaction<'_>,
+    lookup: &blind_index::Writer<'_, '_>,
     cipher: &Cipher,
     draft: &Draft,
     now: Millis,
@@ -220,6 +209,7 @@ pub fn insert_household(
     let id = draft.id.clone();
     let cell = |column| Cell::new("households", column, &id);
     let kk = canonical(&info.kk);
+    let mut blinds = vec![cipher.blind_index(KK_DOMAIN, kk)];
     // The receipt the resident keeps, signed over the household's id and registration time.
     let receipt = receipt_signer.map(|signer| {
         crate::visits::sign_resident_receipt(
@@ -240,7 +230,7 @@ pub fn insert_household(
         id,
         draft.visit.agent_id,
         info.address.kelurahan_code,
-        cipher.blind_index(KK_DOMAIN, kk),
+        blinds[0],
         cipher.seal_str(cell("kk"), kk)?,
         cipher.seal_json(cell("address"), &info.address)?,
         cipher.seal_json(cell("visit"), &draft.visit)?,
@@ -275,17 +265,20 @@ pub fn insert_household(
             disability: m.disability,
             ikd: draft.ikd.get(&member.id).copied(),
         };
+        let blind = cipher.blind_index(NIK_DOMAIN, nik);
         insert_member.execute(params![
             member.id,
             id,
             position as i64,
-            cipher.blind_index(NIK_DOMAIN, nik),
+            blind,
             cipher.seal_str(cell("nik"), nik)?,
             cipher.seal_str(cell("full_name"), m.full_name.trim())?,
             cipher.seal_str(cell("birth_date"), &m.birth_date.to_string())?,
             cipher.seal_json(cell("profile"), &profile)?,
         ])?;
+        blinds.push(blind);
     }
+    lookup.add(&id, &blinds)?;
     // The record as stored (the same normalized values), with the photos taken during the
     // visit; built here rather than read back, which would open every sealed cell again.
     let household = RegisteredHousehold {

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0011_outbox_rowid.sql"),
     include_str!("../../migrations/0012_worklist.sql"),
     include_str!("../../migrations/0013_household_receipts.sql"),
+    include_str!("../../migrations/0014_blind_index_stages.sql"),
 ];
 
 pub fn latest_version() -> i64 {

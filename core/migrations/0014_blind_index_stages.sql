@@ -1,0 +1,69 @@
+-- NIK and KK look-up in two stages (core/src/registration/blind_index.rs). A registration's
+-- blind indexes are random keys: kept as UNIQUE columns of households and members, each one
+-- rewrote a random page of its index at every commit, most of what a commit wrote. They now
+-- go first to blind_recent (appended, so onto its last page) and move into blind_index in one
+-- merge every few thousand entries. kk_index and nik_index stay as plain columns: the purge
+-- reads them to remove a household's look-up rows.
+CREATE TABLE blind_index (
+    blind        BLOB PRIMARY KEY,
+    household_id TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE blind_recent (
+    blind        BLOB NOT NULL,
+    household_id TEXT NOT NULL
+) STRICT;
+
+INSERT INTO blind_index (blind, household_id)
+    SELECT kk_index, id FROM households
+    UNION ALL
+    SELECT nik_index, household_id FROM members;
+
+-- Rowid tables: a household's rows (about 2 kB) are appended to the last leaf page, where a
+-- WITHOUT ROWID table rebalanced three sibling pages at each split. Ids are time-ordered, so
+-- the unique indexes on them are appended too.
+CREATE TABLE households_rows (
+    id                TEXT NOT NULL UNIQUE,
+    agent_id          TEXT NOT NULL,
+    kelurahan_code    TEXT NOT NULL,
+    kk_index          BLOB NOT NULL,
+    kk                BLOB NOT NULL,
+    address           BLOB NOT NULL,
+    visit             BLOB NOT NULL,
+    consent           BLOB NOT NULL,
+    head_member_id    TEXT NOT NULL,
+    member_count      INTEGER NOT NULL CHECK (member_count > 0),
+    registered_at     INTEGER NOT NULL,
+    pmt_model_id      TEXT,
+    pmt_model_version INTEGER,
+    pmt               BLOB,
+    receipt           TEXT
+) STRICT;
+INSERT INTO households_rows (id, agent_id, kelurahan_code, kk_index, kk, address, visit, consent,
+                             head_member_id, member_count, registered_at, pmt_model_id,
+                             pmt_model_version, pmt, receipt)
+    SELECT id, agent_id, kelurahan_code, kk_index, kk, address, visit, consent, head_member_id,
+           member_count, registered_at, pmt_model_id, pmt_model_version, pmt, receipt
+    FROM households ORDER BY id;
+
+CREATE TABLE members_rows (
+    household_id TEXT NOT NULL REFERENCES households_rows (id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    id           TEXT NOT NULL,
+    nik_index    BLOB NOT NULL,
+    nik          BLOB NOT NULL,
+    full_name    BLOB NOT NULL,
+    birth_date   BLOB NOT NULL,
+    profile      BLOB NOT NULL,
+    UNIQUE (household_id, position)
+) STRICT;
+INSERT INTO members_rows (household_id, position, id, nik_index, nik, full_name, birth_date,
+                          profile)
+    SELECT household_id, position, id, nik_index, nik, full_name, birth_date, profile
+    FROM members ORDER BY household_id, position;
+
+-- Children first: dropping the old households then cascades to nothing.
+DROP TABLE members;
+DROP TABLE households;
+ALTER TABLE households_rows RENAME TO households;
+ALTER TABLE members_rows RENAME TO members;
