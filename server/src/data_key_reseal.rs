@@ -222,7 +222,14 @@ fn sealed_column(
     context: impl Fn(&str) -> String,
 ) -> DbResult<Batch> {
     let (table, key, _) = table_of(step).ok_or_else(|| DbError(step.to_owned()))?;
-    let rows = page(tx, step, &format!("t.{column}"), &format!("{table} t"), after, limit)?;
+    let rows = page(
+        tx,
+        step,
+        &format!("t.{column}"),
+        &format!("{table} t"),
+        after,
+        limit,
+    )?;
     let mut batch = Batch {
         read: rows.len(),
         last: rows.last().map(|r| key_text(&r[0])),
@@ -261,8 +268,9 @@ fn families(tx: &mut dyn Tx, k: &Keys<'_>, after: Option<&str>, limit: usize) ->
         let id = key_text(&row[0]);
         let sealed = row[1].blob().unwrap_or_default();
         let context = crate::families::context(&id);
-        let family = zeroized(k.keys.open(&context, &sealed))
-            .and_then(|plain| serde_json::from_slice::<perlinsos_rules::dtsen::Family>(&plain).ok());
+        let family = zeroized(k.keys.open(&context, &sealed)).and_then(|plain| {
+            serde_json::from_slice::<perlinsos_rules::dtsen::Family>(&plain).ok()
+        });
         let Some(family) = family else {
             batch.unreadable += 1;
             continue;

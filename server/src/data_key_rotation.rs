@@ -251,8 +251,7 @@ pub fn rotate(
     let db = crate::open_database(data_dir, database_url).map_err(|e| e.to_string())?;
     // Only with no rotation under way can a migration be pending (`migrate::run_to`): then
     // nothing is under the new key yet.
-    crate::migrate::run(&db, &ServerKeys::of(&hand.old), crate::now_millis())
-        .map_err(|e| e.0)?;
+    crate::migrate::run(&db, &ServerKeys::of(&hand.old), crate::now_millis()).map_err(|e| e.0)?;
     let marker = db.read(underway).map_err(|e| e.0)?;
     if marker.as_ref().is_some_and(|m| m.step == DONE) {
         finish(&db, data_dir)?;
@@ -290,7 +289,9 @@ pub fn rotate(
         (None, new) => {
             let new = match new {
                 Some(new) => new,
-                None => DataSecret::generate(next_version(&hand.old)?).map_err(|e| e.to_string())?,
+                None => {
+                    DataSecret::generate(next_version(&hand.old)?).map_err(|e| e.to_string())?
+                }
             };
             if same(&new, &hand.old) {
                 return Err("the new key is the old key".into());
@@ -378,8 +379,8 @@ fn run_steps(
     loop {
         let (step, batch, next) = db
             .write(|tx| {
-                let marker = underway(tx)?
-                    .ok_or_else(|| DbError("the rotation's marker is gone".into()))?;
+                let marker =
+                    underway(tx)?.ok_or_else(|| DbError("the rotation's marker is gone".into()))?;
                 if marker.step == DONE {
                     return Ok((marker.step, None, None));
                 }
@@ -393,13 +394,8 @@ fn run_steps(
                 } else {
                     None
                 };
-                let batch = data_key_reseal::run(
-                    tx,
-                    k,
-                    &marker.step,
-                    marker.last_done.as_deref(),
-                    limit,
-                )?;
+                let batch =
+                    data_key_reseal::run(tx, k, &marker.step, marker.last_done.as_deref(), limit)?;
                 let table_step = data_key_reseal::table_of(&marker.step).is_some();
                 let (next_step, last) = if table_step && batch.read >= limit {
                     (marker.step.clone(), batch.last.clone())

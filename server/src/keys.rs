@@ -358,10 +358,19 @@ mod tests {
         let rotating = ServerKeys::of(&secret(2, 2)).opening_also(&secret(1, 1));
         let sealed_new = rotating.seal("entry\ne1", b"Baiq Nurul").unwrap();
         assert_eq!((sealed_old[0], sealed_new[0]), (1, 2));
-        assert_eq!(rotating.open("entry\ne1", &sealed_old).unwrap(), b"Baiq Nurul");
-        assert_eq!(rotating.open("entry\ne1", &sealed_new).unwrap(), b"Baiq Nurul");
+        assert_eq!(
+            rotating.open("entry\ne1", &sealed_old).unwrap(),
+            b"Baiq Nurul"
+        );
+        assert_eq!(
+            rotating.open("entry\ne1", &sealed_new).unwrap(),
+            b"Baiq Nurul"
+        );
         let after = ServerKeys::of(&secret(2, 2));
-        assert!(after.open("entry\ne1", &sealed_old).is_none(), "old key retired");
+        assert!(
+            after.open("entry\ne1", &sealed_old).is_none(),
+            "old key retired"
+        );
         assert!(old.open("entry\ne1", &sealed_new).is_none());
         // The version byte only picks the key: the old secret labelled 2 opens nothing new.
         assert!(ServerKeys::of(&secret(2, 1))
@@ -390,7 +399,12 @@ mod tests {
         assert_eq!(bytes.len(), 33);
         let read = DataSecret::from_file_bytes(&bytes).unwrap();
         assert_eq!((read.version, *read.bytes), (2, [6; 32]));
-        for bad in [&[1u8; 31][..], &[1u8; 33][..], &[0u8; 33][..], &[2u8; 34][..]] {
+        for bad in [
+            &[1u8; 31][..],
+            &[1u8; 33][..],
+            &[0u8; 33][..],
+            &[2u8; 34][..],
+        ] {
             assert!(DataSecret::from_file_bytes(bad).is_none(), "{}", bad.len());
         }
         let hex = "07".repeat(32);

@@ -111,7 +111,9 @@ impl AppState {
         let folder_lock = server_lock::shared(data_dir)?;
         let keys = keys::ServerKeys::load(data_dir)?;
         if data_key_rotation::key_files_rotating(data_dir) {
-            return Err(std::io::Error::other(data_key_rotation::unfinished(data_dir)));
+            return Err(std::io::Error::other(data_key_rotation::unfinished(
+                data_dir,
+            )));
         }
         let db = open_database(data_dir, database_url)?;
         migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
@@ -120,7 +122,9 @@ impl AppState {
             .map_err(|e| std::io::Error::other(e.0))?
             .is_some()
         {
-            return Err(std::io::Error::other(data_key_rotation::unfinished(data_dir)));
+            return Err(std::io::Error::other(data_key_rotation::unfinished(
+                data_dir,
+            )));
         }
         let district_key = operator::district_key(data_dir, &keys)?;
         db.write(|tx| record_keys::ensure(tx, &keys, &district_key, clock()))

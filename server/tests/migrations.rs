@@ -460,11 +460,10 @@ fn a_version_12_database_gains_an_empty_rotation_marker_that_holds_one_row() {
         };
         b.db.write(|tx| begin(tx, 1)).unwrap();
         assert!(b.db.write(|tx| begin(tx, 2)).is_err(), "{}", b.name);
-        let marker = b
-            .db
-            .read(perlinsos_server::data_key_rotation::underway)
-            .unwrap()
-            .unwrap();
+        let marker =
+            b.db.read(perlinsos_server::data_key_rotation::underway)
+                .unwrap()
+                .unwrap();
         assert_eq!(
             (marker.from_version, marker.to_version, marker.step.as_str()),
             (1, 2, "entries")
