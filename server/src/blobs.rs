@@ -176,6 +176,48 @@ fn write_sealed(state: &AppState, name: &BlobName, plain: &[u8]) -> std::io::Res
     crate::private_file::write_atomic(&blob_path(state, name), &temp, &sealed)
 }
 
+/// What `reseal` did to one blob file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resealed {
+    /// Sealed again under the sealing key (or sealed for the first time, if it was in clear).
+    Done,
+    /// Already under the sealing key.
+    Current,
+    /// Not there, or opening with no key held (left as it is: unreadable before, too).
+    Unreadable,
+}
+
+/// A stored blob sealed again under `keys`' sealing key (the data key rotation): written whole
+/// to a temporary file, synced, and renamed over the old one, so a crash leaves one or the
+/// other. Run again, it finds the new one done.
+pub fn reseal(
+    data_dir: &std::path::Path,
+    keys: &crate::keys::ServerKeys,
+    name: &BlobName,
+) -> std::io::Result<Resealed> {
+    let path = data_dir.join("blobs").join(name.as_str());
+    let Some(raw) = read_file(&path, MAX_BLOB_BYTES + SEAL_OVERHEAD)? else {
+        return Ok(Resealed::Unreadable);
+    };
+    if crate::keys::sealed_version(&raw) == Some(keys.version())
+        && keys.open(&blob_context(name), &raw).is_some()
+    {
+        return Ok(Resealed::Current);
+    }
+    let plain = match keys.open(&blob_context(name), &raw) {
+        Some(plain) => plain,
+        None if is_named_by(&raw, name) => raw,
+        None => return Ok(Resealed::Unreadable),
+    };
+    let sealed = keys.seal(&blob_context(name), &plain)?;
+    let temp = data_dir
+        .join("blobs")
+        .join("partial")
+        .join(format!("{}.sealing", name.as_str()));
+    crate::private_file::write_atomic(&path, &temp, &sealed)?;
+    Ok(Resealed::Done)
+}
+
 /// Seals the blobs an earlier version stored in clear (at start-up). Returns how many.
 pub fn seal_clear_blobs(state: &AppState) -> std::io::Result<usize> {
     let mut sealed = 0;

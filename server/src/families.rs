@@ -61,7 +61,7 @@ impl std::fmt::Display for ImportError {
     }
 }
 
-fn context(family_id: &str) -> String {
+pub(crate) fn context(family_id: &str) -> String {
     format!("family:{family_id}")
 }
 

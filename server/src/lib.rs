@@ -5,6 +5,8 @@ pub mod access;
 pub mod auth;
 pub mod blobs;
 pub mod console;
+pub mod data_key_reseal;
+pub mod data_key_rotation;
 pub mod db;
 pub mod duplicates;
 pub mod enroll;
@@ -26,6 +28,7 @@ pub mod record_rules;
 pub mod registrations;
 pub mod results;
 pub mod review;
+pub mod server_lock;
 pub mod staff_audit;
 pub mod stored;
 pub mod tls;
@@ -80,6 +83,8 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// Counted for `/metrics`.
     pub metrics: Arc<access::Metrics>,
+    /// The data folder, shared with other commands; a data key rotation waits for it alone.
+    pub folder_lock: Arc<server_lock::FolderLock>,
 }
 
 impl AppState {
@@ -103,18 +108,25 @@ impl AppState {
                 std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
             }
         }
+        let folder_lock = server_lock::shared(data_dir)?;
         let keys = keys::ServerKeys::load(data_dir)?;
-        let district_key = operator::district_key(data_dir, &keys)?;
-        let db = match database_url {
-            Some(url) => db::Db::open_postgres(url),
-            None => {
-                // SQLite gives its WAL and shared-memory files the database file's mode.
-                private_file(&data_dir.join("server.db"))?;
-                db::Db::open_sqlite(&data_dir.join("server.db"))
-            }
+        if data_key_rotation::key_files_rotating(data_dir) {
+            return Err(std::io::Error::other(data_key_rotation::unfinished(
+                data_dir,
+            )));
         }
-        .map_err(|e| std::io::Error::other(e.0))?;
+        let db = open_database(data_dir, database_url)?;
         migrate::run(&db, &keys, clock()).map_err(|e| std::io::Error::other(e.0))?;
+        if db
+            .read(data_key_rotation::underway)
+            .map_err(|e| std::io::Error::other(e.0))?
+            .is_some()
+        {
+            return Err(std::io::Error::other(data_key_rotation::unfinished(
+                data_dir,
+            )));
+        }
+        let district_key = operator::district_key(data_dir, &keys)?;
         db.write(|tx| record_keys::ensure(tx, &keys, &district_key, clock()))
             .map_err(|e: db::DbError| std::io::Error::other(e.0))?;
         db.checkpoint().map_err(|e| std::io::Error::other(e.0))?;
@@ -131,6 +143,7 @@ impl AppState {
             timeouts: Timeouts::default(),
             metrics: Arc::new(access::Metrics::default()),
             database_url: database_url.map(str::to_owned),
+            folder_lock: Arc::new(folder_lock),
         };
         let sealed = blobs::seal_clear_blobs(&state)?;
         if sealed > 0 {
@@ -138,6 +151,19 @@ impl AppState {
         }
         Ok(state)
     }
+}
+
+/// The server's database: SQLite in the data folder, or the PostgreSQL database at `url`.
+pub fn open_database(data_dir: &Path, database_url: Option<&str>) -> std::io::Result<db::Db> {
+    match database_url {
+        Some(url) => db::Db::open_postgres(url),
+        None => {
+            // SQLite gives its WAL and shared-memory files the database file's mode.
+            private_file(&data_dir.join("server.db"))?;
+            db::Db::open_sqlite(&data_dir.join("server.db"))
+        }
+    }
+    .map_err(|e| std::io::Error::other(e.0))
 }
 
 /// Creates `path` empty with mode 0600 if it does not exist (a file's mode is set at creation).

@@ -127,6 +127,19 @@ enum Command {
     /// Makes a new record key: phones seal for it once they have synced; records sealed for
     /// older keys still open. Rotate when a key may have leaked, or yearly.
     RotateRecordKey,
+    /// Makes the next data key and reseals everything under it: every sealed value, blind
+    /// index, photo and the district key. Stop the server first; it does not start again until
+    /// this has finished. Interrupted, run it again: it takes up where it stopped. The new key
+    /// replaces data.key (the old one stays in data.key.previous until the end), or, when
+    /// PERLINSOS_DATA_KEY holds the key, comes from PERLINSOS_NEW_DATA_KEY or --new-key-file.
+    RotateDataKey {
+        /// A file holding the new key (64 hex digits); made at random when not given.
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+        /// Rows resealed per transaction.
+        #[arg(long, default_value_t = perlinsos_server::data_key_rotation::DEFAULT_BATCH)]
+        batch_size: usize,
+    },
     /// The registrations as CSV for SIKS-NG (columns in docs/siks-ng-export.md).
     ExportRegistrations {
         #[arg(long)]
@@ -254,6 +267,14 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    // Run with the server stopped, before anything opens the folder as the server does.
+    if let Command::RotateDataKey {
+        new_key_file,
+        batch_size,
+    } = &cli.command
+    {
+        return rotate_data_key(&cli, new_key_file.as_deref(), *batch_size);
+    }
     let state = AppState::open_with(
         &cli.data,
         cli.database_url.as_deref(),
@@ -511,6 +532,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{key_id}");
             Ok(())
         }
+        Command::RotateDataKey { .. } => Ok(()),
         Command::Expire => {
             let n = review::expire_overdue(&state).map_err(|e| e.0)?;
             println!("{n} kedaluwarsa");
@@ -574,6 +596,26 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn rotate_data_key(
+    cli: &Cli,
+    new_key_file: Option<&std::path::Path>,
+    batch: usize,
+) -> Result<(), String> {
+    use perlinsos_server::data_key_rotation::{self, Options, NEW_KEY_ENV};
+    let new_key = match new_key_file {
+        Some(path) => Some(zeroize::Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )),
+        None => std::env::var(NEW_KEY_ENV).ok().map(zeroize::Zeroizing::new),
+    };
+    data_key_rotation::rotate(
+        &cli.data,
+        cli.database_url.as_deref(),
+        &Options { batch, new_key },
+        &mut |line| println!("{line}"),
+    )
 }
 
 fn print_assigned(done: &families::Assigned, verb: &str, agent: &str) -> Result<(), String> {

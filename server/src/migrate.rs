@@ -102,7 +102,17 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0012_device_scope.sql"),
         backfill: Some(crate::enroll::scope_rows_of_enrolled),
     },
+    Migration {
+        version: 13,
+        name: "data_key_rotation",
+        sqlite: include_str!("../migrations/sqlite/0013_data_key_rotation.sql"),
+        postgres: include_str!("../migrations/postgres/0013_data_key_rotation.sql"),
+        backfill: None,
+    },
 ];
+
+/// The version that made `data_key_rotation`.
+pub const DATA_KEY_ROTATION: i64 = 13;
 
 pub fn latest() -> i64 {
     MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
@@ -141,10 +151,22 @@ pub fn run_to(db: &Db, keys: &ServerKeys, target: i64, now: i64) -> DbResult<i64
                 latest()
             )));
         }
-        for m in MIGRATIONS
+        let pending = MIGRATIONS
             .iter()
-            .filter(|m| m.version > current && m.version <= target)
+            .filter(|m| m.version > current && m.version <= target);
+        // A backfill would seal and index with one key while the rotation's rows hold two:
+        // the rotation is finished by the server version that began it, then this one runs.
+        if current >= DATA_KEY_ROTATION
+            && pending.clone().next().is_some()
+            && crate::data_key_rotation::underway(tx)?.is_some()
         {
+            return Err(DbError(
+                "a data key rotation is unfinished: finish it (rotate-data-key) with the \
+                 perlinsos-server version that began it before upgrading"
+                    .into(),
+            ));
+        }
+        for m in pending {
             tx.batch(if tx.is_postgres() {
                 m.postgres
             } else {

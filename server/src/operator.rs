@@ -50,6 +50,26 @@ pub fn district_key(data_dir: &Path, keys: &ServerKeys) -> std::io::Result<Ed255
     Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|_| std::io::Error::other("district key unreadable"))
 }
 
+/// The district key file sealed again under `keys`' sealing key (the data key rotation),
+/// through a temporary file and a rename; false if it already was. An error if it opens with
+/// no key held: the district's signing key is never left behind.
+pub fn reseal_district_key(data_dir: &Path, keys: &ServerKeys) -> std::io::Result<bool> {
+    let path = data_dir.join(KEY_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let pkcs8 = zeroize::Zeroizing::new(keys.open(KEY_CONTEXT, &bytes).ok_or_else(|| {
+        std::io::Error::other("the district key opens with neither the old nor the new data key")
+    })?);
+    if crate::keys::sealed_version(&bytes) == Some(keys.version()) {
+        return Ok(false);
+    }
+    write_key(&path, &keys.seal(KEY_CONTEXT, &pkcs8)?, true)?;
+    Ok(true)
+}
+
 /// Writes a key file (0600) through a temporary file and a rename.
 fn write_key(path: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
     if !replace && path.exists() {

@@ -12,7 +12,7 @@ use crate::auth::hex;
 use crate::db::{self, DbError, DbResult, Tx};
 use crate::keys::ServerKeys;
 
-fn context(key_id: &str) -> String {
+pub(crate) fn context(key_id: &str) -> String {
     format!("record_keys/private/{key_id}")
 }
 

@@ -13,7 +13,7 @@ use crate::AppState;
 
 const PER_CHANGE: usize = 100;
 
-fn context(family_id: &str) -> String {
+pub(crate) fn context(family_id: &str) -> String {
     format!("result:{family_id}")
 }
 

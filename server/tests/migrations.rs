@@ -433,3 +433,41 @@ fn accounts_made_before_0010_have_no_second_factor() {
         assert!(allowed.unwrap(), "{}", b.name);
     }
 }
+
+#[test]
+fn a_version_12_database_gains_an_empty_rotation_marker_that_holds_one_row() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run_to(&b.db, &keys, 12, 1).unwrap();
+        assert_eq!(
+            migrate::run(&b.db, &keys, 2).unwrap(),
+            migrate::latest(),
+            "{}",
+            b.name
+        );
+        assert!(b
+            .db
+            .read(perlinsos_server::data_key_rotation::underway)
+            .unwrap()
+            .is_none());
+        let begin = |tx: &mut dyn Tx, id: i64| {
+            tx.execute(
+                "INSERT INTO data_key_rotation (id, from_version, to_version, from_check,
+                                                to_check, step, last_done, started_at)
+                 VALUES (?1, 1, 2, ?2, ?3, 'entries', NULL, 5)",
+                &[db::int(id), db::blob(vec![1; 16]), db::blob(vec![2; 16])],
+            )
+        };
+        b.db.write(|tx| begin(tx, 1)).unwrap();
+        assert!(b.db.write(|tx| begin(tx, 2)).is_err(), "{}", b.name);
+        let marker =
+            b.db.read(perlinsos_server::data_key_rotation::underway)
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            (marker.from_version, marker.to_version, marker.step.as_str()),
+            (1, 2, "entries")
+        );
+        assert_eq!(marker.last_done, None);
+    }
+}

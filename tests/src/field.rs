@@ -73,13 +73,39 @@ impl Server {
         }
     }
 
+    /// The data folder and the PostgreSQL database (if any) of this server, to serve again with
+    /// `reopen` once the runtime that served it has shut down (its tasks hold the state).
+    pub fn into_parts(self) -> (tempfile::TempDir, Option<String>) {
+        (self._dir, self.state.database_url.clone())
+    }
+
+    /// Serves the district kept in `dir` (and `database_url`) again, as a restarted server.
+    pub async fn reopen(dir: tempfile::TempDir, database_url: Option<String>) -> Server {
+        let state = perlinsos_server::AppState::open_with(
+            dir.path(),
+            database_url.as_deref(),
+            Arc::new(now_millis),
+        )
+        .expect("server state");
+        Server::serve_state(dir, state, |_| {}, None).await
+    }
+
     async fn start_serving(
         configure: impl FnOnce(&mut perlinsos_server::AppState),
         tls: Option<perlinsos_server::tls::TlsAcceptor>,
     ) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let state = crate::server_state(dir.path());
+        Server::serve_state(dir, state, configure, tls).await
+    }
+
+    async fn serve_state(
+        dir: tempfile::TempDir,
+        mut state: perlinsos_server::AppState,
+        configure: impl FnOnce(&mut perlinsos_server::AppState),
+        tls: Option<perlinsos_server::tls::TlsAcceptor>,
+    ) -> Server {
         let offset_ms = Arc::new(AtomicI64::new(0));
-        let mut state = crate::server_state(dir.path());
         configure(&mut state);
         let offset = offset_ms.clone();
         state.clock = Arc::new(move || now_millis() + offset.load(Ordering::SeqCst));

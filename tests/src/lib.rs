@@ -34,6 +34,27 @@ pub fn server_state(dir: &std::path::Path) -> perlinsos_server::AppState {
     }
 }
 
+/// The server binary as an operator runs it: `PERLINSOS_SERVER_BIN`, else the one cargo built
+/// beside the test (target/debug/deps/<test> -> target/debug/perlinsos-server, built by
+/// `cargo test --workspace` or `cargo build -p perlinsos-server`).
+pub fn server_bin() -> std::path::PathBuf {
+    if let Some(path) = std::env::var_os("PERLINSOS_SERVER_BIN") {
+        return path.into();
+    }
+    let exe = std::env::current_exe().expect("test binary");
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target folder")
+        .join("perlinsos-server");
+    assert!(
+        bin.exists(),
+        "{} missing: cargo build -p perlinsos-server, or set PERLINSOS_SERVER_BIN",
+        bin.display()
+    );
+    bin
+}
+
 /// A sample photo normalized with its long side at `long_side`: each size is another blob.
 pub fn photo_sized(source: &[u8], long_side: u32) -> Vec<u8> {
     let options = perlinsos_core::evidence::Options {

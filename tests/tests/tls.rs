@@ -3,7 +3,7 @@
 //! sockets. A server with any other certificate is refused with its own code before a byte of
 //! the phone's data leaves, and the phone keeps its queue for the real server.
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use perlinsos_core::error::ErrorCode;
@@ -192,27 +192,6 @@ async fn enrollment_is_refused_by_a_server_with_another_certificate_or_a_malform
     assert_eq!(enrollment.server_cert_sha256, Some(pin));
 }
 
-/// The server binary as an operator runs it.
-fn server_bin() -> PathBuf {
-    if let Some(path) = std::env::var_os("PERLINSOS_SERVER_BIN") {
-        return path.into();
-    }
-    // target/debug/deps/tls-… → target/debug/perlinsos-server (built by `cargo test
-    // --workspace`).
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("perlinsos-server");
-    assert!(
-        bin.exists(),
-        "{} missing: cargo build -p perlinsos-server, or set PERLINSOS_SERVER_BIN",
-        bin.display()
-    );
-    bin
-}
-
 struct Serving(Child);
 
 impl Drop for Serving {
@@ -226,7 +205,7 @@ impl Drop for Serving {
 async fn the_server_binary_serves_https_and_its_enrollment_code_pins_the_certificate() {
     let certificate = self_signed();
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(server_bin())
+    let mut child = Command::new(perlinsos_e2e::server_bin())
         .arg("--data")
         .arg(data.path())
         .args(["serve", "--listen", "127.0.0.1:0", "--tls-cert"])
@@ -248,7 +227,7 @@ async fn the_server_binary_serves_https_and_its_enrollment_code_pins_the_certifi
         .unwrap()
         .to_owned();
 
-    let code = Command::new(server_bin())
+    let code = Command::new(perlinsos_e2e::server_bin())
         .arg("--data")
         .arg(data.path())
         .args([
@@ -289,7 +268,7 @@ async fn the_server_binary_serves_https_and_its_enrollment_code_pins_the_certifi
         ("http://127.0.0.1:8750", &certificate.cert),
         (&*format!("https://{addr}"), &certificate.key),
     ] {
-        let refused = Command::new(server_bin())
+        let refused = Command::new(perlinsos_e2e::server_bin())
             .arg("--data")
             .arg(data.path())
             .args(["enroll-code", "--agent", "agen-02", "--scope", SCOPE[0]])

@@ -19,7 +19,7 @@ const DIGITS: usize = 6;
 const SECRET_BYTES: usize = 20;
 const ISSUER: &str = "Perlinsos";
 
-fn context(username: &str) -> String {
+pub(crate) fn context(username: &str) -> String {
     format!("operator-totp:{username}")
 }
 
