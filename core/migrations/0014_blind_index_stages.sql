@@ -21,7 +21,9 @@ INSERT INTO blind_index (blind, household_id)
 
 -- Rowid tables: a household's rows (about 2 kB) are appended to the last leaf page, where a
 -- WITHOUT ROWID table rebalanced three sibling pages at each split. Ids are time-ordered, so
--- the unique indexes on them are appended too.
+-- the unique index on households.id is appended too. A member's rowid is its household's
+-- rowid * 64 + its position (at most 30 members): a household's members are one rowid range,
+-- found without an index of their own, and removed with their household by that range.
 CREATE TABLE households_rows (
     id                TEXT NOT NULL UNIQUE,
     agent_id          TEXT NOT NULL,
@@ -47,22 +49,22 @@ INSERT INTO households_rows (id, agent_id, kelurahan_code, kk_index, kk, address
     FROM households ORDER BY id;
 
 CREATE TABLE members_rows (
-    household_id TEXT NOT NULL REFERENCES households_rows (id) ON DELETE CASCADE,
-    position     INTEGER NOT NULL,
+    household_id TEXT NOT NULL,
+    position     INTEGER NOT NULL CHECK (position BETWEEN 0 AND 63),
     id           TEXT NOT NULL,
     nik_index    BLOB NOT NULL,
     nik          BLOB NOT NULL,
     full_name    BLOB NOT NULL,
     birth_date   BLOB NOT NULL,
-    profile      BLOB NOT NULL,
-    UNIQUE (household_id, position)
+    profile      BLOB NOT NULL
 ) STRICT;
-INSERT INTO members_rows (household_id, position, id, nik_index, nik, full_name, birth_date,
-                          profile)
-    SELECT household_id, position, id, nik_index, nik, full_name, birth_date, profile
-    FROM members ORDER BY household_id, position;
+INSERT INTO members_rows (rowid, household_id, position, id, nik_index, nik, full_name,
+                          birth_date, profile)
+    SELECT h.rowid * 64 + m.position, m.household_id, m.position, m.id, m.nik_index, m.nik,
+           m.full_name, m.birth_date, m.profile
+    FROM members m JOIN households_rows h ON h.id = m.household_id
+    ORDER BY h.rowid, m.position;
 
--- Children first: dropping the old households then cascades to nothing.
 DROP TABLE members;
 DROP TABLE households;
 ALTER TABLE households_rows RENAME TO households;

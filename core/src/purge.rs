@@ -256,12 +256,7 @@ impl Purger {
 /// Deletes a record's personal rows and its evidence rows; returns the evidence count.
 fn purge_record(tx: &Transaction<'_>, kind: RecordKind, record_id: &str) -> Result<usize> {
     match kind {
-        // Members go with their household (ON DELETE CASCADE).
-        RecordKind::Household => {
-            crate::registration::blind_index::Writer::open(tx)?.remove_household(record_id)?;
-            tx.prepare_cached("DELETE FROM households WHERE id = ?1")?
-                .execute([record_id])?;
-        }
+        RecordKind::Household => crate::registration::repo::delete_household(tx, record_id)?,
         // The row stays with its ids, statuses and dates (statuses keep arriving, and the
         // reporter's blind index keeps the per-reporter limits counting); the sealed body
         // (reporter, statement) and the district's sealed reasons go.

@@ -60,15 +60,16 @@ impl<'a, 'c> Writer<'a, 'c> {
         Ok(())
     }
 
-    /// Removes a household's entries from both stages (the purge, before its rows go).
-    pub fn remove_household(&self, household_id: &str) -> Result<()> {
+    /// Removes a household's entries from both stages (the purge, before its rows go); its
+    /// members are the rowids `members` (see `repo::member_rows`).
+    pub fn remove_household(&self, household_id: &str, members: (i64, i64)) -> Result<()> {
         self.tx
             .prepare_cached(
                 "DELETE FROM blind_index WHERE blind IN
                      (SELECT kk_index FROM households WHERE id = ?1
-                      UNION ALL SELECT nik_index FROM members WHERE household_id = ?1)",
+                      UNION ALL SELECT nik_index FROM members WHERE rowid BETWEEN ?2 AND ?3)",
             )?
-            .execute([household_id])?;
+            .execute(params![household_id, members.0, members.1])?;
         self.tx
             .prepare_cached("DELETE FROM blind_recent WHERE household_id = ?1")?
             .execute([household_id])?;

@@ -247,10 +247,11 @@ pub fn insert_household(
             .transpose()?,
         receipt,
     ])?;
+    let first_member = member_rows(tx.last_insert_rowid())?.0;
     let mut insert_member = tx.prepare_cached(
-        "INSERT INTO members (id, household_id, position, nik_index, nik, full_name, birth_date,
-             profile)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO members (rowid, id, household_id, position, nik_index, nik, full_name,
+             birth_date, profile)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     for (position, member) in draft.members.iter().enumerate() {
         let cell = |column| Cell::new("members", column, &member.id);
@@ -267,6 +268,7 @@ pub fn insert_household(
         };
         let blind = cipher.blind_index(NIK_DOMAIN, nik);
         insert_member.execute(params![
+            first_member.saturating_add(position as i64),
             member.id,
             id,
             position as i64,
@@ -316,6 +318,39 @@ pub fn insert_household(
     Ok(id)
 }
 
+/// A household's members are the rowids `household rowid * 64 + position` (migration 0014):
+/// one range, found and removed without an index of their own.
+const MEMBER_ROWS: i64 = 64;
+const _: () = assert!(perlinsos_rules::registration::validate::MAX_MEMBERS < MEMBER_ROWS as usize);
+
+/// The first and last member rowid of the household stored at `household_rowid`.
+pub fn member_rows(household_rowid: i64) -> Result<(i64, i64)> {
+    let first = household_rowid.checked_mul(MEMBER_ROWS);
+    let last = first.and_then(|first| first.checked_add(MEMBER_ROWS - 1));
+    match (first, last) {
+        (Some(first), Some(last)) => Ok((first, last)),
+        _ => Err(Error::Corrupt("household rowid")),
+    }
+}
+
+/// Removes a registered household, its members and its look-up entries.
+pub fn delete_household(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    let Some(rowid) = tx
+        .prepare_cached("SELECT rowid FROM households WHERE id = ?1")?
+        .query_row([id], |row| row.get::<_, i64>(0))
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let (first, last) = member_rows(rowid)?;
+    blind_index::Writer::open(tx)?.remove_household(id, (first, last))?;
+    tx.prepare_cached("DELETE FROM members WHERE rowid BETWEEN ?1 AND ?2")?
+        .execute([first, last])?;
+    tx.prepare_cached("DELETE FROM households WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
 pub fn household_ids(conn: &Connection, agent: Option<&str>) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM households WHERE ?1 IS NULL OR agent_id = ?1 ORDER BY registered_at, id",
@@ -332,7 +367,8 @@ pub fn load_household(
 ) -> Result<RegisteredHousehold> {
     let row = conn
         .prepare_cached(
-            "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt
+            "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt,
+                 rowid
              FROM households WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)",
         )?
         .query_row(params![id, agent], |r| {
@@ -345,6 +381,7 @@ pub fn load_household(
                 r.get::<_, String>(5)?,
                 r.get::<_, i64>(6)?,
                 r.get::<_, Option<Vec<u8>>>(7)?,
+                r.get::<_, i64>(8)?,
             ))
         })
         .optional()?
@@ -352,13 +389,14 @@ pub fn load_household(
             Some(_) => Error::invalid("household", ErrorCode::SessionOutOfScope),
             None => Error::Corrupt("household not found"),
         })?;
-    let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt) = row;
+    let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt, rowid) = row;
     let cell = |column| Cell::new("households", column, id);
     let mut stmt = conn.prepare_cached(
         "SELECT id, nik, full_name, birth_date, profile FROM members
-         WHERE household_id = ?1 ORDER BY position",
+         WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
     )?;
-    let rows = stmt.query_map([id], |r| {
+    let (first, last) = member_rows(rowid)?;
+    let rows = stmt.query_map([first, last], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, Vec<u8>>(1)?,

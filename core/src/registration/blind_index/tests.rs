@@ -180,7 +180,7 @@ proptest! {
                     if model.values().any(|(owner, merged)| *owner == household && *merged) {
                         continue;
                     }
-                    store.write(|tx| Writer::open(tx)?.remove_household(&household)).unwrap();
+                    store.write(|tx| Writer::open(tx)?.remove_household(&household, (0, -1))).unwrap();
                     model.retain(|_, (owner, _)| *owner != household);
                 }
                 Op::Reopen => {
