@@ -342,6 +342,7 @@ impl Generator {
                 })
                 .collect(),
             pmt_answers: last_answers(id),
+            revision: 0,
         }
     }
 }

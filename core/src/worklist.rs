@@ -134,7 +134,9 @@ fn keys(cipher: &Cipher, family: &Family) -> Vec<Vec<u8>> {
 }
 
 /// Applies one delta of the district's (already verified as signed by it): families added or
-/// changed (an older or equal version than held changes nothing) and families withdrawn.
+/// changed and families withdrawn. A family replaces the held one only when its (version,
+/// revision) is greater: a newer extract, or the district's update of the same one (an
+/// accepted visit's answers); an older or equal copy changes nothing.
 /// A family that breaks the rules refuses the whole delta. Idempotent.
 pub fn apply(
     tx: &Transaction<'_>,
@@ -152,28 +154,31 @@ pub fn apply(
         }
     }
     for family in families {
-        let held: Option<(i64, u32)> = tx
+        let held: Option<(i64, u32, u32)> = tx
             .prepare_cached(
-                "SELECT id, version FROM worklist_families WHERE agent_id = ?1 AND family_id = ?2",
+                "SELECT id, version, revision FROM worklist_families
+                 WHERE agent_id = ?1 AND family_id = ?2",
             )?
-            .query_row(params![agent_id, family.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![agent_id, family.id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
-        let sealed = seal(cipher, agent_id, family)?;
         let row = match held {
-            Some((_, version)) if version >= family.version => continue,
-            Some((row, _)) => {
+            Some((_, version, revision)) if !family.is_newer_than(version, revision) => continue,
+            Some((row, _, _)) => {
                 tx.prepare_cached(
-                    "UPDATE worklist_families SET version = ?2, kelurahan_code = ?3, rt = ?4,
-                            rw = ?5, sealed = ?6, received_at = ?7
+                    "UPDATE worklist_families SET version = ?2, revision = ?3,
+                            kelurahan_code = ?4, rt = ?5, rw = ?6, sealed = ?7, received_at = ?8
                      WHERE id = ?1",
                 )?
                 .execute(params![
                     row,
                     family.version,
+                    family.revision,
                     family.kelurahan_code,
                     family.rt,
                     family.rw,
-                    sealed,
+                    seal(cipher, agent_id, family)?,
                     now
                 ])?;
                 tx.prepare_cached("DELETE FROM worklist_keys WHERE family = ?1")?
@@ -182,18 +187,19 @@ pub fn apply(
             }
             None => {
                 tx.prepare_cached(
-                    "INSERT INTO worklist_families (agent_id, family_id, version, kelurahan_code,
-                                                    rt, rw, sealed, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO worklist_families (agent_id, family_id, version, revision,
+                                                    kelurahan_code, rt, rw, sealed, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )?
                 .execute(params![
                     agent_id,
                     family.id,
                     family.version,
+                    family.revision,
                     family.kelurahan_code,
                     family.rt,
                     family.rw,
-                    sealed,
+                    seal(cipher, agent_id, family)?,
                     now
                 ])?;
                 tx.last_insert_rowid()

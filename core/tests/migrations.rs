@@ -19,6 +19,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (11, include_str!("fixtures/schema_v11.sql")),
     (12, include_str!("fixtures/schema_v12.sql")),
     (13, include_str!("fixtures/schema_v13.sql")),
+    (14, include_str!("fixtures/schema_v14.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -138,6 +139,23 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             .read(|conn| Ok(conn.query_row("SELECT count(*) FROM sanggahan", [], |r| r.get(0))?))
             .unwrap();
         assert_eq!(sanggahan, i64::from(*version >= 8), "v{version}");
+        // A family listed before 0015 is the district's revision 0 of its version, status kept.
+        let listed: Vec<(String, i64, i64, String)> = store
+            .read(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT family_id, version, revision, status FROM worklist_families",
+                )?;
+                let rows =
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .unwrap();
+        let expected: Vec<(String, i64, i64, String)> = if *version >= 14 {
+            vec![("DTSEN-0001".into(), 2, 0, "dikunjungi".into())]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(listed, expected, "v{version}");
         let integrity: String = store
             .read(|conn| Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
             .unwrap();

@@ -2,6 +2,7 @@
 //! one transaction, a newer version of a family replaces an older one) and assignments of
 //! families to agents, which reach the agents' phones as signed worklist deltas through the
 //! change feed (audience `a:<agent>:<kelurahan>`, so a device reads only its scope's part).
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use perlinsos_protocol::wire::Change;
@@ -92,6 +93,9 @@ pub fn import(
     state
         .db
         .write(|tx| {
+            // Before any family row: a visit's answers flowing back (`visit_answers`) take the
+            // feed's lock first too, so the import reads families after theirs commit.
+            db::serialize_on(tx, b"changes")?;
             let mut imported = Imported {
                 families: families.len(),
                 ..Imported::default()
@@ -152,11 +156,12 @@ fn store_chunk(
                 continue;
             }
         }
-        write.push(family);
+        write.push(Cow::Borrowed(family));
     }
     if write.is_empty() {
         return Ok(());
     }
+    keep_answers(tx, keys, &held, &mut write)?;
     let kk_blinds: Vec<Vec<u8>> = write
         .iter()
         .map(|f| keys.blind(Blind::Kk, identity::canonical(&f.kk)))
@@ -250,7 +255,7 @@ fn store_chunk(
             ),
             &updated,
         )?;
-        let by_id: HashMap<&str, &Family> = write.iter().map(|f| (f.id.as_str(), *f)).collect();
+        let by_id: HashMap<&str, &Family> = write.iter().map(|f| (f.id.as_str(), &**f)).collect();
         let mut sends: BTreeMap<(String, String), Vec<Family>> = BTreeMap::new();
         for row in holders {
             let (id, agent) = (
@@ -261,7 +266,7 @@ fn store_chunk(
                 sends
                     .entry((agent, family.kelurahan_code.clone()))
                     .or_default()
-                    .push((*family).clone());
+                    .push(Family::clone(family));
             }
         }
         for ((agent, kelurahan), families) in sends {
@@ -271,8 +276,47 @@ fn store_chunk(
     Ok(())
 }
 
+/// A newer version of a held family without answers of its own (an extract without the
+/// `pmt_` columns, or blank ones) keeps the answers held: DTSEN's earlier ones or, as an
+/// officer expects, those an accepted visit brought back. Its revision starts again at 0.
+fn keep_answers(
+    tx: &mut dyn Tx,
+    keys: &ServerKeys,
+    held: &HashMap<String, i64>,
+    write: &mut [Cow<'_, Family>],
+) -> DbResult<()> {
+    let ids: Vec<Value> = write
+        .iter()
+        .filter(|f| f.pmt_answers.is_empty() && held.contains_key(&f.id))
+        .map(|f| db::text(f.id.as_str()))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut kept = HashMap::new();
+    for row in tx.query(
+        &format!(
+            "SELECT family_id, sealed FROM families WHERE family_id IN ({})",
+            marks(1, ids.len())
+        ),
+        &ids,
+    )? {
+        let id = row[0].text().unwrap_or_default();
+        let held = open(keys, &id, &row[1].blob().unwrap_or_default())?;
+        if !held.pmt_answers.is_empty() {
+            kept.insert(id, held.pmt_answers);
+        }
+    }
+    for family in write.iter_mut() {
+        if let Some(answers) = kept.remove(&family.id) {
+            family.to_mut().pmt_answers = answers;
+        }
+    }
+    Ok(())
+}
+
 /// Queues worklist deltas for one agent in one kelurahan, a few families per change.
-fn send(
+pub(crate) fn send(
     tx: &mut dyn Tx,
     keys: &ServerKeys,
     agent_id: &str,
@@ -422,6 +466,9 @@ fn change_assignment(
     state
         .db
         .write(|tx| {
+            // As an import: the family bodies read here are sent after any flowing-back visit
+            // that was writing them commits (it sends to the agents it sees assigned).
+            db::serialize_on(tx, b"changes")?;
             let found = select(tx, selection)?;
             let mut result = Assigned::default();
             if let Selection::Ids(ids) = selection {

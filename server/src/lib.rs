@@ -32,6 +32,7 @@ pub mod server_lock;
 pub mod staff_audit;
 pub mod stored;
 pub mod tls;
+pub mod visit_answers;
 pub mod visits;
 
 use std::path::{Path, PathBuf};

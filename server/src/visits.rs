@@ -1,5 +1,7 @@
 //! Verification visits on the server: stored as they arrive, conflicts between agents flagged,
-//! and an officer's resolution sent back to both phones.
+//! and an officer's resolution sent back to both phones. An accepted visit's PMT answers flow
+//! back to the family's agents (`visit_answers`).
+use perlinsos_protocol::record::VisitRecorded;
 use perlinsos_rules::dtsen::visit::VerificationVisit;
 
 use crate::db::{self, DbError, DbResult, Tx};
@@ -38,7 +40,7 @@ pub fn insert(
     } else {
         CONFLICT
     };
-    tx.execute(
+    let inserted = tx.execute(
         "INSERT INTO visits (id, entry_id, device_id, agent_id, family_id, family_version,
                              kelurahan_code, outcome, visited_at, received_at, status, status_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10) ON CONFLICT DO NOTHING",
@@ -70,6 +72,10 @@ pub fn insert(
     if !rivals.is_empty() {
         tracing::info!(event = "visit_conflict", rivals = rivals.len());
         db::add_status_change(tx, keys, device_id, "visit", &visit.id, CONFLICT, None, now)?;
+    }
+    // A visit in conflict waits for the officer (`resolve`) before its answers flow back.
+    if inserted > 0 && status == ACCEPTED {
+        crate::visit_answers::flow_back(tx, keys, visit, now)?;
     }
     Ok(())
 }
@@ -177,7 +183,8 @@ pub fn resolve(
         .db
         .write(|tx| {
             let kept = tx.query_one(
-                "SELECT family_id, family_version FROM visits WHERE id = ?1 AND status = ?2",
+                "SELECT family_id, family_version, entry_id FROM visits
+                 WHERE id = ?1 AND status = ?2",
                 &[db::text(keep_visit_id), db::text(CONFLICT)],
             )?;
             let Some(kept) = kept else {
@@ -224,6 +231,13 @@ pub fn resolve(
                     now,
                 )?;
             }
+            // The kept visit is accepted now: its answers flow back as an accepted one's do.
+            let entry_id = kept[2].text().unwrap_or_default();
+            let recorded = crate::stored::entry_body(tx, &state.keys, &entry_id)?
+                .ok_or_else(|| DbError("kept visit's record missing".into()))?;
+            let recorded: VisitRecorded = serde_json::from_str(&recorded)
+                .map_err(|_| DbError("kept visit's record unreadable".into()))?;
+            crate::visit_answers::flow_back(tx, &state.keys, &recorded.visit, now)?;
             crate::staff_audit::record(
                 tx,
                 now,

@@ -276,6 +276,37 @@ impl FieldPhone {
         visits.submit(&draft.id).expect("submitted")
     }
 
+    /// As `visit_found`, with the PMT questionnaire of `model` answered: opened from the
+    /// phone's copy (`pmt_prefill`), `motorbikes` and a tiled floor as the resident says, every
+    /// other asked question filled. The record id and the answers given (none derived).
+    pub fn visit_found_with_answers(
+        &self,
+        family_id: &str,
+        model: &perlinsos_rules::pmt::model::Model,
+        motorbikes: f64,
+    ) -> (String, perlinsos_rules::pmt::Answers) {
+        use perlinsos_rules::pmt::{model::QuestionType, Answer};
+        let visits = self.visits();
+        let mut draft = visits.start(family_id).expect("draft");
+        perlinsos_core::sample::answer_found(&mut draft, now_millis());
+        visits.save(&draft).expect("saved");
+        let mut answers = visits.pmt_prefill(&draft.id, model).expect("prefill");
+        answers.insert("sepeda_motor".into(), Answer::Number(motorbikes));
+        answers.insert("lantai".into(), Answer::Choice("keramik".into()));
+        for q in model.questions.iter().filter(|q| q.derived.is_none()) {
+            answers.entry(q.id.clone()).or_insert_with(|| match q.kind {
+                QuestionType::Choice => Answer::Choice(q.options[0].id.clone()),
+                QuestionType::YesNo => Answer::YesNo(false),
+                _ => Answer::Number(q.min.unwrap_or(0.0)),
+            });
+        }
+        visits
+            .set_pmt(&draft.id, model, answers.clone())
+            .expect("questionnaire");
+        let receipt = visits.submit(&draft.id).expect("submitted");
+        (receipt.record_id, answers)
+    }
+
     pub fn objections(&self) -> perlinsos_core::objections::ObjectionBook {
         self.core.objections(&self.session).expect("objections")
     }

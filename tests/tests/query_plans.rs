@@ -11,6 +11,7 @@ use perlinsos_server::db::{self, Tx, Value};
 use perlinsos_server::{duplicates, registrations, review};
 
 const CAM2: &[u8] = include_bytes!("../../core/data/photos/cam2_wood.jpg");
+const MODEL: &str = include_str!("../../core/models/ilustratif-kota-mataram.json");
 
 fn plan(tx: &mut dyn Tx, sql: &str, params: &[Value]) -> db::DbResult<Vec<String>> {
     let (prefix, column) = if tx.is_postgres() {
@@ -148,6 +149,22 @@ async fn every_request_path_reads_through_an_index() {
         .read(|tx| perlinsos_server::visits::conflicts(tx, None))
         .unwrap();
     perlinsos_server::visits::resolve(state, "op", &a.record_id, "lengkap").unwrap();
+    // A visit's PMT answers flowing back to the family's agents, and a newer extract without
+    // answers that keeps them.
+    perlinsos_server::operator::publish_model(state, MODEL).unwrap();
+    let model = perlinsos_rules::pmt::model::Model::parse(MODEL.as_bytes()).unwrap();
+    first.visit_found_with_answers(&families[2].id, &model, 4.0);
+    first.sync().await;
+    let newer: Vec<_> = families
+        .iter()
+        .map(|f| perlinsos_rules::dtsen::Family {
+            version: f.version + 1,
+            pmt_answers: Default::default(),
+            ..f.clone()
+        })
+        .collect();
+    server.import_families(&newer);
+    second.sync().await;
     perlinsos_server::receipts::check(state, &a.code).unwrap();
     perlinsos_server::receipts::check(state, &a.payload).unwrap();
     server.publish_results(&families, 1, 30);

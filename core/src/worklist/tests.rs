@@ -136,6 +136,115 @@ fn a_newer_version_replaces_and_withdrawn_families_go() {
     assert_eq!(orphan_keys, 0);
 }
 
+fn answers_of(list: &Worklist, id: &str) -> (u32, u32, perlinsos_rules::pmt::Answers) {
+    let (entry, family) = list.family(id).unwrap().unwrap();
+    assert_eq!(entry.version, family.version);
+    (family.version, family.revision, family.pmt_answers)
+}
+
+fn with_motorbikes(family: &Family, version: u32, revision: u32, bikes: f64) -> Family {
+    let mut f = family.clone();
+    f.version = version;
+    f.revision = revision;
+    f.pmt_answers.insert(
+        "sepeda_motor".into(),
+        perlinsos_rules::pmt::Answer::Number(bikes),
+    );
+    f
+}
+
+#[test]
+fn the_districts_revisions_order_updates_within_a_version() {
+    let (_dir, store, cipher) = setup();
+    let all = families(3);
+    load(&store, &cipher, AGENT, &all, &[]).unwrap();
+    let list = Worklist::new(store.clone(), cipher.clone(), AGENT);
+    let id = all[0].id.clone();
+    list.set_status(&id, VisitStatus::Dikunjungi).unwrap();
+    let bikes = |n: f64| perlinsos_rules::pmt::Answer::Number(n);
+
+    // Revision 2 of version 1 (a visit's answers): applied, in place, status kept.
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 1, 2, 3.0)],
+        &[],
+    )
+    .unwrap();
+    let (version, revision, answers) = answers_of(&list, &id);
+    assert_eq!((version, revision), (1, 2));
+    assert_eq!(answers.get("sepeda_motor"), Some(&bikes(3.0)));
+    assert_eq!(list.count().unwrap(), 3);
+    assert_eq!(
+        list.family(&id).unwrap().unwrap().0.status,
+        VisitStatus::Dikunjungi
+    );
+    // An older revision (a late page, or the original) changes nothing; nor does the same one.
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 1, 1, 7.0)],
+        &[],
+    )
+    .unwrap();
+    load(&store, &cipher, AGENT, &[all[0].clone()], &[]).unwrap();
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 1, 2, 8.0)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        answers_of(&list, &id).2.get("sepeda_motor"),
+        Some(&bikes(3.0))
+    );
+    // A newer revision is applied.
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 1, 3, 4.0)],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(answers_of(&list, &id).1, 3);
+    // A newer extract version at revision 0 beats every revision of the older one, which
+    // then cannot come back.
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 2, 0, 5.0)],
+        &[],
+    )
+    .unwrap();
+    load(
+        &store,
+        &cipher,
+        AGENT,
+        &[with_motorbikes(&all[0], 1, 9, 6.0)],
+        &[],
+    )
+    .unwrap();
+    let (version, revision, answers) = answers_of(&list, &id);
+    assert_eq!((version, revision), (2, 0));
+    assert_eq!(answers.get("sepeda_motor"), Some(&bikes(5.0)));
+    let (rows, revision_column): (i64, i64) = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*), max(revision) FROM worklist_families WHERE family_id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!((rows, revision_column), (1, 0));
+}
+
 #[test]
 fn a_delta_against_the_rules_changes_nothing() {
     let (_dir, store, cipher) = setup();

@@ -305,6 +305,7 @@ fn parse_family<'a>(
         programmes,
         members: Vec::new(),
         pmt_answers: Answers::new(),
+        revision: 0,
     })
 }
 

@@ -60,8 +60,14 @@ pub struct FamilyMember {
 pub struct Family {
     /// The DTSEN family id: the key a newer extract updates by.
     pub id: String,
-    /// Grows with every change the district makes to the family.
+    /// The DTSEN extract's version of the family: a newer extract replaces an older one, and a
+    /// visit is judged (conflicts) against the version it started from.
     pub version: u32,
+    /// The district's own updates within one extract version (an accepted visit's PMT answers
+    /// flowing back): 0 as imported, grows by one per update, back to 0 with a newer version.
+    /// Absent on the wire when 0, so older phones and servers read the family as before.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub revision: u32,
     pub kk: String,
     pub kelurahan_code: String,
     pub rt: u16,
@@ -77,6 +83,18 @@ pub struct Family {
     /// answer): the visit's PMT questionnaire opens with them (`pmt::answers::prefill`).
     #[serde(default, skip_serializing_if = "Answers::is_empty")]
     pub pmt_answers: Answers,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Family {
+    /// Whether this copy is newer than one held at (`version`, `revision`): a newer extract
+    /// version wins whatever the revisions, within one version the higher revision wins.
+    pub fn is_newer_than(&self, version: u32, revision: u32) -> bool {
+        (self.version, self.revision) > (version, revision)
+    }
 }
 
 /// Family ids are plain: letters, digits, `-` and `_` (they name rows, files and changes).

@@ -35,6 +35,7 @@ fn family(id: &str) -> Family {
             },
         ],
         pmt_answers: Answers::new(),
+        revision: 0,
     }
 }
 
@@ -128,6 +129,27 @@ fn a_questionnaire_opens_with_the_last_answers_its_model_accepts() {
     last.insert("jumlah_anggota".to_owned(), Answer::Number(9.0));
     let opened = prefill(&model, &last);
     assert_eq!(opened, last_answers());
+}
+
+#[test]
+fn the_revision_is_absent_at_zero_and_orders_updates_within_a_version() {
+    let mut f = family("F-1");
+    let wire = serde_json::to_value(&f).unwrap();
+    // A family as imported reads as it always did; one from an older server decodes at 0.
+    assert!(wire.get("revision").is_none());
+    let older: Family = serde_json::from_value(wire).unwrap();
+    assert_eq!(older.revision, 0);
+    f.revision = 3;
+    let back: Family = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+    assert_eq!(back.revision, 3);
+    // (version, revision): a newer version wins even at revision 0.
+    assert!(f.is_newer_than(1, 2));
+    assert!(!f.is_newer_than(1, 3));
+    assert!(!f.is_newer_than(1, 4));
+    assert!(!f.is_newer_than(2, 0));
+    f.version = 2;
+    f.revision = 0;
+    assert!(f.is_newer_than(1, 9));
 }
 
 #[test]
