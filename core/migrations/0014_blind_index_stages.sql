@@ -1,18 +1,13 @@
 -- NIK and KK look-up in two stages (core/src/registration/blind_index.rs). A registration's
 -- blind indexes are random keys: kept as UNIQUE columns of households and members, each one
 -- rewrote a random page of its index at every commit, most of what a commit wrote. They now
--- go first to blind_recent (appended, so onto its last page) and move into blind_index in one
--- merge every few thousand entries. kk_index and nik_index stay as plain columns: the purge
--- reads them to remove a household's look-up rows.
+-- stay only in the household's own rows (kk_index, nik_index: plain columns, appended with
+-- the rows) until, a few hundred households later, they move into blind_index in one merge;
+-- blind_merged.upto is the last household rowid merged so far.
 CREATE TABLE blind_index (
     blind        BLOB PRIMARY KEY,
     household_id TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
-
-CREATE TABLE blind_recent (
-    blind        BLOB NOT NULL,
-    household_id TEXT NOT NULL
-) STRICT;
 
 INSERT INTO blind_index (blind, household_id)
     SELECT kk_index, id FROM households
@@ -69,3 +64,7 @@ DROP TABLE members;
 DROP TABLE households;
 ALTER TABLE households_rows RENAME TO households;
 ALTER TABLE members_rows RENAME TO members;
+
+-- Every household copied above is in blind_index already.
+CREATE TABLE blind_merged (upto INTEGER NOT NULL) STRICT;
+INSERT INTO blind_merged (upto) SELECT coalesce(max(rowid), 0) FROM households;

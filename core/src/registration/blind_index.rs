@@ -1,22 +1,27 @@
-//! NIK and KK look-up of registered households, written in two stages.
+//! NIK and KK look-up of registered households, in two stages.
 //!
 //! A blind index is a random key. Inserted straight into one B-tree, each of a household's
 //! five or six indexes rewrote a random page of it at every commit: most of the bytes a
-//! registration wrote (bench/REPORT.md). So a registration appends its indexes to
-//! `blind_recent`, onto that table's last page, and the writer connection mirrors them in a
-//! TEMP table (memory only, rolled back with the transaction) for the duplicate check. Every
-//! `MERGE_AT` entries they move, in key order, into `blind_index` in one transaction, which
-//! rewrites each of its pages at most once for thousands of entries.
+//! registration wrote (bench/REPORT.md). So a registration's indexes first stay only in its
+//! own rows (`households.kk_index`, `members.nik_index`), which are appended anyway: the
+//! households above the watermark `blind_merged.upto` (a household rowid) are the recent
+//! stage, and the writer connection mirrors their indexes in a TEMP table (memory only,
+//! rolled back with the transaction) for the duplicate check. Once `MERGE_AFTER` households
+//! are recent, their indexes move in key order into `blind_index` in one transaction, which
+//! rewrites each of its pages at most once for thousands of entries, and the watermark moves.
 //!
 //! The mirror remembers `PRAGMA data_version`, which changes only when another connection
-//! commits, and is rebuilt from `blind_recent` when it does: a second writer on the same file
-//! can never hide an entry from the check.
+//! commits, and is rebuilt from the recent rows when it does: a second writer on the same
+//! file can never hide an entry from the check.
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
-/// Entries in `blind_recent` before they move into `blind_index` (about 700 households).
-const MERGE_AT: i64 = 4096;
+use super::repo::member_rows;
+
+/// Households in the recent stage before their indexes move into `blind_index` (about
+/// 4,000 entries).
+const MERGE_AFTER: i64 = 700;
 
 /// The look-up as the writer sees it, its own transaction's entries included. Opening it
 /// brings the mirror up to date once for the calls that follow.
@@ -43,36 +48,42 @@ impl<'a, 'c> Writer<'a, 'c> {
             .optional()?)
     }
 
-    /// Records that `household_id` holds each of `blinds`. The caller has checked with
-    /// [`Writer::holder`] that none is taken; the mirror's key refuses a repeat all the same.
-    pub fn add(&self, household_id: &str, blinds: &[Vec<u8>]) -> Result<()> {
-        merge_if_full(self.tx)?;
-        let mut recent = self
-            .tx
-            .prepare_cached("INSERT INTO blind_recent (blind, household_id) VALUES (?1, ?2)")?;
-        let mut mirror = self.tx.prepare_cached(
-            "INSERT INTO temp.blind_mirror (blind, household_id) VALUES (?1, ?2)",
-        )?;
+    /// Records that the household just stored at `rowid` holds each of `blinds` (the values
+    /// of its `kk_index` and its members' `nik_index`). The caller has checked with
+    /// [`Writer::holder`] that none is taken; the keys refuse a repeat all the same.
+    pub fn add(&self, household_id: &str, rowid: i64, blinds: &[Vec<u8>]) -> Result<()> {
+        let mut upto = watermark(self.tx)?;
+        let recent = rowid
+            .checked_sub(upto)
+            .ok_or(Error::Corrupt("household rowid"))?;
+        if recent > MERGE_AFTER {
+            merge_up_to(self.tx, rowid)?;
+            upto = rowid;
+        }
+        // At or under the watermark (the first households after a merge, or a rowid freed by
+        // a purge and given again): straight into the merged stage.
+        let sql = if rowid <= upto {
+            "INSERT INTO blind_index (blind, household_id) VALUES (?1, ?2)"
+        } else {
+            "INSERT INTO temp.blind_mirror (blind, household_id) VALUES (?1, ?2)"
+        };
+        let mut insert = self.tx.prepare_cached(sql)?;
         for blind in blinds {
-            recent.execute(params![blind, household_id])?;
-            mirror.execute(params![blind, household_id])?;
+            insert.execute(params![blind, household_id])?;
         }
         Ok(())
     }
 
-    /// Removes a household's entries from both stages (the purge, before its rows go); its
-    /// members are the rowids `members` (see `repo::member_rows`).
-    pub fn remove_household(&self, household_id: &str, members: (i64, i64)) -> Result<()> {
+    /// Removes the entries of the household stored at `rowid` from both stages (the purge,
+    /// before its rows go); its members are the rowids `members`.
+    pub fn remove_household(&self, household_id: &str, rowid: i64, members: (i64, i64)) -> Result<()> {
         self.tx
             .prepare_cached(
                 "DELETE FROM blind_index WHERE blind IN
-                     (SELECT kk_index FROM households WHERE id = ?1
+                     (SELECT kk_index FROM households WHERE rowid = ?1
                       UNION ALL SELECT nik_index FROM members WHERE rowid BETWEEN ?2 AND ?3)",
             )?
-            .execute(params![household_id, members.0, members.1])?;
-        self.tx
-            .prepare_cached("DELETE FROM blind_recent WHERE household_id = ?1")?
-            .execute([household_id])?;
+            .execute(params![rowid, members.0, members.1])?;
         self.tx
             .prepare_cached("DELETE FROM temp.blind_mirror WHERE household_id = ?1")?
             .execute([household_id])?;
@@ -80,44 +91,43 @@ impl<'a, 'c> Writer<'a, 'c> {
     }
 }
 
-/// As [`Writer::holder`], from a reader connection: reads the recent entries without an index
-/// (a few thousand rows at most), for the occasional look-up outside a registration.
+/// As [`Writer::holder`], from a reader connection: reads the recent rows without an index
+/// (at most `MERGE_AFTER` households), for the occasional look-up outside a registration.
 pub fn holder_read(conn: &Connection, blind: &[u8]) -> Result<Option<String>> {
+    let upto = watermark(conn)?;
+    let members_above = member_rows(upto)?.1;
     Ok(conn
         .prepare_cached(
             "SELECT household_id FROM blind_index WHERE blind = ?1
-             UNION ALL SELECT household_id FROM blind_recent WHERE blind = ?1
+             UNION ALL SELECT id FROM households WHERE rowid > ?2 AND kk_index = ?1
+             UNION ALL SELECT household_id FROM members WHERE rowid > ?3 AND nik_index = ?1
              LIMIT 1",
         )?
-        .query_row([blind], |row| row.get(0))
+        .query_row(params![blind, upto, members_above], |row| row.get(0))
         .optional()?)
 }
 
-/// Moves every recent entry into `blind_index` once there are `MERGE_AT` of them. Rowids
-/// restart after the table is emptied, so the largest one bounds the count without a scan.
-fn merge_if_full(tx: &Transaction<'_>) -> Result<()> {
-    let newest: Option<i64> = tx
-        .prepare_cached("SELECT max(rowid) FROM blind_recent")?
-        .query_row([], |row| row.get(0))?;
-    if newest.unwrap_or(0) < MERGE_AT {
-        return Ok(());
-    }
-    merge(tx)
+/// The last household rowid whose indexes are in `blind_index`.
+fn watermark(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT upto FROM blind_merged")?
+        .query_row([], |row| row.get(0))?)
 }
 
-/// Moves every recent entry into `blind_index`, in key order.
-fn merge(tx: &Transaction<'_>) -> Result<()> {
-    ensure_mirror(tx)?;
+/// Moves every recent entry into `blind_index`, in key order, and the watermark to `upto`
+/// (the household being stored, whose own entries the caller then adds to the merged stage).
+fn merge_up_to(tx: &Transaction<'_>, upto: i64) -> Result<()> {
     tx.execute_batch(
         "INSERT INTO blind_index (blind, household_id)
-             SELECT blind, household_id FROM blind_recent ORDER BY blind;
-         DELETE FROM blind_recent;
+             SELECT blind, household_id FROM temp.blind_mirror ORDER BY blind;
          DELETE FROM temp.blind_mirror;",
     )?;
+    tx.prepare_cached("UPDATE blind_merged SET upto = ?1")?
+        .execute([upto])?;
     Ok(())
 }
 
-/// Creates the writer's mirror of `blind_recent` on first use, and rebuilds it when another
+/// Creates the writer's mirror of the recent stage on first use, and rebuilds it when another
 /// connection has committed since it was filled.
 fn ensure_mirror(tx: &Transaction<'_>) -> Result<()> {
     let version: i64 = tx
@@ -132,6 +142,7 @@ fn ensure_mirror(tx: &Transaction<'_>) -> Result<()> {
     if mirrored == Some(version) {
         return Ok(());
     }
+    let upto = watermark(tx)?;
     tx.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS blind_mirror (
              blind        BLOB PRIMARY KEY,
@@ -139,9 +150,13 @@ fn ensure_mirror(tx: &Transaction<'_>) -> Result<()> {
          ) WITHOUT ROWID;
          CREATE TEMP TABLE IF NOT EXISTS blind_mirror_version (version INTEGER NOT NULL);
          DELETE FROM temp.blind_mirror;
-         DELETE FROM temp.blind_mirror_version;
-         INSERT INTO temp.blind_mirror (blind, household_id)
-             SELECT blind, household_id FROM blind_recent;",
+         DELETE FROM temp.blind_mirror_version;",
+    )?;
+    tx.execute(
+        "INSERT INTO temp.blind_mirror (blind, household_id)
+             SELECT kk_index, id FROM households WHERE rowid > ?1
+             UNION ALL SELECT nik_index, household_id FROM members WHERE rowid > ?2",
+        params![upto, member_rows(upto)?.1],
     )?;
     tx.execute(
         "INSERT INTO temp.blind_mirror_version (version) VALUES (?1)",

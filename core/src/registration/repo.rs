@@ -247,7 +247,8 @@ pub fn insert_household(
             .transpose()?,
         receipt,
     ])?;
-    let first_member = member_rows(tx.last_insert_rowid())?.0;
+    let rowid = tx.last_insert_rowid();
+    let first_member = member_rows(rowid)?.0;
     let mut insert_member = tx.prepare_cached(
         "INSERT INTO members (rowid, id, household_id, position, nik_index, nik, full_name,
              birth_date, profile)
@@ -280,7 +281,7 @@ pub fn insert_household(
         ])?;
         blinds.push(blind);
     }
-    lookup.add(&id, &blinds)?;
+    lookup.add(&id, rowid, &blinds)?;
     // The record as stored (the same normalized values), with the photos taken during the
     // visit; built here rather than read back, which would open every sealed cell again.
     let household = RegisteredHousehold {
@@ -343,7 +344,7 @@ pub fn delete_household(tx: &Transaction<'_>, id: &str) -> Result<()> {
         return Ok(());
     };
     let (first, last) = member_rows(rowid)?;
-    blind_index::Writer::open(tx)?.remove_household(id, (first, last))?;
+    blind_index::Writer::open(tx)?.remove_household(id, rowid, (first, last))?;
     tx.prepare_cached("DELETE FROM members WHERE rowid BETWEEN ?1 AND ?2")?
         .execute([first, last])?;
     tx.prepare_cached("DELETE FROM households WHERE rowid = ?1")?
