@@ -76,7 +76,12 @@ impl<'a, 'c> Writer<'a, 'c> {
 
     /// Removes the entries of the household stored at `rowid` from both stages (the purge,
     /// before its rows go); its members are the rowids `members`.
-    pub fn remove_household(&self, household_id: &str, rowid: i64, members: (i64, i64)) -> Result<()> {
+    pub fn remove_household(
+        &self,
+        household_id: &str,
+        rowid: i64,
+        members: (i64, i64),
+    ) -> Result<()> {
         self.tx
             .prepare_cached(
                 "DELETE FROM blind_index WHERE blind IN

@@ -110,13 +110,14 @@ fn the_recent_stage_merges_by_itself_once_full() {
     let per_household = 6;
     let households = MERGE_AFTER as u32 + 2;
     for h in 0..households {
-        let values: Vec<u32> = (0..per_household)
-            .map(|i| h * per_household + i)
-            .collect();
+        let values: Vec<u32> = (0..per_household).map(|i| h * per_household + i).collect();
         register(&store, &format!("h{h}"), &values).unwrap();
     }
     let merged = merged(&store);
-    assert!(merged >= MERGE_AFTER * i64::from(per_household), "merged {merged}");
+    assert!(
+        merged >= MERGE_AFTER * i64::from(per_household),
+        "merged {merged}"
+    );
     for n in [0, 7, households * per_household - 1] {
         let expected = Some(format!("h{}", n / per_household));
         assert_eq!(holder_of(&store, n), expected);
