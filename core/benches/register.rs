@@ -322,9 +322,9 @@ fn main() {
         report,
         "\nWAL frames (4 KiB pages) written per registration, read from the WAL's frame headers: 18.5\n\
          before the NIK/KK look-up was staged (each blind index rewrote a random page of its\n\
-         B-tree), 9.2 now (households, members, outbox and the look-up's recent entries are\n\
-         appended; the duplicate check reads the recent entries from a TEMP mirror, and the merge\n\
-         every 4,096 entries rewrites each index page once); plain rusqlite writes 2.4. The rest of the gap is CPU: about 200 µs\n\
+         B-tree), 7.5 now (households, members and the outbox are appended; the look-up's recent\n\
+         entries are the households' own rows, checked through a TEMP mirror, and the merge every\n\
+         700 households rewrites each index page once); plain rusqlite writes 2.4. The rest of the gap is CPU: about 150 µs\n\
          of user time per household on this machine, in SQLite's statements (about 40%), the\n\
          sealed outbox record (JSON, deflate, AES-256-GCM: about 20%), AES-GCM of each cell and\n\
          the look-ups.\n\
