@@ -52,6 +52,17 @@ pub struct Batch {
     pub last: Option<String>,
 }
 
+impl Batch {
+    /// A batch that has read `rows` (keyed by their first column), nothing resealed yet.
+    fn of(rows: &[Row]) -> Batch {
+        Batch {
+            read: rows.len(),
+            last: rows.last().map(|r| key_text(&r[0])),
+            ..Batch::default()
+        }
+    }
+}
+
 /// A table step's table and the primary key it walks (an integer for the change feed).
 pub fn table_of(step: &str) -> Option<(&'static str, &'static str, bool)> {
     Some(match step {
@@ -230,11 +241,7 @@ fn sealed_column(
         after,
         limit,
     )?;
-    let mut batch = Batch {
-        read: rows.len(),
-        last: rows.last().map(|r| key_text(&r[0])),
-        ..Batch::default()
-    };
+    let mut batch = Batch::of(&rows);
     for row in rows {
         let Some(sealed) = row[1].blob() else {
             continue;
@@ -259,11 +266,7 @@ fn sealed_column(
 /// import wrote move, whichever family a shared NIK went to).
 fn families(tx: &mut dyn Tx, k: &Keys<'_>, after: Option<&str>, limit: usize) -> DbResult<Batch> {
     let rows = page(tx, "families", "t.sealed", "families t", after, limit)?;
-    let mut batch = Batch {
-        read: rows.len(),
-        last: rows.last().map(|r| key_text(&r[0])),
-        ..Batch::default()
-    };
+    let mut batch = Batch::of(&rows);
     for row in rows {
         let id = key_text(&row[0]);
         let sealed = row[1].blob().unwrap_or_default();
@@ -380,11 +383,7 @@ fn households(tx: &mut dyn Tx, k: &Keys<'_>, after: Option<&str>, limit: usize) 
         after,
         limit,
     )?;
-    let mut batch = Batch {
-        read: rows.len(),
-        last: rows.last().map(|r| key_text(&r[0])),
-        ..Batch::default()
-    };
+    let mut batch = Batch::of(&rows);
     for row in rows {
         let id = key_text(&row[0]);
         let numbers = entry_text(k, &row)
@@ -436,11 +435,7 @@ fn sanggahan(tx: &mut dyn Tx, k: &Keys<'_>, after: Option<&str>, limit: usize) -
         after,
         limit,
     )?;
-    let mut batch = Batch {
-        read: rows.len(),
-        last: rows.last().map(|r| key_text(&r[0])),
-        ..Batch::default()
-    };
+    let mut batch = Batch::of(&rows);
     for row in rows {
         let numbers = entry_text(k, &row)
             .and_then(|text| serde_json::from_str::<SanggahanNumbers>(&text).ok());
@@ -471,11 +466,7 @@ fn count_blob(batch: &mut Batch, outcome: crate::blobs::Resealed) {
 /// The blob files the blob table names.
 fn blobs(tx: &mut dyn Tx, k: &Keys<'_>, after: Option<&str>, limit: usize) -> DbResult<Batch> {
     let rows = page(tx, "blobs", "", "blobs t", after, limit)?;
-    let mut batch = Batch {
-        read: rows.len(),
-        last: rows.last().map(|r| key_text(&r[0])),
-        ..Batch::default()
-    };
+    let mut batch = Batch::of(&rows);
     for row in rows {
         let Some(name) = crate::blobs::BlobName::parse(&key_text(&row[0])) else {
             continue;
