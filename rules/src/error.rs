@@ -128,6 +128,7 @@ pub enum ErrorCode {
     ObjectionNotFound,
     ObjectionAlreadyOpen,
     ServerCertMismatch,
+    ServerCertUntrusted,
 }
 
 impl ErrorCode {
@@ -255,6 +256,7 @@ impl ErrorCode {
             ObjectionNotFound => "OBJECTION_NOT_FOUND",
             ObjectionAlreadyOpen => "OBJECTION_ALREADY_OPEN",
             ServerCertMismatch => "SERVER_CERT_MISMATCH",
+            ServerCertUntrusted => "SERVER_CERT_UNTRUSTED",
         }
     }
 
@@ -393,6 +395,7 @@ impl ErrorCode {
             ObjectionNotFound => "Sanggahan hasil ini tidak ditemukan.",
             ObjectionAlreadyOpen => "Keluarga ini sudah punya sanggahan hasil yang sedang diperiksa; tunggu putusannya.",
             ServerCertMismatch => "Sertifikat server tidak sama dengan yang didaftarkan dinas; jaringan ini mungkin disadap. Data tetap aman di ponsel: coba jaringan lain atau hubungi operator dinas.",
+            ServerCertUntrusted => "Sertifikat server tidak dipercaya ponsel ini; jaringan ini mungkin disadap atau meminta login dulu (Wi-Fi umum). Data tetap aman di ponsel: coba jaringan lain atau hubungi operator dinas.",
         }
     }
 }

@@ -155,10 +155,27 @@ async fn enrollment_is_refused_by_a_server_with_another_certificate_or_a_malform
     assert!(sync::enrollment(phone.store()).unwrap().is_none());
 
     // Without a pin the platform's roots decide, and no public CA signed this certificate:
-    // not enrolled (a network failure as far as the phone can tell).
+    // not enrolled, and told as an untrusted certificate, not as a network that is down.
     let unpinned = server.ticket("agen-01", &scope());
+    assert_eq!(
+        refusal_code(phone.enroll(&unpinned).await),
+        ErrorCode::ServerCertUntrusted
+    );
+    assert!(ErrorCode::ServerCertUntrusted
+        .message()
+        .contains("tidak dipercaya"));
+    assert!(sync::enrollment(phone.store()).unwrap().is_none());
+    // A server that does not answer at all is still only offline: retried later.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let nobody = Ticket {
+        server_url: format!("https://127.0.0.1:{closed}"),
+        ..Ticket::parse(&unpinned).unwrap()
+    };
     assert!(matches!(
-        phone.enroll(&unpinned).await,
+        phone.enroll(&nobody.payload()).await,
         Err(Interrupted::Transient { .. })
     ));
     assert!(sync::enrollment(phone.store()).unwrap().is_none());

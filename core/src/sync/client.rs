@@ -59,6 +59,9 @@ pub enum Failure {
     /// The server showed another certificate than the one the enrollment pinned: someone on
     /// the path, or a district that changed its certificate without telling its phones.
     CertificateRefused,
+    /// The server's certificate does not verify against the platform's roots (no pinned
+    /// certificate): a captive portal, someone on the path, or a server set up wrongly.
+    CertificateUntrusted,
     /// The server refused with a code; retrying the same request will not help.
     Refused {
         status: u16,
@@ -150,9 +153,11 @@ impl Client {
             .body(body)
             .send()
             .await
-            .map_err(|_| {
+            .map_err(|e| {
                 if self.pinned.as_ref().is_some_and(|p| p.take_refused()) {
                     Failure::CertificateRefused
+                } else if certificate_refused(&e) {
+                    Failure::CertificateUntrusted
                 } else {
                     Failure::Transient {
                         retry_after_ms: None,
@@ -206,4 +211,27 @@ impl Client {
             },
         }
     }
+}
+
+/// Whether a request failed because rustls refused the server's certificate, anywhere in the
+/// error's chain. An `io::Error`'s `source()` skips the error it wraps, so that one is
+/// looked into by hand.
+fn certificate_refused(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(rustls::Error::InvalidCertificate(_)) = current.downcast_ref::<rustls::Error>()
+        {
+            return true;
+        }
+        if let Some(inner) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if certificate_refused(inner) {
+                return true;
+            }
+        }
+        next = current.source();
+    }
+    false
 }

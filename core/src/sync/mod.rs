@@ -124,6 +124,9 @@ fn transient(failure: Failure) -> Interrupted {
         Failure::CertificateRefused => {
             Interrupted::Stopped(Error::invalid("sync", ErrorCode::ServerCertMismatch))
         }
+        Failure::CertificateUntrusted => {
+            Interrupted::Stopped(Error::invalid("sync", ErrorCode::ServerCertUntrusted))
+        }
         Failure::Refused { body, status, .. } => {
             let code = body.map(|b| b.code);
             match code {
