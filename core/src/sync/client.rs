@@ -214,8 +214,8 @@ impl Client {
 }
 
 /// Whether a request failed because rustls refused the server's certificate, anywhere in the
-/// error's chain. An `io::Error`'s `source()` skips the error it wraps, so that one is
-/// looked into by hand.
+/// error's chain. An `io::Error`'s `source()` skips the error it wraps, so the walk steps
+/// into that error instead.
 fn certificate_refused(error: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(error);
     while let Some(current) = next {
@@ -223,15 +223,12 @@ fn certificate_refused(error: &(dyn std::error::Error + 'static)) -> bool {
         {
             return true;
         }
-        if let Some(inner) = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if certificate_refused(inner) {
-                return true;
-            }
-        }
-        next = current.source();
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
     }
     false
 }
