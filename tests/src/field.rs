@@ -159,6 +159,15 @@ impl Server {
         self.offset_ms.store(0, Ordering::SeqCst);
     }
 
+    /// A visit's status as the server holds it (empty when it has none).
+    pub fn visit_status(&self, visit_id: &str) -> String {
+        self.state
+            .db
+            .read(|tx| Ok(perlinsos_server::visits::of_visit(tx, visit_id)?.map(|v| v.status)))
+            .unwrap()
+            .unwrap_or_default()
+    }
+
     /// Imports `families` as a DTSEN extract (the CSV an operator would give the CLI).
     pub fn import_families(
         &self,

@@ -67,15 +67,6 @@ fn visit_with_answers(phone: &FieldPhone, family_id: &str, motorbikes: f64) -> (
     phone.visit_found_with_answers(family_id, &model(), motorbikes)
 }
 
-fn status_on_server(server: &Server, visit_id: &str) -> String {
-    server
-        .state
-        .db
-        .read(|tx| Ok(visits::of_visit(tx, visit_id)?.map(|v| v.status)))
-        .unwrap()
-        .unwrap_or_default()
-}
-
 fn worklist_changes(server: &Server, agent: &str) -> i64 {
     server
         .state
@@ -163,7 +154,7 @@ async fn a_visits_answers_reach_every_agent_of_the_family() {
     let (visit_id, given) = visit_with_answers(&a, &family.id, 4.0);
     assert_ne!(given, dtsen);
     assert_eq!(a.sync().await.parked, 0);
-    assert_eq!(status_on_server(&server, &visit_id), ACCEPTED);
+    assert_eq!(server.visit_status(&visit_id), ACCEPTED);
 
     // The district's copy: A's answers (no derived one), the same version, revision 1.
     let copy = server_family(&server, &family.id);
@@ -211,7 +202,7 @@ async fn a_visits_answers_reach_every_agent_of_the_family() {
     // A visit that found a family without a questionnaire leaves its answers as they are.
     let receipt = b.visit_found(&other.id);
     b.sync().await;
-    assert_eq!(status_on_server(&server, &receipt.record_id), ACCEPTED);
+    assert_eq!(server.visit_status(&receipt.record_id), ACCEPTED);
     assert_eq!(server_family(&server, &other.id), *other);
 }
 
@@ -236,8 +227,8 @@ async fn conflicting_visits_flow_back_only_when_the_officer_keeps_one() {
     );
     // B's arrives in conflict: its answers do not flow back, nothing is sent.
     b.sync().await;
-    assert_eq!(status_on_server(&server, &visit_a), CONFLICT);
-    assert_eq!(status_on_server(&server, &visit_b), CONFLICT);
+    assert_eq!(server.visit_status(&visit_a), CONFLICT);
+    assert_eq!(server.visit_status(&visit_b), CONFLICT);
     let copy = server_family(&server, &family.id);
     assert_eq!((copy.revision, &copy.pmt_answers), (1, &given_a));
     assert_eq!(

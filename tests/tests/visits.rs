@@ -28,15 +28,6 @@ async fn district_with_families(count: usize) -> (Server, Vec<perlinsos_rules::d
     (server, all)
 }
 
-fn status_on_server(server: &Server, visit_id: &str) -> String {
-    server
-        .state
-        .db
-        .read(|tx| Ok(visits::of_visit(tx, visit_id)?.map(|v| v.status)))
-        .unwrap()
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_agents_visit_one_family_and_an_officer_decides() {
     let (server, all) = district_with_families(6).await;
@@ -54,10 +45,10 @@ async fn two_agents_visit_one_family_and_an_officer_decides() {
     let receipt_b = b.visit_found(&family.id);
     let report = a.sync().await;
     assert_eq!(report.parked, 0);
-    assert_eq!(status_on_server(&server, &receipt_a.record_id), ACCEPTED);
+    assert_eq!(server.visit_status(&receipt_a.record_id), ACCEPTED);
     b.sync().await;
-    assert_eq!(status_on_server(&server, &receipt_a.record_id), CONFLICT);
-    assert_eq!(status_on_server(&server, &receipt_b.record_id), CONFLICT);
+    assert_eq!(server.visit_status(&receipt_a.record_id), CONFLICT);
+    assert_eq!(server.visit_status(&receipt_b.record_id), CONFLICT);
     a.sync().await;
     b.sync().await;
     assert_eq!(a.visits().visits().unwrap()[0].status, CONFLICT);
@@ -232,7 +223,7 @@ async fn a_visits_photos_of_the_house_reach_the_district_with_it() {
     let receipt = visits.submit(&draft.id).unwrap();
     phone.sync().await;
 
-    assert_eq!(status_on_server(&server, &receipt.record_id), ACCEPTED);
+    assert_eq!(server.visit_status(&receipt.record_id), ACCEPTED);
     let indexed = server
         .state
         .db
