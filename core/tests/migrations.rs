@@ -20,6 +20,7 @@ const FIXTURES: &[(i64, &str)] = &[
     (12, include_str!("fixtures/schema_v12.sql")),
     (13, include_str!("fixtures/schema_v13.sql")),
     (14, include_str!("fixtures/schema_v14.sql")),
+    (15, include_str!("fixtures/schema_v15.sql")),
 ];
 
 fn build(path: &std::path::Path, sql: &str) {
@@ -98,19 +99,27 @@ fn every_older_schema_upgrades_and_keeps_its_rows() {
             })
             .unwrap();
         assert_eq!(indexed, 2 * expected, "v{version}");
-        // A member's rowid is its household's rowid * 64 + its position.
-        let member_rows: Vec<(i64, i64)> = store
+        // A member's rowid is its household's rowid * 64 + its position (0014); a member
+        // stored before 0016 keeps its four sealed cells, with no `person` cell.
+        let member_rows: Vec<(String, Option<Vec<u8>>, Vec<u8>)> = store
             .read(|conn| {
                 let mut stmt = conn.prepare(
-                    "SELECT m.rowid, h.rowid * 64 + m.position
-                     FROM members m JOIN households h ON h.id = m.household_id",
+                    "SELECT h.id, m.person, m.nik
+                     FROM members m JOIN households h ON h.rowid = m.rowid / 64",
                 )?;
-                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
                 Ok(rows.collect::<rusqlite::Result<_>>()?)
             })
             .unwrap();
         assert_eq!(member_rows.len() as i64, expected, "v{version}");
-        assert!(member_rows.iter().all(|(a, b)| a == b), "v{version}");
+        assert!(
+            member_rows.iter().all(|(household, person, nik)| {
+                household == "019ac9a0-0000-7000-8000-000000000002"
+                    && person.is_none()
+                    && nik == &[5]
+            }),
+            "v{version}"
+        );
         if *version >= 2 {
             assert_eq!(
                 by_nik.as_deref(),

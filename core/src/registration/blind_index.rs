@@ -105,7 +105,8 @@ pub fn holder_read(conn: &Connection, blind: &[u8]) -> Result<Option<String>> {
         .prepare_cached(
             "SELECT household_id FROM blind_index WHERE blind = ?1
              UNION ALL SELECT id FROM households WHERE rowid > ?2 AND kk_index = ?1
-             UNION ALL SELECT household_id FROM members WHERE rowid > ?3 AND nik_index = ?1
+             UNION ALL SELECT h.id FROM members m JOIN households h ON h.rowid = m.rowid / 64
+                 WHERE m.rowid > ?3 AND m.nik_index = ?1
              LIMIT 1",
         )?
         .query_row(params![blind, upto, members_above], |row| row.get(0))
@@ -160,7 +161,8 @@ fn ensure_mirror(tx: &Transaction<'_>) -> Result<()> {
     tx.execute(
         "INSERT INTO temp.blind_mirror (blind, household_id)
              SELECT kk_index, id FROM households WHERE rowid > ?1
-             UNION ALL SELECT nik_index, household_id FROM members WHERE rowid > ?2",
+             UNION ALL SELECT m.nik_index, h.id FROM members m
+                 JOIN households h ON h.rowid = m.rowid / 64 WHERE m.rowid > ?2",
         params![upto, member_rows(upto)?.1],
     )?;
     tx.execute(

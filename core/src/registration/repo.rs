@@ -167,6 +167,15 @@ pub fn duplicates_on_phone(
     Ok(errors)
 }
 
+/// A member as sealed in one cell, `members.person` (migration 0016).
+#[derive(Serialize, Deserialize)]
+struct Person {
+    nik: String,
+    full_name: String,
+    birth_date: String,
+    profile: Profile,
+}
+
 /// Member attributes kept together in one sealed column.
 #[derive(Serialize, Deserialize)]
 struct Profile {
@@ -250,9 +259,7 @@ pub fn insert_household(
     let rowid = tx.last_insert_rowid();
     let first_member = member_rows(rowid)?.0;
     let mut insert_member = tx.prepare_cached(
-        "INSERT INTO members (rowid, id, household_id, position, nik_index, nik, full_name,
-             birth_date, profile)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO members (rowid, id, nik_index, person) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (position, member) in draft.members.iter().enumerate() {
         let cell = |column| Cell::new("members", column, &member.id);
@@ -267,17 +274,18 @@ pub fn insert_household(
             disability: m.disability,
             ikd: draft.ikd.get(&member.id).copied(),
         };
+        let person = Person {
+            nik: nik.to_owned(),
+            full_name: m.full_name.trim().to_owned(),
+            birth_date: m.birth_date.to_string(),
+            profile,
+        };
         let blind = cipher.blind_index(NIK_DOMAIN, nik);
         insert_member.execute(params![
             first_member.saturating_add(position as i64),
             member.id,
-            id,
-            position as i64,
             blind,
-            cipher.seal_str(cell("nik"), nik)?,
-            cipher.seal_str(cell("full_name"), m.full_name.trim())?,
-            cipher.seal_str(cell("birth_date"), &m.birth_date.to_string())?,
-            cipher.seal_json(cell("profile"), &profile)?,
+            cipher.seal_json(cell("person"), &person)?,
         ])?;
         blinds.push(blind);
     }
@@ -393,31 +401,48 @@ pub fn load_household(
     let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt, rowid) = row;
     let cell = |column| Cell::new("households", column, id);
     let mut stmt = conn.prepare_cached(
-        "SELECT id, nik, full_name, birth_date, profile FROM members
+        "SELECT id, person, nik, full_name, birth_date, profile FROM members
          WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
     )?;
     let (first, last) = member_rows(rowid)?;
     let rows = stmt.query_map([first, last], |r| {
         Ok((
             r.get::<_, String>(0)?,
-            r.get::<_, Vec<u8>>(1)?,
-            r.get::<_, Vec<u8>>(2)?,
-            r.get::<_, Vec<u8>>(3)?,
-            r.get::<_, Vec<u8>>(4)?,
+            r.get::<_, Option<Vec<u8>>>(1)?,
+            [
+                r.get::<_, Option<Vec<u8>>>(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+                r.get::<_, Option<Vec<u8>>>(4)?,
+                r.get::<_, Option<Vec<u8>>>(5)?,
+            ],
         ))
     })?;
     let mut members = Vec::new();
     for row in rows {
-        let (member_id, nik, full_name, birth_date, profile) = row?;
+        let (member_id, person, cells) = row?;
         let cell = |column| Cell::new("members", column, &member_id);
-        let profile: Profile = cipher.open_json(cell("profile"), &profile)?;
-        let birth_date =
-            crate::date::Date::parse_iso(&cipher.open_string(cell("birth_date"), &birth_date)?)
-                .ok_or(Error::Corrupt("stored birth date"))?;
-        members.push(RegisteredMember {
-            input: MemberInput {
+        let person = match (person, cells) {
+            (Some(person), _) => cipher.open_json(cell("person"), &person)?,
+            (None, [Some(nik), Some(full_name), Some(birth_date), Some(profile)]) => Person {
                 nik: cipher.open_string(cell("nik"), &nik)?,
                 full_name: cipher.open_string(cell("full_name"), &full_name)?,
+                birth_date: cipher.open_string(cell("birth_date"), &birth_date)?,
+                profile: cipher.open_json(cell("profile"), &profile)?,
+            },
+            _ => return Err(Error::Corrupt("stored member")),
+        };
+        let Person {
+            nik,
+            full_name,
+            birth_date,
+            profile,
+        } = person;
+        let birth_date =
+            crate::date::Date::parse_iso(&birth_date).ok_or(Error::Corrupt("stored birth date"))?;
+        members.push(RegisteredMember {
+            input: MemberInput {
+                nik,
+                full_name,
                 relation: profile.relation,
                 sex: profile.sex,
                 birth_date,

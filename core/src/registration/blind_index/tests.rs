@@ -31,16 +31,8 @@ fn insert_rows(tx: &Transaction<'_>, household: &str, values: &[u32]) -> Result<
     let first = member_rows(rowid)?.0;
     for (i, value) in values[1..].iter().enumerate() {
         tx.execute(
-            "INSERT INTO members (rowid, household_id, position, id, nik_index, nik, full_name,
-                 birth_date, profile)
-             VALUES (?1, ?2, ?3, ?4, ?5, X'05', X'06', X'07', X'08')",
-            params![
-                first + i as i64,
-                household,
-                i as i64,
-                format!("{household}-{i}"),
-                blind(*value)
-            ],
+            "INSERT INTO members (rowid, id, nik_index, person) VALUES (?1, ?2, ?3, X'05')",
+            params![first + i as i64, format!("{household}-{i}"), blind(*value)],
         )?;
     }
     Ok(rowid)
