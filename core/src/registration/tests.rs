@@ -698,3 +698,55 @@ fn every_step_is_audited_in_its_own_transaction_and_refusals_leave_no_entry() {
         assert!(!trail.windows(16).any(|w| w == member.nik.as_bytes()));
     }
 }
+
+/// Members stored before migration 0016 keep four sealed cells (NIK, name, birth date,
+/// profile) and no `person` cell: they are read as they were until purged.
+#[test]
+fn a_member_stored_in_four_cells_before_0016_reads_as_before() {
+    use crate::crypt::Cell;
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 3, now());
+    let id = sample.register(&f.registry, now()).unwrap();
+    let before = f.registry.household(&id).unwrap();
+    let cipher = f.registry.cipher.clone();
+    f.registry
+        .store
+        .write(|tx| {
+            let rows: Vec<(i64, String, Vec<u8>)> = tx
+                .prepare("SELECT rowid, id, person FROM members")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            assert_eq!(rows.len(), 3);
+            for (rowid, member, person) in rows {
+                let cell = |column| Cell::new("members", column, &member);
+                let person: serde_json::Value = cipher.open_json(cell("person"), &person)?;
+                let text = |key: &str| person[key].as_str().unwrap().to_owned();
+                tx.execute(
+                    "UPDATE members SET person = NULL, nik = ?2, full_name = ?3,
+                         birth_date = ?4, profile = ?5 WHERE rowid = ?1",
+                    rusqlite::params![
+                        rowid,
+                        cipher.seal_str(cell("nik"), &text("nik"))?,
+                        cipher.seal_str(cell("full_name"), &text("full_name"))?,
+                        cipher.seal_str(cell("birth_date"), &text("birth_date"))?,
+                        cipher.seal_json(cell("profile"), &person["profile"])?,
+                    ],
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(f.registry.household(&id).unwrap(), before);
+    // A cell sealed for another column does not open as this one.
+    f.registry
+        .store
+        .write(|tx| {
+            tx.execute(
+                "UPDATE members SET nik = full_name WHERE rowid % 64 = 0",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert!(f.registry.household(&id).is_err());
+}
