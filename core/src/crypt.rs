@@ -44,7 +44,7 @@ pub fn random_bytes(out: &mut [u8]) -> Result<()> {
     })
 }
 const TAG_LEN: usize = 16;
-const BLIND_INDEX_LEN: usize = 16;
+pub const BLIND_INDEX_LEN: usize = 16;
 
 /// The device's data key. Zeroed on drop; never leaves Rust.
 pub struct DataKey(Zeroizing<[u8; 32]>);

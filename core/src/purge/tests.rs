@@ -103,10 +103,13 @@ impl Phone {
                     "SELECT address FROM households WHERE id = ?1",
                     "SELECT visit FROM households WHERE id = ?1",
                     "SELECT consent FROM households WHERE id = ?1",
-                    "SELECT m.nik_index FROM members m JOIN households h
-                         ON h.rowid = m.rowid / 64 WHERE h.id = ?1",
-                    "SELECT m.person FROM members m JOIN households h
-                         ON h.rowid = m.rowid / 64 WHERE h.id = ?1",
+                    "SELECT members_sealed FROM households WHERE id = ?1",
+                    "SELECT members_nik_index FROM households WHERE id = ?1",
+                    "SELECT nik_index FROM members WHERE household_id = ?1",
+                    "SELECT nik FROM members WHERE household_id = ?1",
+                    "SELECT full_name FROM members WHERE household_id = ?1",
+                    "SELECT birth_date FROM members WHERE household_id = ?1",
+                    "SELECT profile FROM members WHERE household_id = ?1",
                     "SELECT details FROM evidence WHERE record_id = ?1",
                     "SELECT attestation FROM evidence WHERE record_id = ?1",
                 ] {
@@ -163,7 +166,7 @@ fn a_confirmed_household_is_purged_after_retention_leaving_no_personal_bytes() {
     let kept_id = p.register(&kept, CAM3);
     let gone_sealed = p.stored_bytes(&gone_id);
     let kept_sealed = p.stored_bytes(&kept_id);
-    assert_eq!(gone_sealed.len(), 5 + 4 * 2 + 2);
+    assert_eq!(gone_sealed.len(), 7 + 2);
     let gone_blob = std::fs::read(p.dir.path().join("evidence").join(format!(
         "{}.blob",
         p.book.for_record("household", &gone_id).unwrap()[0].sha256

@@ -3,7 +3,8 @@
 //! A blind index is a random key. Inserted straight into one B-tree, each of a household's
 //! five or six indexes rewrote a random page of it at every commit: most of the bytes a
 //! registration wrote (bench/REPORT.md). So a registration's indexes first stay only in its
-//! own rows (`households.kk_index`, `members.nik_index`), which are appended anyway: the
+//! own rows (`households.kk_index` and `members_nik_index`; `members.nik_index` for
+//! households stored before migration 0016), which are appended anyway: the
 //! households above the watermark `blind_merged.upto` (a household rowid) are the recent
 //! stage, and the writer connection mirrors their indexes in a TEMP table (memory only,
 //! rolled back with the transaction) for the duplicate check. Once `MERGE_AFTER` households
@@ -15,6 +16,7 @@
 //! file can never hide an entry from the check.
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use crate::crypt::BLIND_INDEX_LEN;
 use crate::error::{Error, Result};
 
 use super::repo::member_rows;
@@ -89,6 +91,12 @@ impl<'a, 'c> Writer<'a, 'c> {
                       UNION ALL SELECT nik_index FROM members WHERE rowid BETWEEN ?2 AND ?3)",
             )?
             .execute(params![rowid, members.0, members.1])?;
+        let mut delete = self
+            .tx
+            .prepare_cached("DELETE FROM blind_index WHERE blind = ?1")?;
+        for (blind, _) in member_indexes(self.tx, rowid.saturating_sub(1), rowid)? {
+            delete.execute([blind])?;
+        }
         self.tx
             .prepare_cached("DELETE FROM temp.blind_mirror WHERE household_id = ?1")?
             .execute([household_id])?;
@@ -101,16 +109,44 @@ impl<'a, 'c> Writer<'a, 'c> {
 pub fn holder_read(conn: &Connection, blind: &[u8]) -> Result<Option<String>> {
     let upto = watermark(conn)?;
     let members_above = member_rows(upto)?.1;
-    Ok(conn
+    let found = conn
         .prepare_cached(
             "SELECT household_id FROM blind_index WHERE blind = ?1
              UNION ALL SELECT id FROM households WHERE rowid > ?2 AND kk_index = ?1
-             UNION ALL SELECT h.id FROM members m JOIN households h ON h.rowid = m.rowid / 64
-                 WHERE m.rowid > ?3 AND m.nik_index = ?1
+             UNION ALL SELECT household_id FROM members WHERE rowid > ?3 AND nik_index = ?1
              LIMIT 1",
         )?
         .query_row(params![blind, upto, members_above], |row| row.get(0))
-        .optional()?)
+        .optional()?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    Ok(member_indexes(conn, upto, i64::MAX)?
+        .into_iter()
+        .find(|(held, _)| held == blind)
+        .map(|(_, household)| household))
+}
+
+/// The NIK indexes that households in the rowid range (`after`, `upto`] hold in their own
+/// row (`members_nik_index`, migration 0016), with the household's id.
+fn member_indexes(conn: &Connection, after: i64, upto: i64) -> Result<Vec<(Vec<u8>, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, members_nik_index FROM households
+         WHERE rowid > ?1 AND rowid <= ?2 AND members_nik_index IS NOT NULL",
+    )?;
+    let rows = stmt.query_map([after, upto], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, Vec<u8>>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (household, indexes) = row?;
+        let chunks = indexes.chunks_exact(BLIND_INDEX_LEN);
+        if !chunks.remainder().is_empty() {
+            return Err(Error::Corrupt("members_nik_index"));
+        }
+        out.extend(chunks.map(|blind| (blind.to_vec(), household.clone())));
+    }
+    Ok(out)
 }
 
 /// The last household rowid whose indexes are in `blind_index`.
@@ -161,10 +197,14 @@ fn ensure_mirror(tx: &Transaction<'_>) -> Result<()> {
     tx.execute(
         "INSERT INTO temp.blind_mirror (blind, household_id)
              SELECT kk_index, id FROM households WHERE rowid > ?1
-             UNION ALL SELECT m.nik_index, h.id FROM members m
-                 JOIN households h ON h.rowid = m.rowid / 64 WHERE m.rowid > ?2",
+             UNION ALL SELECT nik_index, household_id FROM members WHERE rowid > ?2",
         params![upto, member_rows(upto)?.1],
     )?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO temp.blind_mirror (blind, household_id) VALUES (?1, ?2)")?;
+    for (blind, household) in member_indexes(tx, upto, i64::MAX)? {
+        insert.execute(params![blind, household])?;
+    }
     tx.execute(
         "INSERT INTO temp.blind_mirror_version (version) VALUES (?1)",
         [version],

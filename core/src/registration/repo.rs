@@ -167,9 +167,10 @@ pub fn duplicates_on_phone(
     Ok(errors)
 }
 
-/// A member as sealed in one cell, `members.person` (migration 0016).
+/// A member as sealed with the others in `households.members_sealed` (migration 0016).
 #[derive(Serialize, Deserialize)]
-struct Person {
+struct StoredMember {
+    id: String,
     nik: String,
     full_name: String,
     birth_date: String,
@@ -229,11 +230,33 @@ pub fn insert_household(
             now,
         )
     });
+    // The members travel in the household's own row: one row appended, one seal.
+    let mut stored = Vec::with_capacity(draft.members.len());
+    for member in &draft.members {
+        let m = &member.input;
+        let nik = canonical(&m.nik);
+        blinds.push(cipher.blind_index(NIK_DOMAIN, nik));
+        stored.push(StoredMember {
+            id: member.id.clone(),
+            nik: nik.to_owned(),
+            full_name: m.full_name.trim().to_owned(),
+            birth_date: m.birth_date.to_string(),
+            profile: Profile {
+                relation: m.relation,
+                sex: m.sex,
+                marital: m.marital,
+                education: m.education,
+                occupation: m.occupation.clone(),
+                disability: m.disability,
+                ikd: draft.ikd.get(&member.id).copied(),
+            },
+        });
+    }
     tx.prepare_cached(
         "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address,
              visit, consent, head_member_id, member_count, registered_at, pmt_model_id,
-             pmt_model_version, pmt, receipt)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             pmt_model_version, pmt, receipt, members_sealed, members_nik_index)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         id,
@@ -255,40 +278,10 @@ pub fn insert_household(
             .map(|p| cipher.seal_json(cell("pmt"), p))
             .transpose()?,
         receipt,
+        cipher.seal_json(cell("members"), &stored)?,
+        blinds[1..].concat(),
     ])?;
     let rowid = tx.last_insert_rowid();
-    let first_member = member_rows(rowid)?.0;
-    let mut insert_member = tx.prepare_cached(
-        "INSERT INTO members (rowid, id, nik_index, person) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (position, member) in draft.members.iter().enumerate() {
-        let cell = |column| Cell::new("members", column, &member.id);
-        let m = &member.input;
-        let nik = canonical(&m.nik);
-        let profile = Profile {
-            relation: m.relation,
-            sex: m.sex,
-            marital: m.marital,
-            education: m.education,
-            occupation: m.occupation.clone(),
-            disability: m.disability,
-            ikd: draft.ikd.get(&member.id).copied(),
-        };
-        let person = Person {
-            nik: nik.to_owned(),
-            full_name: m.full_name.trim().to_owned(),
-            birth_date: m.birth_date.to_string(),
-            profile,
-        };
-        let blind = cipher.blind_index(NIK_DOMAIN, nik);
-        insert_member.execute(params![
-            first_member.saturating_add(position as i64),
-            member.id,
-            blind,
-            cipher.seal_json(cell("person"), &person)?,
-        ])?;
-        blinds.push(blind);
-    }
     lookup.add(&id, rowid, &blinds)?;
     // The record as stored (the same normalized values), with the photos taken during the
     // visit; built here rather than read back, which would open every sealed cell again.
@@ -377,7 +370,7 @@ pub fn load_household(
     let row = conn
         .prepare_cached(
             "SELECT agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt,
-                 rowid
+                 rowid, members_sealed
              FROM households WHERE id = ?1 AND (?2 IS NULL OR agent_id = ?2)",
         )?
         .query_row(params![id, agent], |r| {
@@ -391,6 +384,7 @@ pub fn load_household(
                 r.get::<_, i64>(6)?,
                 r.get::<_, Option<Vec<u8>>>(7)?,
                 r.get::<_, i64>(8)?,
+                r.get::<_, Option<Vec<u8>>>(9)?,
             ))
         })
         .optional()?
@@ -398,63 +392,17 @@ pub fn load_household(
             Some(_) => Error::invalid("household", ErrorCode::SessionOutOfScope),
             None => Error::Corrupt("household not found"),
         })?;
-    let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt, rowid) = row;
+    let (agent_id, kk, address, visit, consent, head_member_id, registered_at, pmt, rowid, sealed) =
+        row;
     let cell = |column| Cell::new("households", column, id);
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, person, nik, full_name, birth_date, profile FROM members
-         WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
-    )?;
-    let (first, last) = member_rows(rowid)?;
-    let rows = stmt.query_map([first, last], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, Option<Vec<u8>>>(1)?,
-            [
-                r.get::<_, Option<Vec<u8>>>(2)?,
-                r.get::<_, Option<Vec<u8>>>(3)?,
-                r.get::<_, Option<Vec<u8>>>(4)?,
-                r.get::<_, Option<Vec<u8>>>(5)?,
-            ],
-        ))
-    })?;
-    let mut members = Vec::new();
-    for row in rows {
-        let (member_id, person, cells) = row?;
-        let cell = |column| Cell::new("members", column, &member_id);
-        let person = match (person, cells) {
-            (Some(person), _) => cipher.open_json(cell("person"), &person)?,
-            (None, [Some(nik), Some(full_name), Some(birth_date), Some(profile)]) => Person {
-                nik: cipher.open_string(cell("nik"), &nik)?,
-                full_name: cipher.open_string(cell("full_name"), &full_name)?,
-                birth_date: cipher.open_string(cell("birth_date"), &birth_date)?,
-                profile: cipher.open_json(cell("profile"), &profile)?,
-            },
-            _ => return Err(Error::Corrupt("stored member")),
-        };
-        let Person {
-            nik,
-            full_name,
-            birth_date,
-            profile,
-        } = person;
-        let birth_date =
-            crate::date::Date::parse_iso(&birth_date).ok_or(Error::Corrupt("stored birth date"))?;
-        members.push(RegisteredMember {
-            input: MemberInput {
-                nik,
-                full_name,
-                relation: profile.relation,
-                sex: profile.sex,
-                birth_date,
-                marital: profile.marital,
-                education: profile.education,
-                occupation: profile.occupation,
-                disability: profile.disability,
-            },
-            ikd: profile.ikd,
-            id: member_id,
-        });
-    }
+    let members = match sealed {
+        Some(sealed) => cipher
+            .open_json::<Vec<StoredMember>>(cell("members"), &sealed)?
+            .into_iter()
+            .map(StoredMember::registered)
+            .collect::<Result<_>>()?,
+        None => members_before_0016(conn, cipher, rowid)?,
+    };
     Ok(RegisteredHousehold {
         id: id.to_owned(),
         draft_id: id.to_owned(),
@@ -470,6 +418,76 @@ pub fn load_household(
             .transpose()?,
         registered_at,
     })
+}
+
+impl StoredMember {
+    fn registered(self) -> Result<RegisteredMember> {
+        let birth_date = crate::date::Date::parse_iso(&self.birth_date)
+            .ok_or(Error::Corrupt("stored birth date"))?;
+        let profile = self.profile;
+        Ok(RegisteredMember {
+            input: MemberInput {
+                nik: self.nik,
+                full_name: self.full_name,
+                relation: profile.relation,
+                sex: profile.sex,
+                birth_date,
+                marital: profile.marital,
+                education: profile.education,
+                occupation: profile.occupation,
+                disability: profile.disability,
+            },
+            ikd: profile.ikd,
+            id: self.id,
+        })
+    }
+}
+
+/// The members of a household stored before migration 0016: a row each, four sealed cells.
+fn members_before_0016(
+    conn: &Connection,
+    cipher: &Cipher,
+    rowid: i64,
+) -> Result<Vec<RegisteredMember>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, nik, full_name, birth_date, profile FROM members
+         WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid",
+    )?;
+    let (first, last) = member_rows(rowid)?;
+    let rows = stmt.query_map([first, last], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Vec<u8>>(1)?,
+            r.get::<_, Vec<u8>>(2)?,
+            r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, Vec<u8>>(4)?,
+        ))
+    })?;
+    let mut members = Vec::new();
+    for row in rows {
+        let (member_id, nik, full_name, birth_date, profile) = row?;
+        let cell = |column| Cell::new("members", column, &member_id);
+        let profile: Profile = cipher.open_json(cell("profile"), &profile)?;
+        let birth_date =
+            crate::date::Date::parse_iso(&cipher.open_string(cell("birth_date"), &birth_date)?)
+                .ok_or(Error::Corrupt("stored birth date"))?;
+        members.push(RegisteredMember {
+            input: MemberInput {
+                nik: cipher.open_string(cell("nik"), &nik)?,
+                full_name: cipher.open_string(cell("full_name"), &full_name)?,
+                relation: profile.relation,
+                sex: profile.sex,
+                birth_date,
+                marital: profile.marital,
+                education: profile.education,
+                occupation: profile.occupation,
+                disability: profile.disability,
+            },
+            ikd: profile.ikd,
+            id: member_id,
+        });
+    }
+    Ok(members)
 }
 
 /// The resident's receipt of a registered household (signature and time), when it has one.

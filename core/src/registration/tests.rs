@@ -699,10 +699,10 @@ fn every_step_is_audited_in_its_own_transaction_and_refusals_leave_no_entry() {
     }
 }
 
-/// Members stored before migration 0016 keep four sealed cells (NIK, name, birth date,
-/// profile) and no `person` cell: they are read as they were until purged.
+/// A household stored before migration 0016 keeps its members as rows of `members`, four
+/// sealed cells each: it reads, and is found by NIK, as before.
 #[test]
-fn a_member_stored_in_four_cells_before_0016_reads_as_before() {
+fn members_stored_as_rows_before_0016_read_as_before() {
     use crate::crypt::Cell;
     let mut f = fixture();
     let sample = f.generator.household("agen-01", 3, now());
@@ -712,39 +712,54 @@ fn a_member_stored_in_four_cells_before_0016_reads_as_before() {
     f.registry
         .store
         .write(|tx| {
-            let rows: Vec<(i64, String, Vec<u8>)> = tx
-                .prepare("SELECT rowid, id, person FROM members")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            assert_eq!(rows.len(), 3);
-            for (rowid, member, person) in rows {
-                let cell = |column| Cell::new("members", column, &member);
-                let person: serde_json::Value = cipher.open_json(cell("person"), &person)?;
-                let text = |key: &str| person[key].as_str().unwrap().to_owned();
+            let (rowid, sealed, indexes): (i64, Vec<u8>, Vec<u8>) = tx.query_row(
+                "SELECT rowid, members_sealed, members_nik_index FROM households WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let members: Vec<serde_json::Value> =
+                cipher.open_json(Cell::new("households", "members", &id), &sealed)?;
+            assert_eq!(members.len(), 3);
+            for (position, (m, nik_index)) in members.iter().zip(indexes.chunks(16)).enumerate() {
+                let member = m["id"].as_str().unwrap();
+                let cell = |column| Cell::new("members", column, member);
+                let text = |key: &str| m[key].as_str().unwrap().to_owned();
                 tx.execute(
-                    "UPDATE members SET person = NULL, nik = ?2, full_name = ?3,
-                         birth_date = ?4, profile = ?5 WHERE rowid = ?1",
+                    "INSERT INTO members (rowid, household_id, position, id, nik_index, nik,
+                         full_name, birth_date, profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     rusqlite::params![
-                        rowid,
+                        rowid * 64 + position as i64,
+                        id,
+                        position as i64,
+                        member,
+                        nik_index,
                         cipher.seal_str(cell("nik"), &text("nik"))?,
                         cipher.seal_str(cell("full_name"), &text("full_name"))?,
                         cipher.seal_str(cell("birth_date"), &text("birth_date"))?,
-                        cipher.seal_json(cell("profile"), &person["profile"])?,
+                        cipher.seal_json(cell("profile"), &m["profile"])?,
                     ],
                 )?;
             }
+            tx.execute(
+                "UPDATE households SET members_sealed = NULL, members_nik_index = NULL
+                 WHERE rowid = ?1",
+                [rowid],
+            )?;
             Ok(())
         })
         .unwrap();
     assert_eq!(f.registry.household(&id).unwrap(), before);
+    let nik = &sample.members[2].nik;
+    assert_eq!(
+        f.registry.find_household_by_nik(nik).unwrap(),
+        Some(id.clone())
+    );
     // A cell sealed for another column does not open as this one.
     f.registry
         .store
         .write(|tx| {
-            tx.execute(
-                "UPDATE members SET nik = full_name WHERE rowid % 64 = 0",
-                [],
-            )?;
+            tx.execute("UPDATE members SET nik = full_name WHERE position = 0", [])?;
             Ok(())
         })
         .unwrap();

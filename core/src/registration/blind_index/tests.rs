@@ -19,20 +19,43 @@ fn blind(n: u32) -> Vec<u8> {
 }
 
 /// A household's rows as a registration stores them (sealed cells are stand-in bytes): its
-/// KK index is `values[0]`, its members' NIK indexes the rest.
+/// KK index is `values[0]`, its members' NIK indexes the rest. An even KK value stores them
+/// in the household's own row, as registrations do since migration 0016; an odd one as a
+/// `members` row each, as households stored before it are.
 fn insert_rows(tx: &Transaction<'_>, household: &str, values: &[u32]) -> Result<i64> {
+    let in_row = values[0] % 2 == 0;
+    let nik_indexes: Vec<u8> = values[1..].iter().flat_map(|&v| blind(v)).collect();
     tx.execute(
         "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address, visit,
-             consent, head_member_id, member_count, registered_at)
-         VALUES (?1, 'agen-01', '52.71.01.1004', ?2, X'01', X'02', X'03', X'04', 'm0', ?3, 0)",
-        params![household, blind(values[0]), values.len() as i64],
+             consent, head_member_id, member_count, registered_at, members_sealed,
+             members_nik_index)
+         VALUES (?1, 'agen-01', '52.71.01.1004', ?2, X'01', X'02', X'03', X'04', 'm0', ?3, 0,
+             ?4, ?5)",
+        params![
+            household,
+            blind(values[0]),
+            values.len() as i64,
+            in_row.then_some(&[9u8][..]),
+            in_row.then_some(nik_indexes)
+        ],
     )?;
     let rowid = tx.last_insert_rowid();
+    if in_row {
+        return Ok(rowid);
+    }
     let first = member_rows(rowid)?.0;
     for (i, value) in values[1..].iter().enumerate() {
         tx.execute(
-            "INSERT INTO members (rowid, id, nik_index, person) VALUES (?1, ?2, ?3, X'05')",
-            params![first + i as i64, format!("{household}-{i}"), blind(*value)],
+            "INSERT INTO members (rowid, household_id, position, id, nik_index, nik, full_name,
+                 birth_date, profile)
+             VALUES (?1, ?2, ?3, ?4, ?5, X'05', X'06', X'07', X'08')",
+            params![
+                first + i as i64,
+                household,
+                i as i64,
+                format!("{household}-{i}"),
+                blind(*value)
+            ],
         )?;
     }
     Ok(rowid)
