@@ -2140,7 +2140,13 @@ async fn an_admin_admits_or_rejects_what_a_revoked_phone_still_sent() {
     );
     assert_eq!(applied(&kept_entry), 0);
 
-    // Admitted: applied once, through the push's checks; again, nothing changes.
+    // Admitted: applied once, through the push's checks (two clicks at once included); again,
+    // nothing changes.
+    let path = admit(&kept_entry);
+    let fields = [("csrf", csrf.as_str())];
+    let (one, two) = tokio::join!(admin.post(&path, &fields), admin.post(&path, &fields));
+    assert_eq!(one.status, StatusCode::SEE_OTHER, "{}", one.body);
+    assert_eq!(two.status, StatusCode::SEE_OTHER, "{}", two.body);
     for _ in 0..2 {
         let done = admin.post(&admit(&kept_entry), &[("csrf", &csrf)]).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
