@@ -22,6 +22,7 @@ pub mod operator;
 pub mod outbox;
 pub mod photo_bands;
 pub mod private_file;
+pub mod quarantine;
 pub mod receipts;
 pub mod record_keys;
 pub mod record_rules;

@@ -53,6 +53,34 @@ enum UserCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum QuarantineCommand {
+    /// A device's held entries: entry id, kind, kelurahan, status (and the failed check's code).
+    List {
+        #[arg(long)]
+        device: String,
+        /// The last entry id of the previous page.
+        #[arg(long, default_value = "")]
+        after: String,
+    },
+    /// Admits one held entry.
+    Admit {
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        entry: String,
+    },
+    /// Rejects one held entry; nothing of it is applied.
+    Reject {
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        entry: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
 #[derive(clap::Args)]
 #[group(skip)]
 struct AssignTarget {
@@ -177,6 +205,13 @@ enum Command {
     RevokeDevice {
         #[arg(long)]
         device: String,
+    },
+    /// What a revoked device still pushed, held apart: list it, admit an entry (applied with
+    /// the same checks as a push; a failed check leaves it held with its code) or reject it
+    /// with a reason. Audited under "cli"; the same as the console's Perangkat page.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
     },
     /// Signs a PMT model file with the district key and publishes it to the phones.
     PublishModel { file: PathBuf },
@@ -353,6 +388,7 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("revoked {device}");
             Ok(())
         }
+        Command::Quarantine { command } => quarantine_command(&state, command),
         Command::PublishModel { file } => {
             let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
             let (id, version) = operator::publish_model(&state, &text)?;
@@ -629,6 +665,55 @@ fn print_assigned(done: &families::Assigned, verb: &str, agent: &str) -> Result<
             done.unknown.len(),
             done.unknown.join(", ")
         ));
+    }
+    Ok(())
+}
+
+fn quarantine_command(state: &AppState, command: QuarantineCommand) -> Result<(), String> {
+    use perlinsos_server::quarantine::{self, Decided};
+    let decided = match command {
+        QuarantineCommand::List { device, after } => {
+            let held = state
+                .db
+                .read(|tx| quarantine::list(tx, &device, &after))
+                .map_err(|e| e.0)?;
+            for h in held {
+                let status = match (h.decision.as_deref(), h.last_code) {
+                    (Some(decision), _) => decision.to_owned(),
+                    (None, Some(code)) => format!("held ({})", code.name()),
+                    (None, None) => "held".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    h.entry_id,
+                    h.kind,
+                    h.kelurahan_code.as_deref().unwrap_or("-"),
+                    status
+                );
+            }
+            return Ok(());
+        }
+        QuarantineCommand::Admit { device, entry } => {
+            quarantine::admit(state, &device, &entry, "cli")
+        }
+        QuarantineCommand::Reject {
+            device,
+            entry,
+            reason,
+        } => quarantine::reject(state, &device, &entry, "cli", &reason),
+    };
+    match decided.map_err(|e| e.message().to_owned())? {
+        Decided::Admitted => println!("admitted"),
+        Decided::Rejected => println!("rejected"),
+        Decided::AlreadyAdmitted => println!("admitted already: nothing changed"),
+        Decided::AlreadyRejected => println!("rejected already: nothing changed"),
+        Decided::Refused(code) => {
+            return Err(format!(
+                "not admitted, still held: {} ({})",
+                code.name(),
+                code.message()
+            ))
+        }
     }
     Ok(())
 }

@@ -109,6 +109,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0013_data_key_rotation.sql"),
         backfill: None,
     },
+    Migration {
+        version: 14,
+        name: "quarantine_decisions",
+        sqlite: include_str!("../migrations/sqlite/0014_quarantine_decisions.sql"),
+        postgres: include_str!("../migrations/postgres/0014_quarantine_decisions.sql"),
+        backfill: None,
+    },
 ];
 
 /// The version that made `data_key_rotation`.

@@ -139,10 +139,18 @@ fn quarantine(state: &AppState, device_id: &str, request: &PushRequest) -> Resul
             if entry.id.is_empty() || entry.id.len() > 64 || entry.key_id.len() > 64 {
                 continue;
             }
+            if entry.entity_id.len() > 64
+                || entry.kelurahan_code.as_ref().is_some_and(|k| k.len() > 32)
+                || entry.blobs.len() > MAX_EVIDENCE
+            {
+                continue;
+            }
+            // The envelope as sent, so an officer's admission checks exactly what a push would.
             kept += tx.execute(
                 "INSERT INTO quarantined_entries
-                    (device_id, entry_id, kind, key_id, sealed, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                    (device_id, entry_id, kind, key_id, sealed, received_at,
+                     entity_id, kelurahan_code, blobs, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
                 &[
                     db::text(device_id),
                     db::text(entry.id.as_str()),
@@ -150,6 +158,10 @@ fn quarantine(state: &AppState, device_id: &str, request: &PushRequest) -> Resul
                     db::text(entry.key_id.as_str()),
                     db::text(entry.sealed.as_str()),
                     db::int(now),
+                    db::text(entry.entity_id.as_str()),
+                    db::opt_text(entry.kelurahan_code.as_deref()),
+                    db::text(serde_json::to_string(&entry.blobs).unwrap_or_default()),
+                    db::int(entry.created_at),
                 ],
             )?;
         }
@@ -233,13 +245,43 @@ fn apply_opened(
     entries: &[Entry],
     now: i64,
 ) -> Result<Vec<EntryResult>, ApiError> {
-    // Stored blobs never change (they are named by their hash), so their photos are read and
-    // checked before the write transaction, which then holds the lock only for the rows.
-    let evidence: Vec<Result<Vec<CheckedPhoto>, ErrorCode>> = entries
-        .iter()
-        .map(|entry| read_evidence(state, device, entry))
-        .collect::<Result<_, _>>()?;
-    state.db.write(|tx| {
+    let evidence = read_all_evidence(state, device, entries)?;
+    state
+        .db
+        .write(|tx| apply_in(tx, state, device, entries, &evidence, now))
+}
+
+/// The photos of every entry, read and checked (`read_evidence`).
+pub(crate) struct Evidence(Vec<Result<Vec<CheckedPhoto>, ErrorCode>>);
+
+/// Stored blobs never change (they are named by their hash), so their photos are read and
+/// checked before the write transaction, which then holds the lock only for the rows.
+pub(crate) fn read_all_evidence(
+    state: &AppState,
+    device: &Device,
+    entries: &[Entry],
+) -> Result<Evidence, ApiError> {
+    Ok(Evidence(
+        entries
+            .iter()
+            .map(|entry| read_evidence(state, device, entry))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// Applies opened entries of `device` in the caller's write transaction, exactly as a push
+/// does (the officer's admission of a held entry goes through here too): scope, record
+/// rules, ownership, evidence, duplicates by entry id, the audit chain. A result per entry.
+pub(crate) fn apply_in(
+    tx: &mut dyn Tx,
+    state: &AppState,
+    device: &Device,
+    entries: &[Entry],
+    evidence: &Evidence,
+    now: i64,
+) -> Result<Vec<EntryResult>, ApiError> {
+    let evidence = &evidence.0;
+    {
         // The chain as this transaction sees it: a copy of this request delivered twice may
         // have moved it since the signature was checked.
         db::lock_device(tx, &device.device_id)?;
@@ -258,7 +300,7 @@ fn apply_opened(
             rows: Vec::new(),
         };
         let mut results = Vec::with_capacity(entries.len());
-        for (entry, photos) in entries.iter().zip(&evidence) {
+        for (entry, photos) in entries.iter().zip(evidence.iter()) {
             // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
             let outcome = match known.get(&entry.id) {
                 Some(owner) if *owner == device.device_id => Outcome::Duplicate,
@@ -290,7 +332,7 @@ fn apply_opened(
             )?;
         }
         Ok::<_, ApiError>(results)
-    })
+    }
 }
 
 /// The lock on a record id (its kind and entity id), whichever device sends it.

@@ -471,3 +471,41 @@ fn a_version_12_database_gains_an_empty_rotation_marker_that_holds_one_row() {
         assert_eq!(marker.last_done, None);
     }
 }
+
+#[test]
+fn entries_held_before_0014_stay_held_without_an_envelope_or_a_decision() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run_to(&b.db, &keys, 13, 1).unwrap();
+        b.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO quarantined_entries
+                     (device_id, entry_id, kind, key_id, sealed, received_at)
+                 VALUES ('hp-1', 'e-1', 'household.registered', 'k1', 'abcd', 5)",
+                &[],
+            )
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        let held =
+            b.db.read(|tx| perlinsos_server::quarantine::list(tx, "hp-1", ""))
+                .unwrap();
+        assert_eq!(held.len(), 1, "{}", b.name);
+        let held = &held[0];
+        assert_eq!(
+            (held.entry_id.as_str(), held.kind.as_str(), held.received_at),
+            ("e-1", "household.registered", 5)
+        );
+        assert_eq!(held.kelurahan_code, None);
+        assert_eq!(held.decision, None);
+        assert_eq!(held.last_code, None);
+        // Only the two decisions are stored.
+        let odd = b.db.write(|tx| {
+            tx.execute(
+                "UPDATE quarantined_entries SET decision = 'maybe' WHERE entry_id = 'e-1'",
+                &[],
+            )
+        });
+        assert!(odd.is_err(), "{}", b.name);
+    }
+}

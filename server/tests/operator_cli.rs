@@ -126,3 +126,85 @@ fn operators_enroll_publish_import_and_count() {
     let (_, out, _) = server(&data, &["status"]);
     assert!(out.contains("changes\t4"), "{out}");
 }
+
+/// `quarantine list | admit | reject` on what a revoked device sent: an entry that does not
+/// open stays held with its code (exit 1), a rejection needs a reason, is kept once and
+/// cannot be turned into an admission; every step audited under "cli".
+#[test]
+fn operators_decide_on_held_entries() {
+    use perlinsos_server::db::{self, Db};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, _, err) = server(&data, &["status"]);
+    assert!(ok, "{err}");
+    let database = Db::open_sqlite(&data.join("server.db")).unwrap();
+    database
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at,
+                                      revoked_at)
+                 VALUES ('hp-1', ?1, 'agen-01', '[\"52.71.01.1004\"]', 1, 2)",
+                &[db::blob(vec![1; 32])],
+            )?;
+            for entry in ["e-1", "e-2"] {
+                tx.execute(
+                    "INSERT INTO quarantined_entries (device_id, entry_id, kind, key_id, sealed,
+                         received_at, entity_id, kelurahan_code, blobs, created_at)
+                     VALUES ('hp-1', ?1, 'household.registered', 'no-such-key', 'abcd', 3,
+                             'h-1', '52.71.01.1004', '[]', 3)",
+                    &[db::text(entry)],
+                )?;
+            }
+            Ok::<_, db::DbError>(())
+        })
+        .unwrap();
+    let (ok, out, _) = server(&data, &["quarantine", "list", "--device", "hp-1"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(out.contains("e-1\thousehold.registered\t52.71.01.1004\theld"));
+
+    let (ok, _, err) = server(
+        &data,
+        &["quarantine", "admit", "--device", "hp-1", "--entry", "e-1"],
+    );
+    assert!(!ok);
+    assert!(err.contains("SEAL_INVALID"), "{err}");
+    let (_, out, _) = server(&data, &["quarantine", "list", "--device", "hp-1"]);
+    assert!(out.contains("e-1\thousehold.registered\t52.71.01.1004\theld (SEAL_INVALID)"));
+
+    let reject = ["quarantine", "reject", "--device", "hp-1", "--entry", "e-2"];
+    let (ok, _, _) = server(&data, &[&reject[..], &["--reason", " "]].concat());
+    assert!(!ok);
+    let (ok, out, _) = server(
+        &data,
+        &[&reject[..], &["--reason", "tidak dikenal"]].concat(),
+    );
+    assert!(ok);
+    assert_eq!(out.trim(), "rejected");
+    let (ok, out, _) = server(
+        &data,
+        &[&reject[..], &["--reason", "tidak dikenal"]].concat(),
+    );
+    assert!(ok);
+    assert!(out.starts_with("rejected already"), "{out}");
+    let (ok, _, _) = server(
+        &data,
+        &["quarantine", "admit", "--device", "hp-1", "--entry", "e-2"],
+    );
+    assert!(!ok);
+    let (ok, _, _) = server(
+        &data,
+        &["quarantine", "admit", "--device", "hp-1", "--entry", "e-9"],
+    );
+    assert!(!ok);
+    let actions = |action: &str| {
+        database
+            .scalar(&format!(
+                "SELECT count(*) FROM operator_audit WHERE username = 'cli' AND action = '{action}'"
+            ))
+            .unwrap()
+    };
+    assert_eq!(actions("quarantine_admit_refused"), 1);
+    assert_eq!(actions("quarantine_rejected"), 1);
+    assert_eq!(actions("quarantine_admitted"), 0);
+}

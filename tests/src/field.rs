@@ -352,6 +352,16 @@ impl FieldPhone {
             .expect("registered")
     }
 
+    /// A household of `size` in `kelurahan`, from the sample generator.
+    pub fn register_in(&self, seed: u64, kelurahan: &str, size: usize) -> String {
+        let now = now_millis();
+        let mut generator = Generator::new(seed, Date::of_unix_millis(now));
+        generator
+            .household_in(kelurahan, &self.agent_id, size, now)
+            .register(&self.registry(), now)
+            .expect("registered")
+    }
+
     /// A sanggahan by a synthetic resident (drawn with `seed`) against the recipient that
     /// `Server::import_recipients(scope)` listed for the resident's own kelurahan, with photos
     /// of the recipient's house. Returns its id and the kelurahan.

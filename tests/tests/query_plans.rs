@@ -213,6 +213,34 @@ async fn every_request_path_reads_through_an_index() {
         perlinsos_server::nik_search::find(state, "op", &accounts::Scope::All, nik).unwrap();
     }
 
+    // What a revoked phone still sends: held, listed, one entry admitted, one rejected.
+    let lost = FieldPhone::enrolled(&server, "agen-03", scope).await;
+    lost.register_in(91, scope[0], 2);
+    lost.register_in(92, scope[0], 2);
+    perlinsos_server::operator::revoke_device(state, &lost.device.id, "op").unwrap();
+    assert!(lost.syncer().sync().await.is_err());
+    let held = state
+        .db
+        .read(|tx| perlinsos_server::quarantine::list(tx, &lost.device.id, ""))
+        .unwrap();
+    let households: Vec<&str> = held
+        .iter()
+        .filter(|h| h.kind == perlinsos_protocol::outbox_kind::HOUSEHOLD_REGISTERED)
+        .map(|h| h.entry_id.as_str())
+        .collect();
+    assert_eq!(households.len(), 2);
+    let admitted =
+        perlinsos_server::quarantine::admit(state, &lost.device.id, households[0], "op").unwrap();
+    assert_eq!(admitted, perlinsos_server::quarantine::Decided::Admitted);
+    perlinsos_server::quarantine::reject(
+        state,
+        &lost.device.id,
+        households[1],
+        "op",
+        "tidak dikenal",
+    )
+    .unwrap();
+
     let log = db::QUERY_LOG.lock().unwrap().take().unwrap();
     let mut seen = std::collections::BTreeSet::new();
     let statements: Vec<(String, Vec<Value>)> = log

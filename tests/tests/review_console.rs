@@ -2029,3 +2029,232 @@ async fn a_second_factor_is_set_up_with_a_real_code_and_then_asked_at_every_logi
         .await;
     assert_eq!(page.location.as_deref(), Some("/review/sanggahan"));
 }
+
+/// The entry id of the household `household_id` in a phone's queue, and the NIKs and names it
+/// carries (which no console page about held entries may show).
+fn queued_household(
+    server: &Server,
+    wire: &[perlinsos_protocol::wire::PushEntry],
+    household_id: &str,
+) -> (String, Vec<String>) {
+    let entry = wire
+        .iter()
+        .find(|e| e.entity_id == household_id)
+        .expect("the household is queued");
+    let plain = perlinsos_e2e::PlainEntry::open(&server.state, entry);
+    let mut personal = Vec::new();
+    for member in plain.body["members"].as_array().expect("members") {
+        for field in ["nik", "full_name"] {
+            if let Some(value) = member[field].as_str() {
+                personal.push(value.to_owned());
+            }
+        }
+    }
+    assert!(!personal.is_empty());
+    (entry.id.clone(), personal)
+}
+
+/// What a revoked phone still sent is decided by an admin, entry by entry: an admitted entry
+/// goes through the push's own checks and is applied once (admitting it again changes
+/// nothing), a rejected one is never applied, an entry that fails a check stays held with its
+/// code; a peninjau, a form without its token and a second, contrary decision are refused; the
+/// page shows no NIK or name; the revoked phone learns nothing (still refused, its queue
+/// intact).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_admits_or_rejects_what_a_revoked_phone_still_sent() {
+    let server = Server::start().await;
+    add_accounts(&server);
+    let phone = FieldPhone::enrolled(&server, "agen-01", SCOPE).await;
+    let kept = phone.register_in(81, SCOPE[0], 2);
+    let dropped = phone.register_in(82, SCOPE[1], 2);
+    // A kelurahan outside the device's scope: the server refuses it even when admitted.
+    let outside = phone.register_in(83, perlinsos_core::sample::KELURAHAN[8], 2);
+    let wire: Vec<perlinsos_protocol::wire::PushEntry> =
+        serde_json::from_slice(&phone.syncer().wire_records().unwrap()).unwrap();
+    let (kept_entry, mut personal) = queued_household(&server, &wire, &kept);
+    let (dropped_entry, more) = queued_household(&server, &wire, &dropped);
+    personal.extend(more);
+    let (outside_entry, _) = queued_household(&server, &wire, &outside);
+
+    perlinsos_server::operator::revoke_device(&server.state, &phone.device.id, "admin01").unwrap();
+    assert!(phone.syncer().sync().await.is_err());
+    assert!(perlinsos_core::sync::revoked(&phone.store)
+        .unwrap()
+        .is_some());
+    let queued = perlinsos_core::sync::outbox_status(&phone.store)
+        .unwrap()
+        .pending;
+    assert_eq!(queued, wire.len());
+    let db = &server.state.db;
+    let count = |sql: &str| db.scalar(sql).unwrap();
+    assert_eq!(
+        count("SELECT count(*) FROM quarantined_entries WHERE decision IS NULL"),
+        wire.len() as i64
+    );
+    let applied = |entry: &str| {
+        count(&format!(
+            "SELECT count(*) FROM entries WHERE id = '{entry}'"
+        ))
+    };
+    let audited = |action: &str| {
+        count(&format!(
+            "SELECT count(*) FROM operator_audit WHERE action = '{action}' AND username = 'admin01'"
+        ))
+    };
+
+    let base = format!("/review/perangkat/{}/ditahan", phone.device.id);
+    let mut admin = Console::new(&server);
+    admin.login("admin01", PASSWORD).await;
+    let devices = admin.get("/review/perangkat").await;
+    assert!(devices.body.contains(&base), "{}", devices.body);
+    let page = admin.get(&base).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for entry in &wire {
+        assert!(page.body.contains(&entry.id), "{}", page.body);
+    }
+    for value in &personal {
+        assert!(
+            !page.body.contains(value.as_str()),
+            "personal data on the page"
+        );
+    }
+    let csrf = csrf_of(&page.body);
+    let admit = |entry: &str| format!("{base}/{entry}/terima");
+    let reject = |entry: &str| format!("{base}/{entry}/tolak");
+
+    // A peninjau (even of the phone's own kelurahan) neither sees nor decides; a form without
+    // the token decides nothing.
+    let mut reviewer = Console::new(&server);
+    reviewer.login("peninjau01", PASSWORD).await;
+    assert_eq!(reviewer.get(&base).await.status, StatusCode::FORBIDDEN);
+    let reviewer_csrf = csrf_of(&reviewer.get("/review/sanggahan").await.body);
+    for path in [admit(&kept_entry), reject(&kept_entry)] {
+        let refused = reviewer
+            .post(&path, &[("csrf", &reviewer_csrf), ("alasan", "x")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        admin.post(&admit(&kept_entry), &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(applied(&kept_entry), 0);
+
+    // Admitted: applied once, through the push's checks (two clicks at once included); again,
+    // nothing changes.
+    let path = admit(&kept_entry);
+    let fields = [("csrf", csrf.as_str())];
+    let (one, two) = tokio::join!(admin.post(&path, &fields), admin.post(&path, &fields));
+    assert_eq!(one.status, StatusCode::SEE_OTHER, "{}", one.body);
+    assert_eq!(two.status, StatusCode::SEE_OTHER, "{}", two.body);
+    for _ in 0..2 {
+        let done = admin.post(&admit(&kept_entry), &[("csrf", &csrf)]).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(applied(&kept_entry), 1);
+        assert_eq!(
+            count(&format!(
+                "SELECT count(*) FROM entries WHERE entity_id = '{kept}'"
+            )),
+            1
+        );
+        assert_eq!(audited("quarantine_admitted"), 1);
+    }
+    assert_eq!(
+        admin
+            .post(
+                &reject(&kept_entry),
+                &[("csrf", &csrf), ("alasan", "salah")]
+            )
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+
+    // Rejected: a reason is required; nothing applied; again, nothing changes; not admitted
+    // afterwards.
+    assert_eq!(
+        admin
+            .post(&reject(&dropped_entry), &[("csrf", &csrf), ("alasan", " ")])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    for _ in 0..2 {
+        let done = admin
+            .post(
+                &reject(&dropped_entry),
+                &[
+                    ("csrf", &csrf),
+                    ("alasan", "Ponsel dicuri; data tidak dikenal agen"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        assert_eq!(audited("quarantine_rejected"), 1);
+    }
+    assert_eq!(
+        admin
+            .post(&admit(&dropped_entry), &[("csrf", &csrf)])
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(applied(&dropped_entry), 0);
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM quarantined_entries
+             WHERE entry_id = '{dropped_entry}' AND decision = 'rejected' AND sealed = ''"
+        )),
+        1
+    );
+
+    // Out of the device's scope: the admission fails the push's own check and the entry stays
+    // held with the code shown.
+    let done = admin.post(&admit(&outside_entry), &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(applied(&outside_entry), 0);
+    assert_eq!(
+        count(&format!(
+            "SELECT count(*) FROM quarantined_entries WHERE entry_id = '{outside_entry}'
+             AND decision IS NULL AND last_code = 'OUT_OF_SCOPE'"
+        )),
+        1
+    );
+    assert_eq!(audited("quarantine_admit_refused"), 1);
+    let page = admin.get(&base).await;
+    assert!(page.body.contains("OUT_OF_SCOPE"), "{}", page.body);
+    assert!(page.body.contains("diterima oleh admin01"));
+    assert!(page.body.contains("ditolak oleh admin01"));
+    for value in &personal {
+        assert!(
+            !page.body.contains(value.as_str()),
+            "personal data on the page"
+        );
+    }
+
+    // The phone learns nothing: still locked (no sync starts), its queue as it was; and the
+    // server still refuses what it signs.
+    assert!(perlinsos_core::sync::revoked(&phone.store)
+        .unwrap()
+        .is_some());
+    let path = "/v1/changes?since=0";
+    let mut request = reqwest::Client::new().get(format!("{}{path}", server.url));
+    for (name, value) in perlinsos_e2e::signed_headers(
+        &phone.device,
+        "GET",
+        path,
+        b"",
+        perlinsos_core::date::now_millis(),
+    ) {
+        request = request.header(name, value);
+    }
+    let answer = request.send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert!(answer.text().await.unwrap().contains("DEVICE_REVOKED"));
+    assert_eq!(
+        perlinsos_core::sync::outbox_status(&phone.store)
+            .unwrap()
+            .pending,
+        queued
+    );
+}

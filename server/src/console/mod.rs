@@ -95,6 +95,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/review/perangkat", get(devices::list_page))
         .route("/review/perangkat/{id}/cabut", post(devices::revoke))
+        .route("/review/perangkat/{id}/ditahan", get(devices::held_page))
+        .route(
+            "/review/perangkat/{id}/ditahan/{entry}/terima",
+            post(devices::admit),
+        )
+        .route(
+            "/review/perangkat/{id}/ditahan/{entry}/tolak",
+            post(devices::reject),
+        )
         .layer(axum::middleware::map_response(harden))
 }
 

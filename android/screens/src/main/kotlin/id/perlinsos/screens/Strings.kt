@@ -263,6 +263,14 @@ object Strings {
     const val syncNever = "Belum pernah sinkronisasi."
     const val syncOffline = "Tidak ada sambungan internet. Data tetap aman di ponsel dan dikirim otomatis saat tersambung."
     fun syncReason(r: String) = "Alasan: $r"
+    const val syncCertMismatchTitle = "Sertifikat server tidak cocok"
+    const val syncCertMismatch = "Server yang menjawab tidak memakai sertifikat yang didaftarkan dinas untuk ponsel ini. " +
+        "Jaringan ini mungkin disadap atau dialihkan. Tidak ada data yang dikirim; semuanya tetap aman di ponsel."
+    const val syncCertUntrustedTitle = "Sertifikat server tidak dipercaya"
+    const val syncCertUntrusted = "Ponsel tidak mempercayai sertifikat server. Biasanya Wi-Fi umum yang meminta login dulu, " +
+        "jaringan kantor yang memeriksa lalu lintas, atau jam ponsel yang salah. Tidak ada data yang dikirim; semuanya tetap aman di ponsel."
+    const val syncCertAction = "Yang perlu dilakukan: pindah ke jaringan lain (misalnya data seluler), lalu kirim lagi. " +
+        "Jika tetap gagal, hubungi operator dinas dan sebutkan kode di bawah ini. Jangan mendaftarkan ulang ponsel."
 
     // Settings
     const val settingsTitle = "Pengaturan"

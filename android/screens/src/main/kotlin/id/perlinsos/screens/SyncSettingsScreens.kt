@@ -9,11 +9,14 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.Card
 import androidx.compose.material3.LinearProgressIndicator
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
+import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 
@@ -33,7 +36,21 @@ data class SyncScreenState(
     val offline: Boolean = false,
     /** The last sync's outcome in words (the view-model's message). */
     val message: String? = null,
+    /** The server's certificate stopped the last sync (not a network that is down). */
+    val certificate: CertificateProblem? = null,
 )
+
+/**
+ * Why the phone refused the server's certificate: the core's `SERVER_CERT_MISMATCH` (not the
+ * certificate the district pinned at enrollment) or `SERVER_CERT_UNTRUSTED` (one the phone's
+ * trusted authorities refuse: a captive portal, a proxy on the path, an expired certificate).
+ * Either way the network may be intercepted: nothing was sent, and trying again on the same
+ * network does not help, unlike being offline.
+ */
+enum class CertificateProblem(val code: String) {
+    MISMATCH("SERVER_CERT_MISMATCH"),
+    UNTRUSTED("SERVER_CERT_UNTRUSTED"),
+}
 
 sealed interface SyncEvent {
     data object Start : SyncEvent
@@ -42,6 +59,7 @@ sealed interface SyncEvent {
 }
 
 object SyncTags {
+    const val CERTIFICATE = "sync.certificate"
     const val START = "sync.start"
     const val CANCEL = "sync.cancel"
     const val RETRY = "sync.retry"
@@ -53,8 +71,10 @@ object SyncTags {
 fun SyncScreen(state: SyncScreenState, onEvent: (SyncEvent) -> Unit, modifier: Modifier = Modifier) {
     ScreenColumn(Strings.syncTitle, modifier, subtitle = state.lastSync?.let(Strings::syncLast) ?: Strings.syncNever) {
         if (state.offline) OfflineBanner(Strings.syncOffline)
+        state.certificate?.let { CertificateBanner(it) }
         Text(Strings.syncPending(state.pending), style = MaterialTheme.typography.titleMedium)
-        state.message?.let { Text(it) }
+        // The certificate banner says it in full; the core's message would repeat it.
+        if (state.certificate == null) state.message?.let { Text(it) }
         if (state.running) {
             Text(Strings.syncRunning, style = MaterialTheme.typography.titleSmall)
             val p = state.progress
@@ -134,5 +154,26 @@ fun SettingsScreen(state: SettingsState, onEvent: (SettingsEvent) -> Unit, modif
         SecondaryButton(Strings.settingsReEnroll, { onEvent(SettingsEvent.ReEnroll) }, SettingsTags.RE_ENROLL)
         Text(Strings.settingsReEnrollHint, style = MaterialTheme.typography.bodySmall)
         if (state.appVersion.isNotEmpty()) LabelValue(Strings.settingsVersion, state.appVersion)
+    }
+}
+
+/** The server's certificate was refused: what it means and what the agent does, with its code. */
+@Composable
+private fun CertificateBanner(problem: CertificateProblem) {
+    val (title, body) = when (problem) {
+        CertificateProblem.MISMATCH -> Strings.syncCertMismatchTitle to Strings.syncCertMismatch
+        CertificateProblem.UNTRUSTED -> Strings.syncCertUntrustedTitle to Strings.syncCertUntrusted
+    }
+    Surface(
+        color = MaterialTheme.colorScheme.errorContainer,
+        shape = MaterialTheme.shapes.medium,
+        modifier = Modifier.fillMaxWidth().testTag(SyncTags.CERTIFICATE).semantics { liveRegion = LiveRegionMode.Polite },
+    ) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(title, style = MaterialTheme.typography.titleSmall, color = MaterialTheme.colorScheme.onErrorContainer)
+            Text(body, color = MaterialTheme.colorScheme.onErrorContainer)
+            Text(Strings.syncCertAction, color = MaterialTheme.colorScheme.onErrorContainer)
+            Text(problem.code, style = MaterialTheme.typography.labelSmall, color = MaterialTheme.colorScheme.onErrorContainer)
+        }
     }
 }

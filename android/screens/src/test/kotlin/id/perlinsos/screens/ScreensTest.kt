@@ -335,4 +335,35 @@ class OtherScreensTest {
         onNodeWithTag(SyncTags.START).performClick()
         assertEquals(2, events.size)
     }
+
+    @Test
+    fun syncShowsACertificateRefusalApartFromOffline() = runComposeUiTest {
+        var certificate by mutableStateOf<CertificateProblem?>(CertificateProblem.MISMATCH)
+        val events = mutableListOf<SyncEvent>()
+        setContent {
+            SyncScreen(SyncScreenState(pending = 3, certificate = certificate,
+                message = "Sertifikat server tidak sama dengan yang didaftarkan dinas."), onEvent = { events += it })
+        }
+        onNodeWithTag(SyncTags.CERTIFICATE).assertExists()
+        onNodeWithText(Strings.syncCertMismatchTitle, useUnmergedTree = true).assertExists()
+        onNodeWithText(Strings.syncCertMismatch, useUnmergedTree = true).assertExists()
+        onNodeWithText(Strings.syncCertAction, useUnmergedTree = true).assertExists()
+        onNodeWithText("SERVER_CERT_MISMATCH", useUnmergedTree = true).assertExists()
+        // Not the offline banner, and the core's own sentence is not repeated under it.
+        onNodeWithTag("offline").assertDoesNotExist()
+        onNodeWithText(Strings.syncOffline, useUnmergedTree = true).assertDoesNotExist()
+        onNodeWithText("Sertifikat server tidak sama dengan yang didaftarkan dinas.", useUnmergedTree = true).assertDoesNotExist()
+        // The agent may try again once on another network: the start button stays.
+        onNodeWithTag(SyncTags.START).performClick()
+        assertEquals(listOf<SyncEvent>(SyncEvent.Start), events)
+
+        certificate = CertificateProblem.UNTRUSTED
+        onNodeWithText(Strings.syncCertUntrustedTitle, useUnmergedTree = true).assertExists()
+        onNodeWithText(Strings.syncCertUntrusted, useUnmergedTree = true).assertExists()
+        onNodeWithText("SERVER_CERT_UNTRUSTED", useUnmergedTree = true).assertExists()
+        onNodeWithText(Strings.syncCertMismatchTitle, useUnmergedTree = true).assertDoesNotExist()
+
+        certificate = null
+        onNodeWithTag(SyncTags.CERTIFICATE).assertDoesNotExist()
+    }
 }

@@ -18,6 +18,10 @@ enum class ErrorCode(val wire: String) {
     SessionOutOfScope("SESSION_OUT_OF_SCOPE"),
     SyncNotEnrolled("SYNC_NOT_ENROLLED"),
     DeviceRevoked("DEVICE_REVOKED"),
+    /** The server's certificate is not the one the district pinned: maybe an intercepted network. */
+    ServerCertMismatch("SERVER_CERT_MISMATCH"),
+    /** The server's certificate is refused by the phone's trusted authorities (captive portal, proxy). */
+    ServerCertUntrusted("SERVER_CERT_UNTRUSTED"),
     /** The draft changed since this copy was read: reload it. */
     DraftStale("DRAFT_STALE"),
     FamilyNotAssigned("FAMILY_NOT_ASSIGNED"),

@@ -5,6 +5,7 @@
 package id.perlinsos.screens.app
 
 import id.perlinsos.screens.Bank
+import id.perlinsos.screens.CertificateProblem
 import id.perlinsos.screens.ChoiceOption
 import id.perlinsos.screens.Eligibility
 import id.perlinsos.screens.EnrollmentScreenState
@@ -367,4 +368,9 @@ fun SyncState.toScreen(): SyncScreenState = SyncScreenState(
     lastSync = lastSyncAtMs?.let(::formatDateTime),
     offline = problem?.kind == ErrorCode.Offline,
     message = message,
+    certificate = when (problem?.kind) {
+        ErrorCode.ServerCertMismatch -> CertificateProblem.MISMATCH
+        ErrorCode.ServerCertUntrusted -> CertificateProblem.UNTRUSTED
+        else -> null
+    },
 )

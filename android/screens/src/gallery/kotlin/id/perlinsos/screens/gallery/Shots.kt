@@ -6,6 +6,7 @@ import id.perlinsos.screens.AgentItem
 import id.perlinsos.screens.AgentSwitcherScreen
 import id.perlinsos.screens.AgentSwitcherState
 import id.perlinsos.screens.Bank
+import id.perlinsos.screens.CertificateProblem
 import id.perlinsos.screens.ContributionRow
 import id.perlinsos.screens.Eligibility
 import id.perlinsos.screens.EnrollmentFields
@@ -288,6 +289,8 @@ val shots: List<Shot> = listOf(
             )), {})
     },
     Shot("sync-offline") { SyncScreen(SyncScreenState(pending = 5, offline = true, lastSync = "kemarin 17.20"), {}) },
+    Shot("sync-cert-mismatch") { SyncScreen(SyncScreenState(pending = 5, certificate = CertificateProblem.MISMATCH, lastSync = "kemarin 17.20"), {}) },
+    Shot("sync-cert-untrusted") { SyncScreen(SyncScreenState(pending = 5, certificate = CertificateProblem.UNTRUSTED, lastSync = "kemarin 17.20"), {}) },
     Shot("settings") {
         SettingsScreen(SettingsState(agentId = "agen-mataram-07", agentName = "Baiq Sri Wahyuni", districtHost = "dinsos.mataramkota.go.id",
             otherAgents = true, appVersion = "0.4.0 (inti 0.4.0)"), {})
