@@ -455,7 +455,9 @@ fn list_title(name: &str, shown: usize, page: usize, more: bool) -> String {
     if page == 0 && !more {
         format!("{name} ({shown})")
     } else {
-        format!("{name} (halaman {})", page + 1)
+        // u128: `halaman` comes from the query, and usize::MAX + 1 overflowed (a panic in a
+        // debug build, "halaman 0" in release), found by the console_forms fuzz target.
+        format!("{name} (halaman {})", page as u128 + 1)
     }
 }
 
@@ -1147,6 +1149,16 @@ mod parser_tests {
         let mut state = AppState::open(dir.path(), std::sync::Arc::new(crate::now_millis)).unwrap();
         state.trusted_proxies = trusted;
         (dir, state)
+    }
+
+    #[test]
+    fn a_list_page_far_past_the_end_is_named_without_overflow() {
+        assert_eq!(
+            list_title("Sanggahan", 0, usize::MAX, false),
+            "Sanggahan (halaman 18446744073709551616)"
+        );
+        assert_eq!(list_title("Sanggahan", 3, 0, false), "Sanggahan (3)");
+        assert_eq!(list_title("Sanggahan", 50, 0, true), "Sanggahan (halaman 1)");
     }
 
     proptest! {
