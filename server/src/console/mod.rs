@@ -998,6 +998,11 @@ pub mod fuzzing {
     use crate::review;
     use perlinsos_rules::sanggahan::Status;
 
+    /// A new account as its form gives it: role, user name and scope.
+    pub type NewAccount = (Role, String, Vec<String>);
+    /// An assignment as its form gives it: RW, RT, and whether it adds (or takes away).
+    pub type Assignment = (Option<u16>, Option<u16>, bool);
+
     /// What the console made of one body, form by form (None: the extractor refused it).
     #[derive(Debug, Default)]
     pub struct Read {
@@ -1008,13 +1013,13 @@ pub mod fuzzing {
         /// A result objection's decision: granted or not; None inside when refused.
         pub objection_granted: Option<Option<bool>>,
         /// A new account: its role, user name and scope, or the refusal's message.
-        pub account: Option<Result<(Role, String, Vec<String>), String>>,
+        pub account: Option<Result<NewAccount, String>>,
         /// A peninjau's scope as the scope form sets it.
         pub scope: Option<Result<Vec<String>, String>>,
         /// A new password (reset, own change) against the policy.
         pub passwords: Vec<(String, Result<(), String>)>,
         /// An assignment: RW, RT, and whether it adds; None inside when refused.
-        pub place: Option<Option<(Option<u16>, Option<u16>, bool)>>,
+        pub place: Option<Option<Assignment>>,
         /// A second factor's code: the time step it matched, for the fuzz target's secret.
         pub code_step: Option<(String, Option<i64>)>,
         /// The titles list pages would show for the page the query names.
@@ -1158,7 +1163,10 @@ mod parser_tests {
             "Sanggahan (halaman 18446744073709551616)"
         );
         assert_eq!(list_title("Sanggahan", 3, 0, false), "Sanggahan (3)");
-        assert_eq!(list_title("Sanggahan", 50, 0, true), "Sanggahan (halaman 1)");
+        assert_eq!(
+            list_title("Sanggahan", 50, 0, true),
+            "Sanggahan (halaman 1)"
+        );
     }
 
     proptest! {
