@@ -256,8 +256,9 @@ struct Since {
 }
 
 /// The `since` cursor of a change-feed request's query: none, or a negative one, is 0; a
-/// query that is not at most one signed 64-bit `since` (and nothing else the feed reads) is
-/// `BODY_INVALID`, answered like every other refusal (not the framework's plain-text 400).
+/// `since` that is not one signed 64-bit integer (or is given twice) is `BODY_INVALID`,
+/// answered like every other refusal (not the framework's plain-text 400). Other parameters
+/// are ignored.
 pub fn since_cursor(uri: &Uri) -> Result<i64, ApiError> {
     let Query(Since { since }) = Query::<Since>::try_from_uri(uri)
         .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::BodyInvalid))?;
