@@ -94,6 +94,12 @@ cmd_test() {
     SCREENS_NICE=0 PERLINSOS_SERVER_BIN="$CARGO_TARGET_DIR/debug/perlinsos-server" \
         android/screens/build-screens.sh walk 2>&1 | tee -a "$out"
     grep -q '^walk: [1-9][0-9]* passed, 0 failed' "$out" || { log "UI walk did not pass"; exit 1; }
+    # The sync API against its OpenAPI document (server/openapi.json): schemathesis (pinned, in
+    # a venv under ~/.cache/perlinsos) with valid device signatures, 90 s; no 5xx and no status,
+    # content type, header or body the document does not describe.
+    log "API fuzz: schemathesis against perlinsos-server, signed requests (90 s)"
+    tools/api-fuzz/run.sh "$CARGO_TARGET_DIR/debug/perlinsos-server" 90 2>&1 | tee -a "$out"
+    grep -q '^api-fuzz: [1-9][0-9]* passed, 0 failed' "$out" || { log "API fuzz did not pass"; exit 1; }
     log "the server's sync and review-console tests again, on PostgreSQL (a throw-away cluster)"
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
@@ -104,7 +110,7 @@ cmd_test() {
     # (about 12 minutes with a warm target dir; bench/ARM-REPORT.md).
     log "ARM (aarch64): cross-build, tests under qemu, library size"
     tools/arm.sh 2>&1 | tee -a "$out"
-    awk '/^test result:/ { p += $4; f += $6 } /^(kotlin|screens|walk): / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
+    awk '/^test result:/ { p += $4; f += $6 } /^(kotlin|screens|walk|api-fuzz): / { p += $2; f += $4 } END { printf "%d passed, %d failed\n", p, f }' "$out"
     rm -f "$out"
     log "all checks passed"
 }
@@ -156,12 +162,17 @@ cmd_fuzz() {
         exit 1
     }
     command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
-    # SECONDS per target.
-    # SECONDS per target; the committed seeds (shipped models) start the working corpus.
-    for target in identity pmt_model evidence recipients; do
-        mkdir -p "core/fuzz/corpus/$target" "core/fuzz/seeds/$target"
-        (cd core && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" \
-            -- -max_total_time="$seconds")
+    # SECONDS per target; the committed seeds start the working corpus (corpus/ is not
+    # committed). The phone's parsers (core/fuzz), then the server's parsers of outside input
+    # (server/fuzz).
+    local crate target
+    for crate in core server; do
+        for target in $(cd "$crate" && cargo +nightly fuzz list); do
+            mkdir -p "$crate/fuzz/corpus/$target" "$crate/fuzz/seeds/$target"
+            log "fuzz $crate/$target for $seconds s"
+            (cd "$crate" && cargo +nightly fuzz run "$target" "fuzz/corpus/$target" \
+                "fuzz/seeds/$target" -- -max_total_time="$seconds")
+        done
     done
 }
 

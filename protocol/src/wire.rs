@@ -76,7 +76,29 @@ pub struct PushEntry {
     /// SHA-256 (hex) of the evidence blobs the record refers to; each must be uploaded first.
     #[serde(default)]
     pub blobs: Vec<String>,
+    /// Unix ms. Read as JSON Schema reads an integer (`5` or `5.0`; never `5.5`): phones send
+    /// `5`, and a schema-driven client may send either.
+    #[serde(deserialize_with = "json_integer")]
     pub created_at: i64,
+}
+
+/// 2^53: past it a JSON number read as f64 may not be the integer that was written
+/// (`-9223372036854775809` reads as -2^63).
+const EXACT_FLOAT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+/// An i64 as JSON Schema's `integer`: a number with no fractional part, in range.
+fn json_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::de::Error;
+    match serde_json::Number::deserialize(deserializer)? {
+        n if n.is_i64() => n.as_i64().ok_or_else(|| D::Error::custom("not an i64")),
+        n => n
+            .as_f64()
+            // An integer written with a fraction or exponent, within the range a float holds
+            // exactly; bigger ones are written as integers (`is_i64` above) or refused.
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT_FLOAT_INTEGERS)
+            .map(|f| f as i64)
+            .ok_or_else(|| D::Error::custom("not an integer in the i64 range")),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,6 +341,38 @@ impl ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the schema-driven API fuzzer: `5.0` is an integer to JSON Schema (and so to the
+    /// OpenAPI document), and was refused as BODY_INVALID.
+    #[test]
+    fn an_entry_time_is_a_json_schema_integer() {
+        let entry = |at: &str| {
+            serde_json::from_str::<PushEntry>(&format!(
+                r#"{{"id":"e","kind":"k","entity_id":"x","key_id":"k","sealed":"",
+                    "kelurahan_code":null,"created_at":{at}}}"#
+            ))
+            .map(|e| e.created_at)
+            .ok()
+        };
+        assert_eq!(entry("1796132221200"), Some(1_796_132_221_200));
+        assert_eq!(entry("-536870911.0"), Some(-536_870_911));
+        assert_eq!(entry("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(entry("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(entry("1.7961322212e12"), Some(1_796_132_221_200));
+        // One past i64::MIN: read as a float it would round to i64::MIN.
+        for refused in [
+            "-9223372036854775809",
+            "-9.223372036854775808e18",
+            "5.5",
+            "9223372036854775808",
+            "9.3e18",
+            "1e400",
+            "\"5\"",
+            "null",
+        ] {
+            assert_eq!(entry(refused), None, "{refused}");
+        }
+    }
 
     #[test]
     fn outcomes_and_changes_have_a_stable_json_form() {

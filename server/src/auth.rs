@@ -36,15 +36,18 @@ pub fn verify(
     Ok(device)
 }
 
-/// Checks the signature, time and nonce of a device's request, revoked or not (the outbox
-/// keeps what a revoked device still sends, for officers).
-pub fn verify_signature(
-    state: &AppState,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Device, ApiError> {
+/// The signature headers of a request, parsed: nothing checked against the database yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders<'a> {
+    pub device_id: &'a str,
+    pub timestamp: i64,
+    /// 32 hex digits (16 bytes).
+    pub nonce: &'a str,
+    pub signature: Vec<u8>,
+}
+
+/// Reads the four signature headers; a missing or malformed one is `SIGNATURE_INVALID`.
+pub fn signed_headers(headers: &HeaderMap) -> Result<SignedHeaders<'_>, ApiError> {
     let device_id = header(headers, signing::HEADER_DEVICE)?;
     let timestamp: i64 = header(headers, signing::HEADER_TIMESTAMP)?
         .parse()
@@ -55,6 +58,35 @@ pub fn verify_signature(
     if nonce.len() != signing::NONCE_HEX_LEN || unhex(nonce).is_none() {
         return Err(ApiError(ErrorCode::SignatureInvalid));
     }
+    Ok(SignedHeaders {
+        device_id,
+        timestamp,
+        nonce,
+        signature,
+    })
+}
+
+/// Whether a request signed at `timestamp` is fresh at `now` (both Unix ms, any values:
+/// `abs_diff`, so a timestamp of i64::MIN is refused, not an overflow).
+pub fn is_fresh(now: i64, timestamp: i64) -> bool {
+    now.abs_diff(timestamp) <= signing::MAX_CLOCK_SKEW_MS.unsigned_abs()
+}
+
+/// Checks the signature, time and nonce of a device's request, revoked or not (the outbox
+/// keeps what a revoked device still sends, for officers).
+pub fn verify_signature(
+    state: &AppState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Device, ApiError> {
+    let SignedHeaders {
+        device_id,
+        timestamp,
+        nonce,
+        signature,
+    } = signed_headers(headers)?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let text = canonical_request(
         method.as_str(),
@@ -71,8 +103,7 @@ pub fn verify_signature(
         UnparsedPublicKey::new(&ED25519, &device.public_key)
             .verify(&text, &signature)
             .map_err(|_| ApiError(ErrorCode::SignatureInvalid))?;
-        // abs_diff: a timestamp of i64::MIN must be refused, not overflow.
-        if now.abs_diff(timestamp) > signing::MAX_CLOCK_SKEW_MS.unsigned_abs() {
+        if !is_fresh(now, timestamp) {
             return Err(ApiError(ErrorCode::RequestStale));
         }
         // Old nonces are swept on about one request in sixteen (the index makes it cheap;

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -40,6 +41,12 @@ impl std::fmt::Display for BlobName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The blob name in the path, or nothing when it does not even decode (invalid UTF-8 after
+/// percent-decoding): refused as `BODY_INVALID` by `check_name`, not with axum's plain 400.
+fn path_name(path: Result<Path<String>, PathRejection>) -> String {
+    path.map(|Path(name)| name).unwrap_or_default()
 }
 
 fn check_name(sha256: &str) -> Result<BlobName, ApiError> {
@@ -247,13 +254,13 @@ fn with_header(status: StatusCode, name: &'static str, value: u64) -> Response {
 
 pub async fn head(
     State(state): State<AppState>,
-    Path(sha256): Path<String>,
+    sha256: Result<Path<String>, PathRejection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let device = verify(&state, &method, &uri, &headers, b"")?;
-    let name = check_name(&sha256)?;
+    let name = check_name(&path_name(sha256))?;
     if let Some(length) = state.db.read(|c| db::blob_length(c, name.as_str()))? {
         return Ok(with_header(
             StatusCode::OK,
@@ -276,29 +283,65 @@ fn number(headers: &HeaderMap, name: &str) -> Result<u64, ApiError> {
         .ok_or(ApiError(ErrorCode::BodyInvalid))
 }
 
+/// What a `PUT /v1/blobs/{sha256}` declares in its headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadHeaders {
+    /// Where this part starts.
+    pub offset: u64,
+    /// The whole blob's length, sealed: at most `MAX_BLOB_BYTES`.
+    pub length: u64,
+    /// The record key the blob is sealed for: 1 to 64 bytes.
+    pub key_id: String,
+}
+
+impl UploadHeaders {
+    /// The upload headers, or why not: a missing or malformed one is `BODY_INVALID`, a length
+    /// over the limit `BLOB_TOO_LARGE`.
+    pub fn parse(headers: &HeaderMap) -> Result<UploadHeaders, ApiError> {
+        let offset = number(headers, HEADER_BLOB_OFFSET)?;
+        let length = number(headers, HEADER_BLOB_LENGTH)?;
+        // Photos travel sealed for a district record key, like records: bytes kept of an
+        // interrupted upload are ciphertext.
+        let key_id = headers
+            .get(HEADER_BLOB_KEY)
+            .and_then(|v| v.to_str().ok())
+            .filter(|k| !k.is_empty() && k.len() <= 64)
+            .ok_or(ApiError(ErrorCode::BodyInvalid))?
+            .to_owned();
+        if length > MAX_BLOB_BYTES {
+            return Err(ApiError(ErrorCode::BlobTooLarge));
+        }
+        Ok(UploadHeaders {
+            offset,
+            length,
+            key_id,
+        })
+    }
+
+    /// Whether `part` bytes sent from this offset continue an upload of which `have` bytes
+    /// are kept, and stay inside the declared length (checked: any offset, any part).
+    pub fn continues(&self, have: u64, part: u64) -> bool {
+        self.offset == have
+            && self
+                .offset
+                .checked_add(part)
+                .is_some_and(|end| end <= self.length)
+    }
+}
+
 pub async fn put(
     State(state): State<AppState>,
-    Path(sha256): Path<String>,
+    sha256: Result<Path<String>, PathRejection>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let device = verify(&state, &method, &uri, &headers, &body)?;
+    let sha256 = path_name(sha256);
     let name = check_name(&sha256)?;
-    let offset = number(&headers, HEADER_BLOB_OFFSET)?;
-    let length = number(&headers, HEADER_BLOB_LENGTH)?;
-    // Photos travel sealed for a district record key, like records: bytes kept of an
-    // interrupted upload are ciphertext.
-    let key_id = headers
-        .get(HEADER_BLOB_KEY)
-        .and_then(|v| v.to_str().ok())
-        .filter(|k| !k.is_empty() && k.len() <= 64)
-        .ok_or(ApiError(ErrorCode::BodyInvalid))?
-        .to_owned();
-    if length > MAX_BLOB_BYTES {
-        return Err(ApiError(ErrorCode::BlobTooLarge));
-    }
+    let upload = UploadHeaders::parse(&headers)?;
+    let (length, key_id) = (upload.length, upload.key_id.clone());
     let _writing = state.blob_lock.lock().await;
     if let Some(stored) = state.db.read(|tx| db::blob_length(tx, &sha256))? {
         return Ok(with_header(
@@ -317,8 +360,7 @@ pub async fn put(
         tracing::warn!(event = "partial_quota", device = %device.device_id);
         return Err(ApiError(ErrorCode::QuotaExceeded));
     }
-    let end = offset.checked_add(body.len() as u64);
-    if offset != have || end.is_none_or(|end| end > length) {
+    if !upload.continues(have, body.len() as u64) {
         let mut response = ApiError(ErrorCode::BlobOffsetInvalid).into_response();
         response
             .headers_mut()

@@ -24,8 +24,13 @@ pub fn code_hash(code: &str) -> Vec<u8> {
 
 pub async fn enroll(
     State(state): State<AppState>,
-    Json(request): Json<EnrollRequest>,
+    body: axum::body::Bytes,
 ) -> Result<Json<EnrollResponse>, ApiError> {
+    // Read here rather than by axum's `Json`: a body that is not an enrollment request (or
+    // comes without its content type) is refused like every other request, with a stable code
+    // in an ErrorBody, not the framework's plain-text 400, 415 or 422.
+    let request: EnrollRequest =
+        serde_json::from_slice(&body).map_err(|_| ApiError(ErrorCode::BodyInvalid))?;
     let key = unhex(&request.device_public_key)
         .filter(|k| k.len() == 32)
         .ok_or(ApiError(ErrorCode::BodyInvalid))?;

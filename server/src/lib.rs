@@ -12,6 +12,8 @@ pub mod duplicates;
 pub mod enroll;
 pub mod error;
 pub mod families;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keys;
 pub mod local_time;
 pub mod migrate;
@@ -254,6 +256,16 @@ struct Since {
     since: Option<i64>,
 }
 
+/// The `since` cursor of a change-feed request's query: none, or a negative one, is 0; a
+/// `since` that is not one signed 64-bit integer (or is given twice) is `BODY_INVALID`,
+/// answered like every other refusal (not the framework's plain-text 400). Other parameters
+/// are ignored.
+pub fn since_cursor(uri: &Uri) -> Result<i64, ApiError> {
+    let Query(Since { since }) = Query::<Since>::try_from_uri(uri)
+        .map_err(|_| ApiError(perlinsos_protocol::wire::ErrorCode::BodyInvalid))?;
+    Ok(since.unwrap_or(0).max(0))
+}
+
 const CHANGES_PAGE: i64 = 200;
 const CHANGES_PAGE_BYTES: usize = 256 * 1024;
 
@@ -262,10 +274,9 @@ async fn changes(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    Query(since): Query<Since>,
 ) -> Result<Json<ChangesResponse>, ApiError> {
     let device = auth::verify(&state, &method, &uri, &headers, b"")?;
-    let since = since.since.unwrap_or(0).max(0);
+    let since = since_cursor(&uri)?;
     Ok(Json(changes_page(&state, &device, since)?))
 }
 

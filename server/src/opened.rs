@@ -25,7 +25,7 @@ pub struct Entry {
 /// Largest sealed record the server opens (hex on the wire is twice this).
 const MAX_SEALED_BYTES: usize = 1024 * 1024;
 
-fn refusal(error: RecordError) -> ErrorCode {
+pub(crate) fn refusal(error: RecordError) -> ErrorCode {
     match error {
         RecordError::KindUnknown => ErrorCode::KindUnknown,
         RecordError::VersionUnknown => ErrorCode::RecordVersionUnknown,
@@ -62,18 +62,31 @@ pub fn open_all(
         .collect())
 }
 
-fn open_one(entry: &PushEntry, opener: &mut RecordOpener) -> Result<Entry, ErrorCode> {
+/// The envelope's own checks: an entry id of 1 to 64 bytes, a sealed text within bounds and a
+/// kind this server knows.
+pub(crate) fn check_envelope(entry: &PushEntry) -> Result<(), ErrorCode> {
     if entry.id.is_empty() || entry.id.len() > 64 || entry.sealed.len() > 2 * MAX_SEALED_BYTES {
         return Err(ErrorCode::BodyInvalid);
     }
-    let sealed = unhex(&entry.sealed).ok_or(ErrorCode::BodyInvalid)?;
     if !perlinsos_protocol::outbox_kind::ALL.contains(&entry.kind.as_str()) {
         return Err(ErrorCode::KindUnknown);
     }
+    Ok(())
+}
+
+fn open_one(entry: &PushEntry, opener: &mut RecordOpener) -> Result<Entry, ErrorCode> {
+    check_envelope(entry)?;
+    let sealed = unhex(&entry.sealed).ok_or(ErrorCode::BodyInvalid)?;
     let record = opener
         .open_record(&sealed, &entry.id, &entry.kind, &entry.key_id)
         .map_err(refusal)?;
-    if record.entity_id() != entry.entity_id {
+    self::entry(entry, record)
+}
+
+/// The entry with its opened record, once the record is the one the envelope names.
+pub(crate) fn entry(entry: &PushEntry, record: Record) -> Result<Entry, ErrorCode> {
+    check_envelope(entry)?;
+    if record.kind() != entry.kind || record.entity_id() != entry.entity_id {
         return Err(ErrorCode::BodyInvalid);
     }
     Ok(Entry {

@@ -41,7 +41,9 @@ fn rejected(code: ErrorCode) -> Outcome {
     }
 }
 
-fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<PushRequest, ApiError> {
+/// A push body, plain or gzip (`content-encoding`), decoded: a gzip body may not inflate past
+/// 32 MiB (`BATCH_TOO_LARGE`); what is not a push request is `BODY_INVALID`.
+pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<PushRequest, ApiError> {
     let gzip = headers
         .get("content-encoding")
         .and_then(|v| v.to_str().ok())

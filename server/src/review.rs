@@ -404,13 +404,13 @@ fn photo(
 /// Records an officer's decision and queues it for the phone that sent the sanggahan, in one
 /// transaction with the audit entry. Only an open one (diterima, within its 14 days) can be
 /// decided; a refusal changes nothing.
-pub fn decide(
-    state: &AppState,
-    operator: &str,
-    id: &str,
+/// An officer's decision as the form gives it, checked before anything is read: a closing
+/// status (diverifikasi or ditolak) and the reason, trimmed (required to refuse, at most 500
+/// characters).
+pub fn check_decision<'a>(
     decision: &str,
-    reason: Option<&str>,
-) -> Result<Status, Refusal> {
+    reason: Option<&'a str>,
+) -> Result<(Status, Option<&'a str>), Refusal> {
     let status = match Status::parse(decision) {
         Some(s @ (Status::Diverifikasi | Status::Ditolak)) => s,
         _ => return Err(DECISION_INVALID),
@@ -421,6 +421,17 @@ pub fn decide(
     {
         return Err(REASON_REQUIRED);
     }
+    Ok((status, reason))
+}
+
+pub fn decide(
+    state: &AppState,
+    operator: &str,
+    id: &str,
+    decision: &str,
+    reason: Option<&str>,
+) -> Result<Status, Refusal> {
+    let (status, reason) = check_decision(decision, reason)?;
     expire_overdue(state)?;
     let now = (state.clock)();
     state.db.write(|tx| {

@@ -187,7 +187,7 @@ fn derive(password: &str, salt: &[u8], iterations: u32) -> [u8; HASH_BYTES] {
     out
 }
 
-fn valid_username(name: &str) -> bool {
+pub(crate) fn valid_username(name: &str) -> bool {
     (3..=32).contains(&name.len())
         && name
             .bytes()
@@ -229,7 +229,7 @@ impl From<AccountError> for String {
     }
 }
 
-fn check_password(password: &str) -> Result<(), String> {
+pub(crate) fn check_password(password: &str) -> Result<(), String> {
     if password.chars().count() < 12 {
         return Err("kata sandi paling sedikit 12 karakter".into());
     }

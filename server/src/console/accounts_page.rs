@@ -212,7 +212,7 @@ fn add_form(session: &Session) -> Markup {
 }
 
 /// A scope as typed: codes separated by commas or spaces.
-fn regions(text: &str) -> Vec<String> {
+pub(super) fn regions(text: &str) -> Vec<String> {
     text.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
@@ -258,11 +258,11 @@ async fn apply(
 
 #[derive(Deserialize)]
 pub(super) struct CreateForm {
-    csrf: Option<String>,
-    username: Option<String>,
-    role: Option<String>,
-    wilayah: Option<String>,
-    password: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) username: Option<String>,
+    pub(super) role: Option<String>,
+    pub(super) wilayah: Option<String>,
+    pub(super) password: Option<String>,
 }
 
 pub(super) async fn create(
@@ -297,8 +297,8 @@ pub(super) async fn create(
 
 #[derive(Deserialize)]
 pub(super) struct StatusForm {
-    csrf: Option<String>,
-    aktif: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) aktif: Option<String>,
 }
 
 pub(super) async fn set_status(
@@ -339,8 +339,8 @@ pub(super) async fn set_status(
 
 #[derive(Deserialize)]
 pub(super) struct ResetForm {
-    csrf: Option<String>,
-    baru: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) baru: Option<String>,
 }
 
 pub(super) async fn reset_password(
@@ -367,8 +367,8 @@ pub(super) async fn reset_password(
 
 #[derive(Deserialize)]
 pub(super) struct ScopeForm {
-    csrf: Option<String>,
-    wilayah: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) wilayah: Option<String>,
 }
 
 pub(super) async fn set_scope(
@@ -392,10 +392,10 @@ pub(super) async fn set_scope(
 
 #[derive(Deserialize)]
 pub(super) struct OwnPasswordForm {
-    csrf: Option<String>,
-    lama: Option<String>,
-    baru: Option<String>,
-    ulangi: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) lama: Option<String>,
+    pub(super) baru: Option<String>,
+    pub(super) ulangi: Option<String>,
 }
 
 pub(super) async fn change_own_password(
@@ -477,8 +477,8 @@ pub(super) async fn begin_second_factor(
 
 #[derive(Deserialize)]
 pub(super) struct CodeForm {
-    csrf: Option<String>,
-    kode: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) kode: Option<String>,
 }
 
 pub(super) async fn confirm_second_factor(

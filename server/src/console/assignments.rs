@@ -18,7 +18,7 @@ use crate::AppState;
 
 #[derive(Deserialize, Default)]
 pub(super) struct PlaceQuery {
-    kelurahan: Option<String>,
+    pub(super) kelurahan: Option<String>,
 }
 
 pub(super) async fn page_of(
@@ -35,16 +35,16 @@ pub(super) async fn page_of(
 
 #[derive(Deserialize)]
 pub(super) struct AssignForm {
-    csrf: Option<String>,
-    kelurahan: Option<String>,
-    rw: Option<String>,
-    rt: Option<String>,
-    agent: Option<String>,
-    action: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) kelurahan: Option<String>,
+    pub(super) rw: Option<String>,
+    pub(super) rt: Option<String>,
+    pub(super) agent: Option<String>,
+    pub(super) action: Option<String>,
 }
 
 /// An RW or RT as typed: empty is "all", otherwise 1..=999.
-fn number(text: Option<&str>) -> Result<Option<u16>, ()> {
+pub(super) fn number(text: Option<&str>) -> Result<Option<u16>, ()> {
     match text.map(str::trim).unwrap_or("") {
         "" => Ok(None),
         t => match t.parse::<u16>() {

@@ -14,13 +14,13 @@ use crate::AppState;
 
 #[derive(Deserialize)]
 pub(super) struct PageQuery {
-    halaman: Option<usize>,
+    pub(super) halaman: Option<usize>,
 }
 
 #[derive(Deserialize)]
 pub(super) struct DecisionForm {
-    csrf: Option<String>,
-    resolution: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) resolution: Option<String>,
 }
 
 fn side_cells(s: &Side) -> Markup {

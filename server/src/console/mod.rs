@@ -267,12 +267,12 @@ fn client_address(state: &AppState, peer: Option<std::net::IpAddr>, headers: &He
 }
 
 #[derive(Deserialize)]
-struct LoginForm {
-    username: String,
-    password: String,
+pub(super) struct LoginForm {
+    pub(super) username: String,
+    pub(super) password: String,
     /// The second factor's code, for an account that has one.
-    kode: Option<String>,
-    csrf: Option<String>,
+    pub(super) kode: Option<String>,
+    pub(super) csrf: Option<String>,
 }
 
 async fn login(
@@ -397,11 +397,11 @@ async fn logout(
 }
 
 #[derive(Deserialize)]
-struct ListFilter {
-    status: Option<String>,
-    kelurahan: Option<String>,
+pub(super) struct ListFilter {
+    pub(super) status: Option<String>,
+    pub(super) kelurahan: Option<String>,
     /// The page, from 0.
-    halaman: Option<usize>,
+    pub(super) halaman: Option<usize>,
 }
 
 fn reason_label(reason: &str) -> &str {
@@ -456,6 +456,18 @@ fn url_component(text: &str) -> String {
         }
     }
     out
+}
+
+/// A list page's title: how many it shows when they fit on one page, else which page (from 1)
+/// of `halaman` (from 0, as the query gives it).
+fn list_title(name: &str, shown: usize, page: usize, more: bool) -> String {
+    if page == 0 && !more {
+        format!("{name} ({shown})")
+    } else {
+        // u128: `halaman` comes from the query, and usize::MAX + 1 overflowed (a panic in a
+        // debug build, "halaman 0" in release), found by the console_forms fuzz target.
+        format!("{name} (halaman {})", page as u128 + 1)
+    }
 }
 
 fn options(selected: Option<&str>, all: &[(String, String)], none: &str) -> Markup {
@@ -554,11 +566,7 @@ async fn list_page(
             listed.more,
         ))
     };
-    let title = if page_number == 0 && !listed.more {
-        format!("Sanggahan ({})", lines.len())
-    } else {
-        format!("Sanggahan (halaman {})", page_number + 1)
-    };
+    let title = list_title("Sanggahan", lines.len(), page_number, listed.more);
     html(
         StatusCode::OK,
         page(&title, Some((&session.operator, &session.csrf)), body),
@@ -708,10 +716,10 @@ async fn detail_page(
 }
 
 #[derive(Deserialize)]
-struct DecisionForm {
-    csrf: Option<String>,
-    decision: Option<String>,
-    reason: Option<String>,
+pub(super) struct DecisionForm {
+    pub(super) csrf: Option<String>,
+    pub(super) decision: Option<String>,
+    pub(super) reason: Option<String>,
 }
 
 async fn decide(
@@ -835,10 +843,10 @@ async fn photo(
 }
 
 #[derive(Deserialize)]
-struct KelurahanFilter {
-    kelurahan: Option<String>,
+pub(super) struct KelurahanFilter {
+    pub(super) kelurahan: Option<String>,
     /// The page, from 0.
-    halaman: Option<usize>,
+    pub(super) halaman: Option<usize>,
 }
 
 async fn registrations_page(
@@ -931,11 +939,7 @@ async fn registrations_page(
             more,
         ))
     };
-    let title = if page_number == 0 && !more {
-        format!("Registrasi keluarga ({})", households.len())
-    } else {
-        format!("Registrasi keluarga (halaman {})", page_number + 1)
-    };
+    let title = list_title("Registrasi keluarga", households.len(), page_number, more);
     html(
         StatusCode::OK,
         page(&title, Some((&session.operator, &session.csrf)), body),
@@ -985,6 +989,170 @@ async fn registrations_csv(
         .into_response()
 }
 
+/// The console's forms and queries as the server reads them, before any database work: each
+/// parsed by axum's own `Form` extractor (queries are the same `serde_urlencoded` fields), then
+/// put through that form's own checks. For the `console_forms` fuzz target (`server/fuzz`);
+/// not API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use axum::extract::FromRequest;
+    use serde::de::DeserializeOwned;
+
+    use super::accounts::{self, Role};
+    use super::{accounts_page, assignments, duplicates, nik_search, objections, visits};
+    use super::{DecisionForm, KelurahanFilter, ListFilter, LoginForm};
+    use crate::review;
+    use perlinsos_rules::sanggahan::Status;
+
+    /// A new account as its form gives it: role, user name and scope.
+    pub type NewAccount = (Role, String, Vec<String>);
+    /// An assignment as its form gives it: RW, RT, and whether it adds (or takes away).
+    pub type Assignment = (Option<u16>, Option<u16>, bool);
+
+    /// What the console made of one body, form by form (None: the extractor refused it).
+    #[derive(Debug, Default)]
+    pub struct Read {
+        /// The login's user name as looked up (trimmed, lower case).
+        pub login_username: Option<String>,
+        /// A sanggahan decision: its status and reason, or the refusal's stable code.
+        pub decision: Option<Result<(Status, Option<String>), &'static str>>,
+        /// A result objection's decision: granted or not; None inside when refused.
+        pub objection_granted: Option<Option<bool>>,
+        /// A new account: its role, user name and scope, or the refusal's message.
+        pub account: Option<Result<NewAccount, String>>,
+        /// A peninjau's scope as the scope form sets it.
+        pub scope: Option<Result<Vec<String>, String>>,
+        /// A new password (reset, own change) against the policy.
+        pub passwords: Vec<(String, Result<(), String>)>,
+        /// An assignment: RW, RT, and whether it adds; None inside when refused.
+        pub place: Option<Option<Assignment>>,
+        /// A second factor's code: the time step it matched, for the fuzz target's secret.
+        pub code_step: Option<(String, Option<i64>)>,
+        /// The titles list pages would show for the page the query names.
+        pub titles: Vec<(usize, String)>,
+        /// The NIK search's input as searched.
+        pub nik: Option<String>,
+        /// A receipt code as looked up.
+        pub receipt: Option<String>,
+    }
+
+    /// The secret the fuzz target's second-factor codes are checked against.
+    pub const SECRET: &[u8; 20] = b"perlinsos-fuzz-totp!";
+
+    /// `body` through axum's `Form` extractor as a form post brings it.
+    fn form<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.to_vec()))
+            .ok()?;
+        let future = axum::Form::<T>::from_request(request, &());
+        let mut future = std::pin::pin!(future);
+        // The body is in memory: the extractor is ready at its first poll.
+        match future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(Ok(axum::Form(value))) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Every console form and query read from `body`, and checked as its handler checks it
+    /// before touching the database; `now_ms` is the clock for second-factor codes.
+    pub fn read(body: &[u8], now_ms: i64) -> Read {
+        let mut read = Read {
+            login_username: form::<LoginForm>(body).map(|f| f.username.trim().to_lowercase()),
+            ..Read::default()
+        };
+        if let Some(f) = form::<DecisionForm>(body) {
+            read.decision = Some(
+                review::check_decision(f.decision.as_deref().unwrap_or(""), f.reason.as_deref())
+                    .map(|(status, reason)| (status, reason.map(str::to_owned)))
+                    .map_err(|refusal| refusal.code),
+            );
+        }
+        if let Some(f) = form::<objections::DecisionForm>(body) {
+            read.objection_granted = Some(match f.decision.as_deref() {
+                Some("dikabulkan") => Some(true),
+                Some("ditolak") => Some(false),
+                _ => None,
+            });
+        }
+        if let Some(f) = form::<accounts_page::CreateForm>(body) {
+            let username = f.username.unwrap_or_default().trim().to_lowercase();
+            let scope =
+                accounts::parse_scope(&accounts_page::regions(f.wilayah.as_deref().unwrap_or("")));
+            read.account = Some(match (f.role.as_deref().and_then(Role::parse), scope) {
+                (None, _) => Err("peran".into()),
+                (Some(_), _) if !accounts::valid_username(&username) => Err("nama".into()),
+                (Some(_), Err(e)) => Err(e),
+                (Some(role), Ok(scope)) => Ok((role, username, scope)),
+            });
+            if let Some(password) = f.password {
+                let checked = accounts::check_password(&password);
+                read.passwords.push((password, checked));
+            }
+        }
+        if let Some(f) = form::<accounts_page::ScopeForm>(body) {
+            read.scope = Some(accounts::parse_scope(&accounts_page::regions(
+                f.wilayah.as_deref().unwrap_or(""),
+            )));
+        }
+        for password in [
+            form::<accounts_page::ResetForm>(body).and_then(|f| f.baru),
+            form::<accounts_page::OwnPasswordForm>(body).and_then(|f| f.baru),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let checked = accounts::check_password(&password);
+            read.passwords.push((password, checked));
+        }
+        let _ = form::<accounts_page::StatusForm>(body);
+        if let Some(f) = form::<accounts_page::CodeForm>(body) {
+            let code = f.kode.unwrap_or_default();
+            let step = super::second_factor::matching_step(SECRET, &code, now_ms);
+            read.code_step = Some((code, step));
+        }
+        if let Some(f) = form::<assignments::AssignForm>(body) {
+            let rw = assignments::number(f.rw.as_deref());
+            let rt = assignments::number(f.rt.as_deref());
+            let add = match f.action.as_deref() {
+                Some("tugaskan") => Some(true),
+                Some("tarik") => Some(false),
+                _ => None,
+            };
+            // As the handler: both numbers, an RT only within an RW, and an action.
+            read.place = Some(match (rw, rt) {
+                (Ok(rw), Ok(rt)) if !(rt.is_some() && rw.is_none()) => add.map(|add| (rw, rt, add)),
+                _ => None,
+            });
+        }
+        let _ = form::<assignments::PlaceQuery>(body);
+        let _ = form::<duplicates::DecisionForm>(body);
+        let _ = form::<visits::ChoiceForm>(body);
+        read.receipt = form::<visits::ReceiptQuery>(body).and_then(|q| q.kode);
+        read.nik = form::<nik_search::SearchForm>(body)
+            .map(|f| f.nik.unwrap_or_default().chars().take(32).collect());
+        let pages = [
+            form::<ListFilter>(body).and_then(|f| f.halaman),
+            form::<KelurahanFilter>(body).and_then(|f| f.halaman),
+            form::<duplicates::PageQuery>(body).and_then(|f| f.halaman),
+        ];
+        for page in pages.into_iter().flatten() {
+            for more in [false, true] {
+                read.titles
+                    .push((page, super::list_title("Sanggahan", 3, page, more)));
+            }
+        }
+        read
+    }
+}
+
 #[cfg(test)]
 mod parser_tests {
     use super::*;
@@ -995,6 +1163,19 @@ mod parser_tests {
         let mut state = AppState::open(dir.path(), std::sync::Arc::new(crate::now_millis)).unwrap();
         state.trusted_proxies = trusted;
         (dir, state)
+    }
+
+    #[test]
+    fn a_list_page_far_past_the_end_is_named_without_overflow() {
+        assert_eq!(
+            list_title("Sanggahan", 0, usize::MAX, false),
+            "Sanggahan (halaman 18446744073709551616)"
+        );
+        assert_eq!(list_title("Sanggahan", 3, 0, false), "Sanggahan (3)");
+        assert_eq!(
+            list_title("Sanggahan", 50, 0, true),
+            "Sanggahan (halaman 1)"
+        );
     }
 
     proptest! {

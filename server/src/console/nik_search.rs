@@ -46,8 +46,8 @@ pub(super) async fn form_page(State(state): State<AppState>, headers: HeaderMap)
 
 #[derive(Deserialize)]
 pub(super) struct SearchForm {
-    csrf: Option<String>,
-    nik: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) nik: Option<String>,
 }
 
 pub(super) async fn search(

@@ -205,9 +205,9 @@ pub(super) async fn detail_page(
 
 #[derive(Deserialize)]
 pub(super) struct DecisionForm {
-    csrf: Option<String>,
-    decision: Option<String>,
-    reason: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) decision: Option<String>,
+    pub(super) reason: Option<String>,
 }
 
 pub(super) async fn decide(

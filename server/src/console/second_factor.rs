@@ -47,7 +47,7 @@ fn enrollment(username: &str, secret: &[u8]) -> Enrollment {
 }
 
 /// The time step `code` was made for: the one before now, now's, or the one after.
-fn matching_step(secret: &[u8], code: &str, now_ms: i64) -> Option<i64> {
+pub(crate) fn matching_step(secret: &[u8], code: &str, now_ms: i64) -> Option<i64> {
     let code = code.trim();
     if code.len() != DIGITS || !code.bytes().all(|b| b.is_ascii_digit()) {
         return None;

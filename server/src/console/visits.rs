@@ -87,8 +87,8 @@ pub(super) async fn conflicts_page(State(state): State<AppState>, headers: Heade
 
 #[derive(Deserialize)]
 pub(super) struct ChoiceForm {
-    csrf: Option<String>,
-    reason: Option<String>,
+    pub(super) csrf: Option<String>,
+    pub(super) reason: Option<String>,
 }
 
 pub(super) async fn choose(
@@ -136,7 +136,7 @@ pub(super) async fn choose(
 
 #[derive(Deserialize)]
 pub(super) struct ReceiptQuery {
-    kode: Option<String>,
+    pub(super) kode: Option<String>,
 }
 
 pub(super) async fn receipt_page(
