@@ -104,8 +104,10 @@ fn verify(path: &std::path::Path, model: &mut Model, in_flight: &InFlight, round
         let household = registry.household(id).unwrap();
         let (stored_count, rows): (i64, i64) = conn
             .query_row(
-                "SELECT member_count, (SELECT count(*) FROM members WHERE household_id = ?1)
-                 FROM households WHERE id = ?1",
+                // Members travel in the household's row (core migration 0016): one NIK
+                // index of 16 bytes each, beside the sealed members the load above opened.
+                "SELECT member_count, length(members_nik_index) / 16 FROM households
+                 WHERE id = ?1 AND members_sealed IS NOT NULL",
                 [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
