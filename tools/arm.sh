@@ -117,7 +117,13 @@ build_target() {
     # count as the profile's strip = true (checked: 8150272 both on aarch64).
     log "$key: cargo build --release -p perlinsos-ffi --lib"
     local out="$LOGDIR/$key-release.log"
-    locked env CARGO_PROFILE_RELEASE_STRIP=false "$CARGO" build --locked "${extra[@]}" --release \
+    # Segments aligned to 16 KiB pages, as the NDK (r27 and later) links for Android 15's
+    # 16 KB page devices; GNU ld's aarch64 default of 64 KiB padded the file up to 64 KiB more.
+    local flags_var
+    flags_var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
+    locked env CARGO_PROFILE_RELEASE_STRIP=false \
+        "$flags_var=-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,-z,common-page-size=16384" \
+        "$CARGO" build --locked "${extra[@]}" --release \
         -p perlinsos-ffi --lib --target "$triple" >"$out" 2>&1 ||
         { tail -40 "$out" >&2; log "$key: release build failed"; exit 1; }
     R[$key.release.time]=$ELAPSED

@@ -467,25 +467,14 @@ fn members_before_0016(
     for row in rows {
         let (member_id, nik, full_name, birth_date, profile) = row?;
         let cell = |column| Cell::new("members", column, &member_id);
-        let profile: Profile = cipher.open_json(cell("profile"), &profile)?;
-        let birth_date =
-            crate::date::Date::parse_iso(&cipher.open_string(cell("birth_date"), &birth_date)?)
-                .ok_or(Error::Corrupt("stored birth date"))?;
-        members.push(RegisteredMember {
-            input: MemberInput {
-                nik: cipher.open_string(cell("nik"), &nik)?,
-                full_name: cipher.open_string(cell("full_name"), &full_name)?,
-                relation: profile.relation,
-                sex: profile.sex,
-                birth_date,
-                marital: profile.marital,
-                education: profile.education,
-                occupation: profile.occupation,
-                disability: profile.disability,
-            },
-            ikd: profile.ikd,
+        let stored = StoredMember {
+            nik: cipher.open_string(cell("nik"), &nik)?,
+            full_name: cipher.open_string(cell("full_name"), &full_name)?,
+            birth_date: cipher.open_string(cell("birth_date"), &birth_date)?,
+            profile: cipher.open_json(cell("profile"), &profile)?,
             id: member_id,
-        });
+        };
+        members.push(stored.registered()?);
     }
     Ok(members)
 }
