@@ -322,12 +322,12 @@ fn main() {
         report,
         "\nWAL frames (4 KiB pages) written per registration, read from the WAL's frame headers: 18.5\n\
          before the NIK/KK look-up was staged (each blind index rewrote a random page of its\n\
-         B-tree), 7.5 now (households, members and the outbox are appended; the look-up's recent\n\
-         entries are the households' own rows, checked through a TEMP mirror, and the merge every\n\
-         700 households rewrites each index page once); plain rusqlite writes 2.4. The rest of the gap is CPU: about 150 µs\n\
-         of user time per household on this machine, in SQLite's statements (about 40%), the\n\
-         sealed outbox record (JSON, deflate, AES-256-GCM: about 20%), AES-GCM of each cell and\n\
-         the look-ups.\n\
+         B-tree), 7.3 with the staged look-up, 6.6 now that a household carries its members in\n\
+         its own row (one sealed cell; migration 0016). What remains is one page each for the\n\
+         households and outbox leaves and their two id indexes, a new households leaf and its\n\
+         parent (a household's row is now about 2.3 kB), and page 1 as the file grows; plain\n\
+         rusqlite writes 2.4. The rest of the gap is CPU: SQLite's statements, the sealed outbox\n\
+         record (JSON, deflate, AES-256-GCM) and the look-ups.\n\
          Records are sealed for the district at enqueue in seal groups: the X25519 exchange is paid\n\
          once per group of up to 1,000 records, no longer once per record.\n\
          The database is larger per household: 29 bytes of nonce and tag per sealed field, 16-byte\n\
