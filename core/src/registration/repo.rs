@@ -230,28 +230,27 @@ pub fn insert_household(
             now,
         )
     });
-    // The members travel in the household's own row: one row appended, one seal.
-    let mut stored = Vec::with_capacity(draft.members.len());
-    for member in &draft.members {
-        let m = &member.input;
-        let nik = canonical(&m.nik);
-        blinds.push(cipher.blind_index(NIK_DOMAIN, nik));
-        stored.push(StoredMember {
+    // The members as stored and as sent (the same normalized values), built once; they
+    // travel in the household's own row: one row appended, one seal.
+    let members: Vec<RegisteredMember> = draft
+        .members
+        .iter()
+        .map(|member| RegisteredMember {
             id: member.id.clone(),
-            nik: nik.to_owned(),
-            full_name: m.full_name.trim().to_owned(),
-            birth_date: m.birth_date.to_string(),
-            profile: Profile {
-                relation: m.relation,
-                sex: m.sex,
-                marital: m.marital,
-                education: m.education,
-                occupation: m.occupation.clone(),
-                disability: m.disability,
-                ikd: draft.ikd.get(&member.id).copied(),
+            input: MemberInput {
+                nik: canonical(&member.input.nik).to_owned(),
+                full_name: member.input.full_name.trim().to_owned(),
+                ..member.input.clone()
             },
-        });
-    }
+            ikd: draft.ikd.get(&member.id).copied(),
+        })
+        .collect();
+    blinds.extend(
+        members
+            .iter()
+            .map(|m| cipher.blind_index(NIK_DOMAIN, &m.input.nik)),
+    );
+    let stored: Vec<StoredMember> = members.iter().map(StoredMember::of).collect();
     tx.prepare_cached(
         "INSERT INTO households (id, agent_id, kelurahan_code, kk_index, kk, address,
              visit, consent, head_member_id, member_count, registered_at, pmt_model_id,
@@ -294,19 +293,7 @@ pub fn insert_household(
         visit: draft.visit.clone(),
         consent: consent.clone(),
         head_member_id: head.id.clone(),
-        members: draft
-            .members
-            .iter()
-            .map(|member| RegisteredMember {
-                id: member.id.clone(),
-                input: MemberInput {
-                    nik: canonical(&member.input.nik).to_owned(),
-                    full_name: member.input.full_name.trim().to_owned(),
-                    ..member.input.clone()
-                },
-                ikd: draft.ikd.get(&member.id).copied(),
-            })
-            .collect(),
+        members,
         pmt: draft.pmt.clone(),
         registered_at: now,
     };
@@ -421,6 +408,25 @@ pub fn load_household(
 }
 
 impl StoredMember {
+    fn of(member: &RegisteredMember) -> StoredMember {
+        let m = &member.input;
+        StoredMember {
+            id: member.id.clone(),
+            nik: m.nik.clone(),
+            full_name: m.full_name.clone(),
+            birth_date: m.birth_date.to_string(),
+            profile: Profile {
+                relation: m.relation,
+                sex: m.sex,
+                marital: m.marital,
+                education: m.education,
+                occupation: m.occupation.clone(),
+                disability: m.disability,
+                ikd: member.ikd,
+            },
+        }
+    }
+
     fn registered(self) -> Result<RegisteredMember> {
         let birth_date = crate::date::Date::parse_iso(&self.birth_date)
             .ok_or(Error::Corrupt("stored birth date"))?;
