@@ -283,58 +283,55 @@ pub(crate) fn apply_in(
     now: i64,
 ) -> Result<Vec<EntryResult>, ApiError> {
     let evidence = &evidence.0;
-    {
-        // The chain as this transaction sees it: a copy of this request delivered twice may
-        // have moved it since the signature was checked.
-        db::lock_device(tx, &device.device_id)?;
-        // Every lock the batch's records will take, taken first and in one order, so two
-        // batches never wait on each other in a cycle.
-        db::serialize_on_all(tx, &batch_locks(&state.keys, entries))?;
-        // Which of the batch's entry ids the server already holds, and from which device, in
-        // one read (entries applied in this batch are added as they go).
-        let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
-        let mut known = db::entry_owners(tx, &ids)?;
-        let current =
-            db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
-        let start = (current.audit_seq, current.audit_hash.clone());
-        let mut chain = Chain {
-            head: start.clone(),
-            rows: Vec::new(),
-        };
-        let mut results = Vec::with_capacity(entries.len());
-        for (entry, photos) in entries.iter().zip(evidence.iter()) {
-            // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
-            let outcome = match known.get(&entry.id) {
-                Some(owner) if *owner == device.device_id => Outcome::Duplicate,
-                Some(_) => rejected(ErrorCode::RecordIdTaken),
-                None => {
-                    let outcome = apply(tx, &state.keys, device, entry, photos, &mut chain, now)?;
-                    if outcome == Outcome::Accepted {
-                        known.insert(entry.id.clone(), device.device_id.clone());
-                    }
-                    outcome
+    // The chain as this transaction sees it: a copy of this request delivered twice may
+    // have moved it since the signature was checked.
+    db::lock_device(tx, &device.device_id)?;
+    // Every lock the batch's records will take, taken first and in one order, so two
+    // batches never wait on each other in a cycle.
+    db::serialize_on_all(tx, &batch_locks(&state.keys, entries))?;
+    // Which of the batch's entry ids the server already holds, and from which device, in
+    // one read (entries applied in this batch are added as they go).
+    let ids: Vec<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    let mut known = db::entry_owners(tx, &ids)?;
+    let current = db::device(tx, &device.device_id)?.ok_or(ApiError(ErrorCode::DeviceUnknown))?;
+    let start = (current.audit_seq, current.audit_hash.clone());
+    let mut chain = Chain {
+        head: start.clone(),
+        rows: Vec::new(),
+    };
+    let mut results = Vec::with_capacity(entries.len());
+    for (entry, photos) in entries.iter().zip(evidence.iter()) {
+        // Applied earlier, or earlier in this batch: a duplicate if this device sent it.
+        let outcome = match known.get(&entry.id) {
+            Some(owner) if *owner == device.device_id => Outcome::Duplicate,
+            Some(_) => rejected(ErrorCode::RecordIdTaken),
+            None => {
+                let outcome = apply(tx, &state.keys, device, entry, photos, &mut chain, now)?;
+                if outcome == Outcome::Accepted {
+                    known.insert(entry.id.clone(), device.device_id.clone());
                 }
-            };
-            results.push(EntryResult {
-                id: entry.id.clone(),
-                outcome,
-            });
-        }
-        // The batch's audit entries, in one statement.
-        db::insert_entries(tx, &chain.rows)?;
-        let chain = chain.head;
-        if chain != start {
-            tx.execute(
-                "UPDATE devices SET audit_seq = ?2, audit_hash = ?3 WHERE device_id = ?1",
-                &[
-                    db::text(device.device_id.as_str()),
-                    db::int(chain.0),
-                    db::Value::Blob(chain.1.clone()),
-                ],
-            )?;
-        }
-        Ok::<_, ApiError>(results)
+                outcome
+            }
+        };
+        results.push(EntryResult {
+            id: entry.id.clone(),
+            outcome,
+        });
     }
+    // The batch's audit entries, in one statement.
+    db::insert_entries(tx, &chain.rows)?;
+    let chain = chain.head;
+    if chain != start {
+        tx.execute(
+            "UPDATE devices SET audit_seq = ?2, audit_hash = ?3 WHERE device_id = ?1",
+            &[
+                db::text(device.device_id.as_str()),
+                db::int(chain.0),
+                db::Value::Blob(chain.1.clone()),
+            ],
+        )?;
+    }
+    Ok(results)
 }
 
 /// The lock on a record id (its kind and entity id), whichever device sends it.
