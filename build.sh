@@ -54,12 +54,20 @@ start_test_postgres() {
         chown postgres "$PG_DIR"
         run=(runuser -u postgres --)
     fi
-    local port=$((20000 + RANDOM % 20000))
-    "${run[@]}" "$bindir/initdb" -D "$PG_DIR/data" -A trust -U perlinsos >/dev/null
-    "${run[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-        -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
     PG_STOP=("${run[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -m fast stop)
     trap stop_test_postgres EXIT
+    "${run[@]}" "$bindir/initdb" -D "$PG_DIR/data" -A trust -U perlinsos >/dev/null
+    # A port below Linux's ephemeral range (32768 up), where a test's client sockets live; a
+    # port taken all the same (seen once: "Address already in use") is tried again elsewhere.
+    local port tries=0
+    while :; do
+        port=$((20000 + RANDOM % 12000))
+        "${run[@]}" "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+            -o "-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null &&
+            break
+        tries=$((tries + 1))
+        [ "$tries" -lt 5 ] || { cat "$PG_DIR/log" >&2; return 1; }
+    done
     export PERLINSOS_TEST_DATABASE_URL="postgres://perlinsos@127.0.0.1:$port/postgres"
 }
 
