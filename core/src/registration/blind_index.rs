@@ -38,16 +38,35 @@ impl<'a, 'c> Writer<'a, 'c> {
     }
 
     /// The household already holding `blind`.
+    #[cfg(test)]
     pub fn holder(&self, blind: &[u8]) -> Result<Option<String>> {
-        Ok(self
-            .tx
-            .prepare_cached(
-                "SELECT household_id FROM blind_index WHERE blind = ?1
-                 UNION ALL SELECT household_id FROM temp.blind_mirror WHERE blind = ?1
-                 LIMIT 1",
-            )?
-            .query_row([blind], |row| row.get(0))
-            .optional()?)
+        Ok(self.holders(&[blind])?.pop().flatten())
+    }
+
+    /// The household already holding each of `blinds`, in their order: one statement for a
+    /// whole household's KK and NIKs, not one per value.
+    pub fn holders(&self, blinds: &[&[u8]]) -> Result<Vec<Option<String>>> {
+        let mut found = vec![None; blinds.len()];
+        if blinds.is_empty() {
+            return Ok(found);
+        }
+        let list = (1..=blinds.len())
+            .map(|n| format!("?{n}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut statement = self.tx.prepare_cached(&format!(
+            "SELECT blind, household_id FROM blind_index WHERE blind IN ({list})
+             UNION ALL SELECT blind, household_id FROM temp.blind_mirror WHERE blind IN ({list})"
+        ))?;
+        let mut rows = statement.query(rusqlite::params_from_iter(blinds))?;
+        while let Some(row) = rows.next()? {
+            let blind: Vec<u8> = row.get(0)?;
+            let household: String = row.get(1)?;
+            for (slot, _) in found.iter_mut().zip(blinds).filter(|(_, b)| **b == blind) {
+                slot.get_or_insert_with(|| household.clone());
+            }
+        }
+        Ok(found)
     }
 
     /// Records that the household just stored at `rowid` holds each of `blinds` (the values

@@ -699,6 +699,66 @@ fn every_step_is_audited_in_its_own_transaction_and_refusals_leave_no_entry() {
     }
 }
 
+/// A member of the sealed cell (an array in field order) as a keyed object, as the first
+/// 0016 phones wrote it and as `members.profile` held its part before 0016.
+fn keyed_member(member: &serde_json::Value) -> serde_json::Value {
+    let keyed = |values: &serde_json::Value, keys: &[&str]| {
+        let values = values.as_array().unwrap();
+        assert_eq!(values.len(), keys.len());
+        let pairs = keys
+            .iter()
+            .zip(values)
+            .map(|(k, v)| (k.to_string(), v.clone()));
+        serde_json::Value::Object(pairs.collect())
+    };
+    let mut member = keyed(member, &["id", "nik", "full_name", "birth_date", "profile"]);
+    member["profile"] = keyed(
+        &member["profile"],
+        &[
+            "relation",
+            "sex",
+            "marital",
+            "education",
+            "occupation",
+            "disability",
+            "ikd",
+        ],
+    );
+    member
+}
+
+/// A household whose members cell holds keyed objects (as 0016 first wrote it, before the
+/// cell became arrays) reads as before.
+#[test]
+fn members_sealed_as_keyed_objects_read_as_before() {
+    use crate::crypt::Cell;
+    let mut f = fixture();
+    let sample = f.generator.household("agen-01", 4, now());
+    let id = sample.register(&f.registry, now()).unwrap();
+    let before = f.registry.household(&id).unwrap();
+    let cipher = f.registry.cipher.clone();
+    let cell = Cell::new("households", "members", &id);
+    f.registry
+        .store
+        .write(|tx| {
+            let sealed: Vec<u8> = tx.query_row(
+                "SELECT members_sealed FROM households WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            let members: Vec<serde_json::Value> = cipher.open_json(cell, &sealed)?;
+            let keyed: Vec<serde_json::Value> = members.iter().map(keyed_member).collect();
+            assert_eq!(keyed[0]["nik"], sample.members[0].nik.as_str());
+            tx.execute(
+                "UPDATE households SET members_sealed = ?1 WHERE id = ?2",
+                rusqlite::params![cipher.seal_json(cell, &keyed)?, id],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(f.registry.household(&id).unwrap(), before);
+}
+
 /// A household stored before migration 0016 keeps its members as rows of `members`, four
 /// sealed cells each: it reads, and is found by NIK, as before.
 #[test]
@@ -719,6 +779,7 @@ fn members_stored_as_rows_before_0016_read_as_before() {
             )?;
             let members: Vec<serde_json::Value> =
                 cipher.open_json(Cell::new("households", "members", &id), &sealed)?;
+            let members: Vec<serde_json::Value> = members.iter().map(keyed_member).collect();
             assert_eq!(members.len(), 3);
             for (position, (m, nik_index)) in members.iter().zip(indexes.chunks(16)).enumerate() {
                 let member = m["id"].as_str().unwrap();
