@@ -116,4 +116,18 @@ class ChangeFlowTest {
             assertEquals(before, repo.calls.get(), "no callback after the Flow was cancelled")
         }
     }
+
+    @Test
+    fun theSyncScreensPendingCountFollowsARegistrationMadeElsewhere() = runBlocking {
+        val t = TestPhone("syncscreen")
+        val scope = kotlinx.coroutines.CoroutineScope(kotlinx.coroutines.SupervisorJob())
+        val sync = id.perlinsos.viewmodels.SyncViewModel(PhoneRepository(t.phone), t.session, scope, observeChanges = true)
+        withTimeout(20_000) {
+            sync.state.first { it.pending == 0L }
+            val (draft, _) = Family.draft(t.phone, t.session)
+            t.phone.submit(t.session, draft) // not through the view-model: no refresh() called
+            assertTrue(sync.state.first { it.pending > 0L }.pending > 0L)
+        }
+        scope.coroutineContext[kotlinx.coroutines.Job]!!.cancel()
+    }
 }

@@ -141,7 +141,7 @@ class AgentAppController(
         }
         sessionsOpened++
         val child = CoroutineScope(scope.coroutineContext + SupervisorJob(scope.coroutineContext[Job]))
-        val models = SessionModels(session, child, WorklistViewModel(repo, session, child), SyncViewModel(repo, session, child))
+        val models = SessionModels(session, child, WorklistViewModel(repo, session, child), SyncViewModel(repo, session, child, observeChanges = true))
         _models.value = models
         _route.value = Route.Worklist
         models.worklist.refresh()
