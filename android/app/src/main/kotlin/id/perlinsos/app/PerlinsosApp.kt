@@ -63,7 +63,11 @@ class AppGraph(private val app: Application) {
      * Locks the agent's session after five minutes without a touch, and when the app goes to
      * the background (MainActivity calls touch/onStop/onStart; expectReturn before the camera).
      */
-    val autoLock = AutoLock(CoroutineScope(SupervisorJob() + Dispatchers.Main), onLock = { session.value?.lock(); session.value = null })
+    val autoLock = AutoLock(CoroutineScope(SupervisorJob() + Dispatchers.Main)) {
+        val locked = session.value
+        session.value = null // the PIN screen shows
+        scope.launch { locked?.lock() } // the core drops the keys, off the main thread
+    }
 
     init {
         autoLock.follow(session)
