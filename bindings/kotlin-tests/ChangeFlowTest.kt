@@ -130,4 +130,19 @@ class ChangeFlowTest {
         }
         scope.coroutineContext[kotlinx.coroutines.Job]!!.cancel()
     }
+
+    @Test
+    fun aListenerThatThrowsDoesNotUndoOrFailTheWrite() {
+        val t = TestPhone("throwing")
+        val handle = t.phone.observeChanges(
+            emptyList(), // every topic
+            object : ChangeListener {
+                override fun onChange(topics: List<ChangeTopic>) = throw IllegalStateException("a listener's bug")
+            },
+        )
+        val draft = t.phone.startVisit(t.session, Family.visit) // committed, and told after
+        assertEquals(draft, t.phone.drafts(t.session).single().id)
+        handle.cancel()
+        handle.close()
+    }
 }

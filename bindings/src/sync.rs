@@ -4,6 +4,9 @@
 //! timers), so the caller's thread never blocks and this crate keeps no runtime of its own.
 //! Progress reaches a listener. Cancelling the coroutine drops the future at its next await:
 //! every outbox change of the core's sync is one transaction, so nothing is left half-done.
+//! Unlike the runtime this crate used to keep, the future is polled on the coroutine's own
+//! thread, so the sync's short SQLite writes between awaits run there: call it from a
+//! background dispatcher (the app's repository uses its IO dispatcher), never from the main one.
 use std::sync::Arc;
 
 use perlinsos_core::sync::{self, Interrupted, Progress, Syncer};

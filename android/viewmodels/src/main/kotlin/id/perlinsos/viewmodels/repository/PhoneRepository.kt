@@ -103,7 +103,10 @@ open class PhoneRepository(
 
     open suspend fun retryParked(): ULong = write { phone.retryParked() }
 
-    /** The core's own async sync; it does not block a thread, but is started from [io] too. */
+    /**
+     * The core's async sync: it waits on the network without blocking a thread, but uniffi polls
+     * it on the calling coroutine's thread, where its SQLite writes between awaits run: so on [io].
+     */
     open suspend fun sync(session: AgentSession, maxPasses: UInt, listener: SyncListener?): SyncReport =
         withContext(io) { phone.sync(session, maxPasses, listener) }
 
