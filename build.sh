@@ -228,7 +228,12 @@ cmd_kotlin_test() {
     cargo build --locked -p perlinsos-server --bin perlinsos-server
     export PERLINSOS_SERVER_BIN="$CARGO_TARGET_DIR/debug/perlinsos-server"
     local lib="$KOTLIN_HOME/lib" out="$CARGO_TARGET_DIR/kotlin-tests"
-    local cp="/usr/share/java/jna.jar:$lib/kotlin-test.jar:$lib/kotlin-test-junit5.jar"
+    # kotlinx-coroutines-test (virtual time for the auto-lock tests), the version of kotlinc's
+    # kotlinx-coroutines-core (1.8.0): from the screens' pinned Maven jars.
+    android/screens/build-screens.sh deps
+    local coroutines_test
+    coroutines_test=$(ls "${COMPOSE_DEPS:-$HOME/.cache/perlinsos/compose-deps}"/kotlinx-coroutines-test-jvm-*.jar | head -1)
+    local cp="/usr/share/java/jna.jar:$lib/kotlin-test.jar:$lib/kotlin-test-junit5.jar:$coroutines_test"
     cp="$cp:$lib/kotlinx-coroutines-core-jvm.jar:/usr/share/java/junit-platform-console-standalone.jar"
     rm -rf "$out" && mkdir -p "$out"
     log "kotlinc (generated bindings + bindings/kotlin-tests)"

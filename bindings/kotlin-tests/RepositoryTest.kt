@@ -1,7 +1,7 @@
 // The repository layer and the bugs of issue 21 it fixes: every blocking core call on the
 // injected dispatcher (the sync screen read the outbox on the main thread), a Rust panic
 // (InternalException) turned into an error state instead of a crash, error codes as an enum,
-// and the outbox Flow refreshed after each write.
+// and the outbox Flow refreshed after each change the core reports.
 package id.perlinsos.tests
 
 import id.perlinsos.viewmodels.ErrorCode
@@ -117,8 +117,7 @@ class RepositoryTest {
         withTimeout(10_000) {
             assertEquals(0L, repo.outboxCount().first())
             val (draft, _) = Family.draft(t.phone, t.session)
-            t.phone.submit(t.session, draft) // outside the repository: seen after changed()
-            repo.changed()
+            t.phone.submit(t.session, draft) // outside the repository: the core tells the Flow
             assertTrue(repo.outboxCount().first { it > 0L } > 0L)
         }
     }

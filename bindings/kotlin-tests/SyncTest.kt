@@ -64,4 +64,52 @@ class SyncTest {
         assertEquals(0uL, again.accepted + again.duplicates, "nothing was left to send")
         assertEquals("enroll_codes.unused\t0", operator("status").lines().first { it.startsWith("enroll_codes") })
     }
+
+    /**
+     * A sync cancelled between two batches of its push (uniffi's tokio support drops the Rust
+     * future when the coroutine is cancelled) loses nothing and leaves nothing half-done: what
+     * the phone confirmed is gone from the queue, everything else goes with the next sync, a
+     * batch the server took but the phone never confirmed comes back as duplicates, not twice.
+     */
+    @Test
+    fun aSyncCancelledMidPushLosesNothing() = runBlocking {
+        val url = serve()
+        val phone = Phone.open(Files.createTempDirectory("perlinsos-phone").toString(), "ks".toByteArray())
+        val session = phone.enrollAgent("agen-01", "482913", ByteArray(32) { 7 })
+        phone.enrollWithTicket(server.ticket("agen-01", "52.71.01.1004", url))
+        // More than two batches (50 entries each): every draft started is audited and queued.
+        repeat(120) { phone.startVisit(session, uniffi.perlinsos_ffi.VisitForm("52.71.01.1004", 1u, 2u, -8.58, 116.11, 8.0)) }
+        val total = phone.outbox().pending
+        assertTrue(total > 100uL, "$total")
+
+        var job: kotlinx.coroutines.Job? = null
+        val batches = AtomicLong(0)
+        job = launch(kotlinx.coroutines.Dispatchers.IO) {
+            phone.sync(session, 1u, object : SyncListener {
+                override fun onBlob(sentBytes: ULong, totalBytes: ULong) {}
+                override fun onEntries(done: ULong, pending: ULong) {
+                    // The first batch is confirmed (its transaction committed): cancel now.
+                    if (batches.incrementAndGet() == 1L) job?.cancel()
+                }
+                override fun onChanges(applied: ULong) {}
+            })
+        }
+        job.join()
+        assertTrue(job.isCancelled, "the coroutine was cancelled")
+        val left = phone.outbox().pending
+        assertTrue(left in 1uL until total, "the first batch confirmed, not everything: $left of $total")
+
+        val resumed = phone.sync(session, 5u, null)
+        // (The sync's own audit entries may join the queue meanwhile: at least what was left.)
+        assertTrue(resumed.accepted + resumed.duplicates >= left, "every entry left went: $resumed, $left")
+        assertTrue(resumed.duplicates <= 50uL, "at most the one unconfirmed batch came back: $resumed")
+        assertEquals(0uL, resumed.parked)
+        assertEquals(0uL, phone.outbox().pending, "nothing lost from the queue")
+        val again = phone.sync(session, 5u, null)
+        assertEquals(0uL, again.accepted + again.duplicates, "nothing was left to send")
+        // The district has every entry queued before the cancelled sync, each once.
+        val onServer = operator("status").lines().filter { it.startsWith("entries.") }
+            .sumOf { it.substringAfter("\t").trim().toLong() }
+        assertTrue(onServer.toULong() >= total, "$onServer on the server, $total queued")
+    }
 }

@@ -1,5 +1,6 @@
 //! The uniffi facade: newtypes that convert and delegate, nothing that decides: the phone and
 //! its agents' PINs, registration, PMT preview, evidence, sanggahan, resident mode and sync.
+mod changes;
 mod evidence;
 mod phone;
 mod pmt;
@@ -14,6 +15,7 @@ mod worklist;
 use perlinsos_core::identity;
 use perlinsos_core::{Date, ErrorCode};
 
+pub use changes::{ChangeHandle, ChangeListener, ChangeTopic};
 pub use evidence::EvidenceInfo;
 pub use phone::{AgentSession, Phone};
 pub use pmt::{pmt_preview, pmt_questions, PmtAnswer, PmtPreview, PmtQuestion};

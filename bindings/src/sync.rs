@@ -1,45 +1,18 @@
-//! Sync from Kotlin: `suspend` functions backed by one small tokio runtime that the library
-//! owns, so the caller's thread never blocks; progress reaches a listener; cancelling the
-//! coroutine drops the future, which aborts the task (the core's sync is cancel-safe).
-use std::sync::{Arc, OnceLock};
+//! Sync from Kotlin: `suspend` functions run by uniffi's own tokio support
+//! (`async_runtime = "tokio"`: each future is polled from Kotlin's coroutine inside a tokio
+//! context that uniffi's `async-compat` keeps, which drives reqwest's sockets and the backoff's
+//! timers), so the caller's thread never blocks and this crate keeps no runtime of its own.
+//! Progress reaches a listener. Cancelling the coroutine drops the future at its next await:
+//! every outbox change of the core's sync is one transaction, so nothing is left half-done.
+//! Unlike the runtime this crate used to keep, the future is polled on the coroutine's own
+//! thread, so the sync's short SQLite writes between awaits run there: call it from a
+//! background dispatcher (the app's repository uses its IO dispatcher), never from the main one.
+use std::sync::Arc;
 
 use perlinsos_core::sync::{self, Interrupted, Progress, Syncer};
 
 use crate::phone::{AgentSession, Phone};
 use crate::ApiError;
-
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("perlinsos-sync")
-            .enable_all()
-            .build()
-            .expect("sync runtime")
-    })
-}
-
-/// Aborts the spawned task when the caller's future is dropped (a cancelled coroutine).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-async fn on_runtime<T: Send + 'static>(
-    work: impl std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
-) -> Result<T, ApiError> {
-    let mut handle = AbortOnDrop(runtime().spawn(work));
-    match (&mut handle.0).await {
-        Ok(result) => result,
-        Err(_) => Err(ApiError::Internal {
-            code: "SYNC_TASK".into(),
-        }),
-    }
-}
 
 fn interrupted(e: Interrupted) -> ApiError {
     match e {
@@ -73,6 +46,9 @@ pub struct SyncReport {
 #[derive(Debug, uniffi::Record)]
 pub struct OutboxView {
     pub pending: u64,
+    /// Of `pending`, the entries that carry photos (a background sync of them runs in the
+    /// foreground, with a notification).
+    pub pending_with_photos: u64,
     pub parked: Vec<ParkedItem>,
 }
 
@@ -91,12 +67,13 @@ pub struct Enrollment {
     pub scope: Vec<String>,
 }
 
-#[uniffi::export]
+#[uniffi::export(async_runtime = "tokio")]
 impl Phone {
     pub fn outbox(&self) -> Result<OutboxView, ApiError> {
         let status = sync::outbox_status(&self.store)?;
         Ok(OutboxView {
             pending: status.pending as u64,
+            pending_with_photos: status.pending_with_photos as u64,
             parked: status
                 .parked
                 .into_iter()
@@ -120,16 +97,13 @@ impl Phone {
         self: Arc<Self>,
         ticket: String,
     ) -> Result<Enrollment, ApiError> {
-        on_runtime(async move {
-            let enrollment = sync::enroll(&self.store, &self.device, &ticket)
-                .await
-                .map_err(interrupted)?;
-            Ok(Enrollment {
-                agent_id: enrollment.agent_id,
-                scope: enrollment.scope,
-            })
+        let enrollment = sync::enroll(&self.store, &self.device, &ticket)
+            .await
+            .map_err(interrupted)?;
+        Ok(Enrollment {
+            agent_id: enrollment.agent_id,
+            scope: enrollment.scope,
         })
-        .await
     }
 
     /// Syncs this agent's records and the phone's audit trail: passes with backoff until one
@@ -142,7 +116,7 @@ impl Phone {
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport, ApiError> {
         let syncer = session.with(|s| self.core.syncer(s))?;
-        self.run_sync(syncer, max_passes, listener).await
+        run_sync(syncer, max_passes, listener).await
     }
 
     /// Syncs with every agent locked (Android's background worker, when the signal comes
@@ -154,41 +128,34 @@ impl Phone {
         listener: Option<Arc<dyn SyncListener>>,
     ) -> Result<SyncReport, ApiError> {
         let syncer = self.core.background_syncer()?;
-        self.run_sync(syncer, max_passes, listener).await
+        run_sync(syncer, max_passes, listener).await
     }
 }
 
-impl Phone {
-    async fn run_sync(
-        self: Arc<Self>,
-        syncer: Syncer,
-        max_passes: u32,
-        listener: Option<Arc<dyn SyncListener>>,
-    ) -> Result<SyncReport, ApiError> {
-        on_runtime(async move {
-            let mut syncer = syncer;
-            if let Some(listener) = listener {
-                syncer = syncer.on_progress(move |p| match p {
-                    Progress::Blob {
-                        sent_bytes,
-                        total_bytes,
-                    } => listener.on_blob(sent_bytes, total_bytes),
-                    Progress::Entries { done, pending } => {
-                        listener.on_entries(done as u64, pending as u64)
-                    }
-                    Progress::Changes { applied } => listener.on_changes(applied as u64),
-                });
-            }
-            let report = syncer.run(max_passes.max(1)).await.map_err(interrupted)?;
-            Ok(SyncReport {
-                accepted: report.accepted as u64,
-                duplicates: report.duplicates as u64,
-                parked: report.parked as u64,
-                blobs_uploaded: report.blobs_uploaded as u64,
-                changes_applied: report.changes_applied as u64,
-                waiting_for_agent: report.changes_waiting,
-            })
-        })
-        .await
+/// One sync to its end (or its last pass), progress to `listener`.
+async fn run_sync(
+    syncer: Syncer,
+    max_passes: u32,
+    listener: Option<Arc<dyn SyncListener>>,
+) -> Result<SyncReport, ApiError> {
+    let mut syncer = syncer;
+    if let Some(listener) = listener {
+        syncer = syncer.on_progress(move |p| match p {
+            Progress::Blob {
+                sent_bytes,
+                total_bytes,
+            } => listener.on_blob(sent_bytes, total_bytes),
+            Progress::Entries { done, pending } => listener.on_entries(done as u64, pending as u64),
+            Progress::Changes { applied } => listener.on_changes(applied as u64),
+        });
     }
+    let report = syncer.run(max_passes.max(1)).await.map_err(interrupted)?;
+    Ok(SyncReport {
+        accepted: report.accepted as u64,
+        duplicates: report.duplicates as u64,
+        parked: report.parked as u64,
+        blobs_uploaded: report.blobs_uploaded as u64,
+        changes_applied: report.changes_applied as u64,
+        waiting_for_agent: report.changes_waiting,
+    })
 }

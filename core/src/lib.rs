@@ -4,6 +4,7 @@
 pub use perlinsos_rules::{date, error, hex, identity, pmt};
 
 pub mod audit;
+pub mod changes;
 pub mod crypt;
 pub mod evidence;
 pub mod ids;

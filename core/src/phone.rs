@@ -61,6 +61,16 @@ impl Phone {
         self
     }
 
+    /// Calls `callback` after each commit that changed one of `topics` (the outbox, drafts, the
+    /// worklist, statuses), until the observation is cancelled or dropped (crate::changes).
+    pub fn observe(
+        &self,
+        topics: crate::changes::Topics,
+        callback: impl Fn(crate::changes::Topics) + Send + Sync + 'static,
+    ) -> crate::changes::Observation {
+        self.store.observe(topics, callback)
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }

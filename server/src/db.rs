@@ -136,6 +136,9 @@ pub trait Tx {
     fn is_postgres(&self) -> bool;
 }
 
+// One Db per server, made once: the SQLite variant's size (rusqlite's connection grew with the
+// `hooks` feature the phone's change listeners use) costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Db {
     /// One writer connection, and readers opened as needed (WAL lets them read while it
     /// writes).

@@ -47,6 +47,8 @@ pub fn add_transition(
         "UPDATE sanggahan SET status = ?2, status_source = ?3, status_at = ?4 WHERE id = ?1",
     )?
     .execute(params![id, status.as_str(), source.as_str(), at])?;
+    // WITHOUT ROWID tables: SQLite's update hook does not see these rows.
+    crate::changes::touch(crate::changes::Topic::Statuses);
     Ok(())
 }
 

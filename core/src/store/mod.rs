@@ -4,11 +4,12 @@
 pub mod migrations;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::changes::{self, Observation, Observers, Topics};
 use crate::error::Result;
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -18,6 +19,8 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// Told after each commit that changed an observed topic (crate::changes).
+    observers: Arc<Observers>,
 }
 
 /// A panic inside a closure drops its transaction (rolling it back), so the connection behind
@@ -45,10 +48,17 @@ impl Store {
         // times. The WAL may grow to about 16 MB between checkpoints.
         writer.pragma_update(None, "wal_autocheckpoint", 4000)?;
         migrations::migrate(&mut writer)?;
+        // Each row a write changes names its table here, on the writer's thread: what the write
+        // touched (crate::changes) is told to observers once it commits. (WITHOUT ROWID tables
+        // are not reported by SQLite; their writers mark their topic themselves.)
+        writer.update_hook(Some(
+            |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| changes::touch_table(table),
+        ));
         Ok(Store {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            observers: Arc::new(Observers::default()),
         })
     }
 
@@ -56,13 +66,34 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` in one IMMEDIATE transaction; commits only if `f` succeeds.
+    /// Runs `f` in one IMMEDIATE transaction; commits only if `f` succeeds. After the commit
+    /// (and with the writer released) the observers of what it changed are told.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = lock(&self.writer);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
+        let (value, changed) = {
+            let mut conn = lock(&self.writer);
+            changes::take_touched();
+            let committed: Result<T> = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            // Taken either way: a rolled-back write leaves nothing for the next one.
+            let changed = changes::take_touched();
+            (committed?, changed)
+        };
+        self.observers.notify(changed);
         Ok(value)
+    }
+
+    /// Calls `callback` after each commit that changed one of `topics` (see crate::changes),
+    /// until the observation is cancelled or dropped.
+    pub fn observe(
+        &self,
+        topics: Topics,
+        callback: impl Fn(Topics) + Send + Sync + 'static,
+    ) -> Observation {
+        self.observers.observe(topics, callback)
     }
 
     /// Runs `f` on a read-only connection (a consistent snapshot for its duration).

@@ -217,6 +217,8 @@ pub fn active_model(
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxStatus {
     pub pending: usize,
+    /// Of `pending`, the entries that carry photos (their upload wants a foreground job).
+    pub pending_with_photos: usize,
     pub parked: Vec<Parked>,
 }
 
@@ -231,11 +233,12 @@ pub struct Parked {
 /// The outbox as the sync screen shows it.
 pub fn outbox_status(store: &Store) -> Result<OutboxStatus> {
     store.read(|conn| {
-        let pending = conn.query_row(
-            "SELECT count(*) FROM outbox WHERE status = 'pending'",
+        let (pending, pending_with_photos) = conn.query_row(
+            "SELECT count(*), coalesce(sum(blobs IS NOT NULL AND blobs <> '[]'), 0)
+             FROM outbox WHERE status = 'pending'",
             [],
-            |r| r.get::<_, i64>(0),
-        )? as usize;
+            |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+        )?;
         let mut stmt = conn.prepare(
             "SELECT kind, entity_id, coalesce(park_reason, '') FROM outbox
              WHERE status = 'parked' ORDER BY created_at, id",
@@ -249,7 +252,11 @@ pub fn outbox_status(store: &Store) -> Result<OutboxStatus> {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(OutboxStatus { pending, parked })
+        Ok(OutboxStatus {
+            pending,
+            pending_with_photos,
+            parked,
+        })
     })
 }
 

@@ -12,7 +12,10 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
+import id.perlinsos.viewmodels.AutoLock
+import id.perlinsos.viewmodels.repository.PhoneRepository
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.ApiException
 import uniffi.perlinsos_ffi.Phone
@@ -49,7 +52,25 @@ class AppGraph(private val app: Application) {
         _districtPending.value = districtPending
     }
 
+    /** The phone once it is open, null when it could not be opened (the background worker asks). */
+    suspend fun readyPhone(): Phone? =
+        when (val state = phone.first { it !is PhoneState.Opening }) {
+            is PhoneState.Ready -> state.phone
+            else -> null
+        }
+
+    /**
+     * Locks the agent's session after five minutes without a touch, and when the app goes to
+     * the background (MainActivity calls touch/onStop/onStart; expectReturn before the camera).
+     */
+    val autoLock = AutoLock(CoroutineScope(SupervisorJob() + Dispatchers.Main)) {
+        val locked = session.value
+        session.value = null // the PIN screen shows
+        scope.launch { locked?.lock() } // the core drops the keys, off the main thread
+    }
+
     init {
+        autoLock.follow(session)
         scope.launch {
             _phone.value = try {
                 val dir = File(app.filesDir, "perlinsos").path
@@ -58,6 +79,11 @@ class AppGraph(private val app: Application) {
                 PhoneState.Failed(e.code)
             } catch (e: Exception) {
                 PhoneState.Failed(e.javaClass.simpleName)
+            }
+            // Whatever is queued goes up in the background, on a network, when the core says
+            // the outbox changed (and once now).
+            (phone.value as? PhoneState.Ready)?.let { ready ->
+                PhoneRepository(ready.phone).outboxCount().collect { if (it > 0) SyncWorker.request(app) }
             }
         }
     }

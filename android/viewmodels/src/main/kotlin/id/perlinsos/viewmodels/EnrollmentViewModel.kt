@@ -164,7 +164,7 @@ class EnrollmentViewModel(
                 it.copy(
                     districtUnreachable = true,
                     problem = Problem(
-                        "OFFLINE",
+                        ErrorCode.Offline.wire,
                         "Agen sudah terdaftar di ponsel ini, tetapi server dinas tidak terjangkau. " +
                             "Ponsel harus didaftarkan ke dinas nanti: sambungkan ke internet, lalu coba lagi " +
                             "dengan kode pendaftaran yang sama. Sampai itu, data belum bisa dikirim.",
@@ -186,8 +186,8 @@ class EnrollmentViewModel(
     }
 
     companion object {
-        const val PIN_MISMATCH = "PIN_MISMATCH"
-        const val RECOVERY_HEX = "RECOVERY_HEX"
+        val PIN_MISMATCH = ErrorCode.PinMismatch.wire
+        val RECOVERY_HEX = ErrorCode.RecoveryHex.wire
         const val PIN_REPEAT_FIELD = "pin_repeat"
         const val RECOVERY_FIELD = "recovery_secret"
         private const val HEX = "0123456789abcdef"

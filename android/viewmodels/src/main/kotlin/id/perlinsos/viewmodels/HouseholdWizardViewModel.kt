@@ -171,7 +171,7 @@ class HouseholdWizardViewModel(
         // The pages after the visit are shown only once a draft exists; this guards a stale tap.
         val draftId = _state.value.draftId
             ?: return Job().also {
-                _state.update { s -> s.copy(problem = Problem("NO_DRAFT", "Mulai kunjungan terlebih dahulu.")) }
+                _state.update { s -> s.copy(problem = Problem(ErrorCode.NoDraft.wire, "Mulai kunjungan terlebih dahulu.")) }
                 it.complete()
             }
         val fieldName = field?.invoke()

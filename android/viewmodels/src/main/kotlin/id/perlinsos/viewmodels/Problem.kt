@@ -47,7 +47,7 @@ fun Throwable.toProblemOrNull(): Problem? = when (this) {
 fun ApiException.toProblem(): Problem = when (this) {
     is ApiException.Invalid -> Problem(code, reason, field, problems.map { Problem(it.code, it.reason, it.field) })
     is ApiException.Unlock -> Problem(code, reason)
-    is ApiException.Offline -> Problem("OFFLINE", "Server tidak terjangkau; coba lagi nanti.")
+    is ApiException.Offline -> Problem(ErrorCode.Offline.wire, "Server tidak terjangkau; coba lagi nanti.")
     is ApiException.Internal ->
         Problem(code, "Terjadi kesalahan penyimpanan di ponsel ($code). Coba lagi; bila berulang, hubungi operator dinas.")
 }

@@ -2,7 +2,8 @@
 // parked items with the server's reasons. Cancelling the coroutine cancels the sync; the core
 // keeps the outbox consistent. Every core call (the outbox read included, which the screen
 // used to make on the main thread) runs on the repository's dispatcher; a core failure or a
-// panic becomes the banner's message, never a crash.
+// panic becomes the banner's message, never a crash. With observeChanges, the pending count
+// and the parked items follow the core's outbox changes (a registration, a background sync).
 package id.perlinsos.viewmodels
 
 import id.perlinsos.viewmodels.repository.PhoneRepository
@@ -13,10 +14,12 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.drop
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.ApiException
+import uniffi.perlinsos_ffi.ChangeTopic
 import uniffi.perlinsos_ffi.ParkedItem
 import uniffi.perlinsos_ffi.Phone
 import uniffi.perlinsos_ffi.SyncListener
@@ -44,6 +47,8 @@ class SyncViewModel(
     private val repo: PhoneRepository,
     private val session: AgentSession,
     private val scope: CoroutineScope,
+    /** Reads the outbox again after each change the core reports (the app: on, in a scope it cancels). */
+    observeChanges: Boolean = false,
 ) {
     /** Runs the core on the caller's thread (the JVM tests that predate the repository). */
     @Deprecated("Blocks the caller: use the PhoneRepository constructor")
@@ -56,6 +61,7 @@ class SyncViewModel(
 
     init {
         refresh()
+        if (observeChanges) scope.launch { repo.changes(ChangeTopic.OUTBOX).drop(1).collect { load() } }
     }
 
     /** Reads the outbox again (on the repository's dispatcher). */

@@ -2,8 +2,8 @@
 // or KK (blind index) or by the start of a member's name, filtered by RT/RW and visit status;
 // opening a family reads its members. The search is the core's; this only decides which search
 // a query is (digits: a number; anything else: a name) and applies the chosen filters.
-// It reads again after every write the repository makes (a sync brings deltas, a submitted
-// visit marks its family).
+// It reads again after each change the core reports of the worklist or a status (a sync brings
+// deltas, a submitted visit marks its family), whoever made it.
 package id.perlinsos.viewmodels
 
 import id.perlinsos.viewmodels.repository.PhoneRepository
@@ -16,6 +16,7 @@ import kotlinx.coroutines.flow.drop
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import uniffi.perlinsos_ffi.AgentSession
+import uniffi.perlinsos_ffi.ChangeTopic
 import uniffi.perlinsos_ffi.FamilyDetail
 import uniffi.perlinsos_ffi.FamilyView
 import uniffi.perlinsos_ffi.VisitView
@@ -46,7 +47,7 @@ class WorklistViewModel(
     private val session: AgentSession,
     private val scope: CoroutineScope,
     private val pageSize: Int = 200,
-    /** Re-read after each repository write (off for tests that count reads). */
+    /** Re-read after each change of the worklist or a status (off for tests that count reads). */
     observeChanges: Boolean = true,
 ) {
     private val _state = MutableStateFlow(WorklistUiState())
@@ -54,7 +55,7 @@ class WorklistViewModel(
     @Volatile private var running: Job? = null
 
     init {
-        if (observeChanges) scope.launch { repo.changes.drop(1).collect { reload().join() } }
+        if (observeChanges) scope.launch { repo.changes(ChangeTopic.WORKLIST, ChangeTopic.STATUSES).drop(1).collect { reload().join() } }
     }
 
     fun refresh(): Job = reload()

@@ -201,6 +201,8 @@ private fun PhotoSection(state: ResidentModeState, resident: ResidentModeViewMod
     fun takePhoto(house: Boolean) {
         val next = Shot(cameraFile(context).path, house)
         shot = next
+        // The camera app stops this one: that stop must not lock (the idle timer runs on).
+        (context.applicationContext as id.perlinsos.app.PerlinsosApp).graph.autoLock.expectReturn()
         camera.launch(FileProvider.getUriForFile(context, "${context.packageName}.photos", File(next.path)))
     }
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->

@@ -25,6 +25,7 @@ import id.perlinsos.viewmodels.EnrollmentStep
 import id.perlinsos.viewmodels.EnrollmentViewModel
 import id.perlinsos.viewmodels.LockCause
 import id.perlinsos.viewmodels.ResultViewModel
+import id.perlinsos.viewmodels.AutoLock
 import id.perlinsos.viewmodels.SessionGate
 import id.perlinsos.viewmodels.SyncViewModel
 import id.perlinsos.viewmodels.UnlockState
@@ -70,7 +71,13 @@ class AgentAppController(
     /** Speaks a text (Android's TextToSpeech in Indonesian). */
     private val readAloud: (String) -> Unit = {},
     private val clock: () -> Long = System::currentTimeMillis,
+    /** The agent's session locks after this long without an event (AutoLock). */
+    private val autoLockMs: Long = AutoLock.DEFAULT_IDLE_MS,
 ) {
+    /** Locks the session after [autoLockMs] without a screen event; the shell adds onStop/onStart. */
+    @Volatile var autoLock: AutoLock? = null
+        private set
+
     private val _gate = MutableStateFlow<SessionGate?>(null)
     /** Null until an agent is enrolled on this phone. */
     val gate: StateFlow<SessionGate?> = _gate.asStateFlow()
@@ -114,6 +121,8 @@ class AgentAppController(
         this.agentId = agentId
         val gate = SessionGate(UnlockViewModel(repo, agentId, scope))
         _gate.value = gate
+        // Idle: the session locks and the PIN screen shows (once: the gate hands out no old session).
+        autoLock = AutoLock(scope, autoLockMs) { gate.lock(it) }.also { it.follow(gate.session) }
         // The PIN opened a session: the app takes it, once.
         scope.launch { gate.unlock.state.collect { if (it is UnlockState.Unlocked) gate.unlocked() } }
         scope.launch { gate.session.collect { onSession(it) } }
@@ -132,7 +141,7 @@ class AgentAppController(
         }
         sessionsOpened++
         val child = CoroutineScope(scope.coroutineContext + SupervisorJob(scope.coroutineContext[Job]))
-        val models = SessionModels(session, child, WorklistViewModel(repo, session, child), SyncViewModel(repo, session, child))
+        val models = SessionModels(session, child, WorklistViewModel(repo, session, child), SyncViewModel(repo, session, child, observeChanges = true))
         _models.value = models
         _route.value = Route.Worklist
         models.worklist.refresh()
@@ -143,6 +152,7 @@ class AgentAppController(
     // ---- Navigation the shell's bar offers ----
 
     fun navigate(route: Route) {
+        autoLock?.touch()
         _route.value = route
         if (route == Route.Worklist) _models.value?.worklist?.refresh()
         if (route == Route.Sync) _models.value?.sync?.refresh()
@@ -193,6 +203,7 @@ class AgentAppController(
     }
 
     fun onWorklist(e: WorklistEvent) {
+        autoLock?.touch()
         val m = _models.value ?: return
         when (e) {
             is WorklistEvent.QueryChanged -> m.worklist.search(e.query)
@@ -206,6 +217,7 @@ class AgentAppController(
     }
 
     fun onFamily(e: FamilyEvent) {
+        autoLock?.touch()
         val m = _models.value ?: return
         when (e) {
             is FamilyEvent.StartVisit -> {
@@ -229,6 +241,7 @@ class AgentAppController(
     }
 
     fun openResult(familyId: String) {
+        autoLock?.touch()
         val m = _models.value ?: return
         val vm = ResultViewModel(repo, m.session, m.scope)
         _result.value = vm
@@ -246,6 +259,7 @@ class AgentAppController(
     }
 
     fun onVisit(e: VisitWizardEvent) {
+        autoLock?.touch()
         val vm = _visit.value ?: return
         val draft = vm.state.value.draft
         fun nikOf(id: String) = draft?.members?.getOrNull(id.toInt())?.member?.nik
@@ -314,6 +328,7 @@ class AgentAppController(
     }
 
     fun onPmtPreview(e: PmtPreviewEvent) {
+        autoLock?.touch()
         when (e) {
             is PmtPreviewEvent.ReadAloud -> readAloud(e.text)
             PmtPreviewEvent.Back -> _route.value = Route.Visit
@@ -321,6 +336,7 @@ class AgentAppController(
     }
 
     fun onReceipt(e: ReceiptEvent) {
+        autoLock?.touch()
         when (e) {
             is ReceiptEvent.ReadAloud -> readAloud(e.text)
             ReceiptEvent.Done -> navigate((_route.value as? Route.Receipt)?.backTo ?: Route.Worklist)
@@ -328,6 +344,7 @@ class AgentAppController(
     }
 
     fun onResult(e: ResultEvent) {
+        autoLock?.touch()
         val familyId = (_route.value as? Route.Result)?.familyId
         when (e) {
             is ResultEvent.ReadAloud -> readAloud(e.text)
@@ -337,6 +354,7 @@ class AgentAppController(
     }
 
     fun onObjection(e: ObjectionEvent) {
+        autoLock?.touch()
         val vm = _result.value ?: return
         when (e) {
             is ObjectionEvent.ReasonChosen -> vm.chooseReason(e.reasonId)
@@ -354,6 +372,7 @@ class AgentAppController(
     }
 
     fun onSync(e: SyncEvent) {
+        autoLock?.touch()
         val sync = _models.value?.sync ?: return
         when (e) {
             SyncEvent.Start -> sync.start()

@@ -389,4 +389,31 @@ class WalkTest {
         waitFor(WorklistTags.EMPTY) // the new session reads the (empty) worklist: no SESSION_IDLE_LOCKED
         assertEquals(null, c.models.value!!.worklist.state.value.problem)
     }
+
+    @Test
+    fun theIdleTimerLocksTheScreensAfterNoEventAndThePinScreenStays() = runComposeUiTest {
+        val phone = Phone.open(Files.createTempDirectory("perlinsos-walk-autolock").toString(), "ks".toByteArray())
+        phone.enrollAgent(AGENT, PIN, ByteArray(32) { 7 }).lock()
+        val c = AgentAppController(PhoneRepository(phone, Dispatchers.IO), AGENT, scope, autoLockMs = 3_000)
+        setContent { PerlinsosTheme { AgentApp(c) } }
+        unlockWithPin()
+        assertEquals(1, c.sessionsOpened)
+
+        // Screen events keep the session: taps on the bar, each within the idle time.
+        repeat(3) { round ->
+            Thread.sleep(1_200)
+            tap(if (round % 2 == 0) AppTags.NAV_SYNC else AppTags.NAV_WORKLIST)
+        }
+        assertTrue(c.gate.value!!.session.value != null, "touched within the idle time: still open")
+        assertEquals(0, c.autoLock!!.locks)
+
+        // Then nothing: the timer locks, the PIN screen shows once and stays (no loop).
+        waitForText(Strings.unlockIdle)
+        assertPinScreenStays(c, 1)
+        assertEquals(1, c.autoLock!!.locks)
+        assertEquals(1, c.gate.value!!.lockCount)
+        unlockWithPin()
+        assertEquals(2, c.sessionsOpened)
+        assertTrue(c.autoLock!!.armed, "the new session has its timer")
+    }
 }

@@ -2,11 +2,12 @@
 // `suspend` function on an injected dispatcher (Dispatchers.IO in the app; the main thread never
 // waits on SQLite or Argon2), and Flows for what screens observe.
 //
-// The Flows are refresh-on-change: the repository counts its own writes ([changes]: every
-// unlock, sync, retry, worklist mark, visit save/submit/discard, draft discard, objection)
-// and each Flow reads again after each one, and once when collected. The core has no change
-// listener yet (a listener plus cancel handle from Rust is the later step), so a change made
-// through another Phone object (the background worker's) shows at the next write or collection.
+// The Flows come from the core: a change listener registered with `Phone.observeChanges` is told
+// after each commit that changed the outbox, drafts, the worklist or statuses (whoever wrote:
+// this repository, a view-model holding the Phone, the sync, the background worker's call on
+// the same Phone), and `callbackFlow` turns it into a Flow whose `awaitClose` cancels the
+// listener's handle. Each Flow reads once when collected and again after each change of its
+// topic; nothing polls.
 //
 // The class is open so that a test can wrap a call (to record its thread, or to make the real
 // library panic inside one); the app uses it as is.
@@ -14,14 +15,17 @@ package id.perlinsos.viewmodels.repository
 
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.channels.awaitClose
 import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.MutableStateFlow
-import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.conflate
+import kotlinx.coroutines.flow.callbackFlow
 import kotlinx.coroutines.flow.distinctUntilChanged
+import kotlinx.coroutines.flow.flowOn
 import kotlinx.coroutines.flow.map
-import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.withContext
+import uniffi.perlinsos_ffi.ChangeHandle
+import uniffi.perlinsos_ffi.ChangeListener
+import uniffi.perlinsos_ffi.ChangeTopic
 import uniffi.perlinsos_ffi.AgentSession
 import uniffi.perlinsos_ffi.DraftLine
 import uniffi.perlinsos_ffi.FamilyDetail
@@ -51,19 +55,43 @@ open class PhoneRepository(
     /** Where every blocking core call runs. */
     val io: CoroutineDispatcher = Dispatchers.IO,
 ) {
-    private val _changes = MutableStateFlow(0L)
+    /**
+     * A signal when collected and after each commit that changed one of [topics] (none: every
+     * topic), from the core's change listener. Conflated: a burst of commits while the collector
+     * reads gives one more signal, not one per commit. Cancelling the collection cancels the
+     * listener's handle (no callback after that).
+     */
+    fun changes(vararg topics: ChangeTopic): Flow<Unit> = callbackFlow {
+        val handle = observe(
+            topics.toList(),
+            object : ChangeListener {
+                // On the writer's thread, after its commit: hand the news on, do not read here.
+                override fun onChange(topics: List<ChangeTopic>) {
+                    trySend(Unit)
+                }
+            },
+        )
+        // Registered first, then the first read: no commit falls between the two.
+        trySend(Unit)
+        awaitClose {
+            handle.cancel()
+            handle.close()
+        }
+    }.conflate()
 
-    /** Bumped after every write made through this repository (see the file's comment). */
-    val changes: StateFlow<Long> = _changes.asStateFlow()
+    /** Registers a change listener with the core (open: a test counts what reaches it). */
+    protected open fun observe(topics: List<ChangeTopic>, listener: ChangeListener): ChangeHandle =
+        phone.observeChanges(topics, listener)
 
     /** Runs a blocking core call on [io]. */
     protected open suspend fun <T> core(call: () -> T): T = withContext(io) { call() }
 
-    /** A write: runs on [io], then tells the Flows to read again. */
-    protected suspend fun <T> write(call: () -> T): T = core(call).also { changed() }
+    /** A write: runs on [io]; the core tells the Flows what it changed. */
+    protected suspend fun <T> write(call: () -> T): T = core(call)
 
-    /** Tells the Flows that something changed outside this repository (a background sync). */
-    fun changed() = _changes.update { it + 1 }
+    /** A Flow of [read], again after each change of [topics], each distinct value once. */
+    private fun <T> observing(vararg topics: ChangeTopic, read: () -> T): Flow<T> =
+        changes(*topics).map { read() }.flowOn(io).distinctUntilChanged()
 
     // ---- The agent ----
 
@@ -75,16 +103,18 @@ open class PhoneRepository(
 
     open suspend fun retryParked(): ULong = write { phone.retryParked() }
 
-    /** The core's own async sync; it does not block a thread, but is started from [io] too. */
+    /**
+     * The core's async sync: it waits on the network without blocking a thread, but uniffi polls
+     * it on the calling coroutine's thread, where its SQLite writes between awaits run: so on [io].
+     */
     open suspend fun sync(session: AgentSession, maxPasses: UInt, listener: SyncListener?): SyncReport =
-        try {
-            withContext(io) { phone.sync(session, maxPasses, listener) }
-        } finally {
-            changed()
-        }
+        withContext(io) { phone.sync(session, maxPasses, listener) }
 
-    /** The items waiting to go up, again after every write. */
-    fun outboxCount(): Flow<Long> = changes.map { outbox().pending.toLong() }.distinctUntilChanged()
+    /** The items waiting to go up, again after each change of the outbox. */
+    fun outboxCount(): Flow<Long> = observing(ChangeTopic.OUTBOX) { phone.outbox().pending.toLong() }
+
+    /** The outbox (pending count and parked items), again after each change of it. */
+    fun outboxFlow(): Flow<OutboxView> = observing(ChangeTopic.OUTBOX) { phone.outbox() }
 
     // ---- Registrations (the older flow) ----
 
@@ -118,9 +148,9 @@ open class PhoneRepository(
     open suspend fun worklistMark(session: AgentSession, familyId: String, status: String) =
         write { phone.worklistMark(session, familyId, status) }
 
-    /** A page of the worklist, again after every write (a sync brings deltas, a visit marks a family). */
+    /** A page of the worklist, again after each change of it (a sync brings deltas, a visit marks a family). */
     fun worklist(session: AgentSession, filter: WorklistFilter, limit: Int = 200): Flow<List<FamilyView>> =
-        changes.map { worklistPage(session, filter, 0, limit) }.distinctUntilChanged()
+        observing(ChangeTopic.WORKLIST) { phone.worklistPage(session, filter, 0u, limit.toUInt()) }
 
     // ---- Visits ----
 
@@ -145,12 +175,23 @@ open class PhoneRepository(
 
     open suspend fun visits(session: AgentSession): List<VisitView> = core { phone.visits(session) }
 
-    /** The drafts, again after every write. */
+    /** The visit drafts, again after each change of a draft. */
     fun visitDraftsFlow(session: AgentSession): Flow<List<VisitDraftView>> =
-        changes.map { visitDrafts(session) }.distinctUntilChanged()
+        observing(ChangeTopic.DRAFTS) { phone.visitDrafts(session) }
 
-    /** The submitted visits with their statuses (diterima, konflik, ...), again after every write. */
-    fun visitStatuses(session: AgentSession): Flow<List<VisitView>> = changes.map { visits(session) }.distinctUntilChanged()
+    /** The registration drafts, again after each change of a draft. */
+    fun draftsFlow(session: AgentSession): Flow<List<DraftLine>> = observing(ChangeTopic.DRAFTS) { phone.drafts(session) }
+
+    /** The submitted visits with their statuses (diterima, konflik, ...), again after each status change. */
+    fun visitStatuses(session: AgentSession): Flow<List<VisitView>> = observing(ChangeTopic.STATUSES) { phone.visits(session) }
+
+    /** The objections with their statuses, again after each status change. */
+    fun objectionStatuses(session: AgentSession): Flow<List<ObjectionView>> =
+        observing(ChangeTopic.STATUSES) { phone.objections(session) }
+
+    /** The sanggahan with their statuses, again after each status change. */
+    fun sanggahanStatuses(session: AgentSession): Flow<List<SanggahanView>> =
+        observing(ChangeTopic.STATUSES) { phone.sanggahanList(session) }
 
     // ---- The visit's PMT questionnaire ----
 
