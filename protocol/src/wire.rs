@@ -151,6 +151,10 @@ pub enum Change {
     },
     /// A new district record key: records made from now on are sealed for it.
     RecordKey(RecordKey),
+    /// The certificates the district's server may show from now on (SHA-256 of each DER,
+    /// hex), announced before a certificate rollover: phones that pinned a certificate at
+    /// enrollment trust these instead, if `issued_at` is newer than what they hold.
+    ServerCertificates { pins: Vec<String>, issued_at: i64 },
     /// Part of an agent's worklist, as deltas: families added or changed (a higher version
     /// replaces a lower), and families withdrawn from the agent. Sent to the agent's devices
     /// per kelurahan of their scope.

@@ -152,6 +152,15 @@ enum Command {
     /// Sanggahan still undecided 14 days after filing become kedaluwarsa (serve does this by
     /// itself every ten minutes).
     Expire,
+    /// Announces, signed, the certificates the server may show from now on to phones that
+    /// pinned one at enrollment (a certificate rollover without enrolling again): first the
+    /// current and the next side by side; once the phones have synced, serve with the next
+    /// one; then announce the next alone.
+    AnnounceCertificates {
+        /// A certificate (PEM; the first one in the file), repeatable.
+        #[arg(long = "cert", required = true)]
+        certs: Vec<PathBuf>,
+    },
     /// Makes a new record key: phones seal for it once they have synced; records sealed for
     /// older keys still open. Rotate when a key may have leaked, or yearly.
     RotateRecordKey,
@@ -196,7 +205,7 @@ enum Command {
         url: String,
         /// Pin this certificate (PEM; the first one in the file): the phone then trusts only
         /// it for --url, instead of the certificates public CAs sign. For a self-signed
-        /// certificate; phones enrolled with it cannot follow a new one yet, so make it last.
+        /// certificate; move phones to a new one with announce-certificates.
         #[arg(long)]
         pin_cert: Option<PathBuf>,
     },
@@ -555,6 +564,16 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             accounts::set_scope(&state, &username, &scope, "cli")?;
             println!("{username}: {}", scope.join(","));
+            Ok(())
+        }
+        Command::AnnounceCertificates { certs } => {
+            let ders = certs
+                .iter()
+                .map(|path| perlinsos_server::tls::end_entity(path))
+                .collect::<Result<Vec<_>, _>>()?;
+            for pin in operator::announce_certificates(&state, &ders, "cli")? {
+                println!("{pin}");
+            }
             Ok(())
         }
         Command::RotateRecordKey => {

@@ -184,6 +184,47 @@ pub fn enroll_ticket(
     })
 }
 
+/// Announces to every phone the certificates the server may show from now on (each as DER),
+/// before a certificate rollover: phones that pinned a certificate at enrollment trust these
+/// instead once they have synced. Announce the current and the next side by side, switch the
+/// server to the next once the phones have synced, then announce the next alone. Returns the
+/// pins (SHA-256, hex); audited under `actor`.
+pub fn announce_certificates(
+    state: &AppState,
+    certificates_der: &[Vec<u8>],
+    actor: &str,
+) -> OpResult<Vec<String>> {
+    if certificates_der.is_empty() || certificates_der.len() > 4 {
+        return Err("announce between one and four certificates".into());
+    }
+    let pins: Vec<String> = certificates_der
+        .iter()
+        .map(|der| perlinsos_protocol::enrollment::fingerprint(der))
+        .collect();
+    let now = (state.clock)();
+    let change = Change::ServerCertificates {
+        pins: pins.clone(),
+        issued_at: now,
+    };
+    let body = serde_json::to_string(&change).map_err(|e| e.to_string())?;
+    state
+        .db
+        .write(|tx| {
+            db::add_change(tx, &state.keys, None, None, &body, now)?;
+            crate::staff_audit::record(
+                tx,
+                now,
+                actor,
+                "server_certificates_announced",
+                None,
+                Some(&pins.join(",")),
+            )
+        })
+        .map_err(|e: db::DbError| e.0)?;
+    tracing::warn!(event = "server_certificates_announced", pins = pins.len());
+    Ok(pins)
+}
+
 /// Signs a model with the district key and publishes it to every device.
 pub fn publish_model(state: &AppState, model_json: &str) -> OpResult<(String, u32)> {
     let file = signed::sign(model_json, DISTRICT_KEY_ID, &state.district_key)

@@ -298,3 +298,95 @@ async fn the_server_binary_serves_https_and_its_enrollment_code_pins_the_certifi
     }
     drop(serving);
 }
+
+/// A certificate rollover without enrolling again: the operator announces the current and the
+/// next certificate (signed, through the change feed), phones that synced follow the server
+/// to the next one, and once the next is announced alone the old one is refused. A phone that
+/// never synced in between still trusts only what it pinned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_follow_an_announced_certificate_rollover_without_enrolling_again() {
+    use perlinsos_server::operator::announce_certificates;
+    let current = self_signed();
+    let server = Server::start_tls(&current.cert, &current.key).await;
+    let phone = FieldPhone::enrolled_by(
+        &server.pinned_ticket("agen-01", &scope(), &current.der),
+        "agen-01",
+    )
+    .await;
+    let late = FieldPhone::enrolled_by(
+        &server.pinned_ticket("agen-02", &scope(), &current.der),
+        "agen-02",
+    )
+    .await;
+    let next = self_signed();
+    let next_url = server.serve_also(Some((&next.cert, &next.key))).await;
+
+    // Not announced yet: the next certificate is refused like any other.
+    phone.register(1, 2);
+    let outcome = phone.syncer().via_proxy(&next_url).unwrap().sync().await;
+    assert_eq!(refusal_code(outcome), ErrorCode::ServerCertMismatch);
+    assert_eq!(households(&server), 0);
+
+    // Both announced; the phone learns it at its next sync (over the current certificate).
+    let both = announce_certificates(
+        &server.state,
+        &[current.der.clone(), next.der.clone()],
+        "admin",
+    )
+    .unwrap();
+    assert_eq!(both.len(), 2);
+    let report = phone.sync().await;
+    assert_eq!(report.changes_refused, 0, "{report:?}");
+    assert_eq!(households(&server), 1);
+    let enrollment = sync::enrollment(&phone.store).unwrap().unwrap();
+    assert_eq!(enrollment.server_cert_pins, both);
+
+    // The server moves to the next certificate: the phone follows, no new enrollment.
+    phone.register(2, 2);
+    phone
+        .syncer()
+        .via_proxy(&next_url)
+        .unwrap()
+        .sync()
+        .await
+        .unwrap();
+    assert!(outbox(&phone).is_empty());
+    assert_eq!(households(&server), 2);
+
+    // The next one alone: the old certificate is refused from then on.
+    announce_certificates(&server.state, std::slice::from_ref(&next.der), "admin").unwrap();
+    phone
+        .syncer()
+        .via_proxy(&next_url)
+        .unwrap()
+        .sync()
+        .await
+        .unwrap();
+    phone.register(3, 2);
+    let outcome = phone.syncer().sync().await;
+    assert_eq!(refusal_code(outcome), ErrorCode::ServerCertMismatch);
+    phone
+        .syncer()
+        .via_proxy(&next_url)
+        .unwrap()
+        .sync()
+        .await
+        .unwrap();
+    assert_eq!(households(&server), 3);
+
+    // The phone that did not sync in between knows only its pin: it must enroll again.
+    let outcome = late.syncer().via_proxy(&next_url).unwrap().sync().await;
+    assert_eq!(refusal_code(outcome), ErrorCode::ServerCertMismatch);
+
+    // Replayed to it over the old certificate, the announcements apply in order: the last
+    // one wins.
+    late.sync().await;
+    let pins = sync::enrollment(&late.store)
+        .unwrap()
+        .unwrap()
+        .server_cert_pins;
+    assert_eq!(
+        pins,
+        vec![perlinsos_protocol::enrollment::fingerprint(&next.der)]
+    );
+}

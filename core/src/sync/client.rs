@@ -74,7 +74,7 @@ pub enum Failure {
 pub struct Client {
     http: reqwest::Client,
     base: String,
-    /// The certificate the enrollment pinned, when it did.
+    /// The certificates the phone pinned (at enrollment, or as the district announced), if any.
     pinned: Option<std::sync::Arc<super::pinned::PinnedCert>>,
 }
 
@@ -86,15 +86,15 @@ pub struct Signer<'a> {
 
 impl Client {
     /// A client for `base_url` that trusts the server's certificate through the platform's
-    /// roots, or, with `pinned_cert_sha256`, that one certificate only.
-    pub fn new(base_url: &str, pinned_cert_sha256: Option<&str>) -> crate::error::Result<Client> {
+    /// roots, or, with `pins` (SHA-256 of certificates), those certificates only.
+    pub fn new(base_url: &str, pins: &[&str]) -> crate::error::Result<Client> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .pool_idle_timeout(Duration::from_secs(30));
         let mut pinned = None;
-        if let Some(pin) = pinned_cert_sha256 {
-            let (config, verifier) = super::pinned::client_config(pin)
+        if !pins.is_empty() {
+            let (config, verifier) = super::pinned::client_config(pins)
                 .ok_or(crate::error::Error::Corrupt("pinned certificate"))?;
             builder = builder.use_preconfigured_tls(config);
             pinned = Some(verifier);

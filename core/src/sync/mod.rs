@@ -63,7 +63,31 @@ pub struct Enrollment {
     /// platform's roots for every later sync; None: the platform's roots decide.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_cert_sha256: Option<String>,
+    /// The certificates the district announced since (a rollover), trusted instead of
+    /// `server_cert_sha256` when not empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_cert_pins: Vec<String>,
+    /// When the district issued the announcement the pins came from (0: none yet). The feed
+    /// replays every announcement to a phone enrolled later, in order; an announcement no
+    /// newer than this one changes nothing.
+    #[serde(default)]
+    pub server_certs_at: i64,
 }
+
+impl Enrollment {
+    /// The certificates this phone trusts (SHA-256, hex); empty: the platform's roots decide.
+    pub fn server_pins(&self) -> Vec<&str> {
+        if self.server_cert_pins.is_empty() {
+            self.server_cert_sha256.iter().map(String::as_str).collect()
+        } else {
+            self.server_cert_pins.iter().map(String::as_str).collect()
+        }
+    }
+}
+
+/// Most certificates one announcement may name: the current one, the next, and room for a
+/// spare; more is no rollover.
+const MAX_ANNOUNCED_PINS: usize = 4;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
@@ -152,11 +176,14 @@ pub fn revoked(store: &Store) -> Result<Option<i64>> {
 
 /// The sync's own value `key` of the phone's `meta` table.
 fn meta(store: &Store, key: &str) -> Result<Option<Vec<u8>>> {
-    store.read(|conn| {
-        Ok(conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
-    })
+    store.read(|conn| meta_in(conn, key))
+}
+
+/// `key` of `meta` read in the caller's transaction.
+fn meta_in(conn: &rusqlite::Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
 }
 
 /// Sets `key` of `meta`, in the caller's transaction.
@@ -170,6 +197,36 @@ fn set_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> Result<(
 
 fn revoked_refusal() -> Error {
     Error::invalid("sync", ErrorCode::DeviceRevoked)
+}
+
+/// Takes the certificates the district announced (the change is already verified as
+/// signed) for the next syncs, in place of those pinned so far; false, changing nothing, when
+/// this phone pinned none at enrollment (the platform's roots decide for it) or the set is no
+/// set of pins. An announcement no newer than what the phone holds is ignored (true).
+fn announced_pins(tx: &rusqlite::Transaction<'_>, pins: &[String], issued_at: i64) -> Result<bool> {
+    let Some(json) = meta_in(tx, ENROLLMENT)? else {
+        return Ok(false);
+    };
+    let mut enrollment: Enrollment =
+        serde_json::from_slice(&json).map_err(|_| Error::Corrupt("enrollment"))?;
+    let pins_only = (1..=MAX_ANNOUNCED_PINS).contains(&pins.len())
+        && pins.iter().all(|pin| {
+            pin.len() == 64
+                && pin
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+    if enrollment.server_cert_sha256.is_none() || !pins_only {
+        return Ok(false);
+    }
+    if issued_at <= enrollment.server_certs_at {
+        return Ok(true);
+    }
+    enrollment.server_cert_pins = pins.to_vec();
+    enrollment.server_certs_at = issued_at;
+    let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
+    set_meta(tx, ENROLLMENT, &json)?;
+    Ok(true)
 }
 
 pub fn enrollment(store: &Store) -> Result<Option<Enrollment>> {
@@ -291,7 +348,12 @@ pub async fn enroll(
         ))
     })?;
     let code = ticket.code.as_str();
-    let client = Client::new(&ticket.server_url, ticket.server_cert_sha256.as_deref())?;
+    let pins: Vec<&str> = ticket
+        .server_cert_sha256
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let client = Client::new(&ticket.server_url, &pins)?;
     let body = serde_json::to_vec(&EnrollRequest {
         code: code.to_owned(),
         device_id: device.id.clone(),
@@ -324,6 +386,8 @@ pub async fn enroll(
         district_public_key: answer.district_public_key,
         server_url: ticket.server_url.clone(),
         server_cert_sha256: ticket.server_cert_sha256.clone(),
+        server_cert_pins: Vec::new(),
+        server_certs_at: 0,
     };
     let json = serde_json::to_vec(&enrollment).map_err(|_| Error::Corrupt("enrollment"))?;
     store.write(|tx| {
@@ -431,10 +495,7 @@ impl Syncer {
             .ok_or(Error::Corrupt("district key"))?;
         Ok(Syncer {
             agent_id: enrollment.agent_id.clone(),
-            client: Client::new(
-                &enrollment.server_url,
-                enrollment.server_cert_sha256.as_deref(),
-            )?,
+            client: Client::new(&enrollment.server_url, &enrollment.server_pins())?,
             district_key,
             store,
             device,
@@ -454,7 +515,7 @@ impl Syncer {
     pub fn via_proxy(mut self, url: &str) -> Result<Syncer> {
         perlinsos_protocol::enrollment::check_url(url)
             .map_err(|_| Error::invalid("url", ErrorCode::ServerUrlInsecure))?;
-        self.client = Client::new(url, self.enrollment.server_cert_sha256.as_deref())?;
+        self.client = Client::new(url, &self.enrollment.server_pins())?;
         Ok(self)
     }
 
@@ -1002,6 +1063,14 @@ impl Syncer {
                     .write(|tx| crate::record_keys::accept(tx, &district, key, now))?
                 {
                     report.keys_refused += 1;
+                }
+            }
+            Change::ServerCertificates { pins, issued_at } => {
+                if !self
+                    .store
+                    .write(|tx| announced_pins(tx, pins, *issued_at))?
+                {
+                    report.changes_refused += 1;
                 }
             }
             Change::Recipients { rows, .. } => {

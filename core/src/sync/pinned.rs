@@ -1,9 +1,10 @@
-//! Trust in one certificate: the district pinned its server's certificate in the enrollment
-//! ticket (a self-signed one, or any the district wants to be the only one). A handshake is
-//! accepted only when the server's end-entity certificate is exactly that one (SHA-256 over its
-//! DER), and the server still has to prove it holds that certificate's key: the handshake
-//! signatures are verified as usual. A certificate a public CA signed for the same name is
-//! refused like any other.
+//! Trust in pinned certificates: the district pinned its server's certificate in the enrollment
+//! ticket (a self-signed one, or any the district wants to be the only one), and may later
+//! announce, signed, the set its server may show (a rollover: old and new side by side, then
+//! the new one alone). A handshake is accepted only when the server's end-entity certificate
+//! is exactly one of them (SHA-256 over its DER), and the server still has to prove it holds
+//! that certificate's key: the handshake signatures are verified as usual. A certificate a
+//! public CA signed for the same name is refused like any other.
 //!
 //! The certificate's name, issuer and dates are not checked: the pin is the trust, a district
 //! on its own network may name its server by an address, and a phone's clock after weeks
@@ -19,7 +20,7 @@ use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 
 #[derive(Debug)]
 pub struct PinnedCert {
-    sha256: [u8; 32],
+    sha256: Vec<[u8; 32]>,
     algorithms: WebPkiSupportedAlgorithms,
     /// Set when a server showed another certificate, so that the client can tell this refusal
     /// (someone on the path) from a network that is merely down.
@@ -33,10 +34,14 @@ impl PinnedCert {
     }
 }
 
-/// A TLS configuration that trusts only the certificate with SHA-256 `pin` (64 hex digits),
-/// and the verifier that reports refusals; None for a pin that is not one.
-pub fn client_config(pin: &str) -> Option<(rustls::ClientConfig, Arc<PinnedCert>)> {
-    let sha256: [u8; 32] = crate::hex::decode(pin)?.try_into().ok()?;
+/// A TLS configuration that trusts only the certificates with SHA-256 in `pins` (64 hex digits
+/// each), and the verifier that reports refusals; None for no pin or one that is not a pin.
+pub fn client_config(pins: &[&str]) -> Option<(rustls::ClientConfig, Arc<PinnedCert>)> {
+    let sha256 = pins
+        .iter()
+        .map(|pin| crate::hex::decode(pin)?.try_into().ok())
+        .collect::<Option<Vec<[u8; 32]>>>()
+        .filter(|pins| !pins.is_empty())?;
     // ring: the provider reqwest already links, so the phone carries one TLS crypto library.
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(PinnedCert {
@@ -62,7 +67,8 @@ impl ServerCertVerifier for PinnedCert {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if digest(&SHA256, end_entity.as_ref()).as_ref() == self.sha256 {
+        let shown = digest(&SHA256, end_entity.as_ref());
+        if self.sha256.iter().any(|pin| shown.as_ref() == pin) {
             Ok(ServerCertVerified::assertion())
         } else {
             self.refused.store(true, Ordering::SeqCst);
@@ -101,9 +107,13 @@ mod tests {
 
     #[test]
     fn only_a_pin_of_64_hex_digits_makes_a_configuration() {
-        assert!(client_config(&"ab".repeat(32)).is_some());
+        let good = "ab".repeat(32);
+        assert!(client_config(&[&good]).is_some());
+        assert!(client_config(&[&good, &"cd".repeat(32)]).is_some());
+        assert!(client_config(&[]).is_none());
         for bad in ["", "ab", &"ab".repeat(33), &"zz".repeat(32)] {
-            assert!(client_config(bad).is_none(), "{bad}");
+            assert!(client_config(&[bad]).is_none(), "{bad}");
+            assert!(client_config(&[&good, bad]).is_none(), "{bad}");
         }
     }
 
@@ -112,7 +122,7 @@ mod tests {
         let pinned = CertificateDer::from(b"the district's certificate".to_vec());
         let other = CertificateDer::from(b"a certificate a CA signed".to_vec());
         let pin = crate::hex::encode(digest(&SHA256, pinned.as_ref()).as_ref());
-        let (_, verifier) = client_config(&pin).unwrap();
+        let (_, verifier) = client_config(&[&pin]).unwrap();
         let name = ServerName::try_from("dinsos.example.go.id").unwrap();
         let now = UnixTime::now();
         assert!(verifier
@@ -124,5 +134,26 @@ mod tests {
             .is_err());
         assert!(verifier.take_refused());
         assert!(!verifier.take_refused(), "reported once");
+    }
+
+    #[test]
+    fn during_a_rollover_either_announced_certificate_passes() {
+        let old = CertificateDer::from(b"this year's certificate".to_vec());
+        let new = CertificateDer::from(b"next year's certificate".to_vec());
+        let other = CertificateDer::from(b"someone else's certificate".to_vec());
+        let pin = |c: &CertificateDer<'_>| crate::hex::encode(digest(&SHA256, c.as_ref()).as_ref());
+        let (old_pin, new_pin) = (pin(&old), pin(&new));
+        let (_, verifier) = client_config(&[&old_pin, &new_pin]).unwrap();
+        let name = ServerName::try_from("dinsos.example.go.id").unwrap();
+        let now = UnixTime::now();
+        for shown in [&old, &new] {
+            assert!(verifier
+                .verify_server_cert(shown, &[], &name, &[], now)
+                .is_ok());
+        }
+        assert!(verifier
+            .verify_server_cert(&other, &[], &name, &[], now)
+            .is_err());
+        assert!(verifier.take_refused());
     }
 }
