@@ -157,3 +157,61 @@ impl Device {
         self.key.public_key().as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{self, Action};
+
+    fn outbox(store: &Store) -> Vec<(String, Option<String>)> {
+        store
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT kind, handover_from FROM outbox ORDER BY id")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_phone_whose_keystore_lost_its_key_takes_a_new_identity_and_keeps_its_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("device.db")).unwrap();
+        let old = Device::open_or_create(&store, b"keystore-1").unwrap();
+        store
+            .write(|tx| audit::append(tx, old.key(), "agen-01", Action::Unlock, None, 5).map(drop))
+            .unwrap();
+        // The Keystore's secret is gone: the old key no longer opens.
+        assert!(Device::open_or_create(&store, b"keystore-2").is_err());
+
+        let replaced = Device::replace(&store, b"keystore-2").unwrap();
+        assert_eq!(replaced, old.id);
+        let new = Device::open_or_create(&store, b"keystore-2").unwrap();
+        assert_ne!(new.id, old.id);
+        assert_ne!(new.public_key(), old.public_key());
+        // The queued audit entry waits to be handed over for the old device, as it was sealed.
+        assert_eq!(
+            outbox(&store),
+            vec![("audit.appended".to_owned(), Some(old.id.clone()))]
+        );
+        // The old trail is retired; the new identity starts its own chain at 1.
+        let retired: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_retired", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(retired, 1);
+        let entry = store
+            .write(|tx| audit::append(tx, new.key(), "agen-01", Action::Unlock, None, 6))
+            .unwrap();
+        assert_eq!(entry.seq, 1);
+        let chain = store
+            .read(|c| audit::verify_chain(c, new.public_key()))
+            .unwrap();
+        assert_eq!(chain, Ok(1));
+        assert_eq!(outbox(&store).len(), 2);
+        assert_eq!(outbox(&store)[1].1, None);
+        // Not enrolled any more: the phone enrolls with the replacement code.
+        assert_eq!(crate::sync::enrollment(&store).unwrap(), None);
+        assert_eq!(crate::sync::revoked(&store).unwrap(), None);
+    }
+}
