@@ -504,6 +504,8 @@ impl Syncer {
     async fn sync_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
         self.reseal()?;
         self.push(report).await?;
+        // This pass's answer only (`run` adds passes into one report).
+        report.handover_refused = false;
         match self.hand_over_into(report).await {
             Ok(()) => {}
             // Refused for good: the entries wait (the operator may still bind this device);
