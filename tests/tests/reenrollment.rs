@@ -450,4 +450,20 @@ async fn a_device_not_bound_as_the_replacement_cannot_hand_over_the_queue() {
     let text = answer.text().await.unwrap();
     assert!(text.contains("HANDOVER_NOT_ALLOWED"), "{text}");
     assert!(text.contains("pengganti"), "{text}");
+
+    // A record made under the wrongly bound identity and not synced; then the operator binds
+    // a replacement of the old device at last: the old queue goes over, while the entries of
+    // the identity in between (whose device nobody replaces) stay queued and do not hold it up.
+    let between = phone.device.id.clone();
+    phone.register(37, 1);
+    let (phone, _) = phone.reenrolled(&replacement_ticket(&server, &old)).await;
+    let report = phone.syncer().sync().await.expect("sync");
+    assert!(report.handover_refused, "the identities in between");
+    assert_eq!(report.handed_over, queued.len());
+    let left = queue(&phone);
+    assert!(left.iter().all(|q| q.2.as_deref() != Some(old.as_str())));
+    assert!(left
+        .iter()
+        .any(|q| q.1 == "household.registered" && q.2.as_deref() == Some(between.as_str())));
+    assert_eq!(held(&server, &old).len(), queued.len());
 }

@@ -786,6 +786,7 @@ impl Syncer {
     async fn hand_over_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
         let pending = self.handover_pending()?;
         let mut retry_later = false;
+        let mut refusal = None;
         let mut start = 0;
         while start < pending.len() {
             let from = pending[start].0.clone();
@@ -838,7 +839,13 @@ impl Syncer {
                     ..
                 } = &failure
                 {
+                    // Refused for this old identity: its entries stay; the next one's go on.
                     report.handover_refused = true;
+                    refusal.get_or_insert(transient(failure));
+                    while start < pending.len() && pending[start].0 == from {
+                        start += 1;
+                    }
+                    continue;
                 }
                 return Err(self.refused(failure));
             }
@@ -895,6 +902,9 @@ impl Syncer {
                 Ok(later)
             })?;
             retry_later |= later;
+        }
+        if let Some(refusal) = refusal {
+            return Err(refusal);
         }
         if retry_later {
             return Err(Interrupted::Transient {
