@@ -47,6 +47,32 @@ impl Phone {
         }))
     }
 
+    /// Re-enrollment: opens the phone's data in `dir` under a new device identity (the old
+    /// one revoked, or its key lost with the Keystore); what is still queued is handed over
+    /// by the next sync once the phone has enrolled with the operator's replacement ticket.
+    #[uniffi::constructor]
+    pub fn open_with_new_identity(
+        dir: String,
+        platform_secret: Vec<u8>,
+    ) -> Result<Arc<Phone>, ApiError> {
+        let (core, _) = perlinsos_core::phone::Phone::open_with_new_identity(
+            dir,
+            &platform_secret,
+            Arc::new(now_millis),
+        )
+        .map_err(|e| match e {
+            perlinsos_core::Error::Io(_) => ApiError::Internal {
+                code: "STORAGE".into(),
+            },
+            other => ApiError::from(other),
+        })?;
+        Ok(Arc::new(Phone {
+            store: core.store().clone(),
+            device: core.device().clone(),
+            core,
+        }))
+    }
+
     pub fn device_id(&self) -> String {
         self.device.id.clone()
     }

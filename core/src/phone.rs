@@ -55,6 +55,24 @@ impl Phone {
         })
     }
 
+    /// Re-enrollment: opens the phone in `dir` under a new device identity
+    /// (`Device::replace`), also when `platform_secret` can no longer open the old key (the
+    /// Keystore lost it). The old identity's queue waits to be handed over; enroll the phone
+    /// with the operator's replacement ticket (`enroll-code --replaces`), then sync: the hand-
+    /// over goes with it (`Syncer::hand_over`). Returns the phone and the old device id.
+    pub fn open_with_new_identity(
+        dir: impl Into<PathBuf>,
+        platform_secret: &[u8],
+        clock: Clock,
+    ) -> Result<(Phone, String)> {
+        let dir = dir.into();
+        let old = {
+            let store = Store::open(dir.join(DATABASE))?;
+            Device::replace(&store, platform_secret)?
+        };
+        Ok((Phone::open(dir, platform_secret, clock)?, old))
+    }
+
     /// Agents lock after this long without use (the app's setting).
     pub fn with_idle_timeout(mut self, idle_ms: i64) -> Phone {
         self.agents = self.agents.with_idle_timeout(idle_ms);

@@ -80,8 +80,33 @@ pub fn push_receipt_text<'a>(
     device_id: &str,
     lines: impl IntoIterator<Item = ReceiptLine<'a>>,
 ) -> Vec<u8> {
+    receipt_lines(
+        format!("perlinsos/push-receipt/v1\ndevice={device_id}\n"),
+        lines,
+    )
+}
+
+/// What the district key signs to answer a hand-over (`POST /v1/handover`): the device that
+/// handed the entries over and the device whose queue they are (the one it replaces), then
+/// the lines of a push receipt (`accepted`: held now for officers; `duplicate`: held or
+/// applied already; `rejected:CODE`). Its own context, so it can never pass for a push
+/// receipt, nor a push receipt for it.
+pub fn handover_receipt_text<'a>(
+    device_id: &str,
+    from_device_id: &str,
+    lines: impl IntoIterator<Item = ReceiptLine<'a>>,
+) -> Vec<u8> {
+    receipt_lines(
+        format!("perlinsos/handover-receipt/v1\ndevice={device_id}\nfrom={from_device_id}\n"),
+        lines,
+    )
+}
+
+fn receipt_lines<'a>(
+    mut text: String,
+    lines: impl IntoIterator<Item = ReceiptLine<'a>>,
+) -> Vec<u8> {
     use crate::wire::Outcome;
-    let mut text = format!("perlinsos/push-receipt/v1\ndevice={device_id}\n");
     for line in lines {
         let outcome = match line.outcome {
             Outcome::Accepted => "accepted".to_owned(),

@@ -106,6 +106,16 @@ pub struct PushRequest {
     pub entries: Vec<PushEntry>,
 }
 
+/// `POST /v1/handover`: a re-enrolled phone hands over, as they are, the entries still
+/// queued under the identity it replaces (`from_device_id`). The server keeps them as held
+/// entries of that device for officers to decide on, and answers with a `PushResponse` whose
+/// receipt is over [`crate::signing::handover_receipt_text`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandoverRequest {
+    pub from_device_id: String,
+    pub entries: Vec<PushEntry>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Outcome {
@@ -259,6 +269,9 @@ pub enum ErrorCode {
     QuotaExceeded,
     /// The request declares a body larger than any this server takes.
     BodyTooLarge,
+    /// A hand-over of another device's queue by a device the operator did not enroll as its
+    /// replacement, or of a device that is not revoked.
+    HandoverNotAllowed,
 }
 
 impl ErrorCode {
@@ -290,6 +303,10 @@ impl ErrorCode {
             ErrorCode::EnrollCodeInvalid => "Kode pendaftaran tidak berlaku atau sudah dipakai.",
             ErrorCode::DeviceUnknown => "Ponsel ini belum terdaftar di dinas.",
             ErrorCode::BodyTooLarge => "Kiriman terlalu besar untuk server.",
+            ErrorCode::HandoverNotAllowed => {
+                "Ponsel ini tidak didaftarkan sebagai pengganti ponsel lama itu (atau ponsel lama \
+                 belum dicabut); data antrean lama tidak dapat diserahkan dari sini."
+            }
             ErrorCode::QuotaExceeded => {
                 "Terlalu banyak unggahan foto yang belum selesai; ponsel akan mencoba lagi nanti."
             }

@@ -1,6 +1,8 @@
 //! Enrollment: a phone presents an operator's one-time code and its device public key and gets
 //! its agent id, scope and the district's public key. A retried enrollment (the answer was
-//! lost on the way) by the same device with the same key gets the same answer again.
+//! lost on the way) by the same device with the same key gets the same answer again. A code an
+//! operator made for the replacement of a revoked device (`operator::replacement_code`) binds
+//! the device enrolled with it as that replacement (`devices.replaces`, see `handover`).
 use axum::extract::State;
 use axum::Json;
 use perlinsos_protocol::wire::{EnrollRequest, EnrollResponse, ErrorCode};
@@ -51,21 +53,23 @@ pub async fn enroll(
         let Some(code) = tx.query_one(
             // FOR UPDATE (PostgreSQL): one code, one device, even when two phones race.
             if tx.is_postgres() {
-                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1
-                 FOR UPDATE"
+                "SELECT agent_id, scope, expires_at, used_by, replaces FROM enroll_codes
+                 WHERE code_hash = ?1 FOR UPDATE"
             } else {
-                "SELECT agent_id, scope, expires_at, used_by FROM enroll_codes WHERE code_hash = ?1"
+                "SELECT agent_id, scope, expires_at, used_by, replaces FROM enroll_codes
+                 WHERE code_hash = ?1"
             },
             &[db::blob(hash.clone())],
         )?
         else {
             return Err(ApiError(ErrorCode::EnrollCodeInvalid));
         };
-        let (agent_id, scope, expires_at, used_by) = (
+        let (agent_id, scope, expires_at, used_by, replaces) = (
             code[0].text().unwrap_or_default(),
             code[1].text().unwrap_or_default(),
             code[2].int(),
             code[3].text(),
+            code[4].text(),
         );
         match used_by {
             Some(device) if device == device_id => {
@@ -88,14 +92,16 @@ pub async fn enroll(
                     return Err(ApiError(ErrorCode::EnrollCodeInvalid));
                 }
                 tx.execute(
-                    "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO devices
+                        (device_id, public_key, agent_id, scope, enrolled_at, replaces)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     &[
                         db::text(device_id.as_str()),
                         db::blob(key.clone()),
                         db::text(agent_id.as_str()),
                         db::text(scope.as_str()),
                         db::int(now),
+                        db::opt_text(replaces.as_deref()),
                     ],
                 )?;
                 add_scope_rows(tx, &device_id, &scope)?;

@@ -16,7 +16,9 @@ impl ApiError {
             | ErrorCode::SignatureInvalid
             | ErrorCode::RequestStale
             | ErrorCode::RequestReplayed => StatusCode::UNAUTHORIZED,
-            ErrorCode::OutOfScope | ErrorCode::DeviceRevoked => StatusCode::FORBIDDEN,
+            ErrorCode::OutOfScope | ErrorCode::DeviceRevoked | ErrorCode::HandoverNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
             ErrorCode::BlobOffsetInvalid => StatusCode::CONFLICT,
             ErrorCode::BlobTooLarge | ErrorCode::BatchTooLarge | ErrorCode::BodyTooLarge => {
                 StatusCode::PAYLOAD_TOO_LARGE

@@ -14,6 +14,7 @@ pub mod error;
 pub mod families;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod handover;
 pub mod keys;
 pub mod local_time;
 pub mod migrate;
@@ -188,6 +189,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::head(blobs::head).put(blobs::put),
         )
         .route("/v1/outbox", post(outbox::push))
+        .route("/v1/handover", post(handover::hand_over))
         .route(
             "/v1/changes",
             get(changes).layer(tower_http::compression::CompressionLayer::new()),

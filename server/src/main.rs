@@ -190,13 +190,23 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: i64,
     },
-    /// Prints a one-time enrollment code for an agent's phone.
+    /// Prints a one-time enrollment code for an agent's phone. With --replaces, for the phone
+    /// that replaces a revoked device (re-enrolled under a new key, or its Keystore lost the
+    /// old one): it gets the old device's agent and scope, and it alone may hand over the
+    /// old device's queue as held entries. Audited.
     EnrollCode {
-        #[arg(long)]
-        agent: String,
+        #[arg(
+            long,
+            required_unless_present = "replaces",
+            conflicts_with = "replaces"
+        )]
+        agent: Option<String>,
         /// Kelurahan codes the phone may write for (comma-separated).
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "replaces")]
         scope: Vec<String>,
+        /// The revoked device id the new phone replaces (revoke-device it first).
+        #[arg(long)]
+        replaces: Option<String>,
         /// Hours the code stays valid.
         #[arg(long, default_value_t = 72)]
         hours: i64,
@@ -369,6 +379,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::EnrollCode {
             agent,
             scope,
+            replaces,
             hours,
             url,
             pin_cert,
@@ -381,8 +392,19 @@ fn run(cli: Cli) -> Result<(), String> {
                 .as_deref()
                 .map(perlinsos_server::tls::end_entity)
                 .transpose()?;
-            let ticket =
-                operator::enroll_ticket(&state, &agent, &scope, ttl, &url, pinned.as_deref())?;
+            let ticket = match (replaces, agent) {
+                (Some(old), _) => {
+                    operator::replacement_ticket(&state, &old, ttl, &url, pinned.as_deref(), "cli")?
+                }
+                (None, agent) => operator::enroll_ticket(
+                    &state,
+                    agent.as_deref().unwrap_or_default(),
+                    &scope,
+                    ttl,
+                    &url,
+                    pinned.as_deref(),
+                )?,
+            };
             println!("Kode pendaftaran : {} (berlaku {hours} jam)", ticket.code);
             println!("Server           : {}", ticket.server_url);
             println!("Sidik kunci dinas: {}", ticket.fingerprint_groups());

@@ -116,6 +116,13 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0014_quarantine_decisions.sql"),
         backfill: None,
     },
+    Migration {
+        version: 15,
+        name: "replacement_devices",
+        sqlite: include_str!("../migrations/sqlite/0015_replacement_devices.sql"),
+        postgres: include_str!("../migrations/postgres/0015_replacement_devices.sql"),
+        backfill: None,
+    },
 ];
 
 /// The version that made `data_key_rotation`.

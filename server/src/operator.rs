@@ -87,6 +87,45 @@ pub fn enroll_code(
     scope: &[String],
     ttl_ms: i64,
 ) -> OpResult<String> {
+    new_code(state, agent_id, scope, ttl_ms, None)
+}
+
+/// A one-time code (valid `ttl_ms`) that enrolls the phone replacing the revoked device
+/// `replaces` (re-enrolled under a new key, or a phone whose Keystore lost its key): the new
+/// device gets the old one's agent and scope, and it alone may hand over the old device's
+/// queue (`handover`). The old device must be revoked first. Audited under `actor`.
+pub fn replacement_code(
+    state: &AppState,
+    replaces: &str,
+    ttl_ms: i64,
+    actor: &str,
+) -> OpResult<String> {
+    let old = state
+        .db
+        .read(|tx| db::device(tx, replaces))
+        .map_err(|e| e.0)?
+        .ok_or("no such device")?;
+    if old.revoked_at.is_none() {
+        return Err("revoke the old device first (revoke-device)".into());
+    }
+    let code = new_code(state, &old.agent_id, &old.scope, ttl_ms, Some(replaces))?;
+    let now = (state.clock)();
+    state
+        .db
+        .write(|tx| {
+            crate::staff_audit::record(tx, now, actor, "replacement_code", Some(replaces), None)
+        })
+        .map_err(|e: db::DbError| e.0)?;
+    Ok(code)
+}
+
+fn new_code(
+    state: &AppState,
+    agent_id: &str,
+    scope: &[String],
+    ttl_ms: i64,
+    replaces: Option<&str>,
+) -> OpResult<String> {
     if agent_id.trim().is_empty() || scope.is_empty() {
         return Err("agent id and at least one kelurahan are required".into());
     }
@@ -104,14 +143,16 @@ pub fn enroll_code(
         .db
         .write(|tx| {
             tx.execute(
-                "INSERT INTO enroll_codes (code_hash, agent_id, scope, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO enroll_codes
+                    (code_hash, agent_id, scope, created_at, expires_at, replaces)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &[
                     db::blob(code_hash(&code)),
                     db::text(agent_id.trim()),
                     db::text(serde_json::to_string(scope).unwrap_or_default()),
                     db::int(now),
-                    db::int(now + ttl_ms),
+                    db::int(now.saturating_add(ttl_ms)),
+                    db::opt_text(replaces),
                 ],
             )
             .map(drop)
@@ -162,8 +203,28 @@ pub fn enroll_ticket(
     public_url: &str,
     pinned_certificate_der: Option<&[u8]>,
 ) -> OpResult<perlinsos_protocol::enrollment::Ticket> {
-    use perlinsos_protocol::enrollment::{check_url, Ticket, TicketError};
-    use ring::signature::KeyPair;
+    check_ticket_url(public_url, pinned_certificate_der)?;
+    let code = enroll_code(state, agent_id, scope, ttl_ms)?;
+    Ok(ticket_of(state, &code, public_url, pinned_certificate_der))
+}
+
+/// As `enroll_ticket`, for the phone that replaces the revoked device `replaces`
+/// (`replacement_code`): it enrolls with the old device's agent and scope.
+pub fn replacement_ticket(
+    state: &AppState,
+    replaces: &str,
+    ttl_ms: i64,
+    public_url: &str,
+    pinned_certificate_der: Option<&[u8]>,
+    actor: &str,
+) -> OpResult<perlinsos_protocol::enrollment::Ticket> {
+    check_ticket_url(public_url, pinned_certificate_der)?;
+    let code = replacement_code(state, replaces, ttl_ms, actor)?;
+    Ok(ticket_of(state, &code, public_url, pinned_certificate_der))
+}
+
+fn check_ticket_url(public_url: &str, pinned_certificate_der: Option<&[u8]>) -> OpResult<()> {
+    use perlinsos_protocol::enrollment::{check_url, TicketError};
     match check_url(public_url.trim_end_matches('/')) {
         Ok(()) => {}
         Err(TicketError::Insecure) => {
@@ -176,12 +237,22 @@ pub fn enroll_ticket(
     if pinned_certificate_der.is_some() && !public_url.starts_with("https://") {
         return Err("a pinned certificate needs an https:// server address".into());
     }
-    let code = enroll_code(state, agent_id, scope, ttl_ms)?;
-    let ticket = Ticket::new(&code, state.district_key.public_key().as_ref(), public_url);
-    Ok(match pinned_certificate_der {
+    Ok(())
+}
+
+fn ticket_of(
+    state: &AppState,
+    code: &str,
+    public_url: &str,
+    pinned_certificate_der: Option<&[u8]>,
+) -> perlinsos_protocol::enrollment::Ticket {
+    use perlinsos_protocol::enrollment::Ticket;
+    use ring::signature::KeyPair;
+    let ticket = Ticket::new(code, state.district_key.public_key().as_ref(), public_url);
+    match pinned_certificate_der {
         Some(der) => ticket.pinning(der),
         None => ticket,
-    })
+    }
 }
 
 /// Announces to every phone the certificates the server may show from now on (each as DER),

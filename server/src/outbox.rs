@@ -119,7 +119,7 @@ pub async fn push(
 }
 
 /// Entries kept per revoked device at most (a phone's queue is a few thousand).
-const MAX_QUARANTINED: i64 = 20_000;
+pub(crate) const MAX_QUARANTINED: i64 = 20_000;
 
 /// Keeps what a revoked device pushed (each entry once, as sent); returns how many are new.
 fn quarantine(state: &AppState, device_id: &str, request: &PushRequest) -> Result<u64, ApiError> {
@@ -179,6 +179,20 @@ fn receipt(
     entries: &[PushEntry],
     results: &[EntryResult],
 ) -> String {
+    signed_receipt(state, entries, results, |lines| {
+        push_receipt_text(device_id, lines)
+    })
+}
+
+/// The district's signature over `text` of the receipt lines of `results` (each about an entry
+/// of `entries` as sent: its kind and the hash of its sealed text): the push's receipt, and the
+/// hand-over's (`handover`).
+pub(crate) fn signed_receipt(
+    state: &AppState,
+    entries: &[PushEntry],
+    results: &[EntryResult],
+    text: impl for<'a> FnOnce(Vec<ReceiptLine<'a>>) -> Vec<u8>,
+) -> String {
     // Each result's entry as sent: its kind and the hash of its sealed text.
     let sent: Vec<(&str, String)> = results
         .iter()
@@ -202,9 +216,9 @@ fn receipt(
             kind,
             sealed_sha256_hex: hash,
             outcome: &r.outcome,
-        });
-    let text = push_receipt_text(device_id, lines);
-    hex(state.district_key.sign(&text).as_ref())
+        })
+        .collect();
+    hex(state.district_key.sign(&text(lines)).as_ref())
 }
 
 fn apply_batch(
@@ -726,7 +740,7 @@ struct CheckedPhoto {
 const OBJECTION_SYNC_GRACE_MS: i64 = 14 * perlinsos_rules::date::DAY_MS;
 
 /// Most photos one record may name (a sanggahan takes five; a household fewer).
-const MAX_EVIDENCE: usize = 10;
+pub(crate) const MAX_EVIDENCE: usize = 10;
 
 /// The record's evidence list, checked: every name well formed, the same set as the blobs the
 /// entry declares (each once), each photo stored and attested by this device for exactly that

@@ -189,3 +189,66 @@ async fn a_blob_name_that_does_not_decode_gets_a_code() {
         assert_refused(answer, 422, "BODY_INVALID");
     }
 }
+
+/// `POST /v1/handover` as the fuzzer probes it: a body that is not a hand-over request is
+/// BODY_INVALID; too many entries BATCH_TOO_LARGE; a well-formed one from a device the operator
+/// did not enroll as the named device's replacement HANDOVER_NOT_ALLOWED (403), whatever
+/// device it names (itself, an unknown one).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handover_that_is_not_allowed_or_not_a_request_gets_a_code() {
+    let server = std::sync::Arc::new(served().await);
+    let s = server.clone();
+    let entry = serde_json::json!({
+        "id": "e", "kind": "household.registered", "entity_id": "x", "key_id": "k",
+        "sealed": "", "kelurahan_code": null, "created_at": 1,
+    });
+    let many = serde_json::json!({
+        "from_device_id": "hp-old",
+        "entries": vec![entry.clone(); 201],
+    })
+    .to_string();
+    let own = format!(
+        r#"{{"from_device_id":"{}","entries":[]}}"#,
+        server.device_id
+    );
+    let answers = tokio::task::spawn_blocking(move || {
+        [
+            (
+                s.signed("POST", "/v1/handover", b"not json"),
+                422,
+                "BODY_INVALID",
+            ),
+            (
+                s.signed("POST", "/v1/handover", br#"{"entries":[]}"#),
+                422,
+                "BODY_INVALID",
+            ),
+            (
+                s.signed("POST", "/v1/handover", many.as_bytes()),
+                413,
+                "BATCH_TOO_LARGE",
+            ),
+            (
+                s.signed(
+                    "POST",
+                    "/v1/handover",
+                    serde_json::json!({"from_device_id": "hp-old", "entries": [entry]})
+                        .to_string()
+                        .as_bytes(),
+                ),
+                403,
+                "HANDOVER_NOT_ALLOWED",
+            ),
+            (
+                s.signed("POST", "/v1/handover", own.as_bytes()),
+                403,
+                "HANDOVER_NOT_ALLOWED",
+            ),
+        ]
+    })
+    .await
+    .unwrap();
+    for (answer, status, code) in answers {
+        assert_refused(answer, status, code);
+    }
+}

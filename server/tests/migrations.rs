@@ -509,3 +509,47 @@ fn entries_held_before_0014_stay_held_without_an_envelope_or_a_decision() {
         assert!(odd.is_err(), "{}", b.name);
     }
 }
+
+#[test]
+fn devices_codes_and_held_entries_from_before_0015_replace_nothing() {
+    for b in backends() {
+        let keys = keys();
+        migrate::run_to(&b.db, &keys, 14, 1).unwrap();
+        b.db.write(|tx| {
+            tx.execute(
+                "INSERT INTO devices (device_id, public_key, agent_id, scope, enrolled_at)
+                 VALUES ('hp-1', ?1, 'agen-01', '[\"5271011001\"]', 5)",
+                &[db::blob(vec![1; 32])],
+            )?;
+            tx.execute(
+                "INSERT INTO enroll_codes (code_hash, agent_id, scope, created_at, expires_at)
+                 VALUES (?1, 'agen-01', '[\"5271011001\"]', 5, 6)",
+                &[db::blob(vec![2; 32])],
+            )?;
+            tx.execute(
+                "INSERT INTO quarantined_entries
+                     (device_id, entry_id, kind, key_id, sealed, received_at)
+                 VALUES ('hp-1', 'e-1', 'household.registered', 'k1', 'abcd', 5)",
+                &[],
+            )
+        })
+        .unwrap();
+        assert_eq!(migrate::run(&b.db, &keys, 2).unwrap(), migrate::latest());
+        // Nothing enrolled before is anyone's replacement, and nothing held was handed over.
+        let bound =
+            b.db.scalar("SELECT count(*) FROM devices WHERE replaces IS NOT NULL")
+                .unwrap();
+        let codes =
+            b.db.scalar("SELECT count(*) FROM enroll_codes WHERE replaces IS NOT NULL")
+                .unwrap();
+        let handed =
+            b.db.scalar("SELECT count(*) FROM quarantined_entries WHERE handed_over_by IS NULL")
+                .unwrap();
+        assert_eq!((bound, codes, handed), (0, 0, 1), "{}", b.name);
+        let device =
+            b.db.read(|tx| db::device(tx, "hp-1"))
+                .unwrap()
+                .expect("kept");
+        assert_eq!(device.agent_id, "agen-01");
+    }
+}

@@ -208,3 +208,34 @@ fn operators_decide_on_held_entries() {
     assert_eq!(actions("quarantine_rejected"), 1);
     assert_eq!(actions("quarantine_admitted"), 0);
 }
+
+#[test]
+fn a_replacement_code_is_only_for_a_known_revoked_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = "https://perlinsos.dinsos.example.go.id";
+    // No such device: refused, no code made.
+    let (ok, _, err) = server(
+        &data,
+        &["enroll-code", "--replaces", "hp-unknown", "--url", url],
+    );
+    assert!(!ok);
+    assert!(err.contains("no such device"), "{err}");
+    // The replacement takes the old device's agent and scope: naming them too is refused.
+    let (ok, _, err) = server(
+        &data,
+        &[
+            "enroll-code",
+            "--replaces",
+            "hp-1",
+            "--agent",
+            "agen-01",
+            "--url",
+            url,
+        ],
+    );
+    assert!(!ok, "{err}");
+    let (ok, out, _) = server(&data, &["status"]);
+    assert!(ok);
+    assert!(out.contains("enroll_codes.unused\t0"), "{out}");
+}

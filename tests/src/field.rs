@@ -260,6 +260,44 @@ impl FieldPhone {
         phone
     }
 
+    /// Re-enrollment (the phone was revoked): the phone takes a new device identity
+    /// (`Phone::open_with_new_identity`), its agent unlocks again and it enrolls with `ticket`
+    /// (an operator's replacement ticket, or any other); nothing is synced yet. Returns it
+    /// and the old device id.
+    pub async fn reenrolled(self, ticket: &str) -> (FieldPhone, String) {
+        let FieldPhone {
+            dir,
+            core,
+            session,
+            agent_id,
+            ..
+        } = self;
+        drop(session);
+        drop(core);
+        let (core, old) = perlinsos_core::phone::Phone::open_with_new_identity(
+            dir.path(),
+            b"keystore",
+            Arc::new(now_millis),
+        )
+        .expect("new identity");
+        let session = core
+            .agents()
+            .unlock(&agent_id, "482913")
+            .map_err(|e| e.0)
+            .expect("unlocked");
+        core.enroll(ticket).await.expect("enrolled again");
+        let phone = FieldPhone {
+            cipher: session.cipher().expect("cipher"),
+            store: core.store().clone(),
+            device: core.device().clone(),
+            dir,
+            core,
+            session,
+            agent_id,
+        };
+        (phone, old)
+    }
+
     pub fn registry(&self) -> Registry {
         self.core.registry(&self.session).expect("registry")
     }

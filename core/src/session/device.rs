@@ -83,6 +83,61 @@ impl Device {
         })
     }
 
+    /// Re-enrollment: this phone takes a new device id and key pair, sealed under
+    /// `platform_secret` (the Keystore's secret now, which may differ from the one the old key
+    /// was sealed under: a phone whose Keystore lost its key goes this way, never opening the
+    /// old key). In one transaction: what is still queued under the old identity is marked
+    /// for hand-over (`outbox.handover_from`, sent as it is by `Syncer::hand_over`, never
+    /// signed again), the old audit trail moves to `audit_retired` (the new identity starts
+    /// its own chain), and the enrollment, the revocation lock and the change cursor are
+    /// forgotten: the phone enrolls again with an operator's replacement code. Returns the old
+    /// device id.
+    pub fn replace(store: &Store, platform_secret: &[u8]) -> Result<String> {
+        store.write(|tx| {
+            let (old, salt): (String, Vec<u8>) = tx
+                .query_row(
+                    "SELECT device_id, salt FROM device WHERE singleton = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .ok_or(Error::Corrupt("no device identity to replace"))?;
+            let id = crate::ids::new_id()?;
+            let pkcs8 =
+                Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| Error::Crypto)?;
+            let key = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| Error::Crypto)?;
+            // The salt stays: with the same platform secret, what is sealed for the phone's
+            // reference data (recipient lists, worklists) still opens.
+            let kek = wrap::device_kek(platform_secret, &salt)?;
+            let now = now_millis();
+            tx.execute(
+                "UPDATE device SET device_id = ?1, public_key = ?2, sealed_pkcs8 = ?3,
+                     created_at = ?4
+                 WHERE singleton = 1",
+                params![
+                    id,
+                    key.public_key().as_ref(),
+                    wrap::seal(pkcs8.as_ref(), &kek, &id)?,
+                    now
+                ],
+            )?;
+            tx.execute(
+                "UPDATE outbox SET handover_from = ?1 WHERE handover_from IS NULL",
+                [&old],
+            )?;
+            tx.execute(
+                "INSERT INTO audit_retired
+                     (device_id, seq, at, agent_id, action, record_id, prev_hash, hash, signature)
+                 SELECT ?1, seq, at, agent_id, action, record_id, prev_hash, hash, signature
+                 FROM audit",
+                [&old],
+            )?;
+            tx.execute("DELETE FROM audit", [])?;
+            crate::sync::forget_enrollment(tx)?;
+            Ok(old)
+        })
+    }
+
     /// Signs attestations, audit entries and requests.
     pub fn key(&self) -> &Ed25519KeyPair {
         &self.key
@@ -100,5 +155,63 @@ impl Device {
 
     pub fn public_key(&self) -> &[u8] {
         self.key.public_key().as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{self, Action};
+
+    fn outbox(store: &Store) -> Vec<(String, Option<String>)> {
+        store
+            .read(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT kind, handover_from FROM outbox ORDER BY id")?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_phone_whose_keystore_lost_its_key_takes_a_new_identity_and_keeps_its_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("device.db")).unwrap();
+        let old = Device::open_or_create(&store, b"keystore-1").unwrap();
+        store
+            .write(|tx| audit::append(tx, old.key(), "agen-01", Action::Unlock, None, 5).map(drop))
+            .unwrap();
+        // The Keystore's secret is gone: the old key no longer opens.
+        assert!(Device::open_or_create(&store, b"keystore-2").is_err());
+
+        let replaced = Device::replace(&store, b"keystore-2").unwrap();
+        assert_eq!(replaced, old.id);
+        let new = Device::open_or_create(&store, b"keystore-2").unwrap();
+        assert_ne!(new.id, old.id);
+        assert_ne!(new.public_key(), old.public_key());
+        // The queued audit entry waits to be handed over for the old device, as it was sealed.
+        assert_eq!(
+            outbox(&store),
+            vec![("audit.appended".to_owned(), Some(old.id.clone()))]
+        );
+        // The old trail is retired; the new identity starts its own chain at 1.
+        let retired: i64 = store
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM audit_retired", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(retired, 1);
+        let entry = store
+            .write(|tx| audit::append(tx, new.key(), "agen-01", Action::Unlock, None, 6))
+            .unwrap();
+        assert_eq!(entry.seq, 1);
+        let chain = store
+            .read(|c| audit::verify_chain(c, new.public_key()))
+            .unwrap();
+        assert_eq!(chain, Ok(1));
+        assert_eq!(outbox(&store).len(), 2);
+        assert_eq!(outbox(&store)[1].1, None);
+        // Not enrolled any more: the phone enrolls with the replacement code.
+        assert_eq!(crate::sync::enrollment(&store).unwrap(), None);
+        assert_eq!(crate::sync::revoked(&store).unwrap(), None);
     }
 }

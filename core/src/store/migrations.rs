@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0014_blind_index_stages.sql"),
     include_str!("../../migrations/0015_worklist_revision.sql"),
     include_str!("../../migrations/0016_household_members_cell.sql"),
+    include_str!("../../migrations/0017_handover.sql"),
 ];
 
 pub fn latest_version() -> i64 {

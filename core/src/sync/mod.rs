@@ -15,12 +15,12 @@ pub mod pinned;
 use std::sync::Arc;
 
 use perlinsos_protocol::outbox_kind;
-use perlinsos_protocol::signing::{push_receipt_text, ReceiptLine};
+use perlinsos_protocol::signing::{handover_receipt_text, push_receipt_text, ReceiptLine};
 use perlinsos_protocol::wire::ErrorBody;
 use perlinsos_protocol::wire::{
-    Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, Outcome,
-    PushEntry, PushRequest, PushResponse, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH, HEADER_BLOB_OFFSET,
-    HEADER_BLOB_RECEIVED,
+    Change, ChangesResponse, EnrollRequest, EnrollResponse, ErrorCode as WireCode, HandoverRequest,
+    Outcome, PushEntry, PushRequest, PushResponse, HEADER_BLOB_KEY, HEADER_BLOB_LENGTH,
+    HEADER_BLOB_OFFSET, HEADER_BLOB_RECEIVED,
 };
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -109,6 +109,12 @@ pub struct Report {
     pub answers_refused: usize,
     /// Pages of changes not signed by the district for this phone (none of them applied).
     pub changes_refused: usize,
+    /// Entries of an earlier identity of this phone the district now holds (`hand_over`).
+    pub handed_over: usize,
+    /// The district refused the hand-over (`HANDOVER_NOT_ALLOWED`: this device was not
+    /// enrolled as the old one's replacement, or the old one is not revoked); the entries
+    /// stay queued.
+    pub handover_refused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +198,15 @@ fn set_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &[u8]) -> Result<(
         "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
         params![key, value],
     )?;
+    Ok(())
+}
+
+/// Forgets the enrollment, the revocation lock and the change cursor, in the caller's
+/// transaction (the phone takes a new identity: `Device::replace`).
+pub(crate) fn forget_enrollment(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    for key in [ENROLLMENT, REVOKED, CURSOR] {
+        tx.execute("DELETE FROM meta WHERE key = ?1", [key])?;
+    }
     Ok(())
 }
 
@@ -557,6 +572,15 @@ impl Syncer {
     async fn sync_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
         self.reseal()?;
         self.push(report).await?;
+        // This pass's answer only (`run` adds passes into one report).
+        report.handover_refused = false;
+        match self.hand_over_into(report).await {
+            Ok(()) => {}
+            // Refused for good: the entries wait (the operator may still bind this device);
+            // this device's own sync goes on.
+            Err(Interrupted::Stopped(_)) if report.handover_refused => {}
+            Err(e) => return Err(e),
+        }
         self.pull(report).await?;
         if report.records_accepted > 0 || report.changes_applied > 0 {
             let now = (self.clock)();
@@ -616,7 +640,7 @@ impl Syncer {
             let mut stmt = conn.prepare_cached(
                 "SELECT o.id, o.kind, o.entity_id, o.payload, o.key_id, o.kelurahan_code,
                         coalesce(o.blobs, '[]'), o.created_at FROM outbox o
-                 WHERE o.status = 'pending'
+                 WHERE o.status = 'pending' AND o.handover_from IS NULL
                    AND o.key_id IN (SELECT key_id FROM record_keys WHERE district = 1)
                    AND (
                    o.kind = ?1
@@ -771,6 +795,189 @@ impl Syncer {
                     retry_after_ms: None,
                 });
             }
+        }
+        Ok(())
+    }
+
+    /// Entries queued under an earlier identity of this phone (`Device::replace`), oldest
+    /// first per old device (its audit trail in order, last), as they were sealed.
+    fn handover_pending(&self) -> Result<Vec<(String, Pending)>> {
+        self.store.read(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, kind, entity_id, payload, key_id, kelurahan_code,
+                        coalesce(blobs, '[]'), created_at, handover_from FROM outbox
+                 WHERE status = 'pending' AND handover_from IS NOT NULL
+                   AND key_id IN (SELECT key_id FROM record_keys WHERE district = 1)
+                 ORDER BY handover_from, kind = ?1,
+                          CASE WHEN kind = ?1 THEN CAST(entity_id AS INTEGER) END,
+                          created_at, id",
+            )?;
+            let rows = stmt.query_map([outbox_kind::AUDIT_APPENDED], |r| {
+                Ok((
+                    r.get::<_, String>(8)?,
+                    Pending {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        entity_id: r.get(2)?,
+                        sealed: r.get(3)?,
+                        key_id: r.get(4)?,
+                        kelurahan_code: r.get(5)?,
+                        blobs: Vec::new(),
+                        created_at: r.get(7)?,
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (from, mut pending, blobs) = row?;
+                pending.blobs =
+                    serde_json::from_str(&blobs).map_err(|_| Error::Corrupt("outbox blobs"))?;
+                out.push((from, pending));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Hands over what is still queued under an earlier identity of this phone: each entry
+    /// sent once, as it is (its photos uploaded first), to `POST /v1/handover`, which holds it
+    /// for officers as an entry of the old device. An entry leaves the queue only on the
+    /// district's verified receipt for it; an answer without one changes nothing. Safe to
+    /// drop at any point and to run again (the district answers "duplicate" for what it
+    /// holds). `sync` does this too.
+    pub async fn hand_over(&self) -> std::result::Result<Report, Interrupted> {
+        let mut report = Report::default();
+        self.hand_over_into(&mut report).await?;
+        Ok(report)
+    }
+
+    async fn hand_over_into(&self, report: &mut Report) -> std::result::Result<(), Interrupted> {
+        let pending = self.handover_pending()?;
+        let mut retry_later = false;
+        let mut refusal = None;
+        let mut start = 0;
+        while start < pending.len() {
+            let from = pending[start].0.clone();
+            let end = pending[start..]
+                .iter()
+                .take(BATCH)
+                .take_while(|(f, _)| *f == from)
+                .count()
+                + start;
+            let batch: Vec<&Pending> = pending[start..end].iter().map(|(_, p)| p).collect();
+            start = end;
+            let mut entries = Vec::with_capacity(batch.len());
+            for p in &batch {
+                for sha in &p.blobs {
+                    self.upload(sha, report).await?;
+                }
+                entries.push(self.wire_entry(p));
+            }
+            let hashes: Vec<String> = entries
+                .iter()
+                .map(|e| crate::hex::encode(digest(&SHA256, e.sealed.as_bytes()).as_ref()))
+                .collect();
+            let body = serde_json::to_vec(&HandoverRequest {
+                from_device_id: from.clone(),
+                entries,
+            })
+            .map_err(|_| Error::Corrupt("handover json"))?;
+            report.request_bytes_sent += body.len() as u64;
+            let mut headers = HeaderMap::new();
+            headers.insert("content-type", HeaderValue::from_static("application/json"));
+            let response = self
+                .client
+                .send(
+                    Method::POST,
+                    "/v1/handover",
+                    headers,
+                    body,
+                    Some(self.signer()),
+                )
+                .await
+                .map_err(transient)?;
+            if !response.status().is_success() {
+                let failure = Client::refusal(response).await;
+                if let Failure::Refused {
+                    body:
+                        Some(ErrorBody {
+                            code: WireCode::HandoverNotAllowed,
+                            ..
+                        }),
+                    ..
+                } = &failure
+                {
+                    // Refused for this old identity: its entries stay; the next one's go on.
+                    report.handover_refused = true;
+                    refusal.get_or_insert(transient(failure));
+                    while start < pending.len() && pending[start].0 == from {
+                        start += 1;
+                    }
+                    continue;
+                }
+                return Err(self.refused(failure));
+            }
+            let answer: PushResponse = read_json(response, client::MAX_ANSWER_BYTES).await?;
+            let mut lines = Vec::with_capacity(answer.results.len());
+            for result in &answer.results {
+                let Some(i) = batch.iter().position(|p| p.id == result.id) else {
+                    lines.clear();
+                    break;
+                };
+                lines.push(ReceiptLine {
+                    entry_id: &batch[i].id,
+                    kind: &batch[i].kind,
+                    sealed_sha256_hex: &hashes[i],
+                    outcome: &result.outcome,
+                });
+            }
+            let whole = lines.len() == answer.results.len();
+            let text = handover_receipt_text(&self.device.id, &from, lines);
+            if !whole || !self.district_signed(&text, answer.receipt.as_deref()) {
+                // Not the district's answer: nothing leaves the queue; the batch goes again.
+                report.answers_refused += 1;
+                return Err(Interrupted::Transient {
+                    retry_after_ms: None,
+                });
+            }
+            let later = self.store.write(|tx| {
+                let mut later = false;
+                for result in &answer.results {
+                    let Some(p) = batch.iter().find(|p| p.id == result.id) else {
+                        continue;
+                    };
+                    match &result.outcome {
+                        Outcome::Accepted | Outcome::Duplicate => {
+                            tx.execute("DELETE FROM outbox WHERE id = ?1", [&p.id])?;
+                            crate::outbox::drop_unneeded_blobs(tx, &p.blobs)?;
+                            report.handed_over += 1;
+                        }
+                        Outcome::Rejected { code, .. } if code.is_transient() => {
+                            if *code == WireCode::BlobMissing {
+                                self.upload_anyway
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .extend(p.blobs.iter().cloned());
+                            }
+                            later = true
+                        }
+                        Outcome::Rejected { code, .. } => {
+                            report.parked += 1;
+                            park(tx, p, *code)?;
+                        }
+                    }
+                }
+                Ok(later)
+            })?;
+            retry_later |= later;
+        }
+        if let Some(refusal) = refusal {
+            return Err(refusal);
+        }
+        if retry_later {
+            return Err(Interrupted::Transient {
+                retry_after_ms: None,
+            });
         }
         Ok(())
     }
