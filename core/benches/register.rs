@@ -322,10 +322,10 @@ fn main() {
         report,
         "\nWAL frames (4 KiB pages) written per registration, read from the WAL's frame headers: 18.5\n\
          before the NIK/KK look-up was staged (each blind index rewrote a random page of its\n\
-         B-tree), 7.3 with the staged look-up, 6.6 now that a household carries its members in\n\
-         its own row (one sealed cell; migration 0016). What remains is one page each for the\n\
-         households and outbox leaves and their two id indexes, a new households leaf and its\n\
-         parent (a household's row is now about 2.3 kB), and page 1 as the file grows; plain\n\
+         B-tree), 7.3 with the staged look-up, 6.6 once a household carried its members in its\n\
+         own row (one sealed cell; migration 0016), 5.8 with that cell as arrays without keys (two\n\
+         households per page). What remains is one page each for the households and outbox leaves\n\
+         and their two id indexes, and, as they fill, their parents and page 1 as the file grows; plain\n\
          rusqlite writes 2.4. The rest of the gap is CPU: SQLite's statements, the sealed outbox\n\
          record (JSON, deflate, AES-256-GCM) and the look-ups.\n\
          Records are sealed for the district at enqueue in seal groups: the X25519 exchange is paid\n\
