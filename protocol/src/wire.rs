@@ -380,6 +380,10 @@ mod tests {
         assert_eq!(entry("-9223372036854775808"), Some(i64::MIN));
         assert_eq!(entry("9223372036854775807"), Some(i64::MAX));
         assert_eq!(entry("1.7961322212e12"), Some(1_796_132_221_200));
+        // Past the parser's exact fast path (17 digits with the fraction): exact only with
+        // serde_json's float_roundtrip.
+        assert_eq!(entry("2251799813685247.0"), Some(2_251_799_813_685_247));
+        assert_eq!(entry("-9007199254740991.0"), Some(-9_007_199_254_740_991));
         // One past i64::MIN: read as a float it would round to i64::MIN.
         for refused in [
             "-9223372036854775809",
