@@ -112,7 +112,7 @@ cmd_test() {
     start_test_postgres
     cargo test --locked -p perlinsos-e2e --test sync --test sync_refusals --test sync_faults \
         --test sync_kill --test sync_locked --test review_console --test server_attacks --test query_plans --test near_duplicates --test tls --test server_at_rest --test server_limits --test phone_trust --test data_key_rotation \
-        --test worklist --test visits --test visit_answers --test results 2>&1 | tee -a "$out"
+        --test worklist --test visits --test visit_answers --test results --test reenrollment 2>&1 | tee -a "$out"
     cargo test --locked -p perlinsos-server --test migrations 2>&1 | tee -a "$out"
     # aarch64: the core's and the bindings' tests under qemu-user, and the library's size
     # (about 12 minutes with a warm target dir; bench/ARM-REPORT.md).
