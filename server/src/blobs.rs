@@ -385,13 +385,7 @@ pub async fn put(
         ));
     }
     let sealed = fs::read(&partial)?;
-    let private = {
-        let keys = state.keys.clone();
-        let key_id = key_id.clone();
-        state
-            .db
-            .read(move |tx| crate::record_keys::private(tx, &keys, &key_id))?
-    };
+    let private = state.record_keys.get(&state, &key_id)?;
     let opened = private.and_then(|private| {
         perlinsos_protocol::record::open_blob(&sealed, name.as_str(), &key_id, &private).ok()
     });

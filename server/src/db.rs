@@ -214,17 +214,18 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The postgres client drives its own small runtime, which cannot start on a thread inside
-/// the server's runtime: the work runs on a plain thread, and the async worker steps aside
-/// (`block_in_place`) while it waits.
+/// The postgres client drives its own small runtime, which cannot start on a thread that is
+/// running the server's async tasks. On a blocking thread (`spawn_blocking`, where request
+/// handlers send their database work) or on a thread outside any runtime it runs in place;
+/// an async worker of the multi-threaded runtime steps aside first (`block_in_place`, which
+/// leaves the runtime's context). Only a current-thread runtime (tests) needs a thread of
+/// its own. A thread per transaction had been 3 thread starts per pushed batch.
 fn blocking<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     use tokio::runtime::{Handle, RuntimeFlavor};
-    let on_thread = || std::thread::scope(|s| s.spawn(f).join().expect("database thread"));
     match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(on_thread)
-        }
-        _ => on_thread(),
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|s| s.spawn(f).join().expect("database thread")),
+        Err(_) => f(),
     }
 }
 
@@ -613,21 +614,56 @@ pub fn entry_owners(
     Ok(out)
 }
 
-/// Locks a device's row until the transaction ends (its audit chain moves one batch at a time).
-pub fn lock_device(tx: &mut dyn Tx, device_id: &str) -> DbResult<()> {
-    if tx.is_postgres() {
-        tx.execute(
-            "SELECT 1 FROM devices WHERE device_id = ?1 FOR UPDATE",
-            &[text(device_id)],
-        )?;
-    }
-    Ok(())
+/// The device, its row locked until the transaction ends (its audit chain moves one batch at
+/// a time).
+pub fn lock_device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
+    // SQLite has one writer: the transaction itself is the lock.
+    let lock = if tx.is_postgres() { " FOR UPDATE" } else { "" };
+    device_where(tx, device_id, lock)
 }
 
+/// The (kind, record id) pairs of `records` that entries already hold: by kind, one indexed
+/// read per kind (`entries_by_kind`).
+pub fn records_taken(tx: &mut dyn Tx, records: &[(&str, &str)]) -> DbResult<RecordsTaken> {
+    let mut out = RecordsTaken::new();
+    let kinds: std::collections::BTreeSet<&str> = records.iter().map(|(k, _)| *k).collect();
+    for kind in kinds {
+        let ids: Vec<&str> = records
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| *id)
+            .collect();
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("?{i}")).collect();
+            let mut params = vec![text(kind)];
+            params.extend(chunk.iter().map(|id| text(*id)));
+            let sql = format!(
+                "SELECT entity_id FROM entries WHERE kind = ?1 AND entity_id IN ({})",
+                marks.join(", ")
+            );
+            for row in tx.query(&sql, &params)? {
+                if let Some(id) = row[0].text() {
+                    out.insert((kind.to_owned(), id));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Record ids (kind, entity id) already taken.
+pub type RecordsTaken = std::collections::HashSet<(String, String)>;
+
 pub fn device(tx: &mut dyn Tx, device_id: &str) -> DbResult<Option<Device>> {
+    device_where(tx, device_id, "")
+}
+
+fn device_where(tx: &mut dyn Tx, device_id: &str, lock: &str) -> DbResult<Option<Device>> {
     let row = tx.query_one(
-        "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash, revoked_at
-         FROM devices WHERE device_id = ?1",
+        &format!(
+            "SELECT device_id, public_key, agent_id, scope, audit_seq, audit_hash, revoked_at
+             FROM devices WHERE device_id = ?1{lock}"
+        ),
         &[text(device_id)],
     )?;
     Ok(row.map(|r| Device {

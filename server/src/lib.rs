@@ -1,7 +1,12 @@
 //! The district server: device enrollment, evidence blobs (resumable, verified), the outbox
 //! endpoint (idempotent by entry id, a result per entry) and the change feed (models, recipient
 //! lists, statuses). Storage is SQLite in the data folder; blobs are files named by SHA-256.
+/// The allocator the server binary runs with (`main.rs`); the ingest benchmark embeds the
+/// server with the same one.
+pub use mimalloc::MiMalloc as Allocator;
+
 pub mod access;
+pub mod audit_signatures;
 pub mod auth;
 pub mod blobs;
 pub mod console;
@@ -90,6 +95,8 @@ pub struct AppState {
     pub metrics: Arc<access::Metrics>,
     /// The data folder, shared with other commands; a data key rotation waits for it alone.
     pub folder_lock: Arc<server_lock::FolderLock>,
+    /// Record keys opened this run (`record_keys::PrivateKeys`).
+    pub record_keys: Arc<record_keys::PrivateKeys>,
 }
 
 impl AppState {
@@ -149,6 +156,7 @@ impl AppState {
             metrics: Arc::new(access::Metrics::default()),
             database_url: database_url.map(str::to_owned),
             folder_lock: Arc::new(folder_lock),
+            record_keys: Arc::default(),
         };
         let sealed = blobs::seal_clear_blobs(&state)?;
         if sealed > 0 {

@@ -301,6 +301,9 @@ enum Command {
     },
 }
 
+#[global_allocator]
+static ALLOCATOR: perlinsos_server::Allocator = perlinsos_server::Allocator;
+
 fn main() -> std::process::ExitCode {
     // JSON lines: every value escaped, so nothing a client sends can forge a log line.
     tracing_subscriber::fmt()

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use perlinsos_protocol::record::{Record, RecordError, RecordOpener};
 use perlinsos_protocol::wire::{ErrorCode, PushEntry};
-use zeroize::Zeroizing;
 
 use crate::auth::unhex;
 use crate::db::DbResult;
@@ -43,11 +42,7 @@ pub fn open_all(
     let mut openers: BTreeMap<&str, Option<RecordOpener>> = BTreeMap::new();
     for entry in entries {
         if !openers.contains_key(entry.key_id.as_str()) {
-            let key_id = entry.key_id.clone();
-            let server_keys = state.keys.clone();
-            let key: Option<Zeroizing<[u8; 32]>> = state
-                .db
-                .read(move |tx| crate::record_keys::private(tx, &server_keys, &key_id))?;
+            let key = state.record_keys.get(state, &entry.key_id)?;
             openers.insert(entry.key_id.as_str(), key.map(|k| RecordOpener::new(&k)));
         }
     }

@@ -115,6 +115,39 @@ pub fn private(
     Ok(Some(Zeroizing::new(bytes)))
 }
 
+/// Private record keys already opened this run, by key id. A key never changes once made
+/// (a data-key rotation re-seals it, same bytes), so each is read once, not on every batch.
+/// Only keys the database holds are kept: an unknown id from a phone is never cached.
+#[derive(Default)]
+pub struct PrivateKeys(std::sync::Mutex<std::collections::HashMap<String, Zeroizing<[u8; 32]>>>);
+
+impl PrivateKeys {
+    pub fn get(
+        &self,
+        state: &crate::AppState,
+        key_id: &str,
+    ) -> DbResult<Option<Zeroizing<[u8; 32]>>> {
+        let cached = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key_id)
+            .cloned();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let (keys, id) = (state.keys.clone(), key_id.to_owned());
+        let read = state.db.read(move |tx| private(tx, &keys, &id))?;
+        if let Some(key) = &read {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key_id.to_owned(), key.clone());
+        }
+        Ok(read)
+    }
+}
+
 /// A new key for all phones from now on; entries sealed for older keys still open.
 pub fn rotate(
     tx: &mut dyn Tx,

@@ -52,17 +52,8 @@ pub fn insert_household(
     if inserted == 0 {
         return Ok(Vec::new());
     }
-    let mut others: Vec<(String, &'static str)> = Vec::new();
-    for row in tx.query(
-        "SELECT id FROM households WHERE kk_index = ?1 AND id <> ?2",
-        &[db::blob(kk_index), db::text(household.id.as_str())],
-    )? {
-        if let Some(id) = row[0].text() {
-            others.push((id, "kk"));
-        }
-    }
-    // The members in one statement, then the other households holding any of their NIKs in
-    // one read.
+    // The members in one statement, then the other households holding its KK or any of its
+    // NIKs in one read (the KK first: a pair is recorded once, on its strongest basis).
     let niks: Vec<Vec<u8>> = household
         .members
         .iter()
@@ -88,20 +79,26 @@ pub fn insert_household(
             ),
             &params,
         )?;
-        let marks: Vec<String> = (2..niks.len() + 2).map(|i| format!("?{i}")).collect();
-        let mut params = vec![db::text(household.id.as_str())];
+    }
+    let mut params = vec![db::text(household.id.as_str()), db::blob(kk_index)];
+    let mut sql = String::from("SELECT id, 'kk' FROM households WHERE kk_index = ?2 AND id <> ?1");
+    if !niks.is_empty() {
+        let marks: Vec<String> = (3..niks.len() + 3).map(|i| format!("?{i}")).collect();
         params.extend(niks.iter().map(|n| db::blob(n.clone())));
-        let sql = format!(
-            "SELECT DISTINCT household_id FROM household_members
-             WHERE nik_index IN ({}) AND household_id <> ?1 ORDER BY household_id",
+        sql.push_str(&format!(
+            " UNION SELECT household_id, 'nik' FROM household_members
+              WHERE nik_index IN ({}) AND household_id <> ?1",
             marks.join(", ")
-        );
-        for row in tx.query(&sql, &params)? {
-            if let Some(id) = row[0].text() {
-                if !others.iter().any(|(o, _)| *o == id) {
-                    others.push((id, "nik"));
-                }
-            }
+        ));
+    }
+    sql.push_str(" ORDER BY 2, 1");
+    let mut others: Vec<(String, &'static str)> = Vec::new();
+    for row in tx.query(&sql, &params)? {
+        let (Some(id), Some(basis)) = (row[0].text(), row[1].text()) else {
+            continue;
+        };
+        if !others.iter().any(|(o, _)| *o == id) {
+            others.push((id, if basis == "kk" { "kk" } else { "nik" }));
         }
     }
     for (other, basis) in &others {
@@ -140,26 +137,19 @@ pub fn label_dtsen(
         .iter()
         .map(|m| keys.blind(Blind::Nik, &m.input.nik))
         .collect();
-    let listed = match tx.query_one(
-        "SELECT family_id FROM families WHERE kk_blind = ?1 ORDER BY family_id LIMIT 1",
-        &[db::blob(keys.blind(Blind::Kk, &household.kk))],
-    )? {
-        Some(row) => row[0].text(),
-        None if niks.is_empty() => None,
-        None => {
-            let marks: Vec<String> = (1..=niks.len()).map(|i| format!("?{i}")).collect();
-            let params: Vec<db::Value> = niks.iter().map(|n| db::blob(n.clone())).collect();
-            tx.query_one(
-                &format!(
-                    "SELECT family_id FROM family_niks WHERE nik_blind IN ({})
-                     ORDER BY family_id LIMIT 1",
-                    marks.join(", ")
-                ),
-                &params,
-            )?
-            .and_then(|row| row[0].text())
-        }
-    };
+    // The family holding the KK, else the first holding one of the NIKs: one read.
+    let mut params = vec![db::blob(keys.blind(Blind::Kk, &household.kk))];
+    let mut sql = String::from("SELECT family_id, 0 FROM families WHERE kk_blind = ?1");
+    if !niks.is_empty() {
+        let marks: Vec<String> = (2..niks.len() + 2).map(|i| format!("?{i}")).collect();
+        params.extend(niks.iter().map(|n| db::blob(n.clone())));
+        sql.push_str(&format!(
+            " UNION ALL SELECT family_id, 1 FROM family_niks WHERE nik_blind IN ({})",
+            marks.join(", ")
+        ));
+    }
+    sql.push_str(" ORDER BY 2, 1 LIMIT 1");
+    let listed = tx.query_one(&sql, &params)?.and_then(|row| row[0].text());
     if let Some(family_id) = &listed {
         tx.execute(
             "UPDATE households SET dtsen_family_id = ?2 WHERE id = ?1",

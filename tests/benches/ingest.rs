@@ -224,6 +224,10 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+// The server binary's allocator (server/src/main.rs), so the server here runs as it does there.
+#[global_allocator]
+static ALLOCATOR: perlinsos_server::Allocator = perlinsos_server::Allocator;
+
 fn main() {
     let admin = std::env::var("PERLINSOS_TEST_DATABASE_URL")
         .expect("PERLINSOS_TEST_DATABASE_URL: ./build.sh bench starts a PostgreSQL cluster");
