@@ -12,26 +12,39 @@ pub fn encode(bytes: &[u8]) -> String {
 
 /// None unless `text` is an even number of hex digits (either case).
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    // One pass over the bytes: sealed records arrive as hex, so this is on the server's
-    // ingest path.
+    // A table and a plain loop: sealed records arrive as hex, so this is on the server's
+    // ingest path, and this crate is built for size (no inlining to count on).
     let bytes = text.as_bytes();
     if bytes.len() % 2 != 0 {
         return None;
     }
-    bytes
-        .chunks_exact(2)
-        .map(|pair| Some((nibble(pair[0])? << 4) | nibble(pair[1])?))
-        .collect()
+    let mut out = Vec::with_capacity(bytes.len() / 2);
+    for pair in bytes.chunks_exact(2) {
+        let (high, low) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+        if (high | low) & 0xf0 != 0 {
+            return None;
+        }
+        out.push((high << 4) | low);
+    }
+    Some(out)
 }
 
-fn nibble(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        b'A'..=b'F' => Some(digit - b'A' + 10),
-        _ => None,
+/// Each byte's value as a hex digit, or 0xff.
+const NIBBLES: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// A lowercase hex SHA-256: the only name a content-addressed blob may have, on the phone and
 /// on the server.
@@ -57,5 +70,18 @@ mod tests {
         assert_eq!(super::decode("0g"), None);
         assert_eq!(super::decode("/0"), None);
         assert_eq!(super::decode(":0"), None);
+        // Every byte pair: exactly the hex digits decode, to their value.
+        for a in 0..=255u8 {
+            for b in [b'0', b'f', b'F', b'9'] {
+                let text = [a, b];
+                let Ok(text) = std::str::from_utf8(&text) else {
+                    continue;
+                };
+                let expected = u8::from_str_radix(text, 16)
+                    .ok()
+                    .filter(|_| a.is_ascii_hexdigit());
+                assert_eq!(super::decode(text), expected.map(|v| vec![v]), "{text:?}");
+            }
+        }
     }
 }
