@@ -261,6 +261,10 @@ impl Db {
                 .max_size(PG_POOL_SIZE)
                 .min_idle(Some(1))
                 .connection_timeout(std::time::Duration::from_secs(10))
+                // Not a test query at every checkout (a round trip per transaction, two per
+                // pushed batch): a closed connection is found by `has_broken` and dropped,
+                // and a query on a broken one fails its request, which the phone retries.
+                .test_on_check_out(false)
                 .build(manager)
                 .map_err(|e| DbError(format!("postgres pool: {e}")))?;
             Ok(Db::Postgres(Some(pool)))

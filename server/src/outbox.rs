@@ -349,7 +349,7 @@ pub(crate) fn apply_in(
             outcome,
         });
     }
-    // The batch's audit entries, in one statement.
+    // The batch's accepted entries, in one statement.
     db::insert_entries(tx, &chain.rows)?;
     let chain = chain.head;
     if chain != start {
@@ -430,6 +430,11 @@ fn apply(
         if !in_scope {
             return Ok(rejected(ErrorCode::OutOfScope));
         }
+        if reads_entries(entry) {
+            // This check reads the entries table: what the batch accepted so far goes first.
+            db::insert_entries(tx, &chain.rows)?;
+            chain.rows.clear();
+        }
         if let Some(code) = check_record(tx, keys, device, entry, &checked, taken, now)? {
             return Ok(rejected(code));
         }
@@ -463,12 +468,11 @@ fn apply(
         db::int(now),
         db::blob(sealed),
     ];
+    // Written together at the batch's end (or before a check that reads them back).
+    chain.rows.push(row);
     if entry.kind == outbox_kind::AUDIT_APPENDED {
-        // Nothing in the batch reads audit rows back: written together at its end.
-        chain.rows.push(row);
         return Ok(Outcome::Accepted);
     }
-    db::insert_entries(tx, &[row])?;
     store_typed(tx, keys, device, entry, &checked, now)?;
     let photos_of = match &entry.record {
         Record::HouseholdRegistered(_) => Some(("household", entry.entity_id.as_str())),
@@ -573,6 +577,13 @@ fn store_typed(
         Checked::Other => {}
     }
     Ok(())
+}
+
+/// Whether `check_record` reads the entries table for this entry (the record it refers to
+/// may be earlier in the same batch).
+fn reads_entries(entry: &Entry) -> bool {
+    matches!(entry.record, Record::EvidenceAttached(_))
+        || entry.kind == outbox_kind::SANGGAHAN_WITHDRAWN
 }
 
 /// What only the server can check of a record: the kelurahan its body names is the one on the
