@@ -194,9 +194,10 @@ impl r2d2::ManageConnection for PgManager {
     }
 }
 
-/// Connections in the PostgreSQL pool: room for both cores' request threads, the sweeper
-/// and the console, well under the server's default of 100.
-const PG_POOL_SIZE: u32 = 8;
+/// Connections in the PostgreSQL pool, well under the server's default of 100: a transaction
+/// spends much of its time waiting on round trips, and at the ingest peak 8 left a sixth of
+/// both cores idle (16: 1,146 households/s against 1,026, bench/INGEST-REPORT.md).
+const PG_POOL_SIZE: u32 = 16;
 
 impl Drop for Db {
     /// The postgres clients close through their own runtimes: on a plain thread, not on an
