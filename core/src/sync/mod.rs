@@ -224,13 +224,9 @@ fn announced_pins(tx: &rusqlite::Transaction<'_>, pins: &[String], issued_at: i6
     };
     let mut enrollment: Enrollment =
         serde_json::from_slice(&json).map_err(|_| Error::Corrupt("enrollment"))?;
+    // A pin is a lowercase hex SHA-256, as a blob's name is.
     let pins_only = (1..=MAX_ANNOUNCED_PINS).contains(&pins.len())
-        && pins.iter().all(|pin| {
-            pin.len() == 64
-                && pin
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        });
+        && pins.iter().all(|pin| crate::hex::is_sha256_name(pin));
     if enrollment.server_cert_sha256.is_none() || !pins_only {
         return Ok(false);
     }
