@@ -764,18 +764,8 @@ impl Syncer {
                                 }
                             }
                         }
-                        Outcome::Rejected { code, .. } if code.is_transient() => {
-                            if *code == WireCode::BlobMissing {
-                                self.upload_anyway
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .extend(p.blobs.iter().cloned());
-                            }
-                            retry_later = true
-                        }
                         Outcome::Rejected { code, .. } => {
-                            report.parked += 1;
-                            park(tx, p, *code)?;
+                            retry_later |= self.refused_entry(tx, p, *code, report)?;
                         }
                     }
                 }
@@ -948,18 +938,8 @@ impl Syncer {
                             crate::outbox::drop_unneeded_blobs(tx, &p.blobs)?;
                             report.handed_over += 1;
                         }
-                        Outcome::Rejected { code, .. } if code.is_transient() => {
-                            if *code == WireCode::BlobMissing {
-                                self.upload_anyway
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .extend(p.blobs.iter().cloned());
-                            }
-                            later = true
-                        }
                         Outcome::Rejected { code, .. } => {
-                            report.parked += 1;
-                            park(tx, p, *code)?;
+                            later |= self.refused_entry(tx, p, *code, report)?;
                         }
                     }
                 }
@@ -976,6 +956,30 @@ impl Syncer {
             });
         }
         Ok(())
+    }
+
+    /// An entry the server refused, in a push or a hand-over: a transient refusal leaves it
+    /// queued (its photos go up again first if the server lacks one) and asks for another
+    /// pass (true); any other parks it with its reason.
+    fn refused_entry(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        p: &Pending,
+        code: WireCode,
+        report: &mut Report,
+    ) -> Result<bool> {
+        if code.is_transient() {
+            if code == WireCode::BlobMissing {
+                self.upload_anyway
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(p.blobs.iter().cloned());
+            }
+            return Ok(true);
+        }
+        report.parked += 1;
+        park(tx, p, code)?;
+        Ok(false)
     }
 
     /// A refusal as the pass ends on it. `DEVICE_REVOKED` locks the phone, but only with the
