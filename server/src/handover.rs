@@ -26,10 +26,9 @@ use perlinsos_protocol::wire::{
 };
 
 use crate::auth::verify;
-use crate::blobs::BlobName;
 use crate::db::{self, DbError, Tx};
 use crate::error::ApiError;
-use crate::outbox::{signed_receipt, MAX_EVIDENCE, MAX_QUARANTINED};
+use crate::outbox::{signed_receipt, MAX_QUARANTINED};
 use crate::AppState;
 
 fn rejected(code: ErrorCode) -> Outcome {
@@ -97,18 +96,6 @@ fn allowed(tx: &mut dyn Tx, device_id: &str, from: &str) -> Result<bool, DbError
     Ok(db::device(tx, from)?.is_some_and(|old| old.revoked_at.is_some()))
 }
 
-/// What the envelope of a handed-over entry may be (as `outbox::quarantine` keeps).
-fn envelope_ok(entry: &PushEntry) -> bool {
-    !entry.id.is_empty()
-        && entry.id.len() <= 64
-        && entry.key_id.len() <= 64
-        && entry.entity_id.len() <= 64
-        && entry.kind.len() <= 64
-        && entry.kelurahan_code.as_ref().is_none_or(|k| k.len() <= 32)
-        && entry.blobs.len() <= MAX_EVIDENCE
-        && entry.blobs.iter().all(|b| BlobName::parse(b).is_some())
-}
-
 /// Keeps the entries as held entries of `request.from_device_id`, in one transaction; a
 /// result per entry.
 fn hold(
@@ -135,14 +122,14 @@ fn hold(
         let ids: Vec<&str> = request
             .entries
             .iter()
-            .filter(|e| envelope_ok(e))
+            .filter(|e| crate::quarantine::storable_envelope(e))
             .map(|e| e.id.as_str())
             .collect();
         // Applied already (the old device's push got through, its answer was lost).
         let applied = db::entry_owners(tx, &ids)?;
         let mut results = Vec::with_capacity(request.entries.len());
         for entry in &request.entries {
-            let outcome = if !envelope_ok(entry) {
+            let outcome = if !crate::quarantine::storable_envelope(entry) {
                 rejected(ErrorCode::BodyInvalid)
             } else if let Some(owner) = applied.get(&entry.id) {
                 if owner == from {

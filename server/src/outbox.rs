@@ -137,13 +137,7 @@ fn quarantine(state: &AppState, device_id: &str, request: &PushRequest) -> Resul
         }
         let mut kept = 0;
         for entry in &request.entries {
-            if entry.id.is_empty() || entry.id.len() > 64 || entry.key_id.len() > 64 {
-                continue;
-            }
-            if entry.entity_id.len() > 64
-                || entry.kelurahan_code.as_ref().is_some_and(|k| k.len() > 32)
-                || entry.blobs.len() > MAX_EVIDENCE
-            {
+            if !crate::quarantine::storable_envelope(entry) {
                 continue;
             }
             // The envelope as sent, so an officer's admission checks exactly what a push would.

@@ -337,3 +337,20 @@ pub fn reject(
     }
     Ok(decided)
 }
+
+/// What the envelope of an entry kept for officers (a revoked device's push, a hand-over)
+/// may be: the bounds of its columns, and photo names that are SHA-256 names. A phone's own
+/// entries always fit; what does not is not kept.
+pub(crate) fn storable_envelope(entry: &perlinsos_protocol::wire::PushEntry) -> bool {
+    !entry.id.is_empty()
+        && entry.id.len() <= 64
+        && entry.key_id.len() <= 64
+        && entry.entity_id.len() <= 64
+        && entry.kind.len() <= 64
+        && entry.kelurahan_code.as_ref().is_none_or(|k| k.len() <= 32)
+        && entry.blobs.len() <= crate::outbox::MAX_EVIDENCE
+        && entry
+            .blobs
+            .iter()
+            .all(|b| crate::blobs::BlobName::parse(b).is_some())
+}
