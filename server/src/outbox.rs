@@ -395,7 +395,7 @@ fn apply(
     device: &Device,
     entry: &Entry,
     photos: &Result<Vec<CheckedPhoto>, ErrorCode>,
-    (chain, taken, signed): (&mut Chain, &db::RecordsTaken, bool),
+    (chain, taken, signed): (&mut Chain, &db::RecordsTaken, Option<bool>),
     now: i64,
 ) -> Result<Outcome, ApiError> {
     // The entry id and kind were checked as it was opened (`opened::open_one`).
@@ -814,9 +814,9 @@ struct Chain {
 }
 
 /// Whether the signature of each of the batch's entries holds, in order, checked together
-/// (`audit_signatures`); false for an entry that is not an audit entry or whose hash or
+/// (`audit_signatures`); None for an entry that is not an audit entry or whose hash or
 /// signature is not hex (refused for that as it is checked).
-fn audit_signatures(device: &Device, entries: &[Entry]) -> Vec<bool> {
+fn audit_signatures(device: &Device, entries: &[Entry]) -> Vec<Option<bool>> {
     let parsed: Vec<Option<(Vec<u8>, Vec<u8>)>> = entries
         .iter()
         .map(|entry| match &entry.record {
@@ -832,21 +832,20 @@ fn audit_signatures(device: &Device, entries: &[Entry]) -> Vec<bool> {
     let mut answers = crate::audit_signatures::verify_all(&device.public_key, &signed).into_iter();
     parsed
         .iter()
-        .map(|p| p.is_some() && answers.next().unwrap_or(false))
+        .map(|p| p.as_ref().map(|_| answers.next().unwrap_or(false)))
         .collect()
 }
 
 /// The next link of the device's audit chain, or why this entry is not it.
 fn check_audit(
-    signed: bool,
+    signed: Option<bool>,
     entry: &AuditAppended,
     chain: &(i64, Option<Vec<u8>>),
 ) -> Result<(i64, Option<Vec<u8>>), ErrorCode> {
     let prev = unhex(&entry.prev_hash).ok_or(ErrorCode::BodyInvalid)?;
     let hash = unhex(&entry.hash).ok_or(ErrorCode::BodyInvalid)?;
-    if unhex(&entry.signature).is_none() {
-        return Err(ErrorCode::BodyInvalid);
-    }
+    // None: the signature is not hex (the hash was, just above).
+    let signed = signed.ok_or(ErrorCode::BodyInvalid)?;
     let text = audit_entry_text(
         entry.seq,
         entry.at,

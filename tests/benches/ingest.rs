@@ -354,7 +354,8 @@ fn main() {
         "{ROUNDS} rounds, each the API run then the plain run (this machine's speed drifts by a \
          fifth over minutes; each round's pair shares its moment). Between rounds the server \
          forgets what was pushed (its entries, typed rows, nonces and the devices' audit \
-         heads), so every round stores the same 10,000 households anew.\n"
+         heads), so every round stores the same {} households anew.\n",
+        PHONES * HOUSEHOLDS
     );
     let _ = writeln!(
         out,
