@@ -937,3 +937,77 @@ async fn a_registration_with_a_forged_receipt_is_refused_and_stores_nothing() {
     assert_eq!(count(&server, "SELECT count(*) FROM households"), 0);
     assert_eq!(count(&server, "SELECT count(*) FROM resident_receipts"), 0);
 }
+
+/// A push's audit signatures are checked together (`perlinsos_server::audit_signatures`): one
+/// forged signature among genuine ones is still found alone (`SIGNATURE_INVALID`), what comes
+/// after it no longer continues the chain, a signature that is not hex is `BODY_INVALID`, and
+/// nothing refused is stored; the genuine entries then go in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_audit_signature_among_genuine_ones_is_found_and_stores_nothing() {
+    let server = Server::start().await;
+    let phone = FieldPhone::enrolled(&server, "agen-01", &[KELURAHAN]).await;
+    let hostile = Hostile::new(&server, &phone);
+    for seed in [1, 1_000, 2_000] {
+        loop_register(&phone, seed);
+    }
+    let audits: Vec<PushEntry> = hostile
+        .pending()
+        .into_iter()
+        .filter(|e| e.kind == "audit.appended")
+        .collect();
+    assert!(audits.len() >= 4, "{} audit entries", audits.len());
+    let entries_before = count(&server, "SELECT count(*) FROM entries");
+    let head = || count(&server, "SELECT audit_seq FROM devices");
+    let head_before = head();
+
+    // Another entry's signature: valid hex, this device's, but not over this hash.
+    let mut forged = audits[1].clone();
+    forged.body["signature"] = audits[2].body["signature"].clone();
+    let outcomes = hostile
+        .push(vec![
+            audits[0].clone(),
+            forged,
+            audits[2].clone(),
+            audits[3].clone(),
+        ])
+        .await;
+    assert_eq!(
+        outcomes,
+        vec![
+            Outcome::Accepted,
+            refused(ErrorCode::SignatureInvalid),
+            refused(ErrorCode::AuditChainBroken),
+            refused(ErrorCode::AuditChainBroken),
+        ]
+    );
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before + 1
+    );
+    assert_eq!(head(), head_before + 1);
+
+    let mut not_hex = audits[1].clone();
+    let signature = not_hex.body["signature"].as_str().unwrap().to_owned();
+    not_hex.body["signature"] = format!("zz{}", &signature[2..]).into();
+    assert_eq!(
+        hostile.push(vec![not_hex, audits[2].clone()]).await,
+        vec![
+            refused(ErrorCode::BodyInvalid),
+            refused(ErrorCode::AuditChainBroken),
+        ]
+    );
+    assert_eq!(
+        count(&server, "SELECT count(*) FROM entries"),
+        entries_before + 1
+    );
+    assert_eq!(head(), head_before + 1);
+
+    // The genuine entries, as the phone made them, continue the chain.
+    let rest = audits[1..].to_vec();
+    let accepted = hostile.push(rest.clone()).await;
+    assert!(
+        accepted.iter().all(|o| *o == Outcome::Accepted),
+        "{accepted:?}"
+    );
+    assert_eq!(head(), head_before + audits.len() as i64);
+}
